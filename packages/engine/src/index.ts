@@ -1,0 +1,42 @@
+/**
+ * `@tokenrules/engine`: Auth0-style rules (`function (user, context, callback)`), unchanged, in an
+ * isolated-vm sandbox, for any Node token server.
+ *
+ * @packageDocumentation
+ */
+export { createEngine, Engine } from './engine.js'
+export type { EngineOptions, RuleDefinition, RuleErrorEvent } from './options.js'
+export type { RunInput, User, Context } from './input.js'
+export type { RunResult, AccessTokenResult, TokenClaims, LogEntry, Warning, ClaimDropReason, JsonValue } from './result.js'
+export { UnauthorizedError } from './unauthorized-error.js'
+export {
+  TokenRulesError,
+  isTokenRulesError,
+  RuleUnauthorizedError,
+  RuleDeniedError,
+  RuleExceptionError,
+  RedirectUnsupportedError,
+  MfaProviderUnsupportedError,
+  RuleTimeoutError,
+  RuleMemoryLimitError,
+  RuleCompileError,
+  RuleResultInvalidError,
+  ClaimsTooLargeError,
+  ClaimViolationError,
+  ConfigInvalidError,
+  InputInvalidError,
+  MetadataUpdateFailedError,
+  ModuleNotAllowedError,
+  EngineClosedError,
+  EngineInternalError,
+  REDIRECT_UNSUPPORTED_DESCRIPTION,
+} from './errors.js'
+export type { AnyTokenRulesError, TokenRulesErrorCode, OAuthErrorResponse, ValidationIssue, FailureDetails } from './errors.js'
+export {
+  REGISTERED_CLAIMS,
+  REGISTERED_ID_TOKEN_CLAIMS,
+  RESTRICTED_CLAIMS,
+  FORBIDDEN_NAMESPACE_HOSTS,
+  MAX_CUSTOM_CLAIMS_BYTES,
+} from './claims.js'
+export { NO_BROWSER_PROTOCOLS } from './lib/protocols.js'

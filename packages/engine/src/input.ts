@@ -1,0 +1,70 @@
+import { z } from 'zod'
+import { InputInvalidError } from './errors.js'
+import { describeIssues, toIssues } from './lib/validation.js'
+
+const identity = z.looseObject({
+  connection: z.string().optional(),
+  provider: z.string().optional(),
+  user_id: z.union([z.string(), z.number()]).optional(),
+  isSocial: z.boolean().optional(),
+})
+
+const metadata = z.record(z.string(), z.unknown())
+
+const userSchema = z.looseObject({
+  user_id: z.string().min(1, 'is required'),
+  email: z.string().optional(),
+  email_verified: z.boolean().optional(),
+  app_metadata: metadata.optional(),
+  user_metadata: metadata.optional(),
+  identities: z.array(identity).optional(),
+  logins_count: z.number().optional(),
+  blocked: z.boolean().optional(),
+})
+
+const tokenClaims = z.record(z.string(), z.unknown())
+
+const contextSchema = z.looseObject({
+  protocol: z.string().min(1, 'is required'),
+  clientID: z.string().min(1, 'is required'),
+  clientName: z.string().optional(),
+  clientMetadata: z.record(z.string(), z.string()).optional(),
+  connection: z.string().optional(),
+  accessToken: tokenClaims.optional(),
+  idToken: tokenClaims.optional(),
+  primaryUser: z.string().optional(),
+})
+
+const runInputSchema = z.strictObject({ user: userSchema, context: contextSchema })
+
+/** The normalized Auth0 user profile (SPEC.md §4). Unknown fields pass through to rules. */
+export type User = z.infer<typeof userSchema>
+/** The Auth0 `context` (SPEC.md §5). `protocol` and `clientID` are required; the rest passes through. */
+export type Context = z.infer<typeof contextSchema>
+/** What {@link Engine.run} takes. */
+export interface RunInput {
+  user: User
+  context: Context
+}
+
+/** Validate a run's input and turn it into the JSON text the sandbox parses. */
+export function encodeRunInput(input: unknown, maxBytes: number): string {
+  const parsed = runInputSchema.safeParse(input)
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error)
+    throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, parsed.error)
+  }
+  let text: string
+  try {
+    text = JSON.stringify(parsed.data)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    const issues = [{ path: '(root)', code: 'not_json', message: `is not JSON-serializable: ${reason}` }]
+    throw new InputInvalidError(`Invalid run input: ${reason}`, issues, error)
+  }
+  if (text.length > maxBytes) {
+    const issues = [{ path: '(root)', code: 'too_big', message: `is ${text.length} characters as JSON; the limit is ${maxBytes}` }]
+    throw new InputInvalidError(`Invalid run input: larger than ${maxBytes} characters`, issues)
+  }
+  return text
+}

@@ -1,0 +1,125 @@
+import { EngineInternalError } from '../errors.js'
+import type { RuleDefinition } from '../options.js'
+import { Sandbox, type SandboxOutcome, type SandboxSettings } from './sandbox.js'
+
+interface Slot {
+  sandbox: Sandbox | undefined
+  busy: boolean
+}
+
+interface Queued {
+  inputJson: string
+  resolve: (outcome: SandboxOutcome) => void
+  reject: (error: unknown) => void
+}
+
+/** Delay before retrying to replace an isolate whose re-creation failed. */
+const RESPAWN_RETRY_MS = 1_000
+
+/**
+ * A fixed number of sandboxes compiled with one rule set. Each serves one run at a time; runs wait
+ * in a queue for an idle one. A sandbox that died (memory limit, crash) is replaced in the
+ * background; runs that were not in it never notice.
+ */
+export class SandboxPool {
+  readonly #slots: Slot[]
+  readonly #queue: Queued[] = []
+  readonly #create: () => Promise<Sandbox>
+  readonly #timeoutMs: number
+  #closing = false
+  #idle: (() => void) | undefined
+  /** Sandboxes replaced after they died; for tests and metrics. */
+  recycled = 0
+
+  private constructor(sandboxes: Sandbox[], create: () => Promise<Sandbox>, timeoutMs: number) {
+    this.#slots = sandboxes.map((sandbox) => ({ sandbox, busy: false }))
+    this.#create = create
+    this.#timeoutMs = timeoutMs
+  }
+
+  /** Compile `rules` into `size` isolates. The first compile reports rule errors; the rest run in parallel. */
+  static async create(
+    settings: SandboxSettings,
+    rules: readonly RuleDefinition[],
+    options: { size: number; memoryLimitMb: number; timeoutMs: number },
+  ): Promise<SandboxPool> {
+    const create = (): Promise<Sandbox> => Sandbox.create(settings, rules, options.memoryLimitMb)
+    const first = await create()
+    const rest = await Promise.allSettled(Array.from({ length: options.size - 1 }, create))
+    const sandboxes = [first]
+    for (const r of rest) {
+      if (r.status === 'fulfilled') sandboxes.push(r.value)
+    }
+    if (sandboxes.length < options.size) {
+      for (const s of sandboxes) s.dispose()
+      const failed = rest.find((r) => r.status === 'rejected')
+      throw new EngineInternalError('Could not create the rule set’s isolates.', { cause: failed?.reason })
+    }
+    return new SandboxPool(sandboxes, create, options.timeoutMs)
+  }
+
+  /** Run once in the next idle sandbox. */
+  execute(inputJson: string): Promise<SandboxOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ inputJson, resolve, reject })
+      this.#pump()
+    })
+  }
+
+  #pump(): void {
+    for (const slot of this.#slots) {
+      if (this.#queue.length === 0) return
+      const sandbox = slot.sandbox
+      if (slot.busy || sandbox === undefined) continue
+      const job = this.#queue.shift() as Queued
+      slot.busy = true
+      void sandbox.execute(job.inputJson, this.#timeoutMs).then((outcome) => {
+        slot.busy = false
+        if (sandbox.dead) this.#replace(slot, sandbox)
+        job.resolve(outcome)
+        this.#pump()
+        this.#checkIdle()
+      })
+    }
+  }
+
+  #replace(slot: Slot, dead: Sandbox): void {
+    dead.dispose()
+    slot.sandbox = undefined
+    if (this.#closing) return
+    this.recycled++
+    this.#create().then(
+      (fresh) => {
+        if (this.#closing) return fresh.dispose()
+        slot.sandbox = fresh
+        this.#pump()
+      },
+      (error: unknown) => {
+        // No isolate could be made (the host is out of memory, say). Runs that have no live
+        // sandbox left fail now instead of waiting for ever; the slot is retried later.
+        if (this.#slots.every((s) => s.sandbox === undefined)) {
+          for (const job of this.#queue.splice(0)) {
+            job.reject(new EngineInternalError('No sandbox is available to run the rules.', { cause: error }))
+          }
+        }
+        setTimeout(() => this.#replace(slot, dead), RESPAWN_RETRY_MS).unref()
+      },
+    )
+  }
+
+  #checkIdle(): void {
+    if (this.#idle !== undefined && this.#queue.length === 0 && this.#slots.every((s) => !s.busy)) this.#idle()
+  }
+
+  /** Let queued and running runs finish, then release every isolate. */
+  async close(): Promise<void> {
+    if (this.#queue.length > 0 || this.#slots.some((s) => s.busy)) {
+      await new Promise<void>((resolve) => (this.#idle = resolve))
+    }
+    this.#closing = true
+    for (const slot of this.#slots) {
+      slot.sandbox?.dispose()
+      slot.sandbox = undefined
+    }
+  }
+}

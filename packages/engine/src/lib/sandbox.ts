@@ -1,0 +1,250 @@
+import ivm from 'isolated-vm'
+import { RuleCompileError } from '../errors.js'
+import type { RuleDefinition } from '../options.js'
+import { GUEST_RUNTIME } from './guest-runtime.js'
+import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
+
+/** What the guest runtime needs to know; passed in as JSON at bootstrap. */
+export interface SandboxSettings {
+  configuration: Record<string, string>
+  noBrowserProtocols: readonly string[]
+  maxLogEntries: number
+  maxTimers: number
+  maxClaimsBytes: number
+  maxUserBytes: number
+}
+
+/** How one run in a sandbox ended. */
+export type SandboxOutcome =
+  | { kind: 'done'; payload: string }
+  | { kind: 'failed'; failure: IsolateFailure; rule: string | undefined; logs: unknown; warnings: unknown; cause: unknown }
+
+/** Longest a rule script may take to evaluate to its function at load. */
+const EVALUATE_TIMEOUT_MS = 1_000
+/** Longest the engine's own bookkeeping call (collecting logs after a failure) may take. */
+const ABORT_TIMEOUT_MS = 250
+
+interface ActiveRun {
+  runId: number
+  deadline: number
+  timers: Map<number, NodeJS.Timeout | NodeJS.Immediate>
+  settled: boolean
+  resolve: (outcome: SandboxOutcome) => void
+  watchdog: NodeJS.Timeout | undefined
+}
+
+/**
+ * One isolate with one context: the guest runtime plus the compiled rule set. Serves one run at a
+ * time (the pool hands out idle sandboxes), so a fault can only ever belong to the run in it.
+ */
+export class Sandbox {
+  readonly #isolate: ivm.Isolate
+  readonly #dispatch: ivm.Reference<(...args: unknown[]) => unknown>
+  #active: ActiveRun | undefined
+  #tail: Promise<unknown> = Promise.resolve()
+  #runSeq = 0
+  #dead = false
+
+  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>) {
+    this.#isolate = isolate
+    this.#dispatch = dispatch
+  }
+
+  /** A new isolate with the guest runtime and `rules` compiled. Throws `RuleCompileError`. */
+  static async create(settings: SandboxSettings, rules: readonly RuleDefinition[], memoryLimitMb: number): Promise<Sandbox> {
+    const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb })
+    try {
+      const context = await isolate.createContext()
+      let sandbox: Sandbox | undefined
+      const notify = new ivm.Callback(
+        (kind: unknown, runId: unknown, a: unknown, b: unknown) => {
+          if (sandbox !== undefined) sandbox.#onNotify(kind, runId, a, b)
+        },
+        { ignored: true },
+      )
+      const dispatch = (await context.evalClosure(GUEST_RUNTIME, [notify, JSON.stringify(settings)], {
+        result: { reference: true },
+        timeout: EVALUATE_TIMEOUT_MS,
+      })) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
+      sandbox = new Sandbox(isolate, dispatch)
+      for (const rule of rules) await sandbox.#compile(context, rule)
+      return sandbox
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose()
+      throw error
+    }
+  }
+
+  async #compile(context: ivm.Context, rule: RuleDefinition): Promise<void> {
+    const filename = `rule:${rule.name}`
+    const script = await compileRule(this.#isolate, rule, filename)
+    let fn: ivm.Reference<unknown>
+    try {
+      fn = await script.run(context, { reference: true, timeout: EVALUATE_TIMEOUT_MS })
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new RuleCompileError(`Rule '${rule.name}' failed while evaluating: ${message}`, { rule: rule.name, cause: error })
+    } finally {
+      script.release()
+    }
+    if (fn.typeof !== 'function') {
+      fn.release()
+      throw new RuleCompileError(
+        `Rule '${rule.name}' must evaluate to a function (user, context, callback); it evaluates to ${fn.typeof}.`,
+        { rule: rule.name },
+      )
+    }
+    await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
+    fn.release()
+  }
+
+  /** Whether the isolate is gone (memory limit, crash, disposal); the pool replaces it. */
+  get dead(): boolean {
+    return this.#dead || this.#isolate.isDisposed
+  }
+
+  /** Run the pipeline once. Never rejects: every ending is an outcome. */
+  execute(inputJson: string, timeoutMs: number): Promise<SandboxOutcome> {
+    return new Promise((resolve) => {
+      const run: ActiveRun = {
+        runId: ++this.#runSeq,
+        deadline: performance.now() + timeoutMs,
+        timers: new Map(),
+        settled: false,
+        resolve,
+        watchdog: undefined,
+      }
+      this.#active = run
+      // Awaited work (timers, promises that never settle) is outside isolated-vm's timeout.
+      run.watchdog = setTimeout(() => this.#fail(run, 'timeout', undefined), timeoutMs)
+      this.#enter(run, ['start', run.runId, inputJson])
+    })
+  }
+
+  /** Enter the guest for `run`, one call at a time, with what is left of its budget. */
+  #enter(run: ActiveRun, args: (string | number)[]): void {
+    this.#tail = this.#tail.then(async () => {
+      if (run.settled) return
+      const remaining = Math.floor(run.deadline - performance.now())
+      if (remaining < 1) return this.#fail(run, 'timeout', undefined)
+      try {
+        await this.#dispatch.apply(undefined, args, { timeout: remaining })
+      } catch (error) {
+        this.#fail(run, classifyIsolateFailure(error, this.#isolate.isDisposed), error)
+      }
+    })
+  }
+
+  #fail(run: ActiveRun, failure: IsolateFailure, cause: unknown): void {
+    if (run.settled) return
+    run.settled = true
+    this.#stopTimers(run)
+    if (failure === 'memory-limit' || failure === 'disposed') this.#dead = true
+    // Collect what the run logged, then forget it in the guest, before the next run may start.
+    this.#tail = this.#tail.then(async () => {
+      let collected: { logs?: unknown; warnings?: unknown; rule?: unknown } = {}
+      if (!this.#isolate.isDisposed) {
+        try {
+          const text = await this.#dispatch.apply(undefined, ['abort', run.runId], { timeout: ABORT_TIMEOUT_MS })
+          if (typeof text === 'string') collected = JSON.parse(text) as typeof collected
+        } catch {
+          // The guest runtime itself is wedged: never reuse this isolate.
+          this.#dead = true
+        }
+      }
+      if (failure === 'other') this.#dead = true
+      this.#active = undefined
+      run.resolve({
+        kind: 'failed',
+        failure,
+        rule: typeof collected.rule === 'string' ? collected.rule : undefined,
+        logs: collected.logs,
+        warnings: collected.warnings,
+        cause,
+      })
+    })
+  }
+
+  #stopTimers(run: ActiveRun): void {
+    clearTimeout(run.watchdog)
+    for (const timer of run.timers.values()) {
+      clearTimeout(timer as NodeJS.Timeout)
+      clearImmediate(timer as NodeJS.Immediate)
+    }
+    run.timers.clear()
+  }
+
+  /** Messages from the guest runtime. Anything malformed or for another run is ignored. */
+  #onNotify(kind: unknown, runId: unknown, a: unknown, b: unknown): void {
+    const run = this.#active
+    if (run === undefined || run.settled || run.runId !== runId) return
+    switch (kind) {
+      case 'done':
+        if (typeof a !== 'string') return
+        run.settled = true
+        this.#stopTimers(run)
+        this.#tail = this.#tail.then(() => {
+          this.#active = undefined
+          run.resolve({ kind: 'done', payload: a })
+        })
+        return
+      case 'timer':
+      case 'immediate': {
+        if (typeof a !== 'number' || typeof b !== 'number') return
+        const fire = (): void => {
+          run.timers.delete(a)
+          this.#enter(run, ['fire', run.runId, a])
+        }
+        run.timers.set(a, kind === 'timer' ? setTimeout(fire, b) : setImmediate(fire))
+        return
+      }
+      case 'clear': {
+        const timer = typeof a === 'number' ? run.timers.get(a) : undefined
+        if (timer === undefined) return
+        clearTimeout(timer as NodeJS.Timeout)
+        clearImmediate(timer as NodeJS.Immediate)
+        run.timers.delete(a as number)
+        return
+      }
+    }
+  }
+
+  /** Release the isolate. Safe to call twice. */
+  dispose(): void {
+    this.#dead = true
+    if (this.#active !== undefined) this.#fail(this.#active, 'disposed', undefined)
+    this.#dispatch.release()
+    if (!this.#isolate.isDisposed) this.#isolate.dispose()
+  }
+}
+
+const TRAILING_SEMICOLON = /;(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/
+
+/**
+ * Compile a rule as the expression Auth0 stores: `function (user, context, callback) { … }`, named
+ * or not, `async` or not, with comments around it and, often, a trailing semicolon.
+ */
+async function compileRule(isolate: ivm.Isolate, rule: RuleDefinition, filename: string): Promise<ivm.Script> {
+  // The opening parenthesis shares line 1 with the source, so line numbers stay the author's.
+  try {
+    return await isolate.compileScript(`(${rule.script}\n)`, { filename })
+  } catch (first) {
+    const stripped = rule.script.replace(TRAILING_SEMICOLON, '')
+    if (stripped !== rule.script) {
+      try {
+        return await isolate.compileScript(`(${stripped}\n)`, { filename })
+      } catch {
+        // Report the first error: it is about the source as written.
+      }
+    }
+    throw compileError(rule, filename, first)
+  }
+}
+
+function compileError(rule: RuleDefinition, filename: string, error: unknown): RuleCompileError {
+  const raw = error instanceof Error ? error.message : String(error)
+  const line = compileErrorLine(error, filename)
+  const text = raw.replace(/\s*\[[^\]]*\]\s*$/, '')
+  const where = line === undefined ? '' : ` (line ${line})`
+  return new RuleCompileError(`Rule '${rule.name}' does not compile: ${text}${where}`, { rule: rule.name, line, cause: error })
+}

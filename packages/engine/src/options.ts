@@ -1,0 +1,199 @@
+import { availableParallelism } from 'node:os'
+import { z } from 'zod'
+import { ConfigInvalidError } from './errors.js'
+import type { LogEntry } from './result.js'
+import { describeIssues, toIssues } from './lib/validation.js'
+
+const ruleName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+
+const ruleSchema = z.looseObject({
+  name: ruleName,
+  script: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+  enabled: z.boolean().optional(),
+  order: z.number().finite().optional(),
+})
+
+const ruleSetSchema = z
+  .array(ruleSchema)
+  .max(500, 'at most 500 rules')
+  .superRefine((rules, ctx) => {
+    const seen = new Map<string, number>()
+    rules.forEach((rule, index) => {
+      const first = seen.get(rule.name)
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate rule name '${rule.name}' (also rules[${first}])` })
+      } else seen.set(rule.name, index)
+    })
+  })
+
+const hostname = z
+  .string()
+  .min(1)
+  .transform((value, ctx) => {
+    const host = namespaceHost(value)
+    if (host === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is neither a host name nor an http(s) URL` })
+      return z.NEVER
+    }
+    return host
+  })
+
+const optionsSchema = z.strictObject({
+  rules: ruleSetSchema,
+  configuration: z.record(z.string(), z.string()).optional(),
+  limits: z
+    .strictObject({
+      timeoutMs: z.number().int().min(1).max(600_000).optional(),
+      memoryLimitMb: z.number().int().min(8).max(4096).optional(),
+      maxLogEntries: z.number().int().min(0).max(10_000).optional(),
+      maxUserBytes: z.number().int().min(1024).max(50_000_000).optional(),
+    })
+    .optional(),
+  claims: z
+    .strictObject({
+      namespace: z.enum(['required', 'optional']).optional(),
+      onViolation: z.enum(['drop', 'error']).optional(),
+      forbiddenNamespaces: z.array(hostname).optional(),
+    })
+    .optional(),
+  errors: z.strictObject({ exposeExceptionMessages: z.boolean().optional() }).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+  hooks: z
+    .strictObject({
+      onLog: z.function().optional(),
+      onRuleError: z.function().optional(),
+    })
+    .optional(),
+})
+
+/** One rule as Auth0 stores it. Unknown fields (an Auth0 export's `id`, `stage`) are ignored. */
+export interface RuleDefinition {
+  /** Unique within the rule set; appears in errors, logs and timings. */
+  name: string
+  /** Source text that evaluates to `function (user, context, callback) { … }`. */
+  script: string
+  /** Disabled rules never run. Default `true`. */
+  enabled?: boolean | undefined
+  /** Lower runs first; ties keep list order; rules without `order` run after those with one. */
+  order?: number | undefined
+}
+
+/** What the host learns when a rule fails by throwing. */
+export interface RuleErrorEvent {
+  code: string
+  rule: string | undefined
+  message: string
+  /** Guest stack trace: rule file names and lines only, never host paths. */
+  stack: string | undefined
+}
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  /** The rule set, in Auth0's shape. */
+  rules: readonly RuleDefinition[]
+  /** Settings the rules read as `configuration` (string keys to string values, frozen). */
+  configuration?: Readonly<Record<string, string>> | undefined
+  limits?: {
+    /** Wall-clock budget of the whole pipeline, awaited work included. Default 20000. */
+    timeoutMs?: number | undefined
+    /** Heap limit of each isolate. Default 128. */
+    memoryLimitMb?: number | undefined
+    /** Log lines kept per run. Default 100. */
+    maxLogEntries?: number | undefined
+    /** Largest `user` (as JSON characters) a run may return. Default 1,000,000. */
+    maxUserBytes?: number | undefined
+  } | undefined
+  claims?: {
+    /** `required` (default): custom claims must be namespaced URLs. `optional`: Auth0's rules since July 2022. */
+    namespace?: 'required' | 'optional' | undefined
+    /** `drop` (default): leave the claim out and warn. `error`: fail the run with `ERR_CLAIM_VIOLATION`. */
+    onViolation?: 'drop' | 'error' | undefined
+    /** More forbidden namespace hosts (typically your issuer's), as host names or URLs. */
+    forbiddenNamespaces?: readonly string[] | undefined
+  } | undefined
+  errors?: {
+    /** Put a thrown exception's message in `error_description`. Default `false` (generic text). */
+    exposeExceptionMessages?: boolean | undefined
+  } | undefined
+  /** Isolates that run rules in parallel. Default: the number of CPU cores. */
+  concurrency?: number | undefined
+  hooks?: {
+    /** Called with each line the rules logged, after the run. Never throws into the engine. */
+    onLog?: ((entry: LogEntry) => void) | undefined
+    /** Called when a rule throws or rejects, with its guest stack. */
+    onRuleError?: ((event: RuleErrorEvent) => void) | undefined
+  } | undefined
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  rules: RuleDefinition[]
+  configuration: Record<string, string>
+  limits: { timeoutMs: number; memoryLimitMb: number; maxLogEntries: number; maxUserBytes: number }
+  claims: { namespace: 'required' | 'optional'; onViolation: 'drop' | 'error'; forbiddenNamespaces: string[] }
+  errors: { exposeExceptionMessages: boolean }
+  concurrency: number
+  hooks: NonNullable<EngineOptions['hooks']>
+}
+
+/** The host part of a namespace: `https://a.example/x` → `a.example`; `a.example` → `a.example`. */
+export function namespaceHost(value: string): string | undefined {
+  const candidate = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
+  try {
+    const url = new URL(candidate)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    return url.hostname === '' ? undefined : url.hostname.toLowerCase()
+  } catch {
+    return undefined
+  }
+}
+
+export function resolveOptions(input: unknown): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(input)
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error)
+    throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues, parsed.error)
+  }
+  const o = parsed.data
+  return {
+    rules: o.rules,
+    configuration: { ...o.configuration },
+    limits: {
+      timeoutMs: o.limits?.timeoutMs ?? 20_000,
+      memoryLimitMb: o.limits?.memoryLimitMb ?? 128,
+      maxLogEntries: o.limits?.maxLogEntries ?? 100,
+      maxUserBytes: o.limits?.maxUserBytes ?? 1_000_000,
+    },
+    claims: {
+      namespace: o.claims?.namespace ?? 'required',
+      onViolation: o.claims?.onViolation ?? 'drop',
+      forbiddenNamespaces: o.claims?.forbiddenNamespaces ?? [],
+    },
+    errors: { exposeExceptionMessages: o.errors?.exposeExceptionMessages ?? false },
+    concurrency: o.concurrency ?? availableParallelism(),
+    hooks: (o.hooks ?? {}) as ResolvedOptions['hooks'],
+  }
+}
+
+/** Validate a rule set on its own (for `engine.update`). */
+export function resolveRules(input: unknown): RuleDefinition[] {
+  const parsed = ruleSetSchema.safeParse(input)
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error, 'rules')
+    throw new ConfigInvalidError(`Invalid rule set: ${describeIssues(issues)}`, issues, parsed.error)
+  }
+  return parsed.data
+}
+
+/** Enabled rules in pipeline order: lowest `order` first, ties in list order. */
+export function pipelineOrder(rules: readonly RuleDefinition[]): RuleDefinition[] {
+  return rules
+    .map((rule, index) => ({ rule, index }))
+    .filter(({ rule }) => rule.enabled !== false)
+    .sort((a, b) => (a.rule.order ?? Infinity) - (b.rule.order ?? Infinity) || a.index - b.index)
+    .map(({ rule }) => rule)
+}
