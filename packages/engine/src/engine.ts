@@ -20,9 +20,15 @@ import { encodeRunInput, type RunInput } from './input.js'
 import { pipelineOrder, resolveOptions, resolveRules, type EngineOptions, type ResolvedOptions, type RuleDefinition } from './options.js'
 import type { JsonValue, LogEntry, RunResult, Warning } from './result.js'
 import { MAX_CUSTOM_CLAIMS_BYTES } from './claims.js'
-import { SandboxPool } from './lib/pool.js'
+import { SandboxPool, type PoolCounters } from './lib/pool.js'
 import type { SandboxOutcome, SandboxSettings } from './lib/sandbox.js'
 import { NO_BROWSER_PROTOCOLS, isNoBrowserProtocol } from './lib/protocols.js'
+
+/** Counters of {@link Engine.stats}, for the rule set in service. */
+export interface EngineStats extends PoolCounters {
+  /** Isolates alive now (one per `concurrency` unless one is being replaced). */
+  isolates: number
+}
 
 /** Largest run input (`user` + `context` as JSON characters). */
 const MAX_INPUT_CHARS = 5_000_000
@@ -146,6 +152,15 @@ export class Engine implements AsyncDisposable {
     this.#closed = true
     await this.#updating
     await this.#pool.close()
+  }
+
+  /**
+   * What the engine's current rule set has done: isolates alive and created, isolates recycled
+   * after a memory-limit kill or crash, runs started. Creation and compilation happen only at
+   * `createEngine`, `update` and recycling, never per run.
+   */
+  get stats(): EngineStats {
+    return { isolates: this.#pool.size, ...this.#pool.counters }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -237,7 +237,7 @@ function isError(value) {
 function describeThrown(value) {
   // Reads a thrown value without trusting it: no getter of the value decides the outcome.
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-    return { message: safeString(typeof value === 'symbol' ? 'Symbol()' : value, 4096), stack: undefined };
+    return { message: safeString(value, 4096), stack: undefined };
   }
   // Getters of the thrown value may run here: we are inside the run's time limit, and nothing
   // they return decides the outcome (that comes from brands the engine set itself).
@@ -267,7 +267,7 @@ function classifyCallbackError(err, rule) {
     const d = describeThrown(err);
     return { code: branded ? 'ERR_RULE_UNAUTHORIZED' : 'ERR_RULE_DENIED', message: d.message, rule: rule };
   }
-  return { code: 'ERR_RULE_DENIED', message: safeString(typeof err === 'symbol' ? 'Symbol()' : err, 4096), rule: rule };
+  return { code: 'ERR_RULE_DENIED', message: safeString(err, 4096), rule: rule };
 }
 function classifyThrown(value, rule) {
   let moduleError = false;

@@ -7,6 +7,16 @@ interface Slot {
   busy: boolean
 }
 
+/** What a pool has done since it was created. */
+export interface PoolCounters {
+  /** Isolates created (at creation and to replace dead ones). */
+  isolatesCreated: number
+  /** Isolates replaced after a memory-limit kill or a crash. */
+  recycled: number
+  /** Runs started. */
+  runs: number
+}
+
 interface Queued {
   inputJson: string
   resolve: (outcome: SandboxOutcome) => void
@@ -28,10 +38,11 @@ export class SandboxPool {
   readonly #timeoutMs: number
   #closing = false
   #idle: (() => void) | undefined
-  /** Sandboxes replaced after they died; for tests and metrics. */
-  recycled = 0
+  /** Counters for `Engine.stats`. */
+  readonly counters: PoolCounters
 
-  private constructor(sandboxes: Sandbox[], create: () => Promise<Sandbox>, timeoutMs: number) {
+  private constructor(sandboxes: Sandbox[], create: () => Promise<Sandbox>, timeoutMs: number, counters: PoolCounters) {
+    this.counters = counters
     this.#slots = sandboxes.map((sandbox) => ({ sandbox, busy: false }))
     this.#create = create
     this.#timeoutMs = timeoutMs
@@ -43,7 +54,11 @@ export class SandboxPool {
     rules: readonly RuleDefinition[],
     options: { size: number; memoryLimitMb: number; timeoutMs: number },
   ): Promise<SandboxPool> {
-    const create = (): Promise<Sandbox> => Sandbox.create(settings, rules, options.memoryLimitMb)
+    const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0 }
+    const create = (): Promise<Sandbox> => {
+      counters.isolatesCreated++
+      return Sandbox.create(settings, rules, options.memoryLimitMb)
+    }
     const first = await create()
     const rest = await Promise.allSettled(Array.from({ length: options.size - 1 }, create))
     const sandboxes = [first]
@@ -55,7 +70,12 @@ export class SandboxPool {
       const failed = rest.find((r) => r.status === 'rejected')
       throw new EngineInternalError('Could not create the rule set’s isolates.', { cause: failed?.reason })
     }
-    return new SandboxPool(sandboxes, create, options.timeoutMs)
+    return new SandboxPool(sandboxes, create, options.timeoutMs, counters)
+  }
+
+  /** Sandboxes alive now. */
+  get size(): number {
+    return this.#slots.filter((s) => s.sandbox !== undefined).length
   }
 
   /** Run once in the next idle sandbox. */
@@ -73,6 +93,7 @@ export class SandboxPool {
       if (slot.busy || sandbox === undefined) continue
       const job = this.#queue.shift() as Queued
       slot.busy = true
+      this.counters.runs++
       void sandbox.execute(job.inputJson, this.#timeoutMs).then((outcome) => {
         slot.busy = false
         if (sandbox.dead) this.#replace(slot, sandbox)
@@ -87,7 +108,7 @@ export class SandboxPool {
     dead.dispose()
     slot.sandbox = undefined
     if (this.#closing) return
-    this.recycled++
+    this.counters.recycled++
     this.#create().then(
       (fresh) => {
         if (this.#closing) return fresh.dispose()

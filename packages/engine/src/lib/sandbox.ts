@@ -78,7 +78,7 @@ export class Sandbox {
   async #compile(context: ivm.Context, rule: RuleDefinition): Promise<void> {
     const filename = `rule:${rule.name}`
     const script = await compileRule(this.#isolate, rule, filename)
-    let fn: ivm.Reference<unknown>
+    let fn: unknown
     try {
       fn = await script.run(context, { reference: true, timeout: EVALUATE_TIMEOUT_MS })
     } catch (error) {
@@ -87,10 +87,12 @@ export class Sandbox {
     } finally {
       script.release()
     }
-    if (fn.typeof !== 'function') {
-      fn.release()
+    // isolated-vm hands primitives back as they are, objects and functions as References.
+    const kind = fn instanceof ivm.Reference ? fn.typeof : fn === null ? 'null' : typeof fn
+    if (!(fn instanceof ivm.Reference) || kind !== 'function') {
+      if (fn instanceof ivm.Reference) fn.release()
       throw new RuleCompileError(
-        `Rule '${rule.name}' must evaluate to a function (user, context, callback); it evaluates to ${fn.typeof}.`,
+        `Rule '${rule.name}' must evaluate to a function (user, context, callback); it evaluates to ${kind}.`,
         { rule: rule.name },
       )
     }
@@ -243,7 +245,10 @@ async function compileRule(isolate: ivm.Isolate, rule: RuleDefinition, filename:
 
 function compileError(rule: RuleDefinition, filename: string, error: unknown): RuleCompileError {
   const raw = error instanceof Error ? error.message : String(error)
-  const line = compileErrorLine(error, filename)
+  // An error at the end of input points at the closing line the engine added: report the last line.
+  const found = compileErrorLine(error, filename)
+  const lines = rule.script.split('\n').length
+  const line = found === undefined ? undefined : Math.min(found, lines)
   const text = raw.replace(/\s*\[[^\]]*\]\s*$/, '')
   const where = line === undefined ? '' : ` (line ${line})`
   return new RuleCompileError(`Rule '${rule.name}' does not compile: ${text}${where}`, { rule: rule.name, line, cause: error })
