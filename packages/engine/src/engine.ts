@@ -23,6 +23,7 @@ import { MAX_CUSTOM_CLAIMS_BYTES } from './claims.js'
 import { SandboxPool, type PoolCounters } from './lib/pool.js'
 import type { SandboxOutcome, SandboxSettings } from './lib/sandbox.js'
 import { NO_BROWSER_PROTOCOLS, isNoBrowserProtocol } from './lib/protocols.js'
+import { assertNodeSnapshotDisabled } from './lib/runtime-check.js'
 
 /** Counters of {@link Engine.stats}, for the rule set in service. */
 export interface EngineStats extends PoolCounters {
@@ -309,7 +310,8 @@ function createPool(options: ResolvedOptions): Promise<SandboxPool> {
  * Validate the options, compile the rule set into `concurrency` isolates, and return an engine
  * ready to run. All cold work (isolates, compilation) happens here, never per run.
  *
- * Throws `ERR_CONFIG_INVALID` for bad options (zod's issues in `issues` and `cause`), and
+ * Throws `ERR_CONFIG_INVALID` for bad options (zod's issues in `issues` and `cause`) or a Node.js
+ * process started without `--no-node-snapshot` (required by isolated-vm on Node ≥ 20), and
  * `ERR_RULE_COMPILE` for a rule that does not compile, naming the rule and line.
  *
  * @example
@@ -328,6 +330,7 @@ function createPool(options: ResolvedOptions): Promise<SandboxPool> {
  * ```
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  assertNodeSnapshotDisabled()
   const resolved = resolveOptions(options)
   const pool = await createPool(resolved)
   return new Engine(resolved, pool)
