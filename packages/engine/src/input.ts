@@ -35,7 +35,11 @@ const contextSchema = z.looseObject({
   primaryUser: z.string().optional(),
 })
 
-const runInputSchema = z.strictObject({ user: userSchema, context: contextSchema })
+const runInputSchema = z.strictObject({ user: userSchema, context: contextSchema }).superRefine((input, ctx) => {
+  if (input.context.protocol === 'oauth2-client-credentials') {
+    ctx.addIssue({ code: 'custom', path: ['context', 'protocol'], message: 'rules never run for the client credentials grant' })
+  }
+})
 
 /** The normalized Auth0 user profile (SPEC.md §4). Unknown fields pass through to rules. */
 export type User = z.infer<typeof userSchema>

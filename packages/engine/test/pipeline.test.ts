@@ -112,3 +112,35 @@ describe('rules as Auth0 stores them (SPEC §1)', () => {
     expect(result.rules[1]?.durationMs).toBeGreaterThanOrEqual(25)
   })
 })
+
+describe('protocols (SPEC §1)', () => {
+  it.each(['oauth2-password', 'oauth2-refresh-token', 'oidc-basic-profile', 'my-custom-protocol'])('runs rules for %s', async (protocol) => {
+    await using engine = await engineWith([rule('p', "context.accessToken['https://t.example/p'] = context.protocol; callback(null, user, context);")])
+    const result = await engine.run(passwordInput({ context: { protocol } }))
+    expect(result.accessToken.claims).toEqual({ 'https://t.example/p': protocol })
+  })
+
+  it('never runs rules for client credentials', async () => {
+    await using engine = await engineWith([rule('p', 'callback(null, user, context);')])
+    const error = await rejection(engine.run(passwordInput({ context: { protocol: 'oauth2-client-credentials' } })))
+    expect(error.code).toBe('ERR_INPUT_INVALID')
+    expect(error.issues).toEqual([{ path: 'context.protocol', code: 'custom', message: 'rules never run for the client credentials grant' }])
+  })
+})
+
+describe('console formatting', () => {
+  it('formats like Node: %s %d %i %j %%, objects as JSON, errors with their stack', async () => {
+    await using engine = await engineWith([
+      rule('logs', `
+        console.log('user %s has %d logins (%i%%) %j', user.email, 3, 41.9, { a: 1 });
+        console.info({ roles: ['admin'] }, [1, 'two'], null, undefined, 7);
+        console.error(new TypeError('broken'));
+        callback(null, user, context);`),
+    ])
+    const [first, second, third] = (await engine.run(passwordInput())).logs
+    expect(first).toMatchObject({ level: 'log', rule: 'logs', message: 'user ada@example.com has 3 logins (41%) {"a":1}' })
+    expect(second).toMatchObject({ level: 'info', message: '{"roles":["admin"]} [1,"two"] null undefined 7' })
+    expect(third?.level).toBe('error')
+    expect(third?.message).toMatch(/^TypeError: broken\n\s+at .*rule:logs:5/)
+  })
+})

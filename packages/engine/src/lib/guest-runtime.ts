@@ -39,7 +39,7 @@ const DateNow = Date.now;
 const DateGetTime = Date.prototype.getTime;
 const DateToISOString = Date.prototype.toISOString;
 const NumberIsFinite = Number.isFinite;
-const MathMax = Math.max;
+const MathFloor = Math.floor;
 const ErrorCtor = Error;
 const ErrorCaptureStackTrace = Error.captureStackTrace;
 const ErrorPrototype = Error.prototype;
@@ -155,19 +155,44 @@ function logLine(level, args) {
     return;
   }
   let message = '';
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    let text;
-    if (typeof a === 'string') text = a;
-    else if (a !== null && typeof a === 'object' && !ArrayIsArray(a) && isError(a)) text = describeThrown(a).message;
-    else {
-      try { text = serialize(a, 'log', false, 8192); } catch (e) { text = safeString(a, 8192); }
-      if (text === undefined) text = safeString(a, 8192);
+  let next = 0;
+  // Node's format directives in a first string argument: %s %d %i %f %j %o %O %c %%.
+  if (typeof args[0] === 'string') {
+    const format = args[0];
+    next = 1;
+    let i = 0;
+    while (i < format.length && message.length <= 8192) {
+      const c = format[i];
+      const d = format[i + 1];
+      if (c === '%' && d === '%') { message += '%'; i += 2; continue; }
+      if (c === '%' && (d === 's' || d === 'd' || d === 'i' || d === 'f' || d === 'j' || d === 'o' || d === 'O' || d === 'c') && next < args.length) {
+        const a = args[next++];
+        if (d === 'd' || d === 'i' || d === 'f') {
+          const n = typeof a === 'number' ? a : typeof a === 'string' ? +a : NaN;
+          message += safeString(d === 'i' && n === n ? (n < 0 ? -MathFloor(-n) : MathFloor(n)) : n, 64);
+        } else if (d === 's') message += typeof a === 'string' ? a : formatArg(a);
+        else if (d !== 'c') message += formatArg(a);
+        i += 2;
+        continue;
+      }
+      message += c;
+      i++;
     }
-    message = i === 0 ? text : message + ' ' + text;
-    if (message.length > 8192) break;
+  }
+  for (let i = next; i < args.length && message.length <= 8192; i++) {
+    const text = typeof args[i] === 'string' ? args[i] : formatArg(args[i]);
+    message = message === '' && i === 0 ? text : message + ' ' + text;
   }
   push(r.logs, { level: level, rule: r.currentRule, message: safeString(message, 8192), atMs: now() - r.startedAt });
+}
+function formatArg(a) {
+  if (a !== null && typeof a === 'object' && !ArrayIsArray(a) && isError(a)) {
+    const d = describeThrown(a);
+    return d.stack !== undefined ? d.stack : d.message;
+  }
+  let text;
+  try { text = serialize(a, 'log', false, 8192); } catch (e) { text = undefined; }
+  return text === undefined ? safeString(a, 8192) : text;
 }
 const consoleObject = {
   log: function log() { logLine('log', arguments); },
