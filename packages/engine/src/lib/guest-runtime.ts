@@ -305,9 +305,16 @@ function classifyThrown(value, rule) {
 }
 
 // ---- serialization: own data only, inside the time limit -----------------------------------------
-function ResultError(message, path) { define(this, 'message', message); define(this, 'path', path); }
-function SizeError() {}
-function TooLargeError(path) { define(this, 'path', path); }
+// The engine's own exceptions, told apart by brand: 'instanceof' would consult a thrown proxy's traps.
+const internalErrors = new WeakSetCtor();
+function internal(e) { ReflectApply(WeakSetAdd, internalErrors, [e]); return e; }
+function isInternal(e) {
+  if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return false;
+  return ReflectApply(WeakSetHas, internalErrors, [e]);
+}
+function ResultError(message, path) { define(this, 'message', message); define(this, 'path', path); internal(this); }
+function SizeError() { internal(this); }
+function TooLargeError(path) { define(this, 'path', path); internal(this); }
 const UNLIMITED = 1e15;
 
 function serialize(value, path, strict, budget) {
@@ -420,7 +427,7 @@ function serializeClaims(token, path, r) {
     try {
       text = ser(d.value, p, { strict: true, budget: settings.maxClaimsBytes * 4, used: 0, seen: [] }, 0);
     } catch (e) {
-      if (e instanceof SizeError) throw new TooLargeError(path);
+      if (isInternal(e) && e instanceof SizeError) throw new TooLargeError(path);
       throw e;
     }
     out += (first ? '' : ',') + JSONStringify(key) + ':' + text;
@@ -436,7 +443,7 @@ function outputsOf(r) {
   try {
     text = '"user":' + ser(user, 'user', { strict: false, budget: settings.maxUserBytes, used: 0, seen: [] }, 0);
   } catch (e) {
-    if (e instanceof SizeError) throw new ResultError('is larger than ' + settings.maxUserBytes + ' characters as JSON', 'user');
+    if (isInternal(e) && e instanceof SizeError) throw new ResultError('is larger than ' + settings.maxUserBytes + ' characters as JSON', 'user');
     throw e;
   }
   const at = own(context, 'accessToken');
@@ -498,9 +505,12 @@ function finish(r, failure) {
     try {
       text = '{"ok":true,' + outputsOf(r);
     } catch (e) {
-      if (e instanceof ResultError) failure = { code: 'ERR_RULE_RESULT_INVALID', message: e.path + ' ' + e.message + '.', path: e.path, rule: null };
-      else if (e instanceof TooLargeError) failure = { code: 'ERR_CLAIMS_TOO_LARGE', message: 'Custom claims are far larger than the limit.', path: e.path, rule: null };
-      else throw e;
+      if (isInternal(e) && e instanceof ResultError) failure = { code: 'ERR_RULE_RESULT_INVALID', message: e.path + ' ' + e.message + '.', path: e.path, rule: null };
+      else if (isInternal(e) && e instanceof TooLargeError) failure = { code: 'ERR_CLAIMS_TOO_LARGE', message: 'Custom claims are far larger than the limit.', path: e.path, rule: null };
+      else {
+        // A proxy trap of the rules' threw while the engine read the result.
+        failure = { code: 'ERR_RULE_RESULT_INVALID', message: 'Reading the result threw: ' + describeThrown(e).message, path: '', rule: null };
+      }
     }
   }
   if (failure !== null) text = '{"ok":false,"error":' + ser(failure, 'error', { strict: false, budget: UNLIMITED, used: 0, seen: [] }, 0);
