@@ -170,7 +170,8 @@ export class Engine implements AsyncDisposable {
 
   #decode(outcome: SandboxOutcome, protocol: string): RunResult {
     if (outcome.kind === 'failed') throw this.#isolateFailure(outcome)
-    const parsed = guestResult.safeParse(JSON.parse(outcome.payload))
+    const raw = JSON.parse(outcome.payload) as { accessToken: Record<string, JsonValue>; idToken: Record<string, JsonValue> }
+    const parsed = guestResult.safeParse(raw)
     if (!parsed.success) {
       throw new EngineInternalError('The sandbox returned a result the engine cannot read.', { cause: parsed.error })
     }
@@ -182,9 +183,11 @@ export class Engine implements AsyncDisposable {
       throw this.#ruleFailure(data.error, protocol, details)
     }
     const details: FailureDetails = { logs: data.logs, warnings }
+    // The policy reads the parsed text, not zod's copy: zod's records skip an own `__proto__` key,
+    // which must be reported as dropped like every other refused name.
     const policy = this.#options.claims
-    const accessClaims = applyClaimsPolicy(data.accessToken, 'accessToken', policy, warnings, details)
-    const idClaims = applyClaimsPolicy(data.idToken, 'idToken', policy, warnings, details)
+    const accessClaims = applyClaimsPolicy(raw.accessToken, 'accessToken', policy, warnings, details)
+    const idClaims = applyClaimsPolicy(raw.idToken, 'idToken', policy, warnings, details)
     if (data.multifactor?.provider === 'duo' && isNoBrowserProtocol(protocol)) {
       throw new MfaProviderUnsupportedError('duo', protocol, details)
     }

@@ -62,13 +62,27 @@ export function encodeRunInput(input: unknown, maxBytes: number): string {
   try {
     text = JSON.stringify(parsed.data)
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    const issues = [{ path: '(root)', code: 'not_json', message: `is not JSON-serializable: ${reason}` }]
-    throw new InputInvalidError(`Invalid run input: ${reason}`, issues, error)
+    const found = findNotJson(input, '')
+    const issues = [{ path: found?.path ?? '(root)', code: 'not_json', message: found?.message ?? 'is not JSON-serializable' }]
+    throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, error)
   }
   if (text.length > maxBytes) {
     const issues = [{ path: '(root)', code: 'too_big', message: `is ${text.length} characters as JSON; the limit is ${maxBytes}` }]
     throw new InputInvalidError(`Invalid run input: larger than ${maxBytes} characters`, issues)
   }
   return text
+}
+
+/** Where `value` stops being JSON (a cycle, a BigInt), for the error's path. */
+function findNotJson(value: unknown, path: string, ancestors: unknown[] = []): { path: string; message: string } | undefined {
+  if (typeof value === 'bigint') return { path, message: 'is a BigInt, which is not JSON' }
+  if (value === null || typeof value !== 'object') return undefined
+  if (ancestors.includes(value)) return { path, message: 'is a circular reference' }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined
+  const inner = [...ancestors, value]
+  for (const [key, item] of Object.entries(value)) {
+    const found = findNotJson(item, Array.isArray(value) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`, inner)
+    if (found !== undefined) return found
+  }
+  return undefined
 }

@@ -231,10 +231,10 @@ describe('registered and reserved names', () => {
   it('leaves the host’s Object.prototype and the claims objects’ prototypes unchanged', async () => {
     const before = Object.getOwnPropertyNames(Object.prototype).sort()
     const result = await runBody(
-      `var bad = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}');
+      `var nested = JSON.parse('{"constructor": {"prototype": {"polluted": true}}}');
        Object.defineProperty(context.accessToken, '__proto__', { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
        context.accessToken.constructor = { prototype: { polluted: true } };
-       context.idToken['https://example.com/nested'] = bad;
+       context.idToken['https://example.com/nested'] = nested;
        callback(null, user, context);`,
       { claims: { namespace: 'optional' } },
     )
@@ -243,7 +243,21 @@ describe('registered and reserved names', () => {
     expect(Object.getPrototypeOf(result.accessToken.claims)).toBe(Object.prototype)
     expect(Object.getPrototypeOf(result.idToken.claims)).toBe(Object.prototype)
     expect((result.accessToken.claims as Record<string, unknown>)['polluted']).toBeUndefined()
-    expect((result.idToken.claims['https://example.com/nested'] as Record<string, unknown>)['polluted']).toBeUndefined()
+    expect(result.idToken.claims['https://example.com/nested']).toEqual({ constructor: { prototype: { polluted: true } } })
+    expect(Object.getPrototypeOf(result.idToken.claims['https://example.com/nested'])).toBe(Object.prototype)
+  })
+
+  it('refuses a __proto__ key inside a claim value with ERR_RULE_RESULT_INVALID naming the path', async () => {
+    const before = Object.getOwnPropertyNames(Object.prototype).sort()
+    const err = await rejection(
+      runBody(
+        `context.idToken['https://example.com/nested'] = JSON.parse('{"a": {"__proto__": {"polluted": true}}}');
+         callback(null, user, context);`,
+      ),
+    )
+    expect(err.code).toBe('ERR_RULE_RESULT_INVALID')
+    expect(err.path).toBe('context.idToken["https://example.com/nested"]["a"]["__proto__"]')
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before)
   })
 })
 

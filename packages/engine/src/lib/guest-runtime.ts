@@ -394,6 +394,7 @@ function ser(value, path, state, depth) {
         if (state.strict) throw new ResultError('is a getter, which is not JSON', p);
         continue;
       }
+      if (key === '__proto__' && state.strict) throw new ResultError('is a __proto__ key, which the engine never copies into a token', p);
       if (d.value === undefined) continue;
       const item = ser(d.value, p, state, depth + 1);
       if (item === undefined) continue;
@@ -413,6 +414,9 @@ function serializeClaims(token, path, r) {
     throw new ResultError('must be an object', path);
   }
   const keys = ObjectKeys(token);
+  // One budget for all claims of the token (names included): the host enforces the exact limit on
+  // the claims it keeps; this stops a rule from making the engine copy megabytes first.
+  const state = { strict: true, budget: settings.maxClaimsBytes * 4, used: 0, seen: [] };
   let out = '{';
   let first = true;
   for (let i = 0; i < keys.length; i++) {
@@ -423,14 +427,16 @@ function serializeClaims(token, path, r) {
     const p = path + '[' + JSONStringify(key) + ']';
     if (!isData(d)) throw new ResultError('is a getter, which is not JSON', p);
     if (d.value === undefined) continue;
+    const name = JSONStringify(key);
     let text;
     try {
-      text = ser(d.value, p, { strict: true, budget: settings.maxClaimsBytes * 4, used: 0, seen: [] }, 0);
+      charge(state, name);
+      text = ser(d.value, p, state, 0);
     } catch (e) {
       if (isInternal(e) && e instanceof SizeError) throw new TooLargeError(path);
       throw e;
     }
-    out += (first ? '' : ',') + JSONStringify(key) + ':' + text;
+    out += (first ? '' : ',') + name + ':' + text;
     first = false;
   }
   return out + '}';
@@ -452,6 +458,11 @@ function outputsOf(r) {
   if (scope !== undefined && scope !== null) {
     if (typeof scope === 'string') text += ',"scope":' + JSONStringify(scope);
     else if (ArrayIsArray(scope)) {
+      const lengthDesc = ObjectGetOwnPropertyDescriptor(scope, 'length');
+      const length = lengthDesc === undefined ? 0 : lengthDesc.value;
+      for (let i = 0; i < length; i++) {
+        if (typeof own(scope, i) !== 'string') throw new ResultError('must be a string', 'context.accessToken.scope[' + i + ']');
+      }
       text += ',"scope":' + ser(scope, 'context.accessToken.scope', { strict: true, budget: settings.maxClaimsBytes, used: 0, seen: [] }, 0);
     } else {
       throw new ResultError('must be a space-separated string or an array of strings', 'context.accessToken.scope');
