@@ -4,6 +4,7 @@ import {
   ClaimsTooLargeError,
   EngineClosedError,
   EngineInternalError,
+  MetadataUpdateFailedError,
   MfaProviderUnsupportedError,
   ModuleNotAllowedError,
   RedirectUnsupportedError,
@@ -21,7 +22,8 @@ import { pipelineOrder, resolveOptions, resolveRules, type EngineOptions, type R
 import type { JsonValue, LogEntry, RunResult, Warning } from './result.js'
 import { MAX_CUSTOM_CLAIMS_BYTES } from './claims.js'
 import { SandboxPool, type PoolCounters } from './lib/pool.js'
-import type { SandboxOutcome, SandboxSettings } from './lib/sandbox.js'
+import type { SandboxOutcome } from './lib/sandbox.js'
+import { prepareShared } from './lib/shared.js'
 import { NO_BROWSER_PROTOCOLS, isNoBrowserProtocol } from './lib/protocols.js'
 import { assertNodeSnapshotDisabled } from './lib/runtime-check.js'
 
@@ -49,7 +51,13 @@ const warning = z.union([
   z.object({ code: z.literal('CALLBACK_CALLED_TWICE'), rule: z.string(), message: z.string() }),
   z.object({ code: z.literal('RULE_THREW_AFTER_CALLBACK'), rule: z.string(), message: z.string() }),
   z.object({ code: z.literal('LOGS_TRUNCATED'), message: z.string() }),
+  z.object({ code: z.literal('MODULE_VERSION_MISMATCH'), rule: z.string(), message: z.string() }),
 ])
+const metadataUpdate = z.object({
+  userId: z.string(),
+  kind: z.enum(['app_metadata', 'user_metadata']),
+  metadata: z.record(z.string(), json),
+})
 const trailer = {
   logs: z.array(logEntry),
   warnings: z.array(warning),
@@ -198,6 +206,7 @@ export class Engine implements AsyncDisposable {
       logs: data.logs,
       warnings,
       rules: data.rules,
+      metadataUpdates: z.array(metadataUpdate).parse(outcome.metadataUpdates),
     }
     if (data.multifactor !== undefined) result.multifactor = data.multifactor
     if (data.redirect !== undefined) result.redirect = data.redirect
@@ -227,6 +236,8 @@ export class Engine implements AsyncDisposable {
           MAX_CUSTOM_CLAIMS_BYTES,
           details,
         )
+      case 'ERR_METADATA_UPDATE_FAILED':
+        return new MetadataUpdateFailedError(error.message, details)
       case 'ERR_MODULE_NOT_ALLOWED':
         this.#reportRuleError(error, details.rule)
         return new ModuleNotAllowedError(error.module ?? '', error.message, details)
@@ -293,16 +304,14 @@ export class Engine implements AsyncDisposable {
   }
 }
 
-function createPool(options: ResolvedOptions): Promise<SandboxPool> {
-  const settings: SandboxSettings = {
-    configuration: options.configuration,
+async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
+  const rules = pipelineOrder(options.rules)
+  const shared = await prepareShared(options, rules, {
     noBrowserProtocols: NO_BROWSER_PROTOCOLS,
-    maxLogEntries: options.limits.maxLogEntries,
     maxTimers: MAX_TIMERS,
     maxClaimsBytes: MAX_CUSTOM_CLAIMS_BYTES,
-    maxUserBytes: options.limits.maxUserBytes,
-  }
-  return SandboxPool.create(settings, pipelineOrder(options.rules), {
+  })
+  return SandboxPool.create(shared, rules, {
     size: options.concurrency,
     memoryLimitMb: options.limits.memoryLimitMb,
     timeoutMs: options.limits.timeoutMs,

@@ -8,7 +8,7 @@ export { createEngine, Engine } from './engine.js'
 export type { EngineStats } from './engine.js'
 export type { EngineOptions, RuleDefinition, RuleErrorEvent } from './options.js'
 export type { RunInput, User, Context } from './input.js'
-export type { RunResult, AccessTokenResult, TokenClaims, LogEntry, Warning, ClaimDropReason, JsonValue } from './result.js'
+export type { RunResult, AccessTokenResult, TokenClaims, LogEntry, Warning, ClaimDropReason, JsonValue, MetadataUpdate } from './result.js'
 export { UnauthorizedError } from './unauthorized-error.js'
 export {
   TokenRulesError,

@@ -62,10 +62,31 @@ const optionsSchema = z.strictObject({
     .optional(),
   errors: z.strictObject({ exposeExceptionMessages: z.boolean().optional() }).optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
+  modules: z
+    .strictObject({
+      packages: z.array(z.string().min(1)).optional(),
+      resolveFrom: z.string().min(1).optional(),
+      http: z
+        .strictObject({
+          allow: z.array(z.string().min(1)),
+          methods: z.array(z.string().min(1)).optional(),
+          timeoutMs: z.number().int().min(1).max(600_000).optional(),
+          maxResponseBytes: z.number().int().min(0).max(100_000_000).optional(),
+          fetch: z.function().optional(),
+        })
+        .optional(),
+      crypto: z.boolean().optional(),
+      host: z.record(z.string().min(1), z.unknown()).optional(),
+    })
+    .optional(),
+  globals: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript identifier'), z.unknown()).optional(),
+  auth0: z.strictObject({ domain: z.string().min(1).optional() }).optional(),
   hooks: z
     .strictObject({
       onLog: z.function().optional(),
       onRuleError: z.function().optional(),
+      updateAppMetadata: z.function().optional(),
+      updateUserMetadata: z.function().optional(),
     })
     .optional(),
 })
@@ -121,7 +142,50 @@ export interface EngineOptions {
   } | undefined
   /** Isolates that run rules in parallel. Default: the number of CPU cores. */
   concurrency?: number | undefined
+  /**
+   * What `require` in rules may load. Nothing is allowed by default.
+   *
+   * @example
+   * ```ts
+   * modules: {
+   *   packages: ['lodash', 'uuid', 'moment'],          // pure-JS packages, bundled into the sandbox
+   *   http: { allow: ['api.example.com', '*.corp.example'], timeoutMs: 5_000 },
+   *   crypto: true,                                     // crypto and jsonwebtoken
+   * }
+   * ```
+   */
+  modules?: {
+    /** Pure-JavaScript packages bundled once and evaluated inside the sandbox (`url`, `querystring`, `buffer` are built in). */
+    packages?: readonly string[] | undefined
+    /** Where `packages` are resolved. Default: `process.cwd()`. */
+    resolveFrom?: string | undefined
+    /** HTTP for `request`, `axios`, `node-fetch` and the global `fetch`. Absent: no network. */
+    http?: {
+      /** Allowed hosts: exact (`api.example.com`), wildcard (`*.corp.example`), or with a port (`127.0.0.1:8080`). */
+      allow: readonly string[]
+      /** Allowed methods. Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS. */
+      methods?: readonly string[] | undefined
+      /** Per-request timeout (also bounded by the run's budget). Default 5000. */
+      timeoutMs?: number | undefined
+      /** Largest response body. Default 1,000,000 bytes. */
+      maxResponseBytes?: number | undefined
+      /** The host's HTTP client (route, observe or fake calls). Default: global `fetch`. */
+      fetch?: typeof fetch | undefined
+    } | undefined
+    /** `crypto` (hashes, HMAC, random bytes, UUIDs, timingSafeEqual) and `jsonwebtoken` (HS*, RS*). */
+    crypto?: boolean | undefined
+    /** Modules served by the host: functions, objects of functions, or JSON data; called across the boundary. */
+    host?: Readonly<Record<string, unknown>> | undefined
+  } | undefined
+  /** Extra globals for rules: functions, objects of functions (called on the host), or JSON data. */
+  globals?: Readonly<Record<string, unknown>> | undefined
+  /** `auth0.domain` (and `auth0.baseUrl`, `https://<domain>/api/v2`) as rules see them. */
+  auth0?: { domain?: string | undefined } | undefined
   hooks?: {
+    /** Persist `auth0.users.updateAppMetadata(userId, metadata)`. A rejection fails the run (`ERR_METADATA_UPDATE_FAILED`). */
+    updateAppMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
+    /** Persist `auth0.users.updateUserMetadata(userId, metadata)`. A rejection fails the run. */
+    updateUserMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
     /** Called with each line the rules logged, after the run. Never throws into the engine. */
     onLog?: ((entry: LogEntry) => void) | undefined
     /** Called when a rule throws or rejects, with its guest stack. */
@@ -137,8 +201,20 @@ export interface ResolvedOptions {
   claims: { namespace: 'required' | 'optional'; onViolation: 'drop' | 'error'; forbiddenNamespaces: string[] }
   errors: { exposeExceptionMessages: boolean }
   concurrency: number
+  modules: {
+    packages: string[]
+    resolveFrom: string
+    http: { allow: string[]; methods: string[]; timeoutMs: number; maxResponseBytes: number; fetch: typeof fetch } | undefined
+    crypto: boolean
+    host: Record<string, unknown>
+  }
+  globals: Record<string, unknown>
+  auth0: { domain: string | undefined }
   hooks: NonNullable<EngineOptions['hooks']>
 }
+
+/** Globals the engine defines that an integrator's `globals` may not replace. */
+const RESERVED_GLOBALS = new Set(['configuration', 'UnauthorizedError', 'global', 'globalThis', 'require', 'console'])
 
 /** The host part of a namespace: `https://a.example/x` → `a.example`; `a.example` → `a.example`. */
 export function namespaceHost(value: string): string | undefined {
@@ -159,6 +235,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues, parsed.error)
   }
   const o = parsed.data
+  const reserved = Object.keys(o.globals ?? {}).filter((name) => RESERVED_GLOBALS.has(name))
+  if (reserved.length > 0) {
+    const issues = reserved.map((name) => ({ path: `globals.${name}`, code: 'custom', message: `'${name}' is defined by the engine and cannot be replaced` }))
+    throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues)
+  }
+  const http = o.modules?.http
   return {
     rules: o.rules,
     configuration: { ...o.configuration },
@@ -175,6 +257,24 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     },
     errors: { exposeExceptionMessages: o.errors?.exposeExceptionMessages ?? false },
     concurrency: o.concurrency ?? availableParallelism(),
+    modules: {
+      packages: o.modules?.packages ?? [],
+      resolveFrom: o.modules?.resolveFrom ?? process.cwd(),
+      http:
+        http === undefined
+          ? undefined
+          : {
+              allow: http.allow,
+              methods: (http.methods ?? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).map((m) => m.toUpperCase()),
+              timeoutMs: http.timeoutMs ?? 5_000,
+              maxResponseBytes: http.maxResponseBytes ?? 1_000_000,
+              fetch: (http.fetch as typeof fetch | undefined) ?? globalThis.fetch,
+            },
+      crypto: o.modules?.crypto ?? false,
+      host: o.modules?.host ?? {},
+    },
+    globals: o.globals ?? {},
+    auth0: { domain: o.auth0?.domain },
     hooks: (o.hooks ?? {}) as ResolvedOptions['hooks'],
   }
 }

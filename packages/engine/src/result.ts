@@ -31,6 +31,7 @@ export type Warning =
   | { code: 'CALLBACK_CALLED_TWICE'; rule: string; message: string }
   | { code: 'RULE_THREW_AFTER_CALLBACK'; rule: string; message: string }
   | { code: 'LOGS_TRUNCATED'; message: string }
+  | { code: 'MODULE_VERSION_MISMATCH'; rule: string; message: string }
 
 /** The claims one token receives from the rules. */
 export interface TokenClaims {
@@ -64,4 +65,13 @@ export interface RunResult<User extends Record<string, unknown> = Record<string,
   warnings: Warning[]
   /** Each rule that ran, in order, with its wall-clock duration. */
   rules: { name: string; durationMs: number }[]
+  /** Metadata the rules persisted through `auth0.users.update*Metadata` (the hooks succeeded). */
+  metadataUpdates: MetadataUpdate[]
+}
+
+/** One successful `auth0.users.updateAppMetadata` / `updateUserMetadata` call. */
+export interface MetadataUpdate {
+  userId: string
+  kind: 'app_metadata' | 'user_metadata'
+  metadata: Record<string, JsonValue>
 }

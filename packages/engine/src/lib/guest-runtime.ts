@@ -1,10 +1,14 @@
+import { GUEST_BRIDGE } from './guest-bridge.js'
+import { GUEST_SHIMS } from './guest-shims.js'
+
 /**
  * The engine's code inside the sandbox. It runs first in every fresh context, in strict mode, and
  * captures every intrinsic it will ever use before any rule runs, so that rules which replace
  * `JSON.stringify`, patch `Array.prototype`, or plant setters on `Object.prototype` cannot change
  * what the engine does (SANDBOX-NOTES.md, classes 8, 10 and 11).
  *
- * It is evaluated with `context.evalClosure(GUEST_RUNTIME, [notify, settingsJson])` and returns a
+ * It is evaluated with `context.evalClosure(GUEST_RUNTIME, [notify, settingsJson, invoke, bufferSource])`
+ * and returns a
  * single dispatch function. Nothing it creates is reachable from rules: no global names, and every
  * function is strict, so `fn.caller`, `arguments.callee` and CallSite `getFunction`/`getThis` reveal
  * nothing. Messages to the host go through `notify` (an ignored callback): `timer`, `immediate`,
@@ -13,7 +17,7 @@
  *
  * Written as a string (no template literals, no `${` inside) so that no build step rewrites it.
  */
-export const GUEST_RUNTIME = String.raw`
+const GUEST_CORE = String.raw`
 'use strict';
 const notify = $0;
 const settings = JSON.parse($1);
@@ -89,7 +93,6 @@ function now() { return ReflectApply(DateNow, undefined, []); }
 
 // ---- the globals rules see ---------------------------------------------------------------------
 const unauthorizedBrand = new WeakSetCtor();
-const moduleErrorBrand = new WeakSetCtor();
 
 function UnauthorizedError(message) {
   if (new.target === undefined) return new UnauthorizedError(message);
@@ -126,15 +129,6 @@ ObjectDefineProperty(G, 'global', { value: G, writable: true, enumerable: false,
 delete G.SharedArrayBuffer;
 if (typeof Atomics === 'object') { delete Atomics.wait; delete Atomics.waitAsync; }
 
-function require(name) {
-  const text = safeString(name, 200);
-  const err = new ErrorCtor("Cannot require '" + text + "': the integrator has not allowed this module in rules.");
-  define(err, 'code', 'ERR_MODULE_NOT_ALLOWED');
-  define(err, 'moduleName', text);
-  ReflectApply(WeakSetAdd, moduleErrorBrand, [err]);
-  throw err;
-}
-ObjectDefineProperty(G, 'require', { value: require, writable: true, enumerable: false, configurable: true });
 
 // ---- runs ----------------------------------------------------------------------------------------
 const rules = [];            // [{ name, fn }] in pipeline order
@@ -527,6 +521,8 @@ function finish(r, failure) {
   if (failure !== null) text = '{"ok":false,"error":' + ser(failure, 'error', { strict: false, budget: UNLIMITED, used: 0, seen: [] }, 0);
   text += trailer(r) + '}';
   r.timers = new MapCtor();
+  r.fns = new MapCtor();
+  r.pending = new MapCtor();
   run = null;
   notify('done', r.id, text);
 }
@@ -609,6 +605,7 @@ function start(runId, inputJson) {
     id: runId, user: input.user, context: context, index: 0, finished: false, currentRule: null,
     startedAt: now(), timings: [], logs: [], warnings: [], logsTruncated: false,
     timers: new MapCtor(), noBrowser: isNoBrowser, inputPrimaryUser: own(context, 'primaryUser'), currentFailed: null,
+    fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(),
   };
   startRule(run);
 }
@@ -650,14 +647,21 @@ function register(name, fn) {
   push(rules, { name: name, fn: fn });
   return true;
 }
+`
 
-return function dispatch(op, a, b) {
+const GUEST_DISPATCH = String.raw`
+return function dispatch(op, a, b, c) {
   switch (op) {
     case 'start': return start(a, b);
     case 'fire': return fire(a, b);
+    case 'settle': return settle(a, b, c);
+    case 'callGuest': return callGuest(a, b, c);
     case 'abort': return abort(a);
     case 'register': return register(a, b);
   }
   throw new TypeErrorCtor('unknown operation');
 };
 `
+
+/** The whole guest runtime: core, host bridge and require, Node-compatible shims, dispatch. */
+export const GUEST_RUNTIME = GUEST_CORE + GUEST_BRIDGE + GUEST_SHIMS + GUEST_DISPATCH

@@ -1,6 +1,6 @@
 import { EngineInternalError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
-import { Sandbox, type SandboxOutcome, type SandboxSettings } from './sandbox.js'
+import { Sandbox, type SandboxOutcome, type SandboxShared } from './sandbox.js'
 
 interface Slot {
   sandbox: Sandbox | undefined
@@ -50,14 +50,14 @@ export class SandboxPool {
 
   /** Compile `rules` into `size` isolates. The first compile reports rule errors; the rest run in parallel. */
   static async create(
-    settings: SandboxSettings,
+    shared: SandboxShared,
     rules: readonly RuleDefinition[],
     options: { size: number; memoryLimitMb: number; timeoutMs: number },
   ): Promise<SandboxPool> {
     const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0 }
     const create = (): Promise<Sandbox> => {
       counters.isolatesCreated++
-      return Sandbox.create(settings, rules, options.memoryLimitMb)
+      return Sandbox.create(shared, rules, options.memoryLimitMb)
     }
     const first = await create()
     const rest = await Promise.allSettled(Array.from({ length: options.size - 1 }, create))

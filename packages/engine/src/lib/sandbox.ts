@@ -1,7 +1,9 @@
 import ivm from 'isolated-vm'
 import { RuleCompileError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
+import { RunFailure } from './capabilities.js'
 import { GUEST_RUNTIME } from './guest-runtime.js'
+import { decodeFromGuest, encodeError, encodeForGuest, type CallContext, type HostDescriptor, type HostRegistry } from './host-bridge.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
 
 /** What the guest runtime needs to know; passed in as JSON at bootstrap. */
@@ -12,11 +14,26 @@ export interface SandboxSettings {
   maxTimers: number
   maxClaimsBytes: number
   maxUserBytes: number
+  /** What `require` may load, by name. */
+  modules: Record<string, { kind: 'package' | 'builtin' | 'host'; version?: string | undefined; descriptor?: HostDescriptor | undefined }>
+  /** The integrator's extra globals. */
+  globals: Record<string, HostDescriptor>
+  auth0: { domain: string | undefined; baseUrl: string | undefined }
+  /** Whether rules get a global `fetch` (HTTP allowed). */
+  fetch: boolean
+}
+
+/** What the host side of every sandbox of one rule set shares. */
+export interface SandboxShared {
+  settings: SandboxSettings
+  registry: HostRegistry
+  /** The `buffer` package bundle, the sandbox's lazy `Buffer`. */
+  bufferSource: string
 }
 
 /** How one run in a sandbox ended. */
 export type SandboxOutcome =
-  | { kind: 'done'; payload: string }
+  | { kind: 'done'; payload: string; metadataUpdates: unknown[] }
   | { kind: 'failed'; failure: IsolateFailure; rule: string | undefined; logs: unknown; warnings: unknown; cause: unknown }
 
 /** Longest a rule script may take to evaluate to its function at load. */
@@ -31,6 +48,11 @@ interface ActiveRun {
   settled: boolean
   resolve: (outcome: SandboxOutcome) => void
   watchdog: NodeJS.Timeout | undefined
+  /** Aborted when the run ends: cancels its HTTP requests. */
+  abort: AbortController
+  opSeq: number
+  metadataUpdates: unknown[]
+  context: CallContext
 }
 
 /**
@@ -40,18 +62,20 @@ interface ActiveRun {
 export class Sandbox {
   readonly #isolate: ivm.Isolate
   readonly #dispatch: ivm.Reference<(...args: unknown[]) => unknown>
+  readonly #registry: HostRegistry
   #active: ActiveRun | undefined
   #tail: Promise<unknown> = Promise.resolve()
   #runSeq = 0
   #dead = false
 
-  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>) {
+  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry) {
     this.#isolate = isolate
     this.#dispatch = dispatch
+    this.#registry = registry
   }
 
   /** A new isolate with the guest runtime and `rules` compiled. Throws `RuleCompileError`. */
-  static async create(settings: SandboxSettings, rules: readonly RuleDefinition[], memoryLimitMb: number): Promise<Sandbox> {
+  static async create(shared: SandboxShared, rules: readonly RuleDefinition[], memoryLimitMb: number): Promise<Sandbox> {
     const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb })
     try {
       const context = await isolate.createContext()
@@ -62,11 +86,16 @@ export class Sandbox {
         },
         { ignored: true },
       )
-      const dispatch = (await context.evalClosure(GUEST_RUNTIME, [notify, JSON.stringify(settings)], {
-        result: { reference: true },
-        timeout: EVALUATE_TIMEOUT_MS,
-      })) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
-      sandbox = new Sandbox(isolate, dispatch)
+      // Synchronous for the guest: it waits while the host function runs on the main thread.
+      const invoke = new ivm.Callback((runId: unknown, id: unknown, args: unknown) =>
+        sandbox === undefined ? undefined : sandbox.#onInvoke(runId, id, args),
+      )
+      const dispatch = (await context.evalClosure(
+        GUEST_RUNTIME,
+        [notify, JSON.stringify(shared.settings), invoke, shared.bufferSource],
+        { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
+      )) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
+      sandbox = new Sandbox(isolate, dispatch, shared.registry)
       for (const rule of rules) await sandbox.#compile(context, rule)
       return sandbox
     } catch (error) {
@@ -108,13 +137,24 @@ export class Sandbox {
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
   execute(inputJson: string, timeoutMs: number): Promise<SandboxOutcome> {
     return new Promise((resolve) => {
+      const abort = new AbortController()
+      const metadataUpdates: unknown[] = []
+      const deadline = performance.now() + timeoutMs
       const run: ActiveRun = {
         runId: ++this.#runSeq,
-        deadline: performance.now() + timeoutMs,
+        deadline,
         timers: new Map(),
         settled: false,
         resolve,
         watchdog: undefined,
+        abort,
+        opSeq: 0,
+        metadataUpdates,
+        context: {
+          remainingMs: () => Math.max(0, deadline - performance.now()),
+          signal: abort.signal,
+          record: (_kind, value) => void metadataUpdates.push(value),
+        },
       }
       this.#active = run
       // Awaited work (timers, promises that never settle) is outside isolated-vm's timeout.
@@ -125,6 +165,7 @@ export class Sandbox {
 
   /** Enter the guest for `run`, one call at a time, with what is left of its budget. */
   #enter(run: ActiveRun, args: (string | number)[]): void {
+    // Entries are serialized: a host callback that fires during a guest call waits its turn.
     this.#tail = this.#tail.then(async () => {
       if (run.settled) return
       const remaining = Math.floor(run.deadline - performance.now())
@@ -169,6 +210,7 @@ export class Sandbox {
 
   #stopTimers(run: ActiveRun): void {
     clearTimeout(run.watchdog)
+    run.abort.abort()
     for (const timer of run.timers.values()) {
       clearTimeout(timer as NodeJS.Timeout)
       clearImmediate(timer as NodeJS.Immediate)
@@ -187,7 +229,7 @@ export class Sandbox {
         this.#stopTimers(run)
         this.#tail = this.#tail.then(() => {
           this.#active = undefined
-          run.resolve({ kind: 'done', payload: a })
+          run.resolve({ kind: 'done', payload: a, metadataUpdates: run.metadataUpdates })
         })
         return
       case 'timer':
@@ -209,6 +251,48 @@ export class Sandbox {
         return
       }
     }
+  }
+
+  /**
+   * A rule called a host function (synchronously, through the guest runtime). Answers JSON text:
+   * `{"v": value}`, `{"p": opId}` for a promise settled later through `settle`, or `{"e": error}`.
+   */
+  #onInvoke(runId: unknown, id: unknown, argsText: unknown): string {
+    const run = this.#active
+    if (run === undefined || run.settled || run.runId !== runId) return errorAnswer(new Error('The run is over.'))
+    const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
+    if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
+    try {
+      const args = decodeFromGuest(argsText, (fnId, callArgs) => {
+        if (!run.settled) this.#enter(run, ['callGuest', run.runId, fnId, encodeForGuest(callArgs)])
+      }) as unknown[]
+      const value = entry(args, run.context)
+      if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+        const opId = ++run.opSeq
+        Promise.resolve(value).then(
+          (result) => this.#settle(run, opId, () => `{"v":${encodeForGuest(result)}}`),
+          (error: unknown) =>
+            this.#settle(run, opId, () =>
+              error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message } }) : errorAnswer(error),
+            ),
+        )
+        return `{"p":${opId}}`
+      }
+      return `{"v":${encodeForGuest(value)}}`
+    } catch (error) {
+      return errorAnswer(error)
+    }
+  }
+
+  #settle(run: ActiveRun, opId: number, answer: () => string): void {
+    if (run.settled) return
+    let text: string
+    try {
+      text = answer()
+    } catch (error) {
+      text = errorAnswer(error)
+    }
+    this.#enter(run, ['settle', run.runId, opId, text])
   }
 
   /** Release the isolate. Safe to call twice. */
@@ -252,4 +336,8 @@ function compileError(rule: RuleDefinition, filename: string, error: unknown): R
   const text = raw.replace(/\s*\[[^\]]*\]\s*$/, '')
   const where = line === undefined ? '' : ` (line ${line})`
   return new RuleCompileError(`Rule '${rule.name}' does not compile: ${text}${where}`, { rule: rule.name, line, cause: error })
+}
+
+function errorAnswer(error: unknown): string {
+  return JSON.stringify({ e: encodeError(error) })
 }

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs'
+import { builtinModules, createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+/** A pure-JavaScript package, bundled once to run inside the sandbox. */
+export interface BundledPackage {
+  name: string
+  /** The installed version (from its package.json). */
+  version: string
+  /** `(function (module, exports, require) { … })`, evaluated in the sandbox on first `require`. */
+  source: string
+}
+
+// Bundles are kept for the life of the process, keyed by the resolved entry file: engines of many
+// tenants that allow the same package share one bundle.
+const bundles = new Map<string, Promise<BundledPackage>>()
+
+const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
+
+/** Resolve `name` from `resolveFrom` and bundle it (cached). Rejects with a readable Error. */
+export function bundlePackage(name: string, resolveFrom: string): Promise<BundledPackage> {
+  const require = createRequire(join(resolveFrom, '__tokenrules_resolve__.js'))
+  let entry: string
+  try {
+    // 'events/' resolves the npm package where 'events' would name Node's built-in module.
+    entry = require.resolve(builtinModules.includes(name) ? `${name}/` : name)
+  } catch {
+    return Promise.reject(new Error(`cannot resolve package '${name}' from ${resolveFrom}: install it there or set modules.resolveFrom`))
+  }
+  let cached = bundles.get(entry)
+  if (cached === undefined) {
+    cached = bundle(name, entry)
+    bundles.set(entry, cached)
+    cached.catch(() => bundles.delete(entry))
+  }
+  return cached
+}
+
+async function bundle(name: string, entry: string): Promise<BundledPackage> {
+  const version = installedVersion(name, entry)
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'browser',
+    target: 'es2022',
+    external: NODE_BUILTINS,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+  })
+  const text = result.outputFiles[0]?.text
+  if (text === undefined) throw new Error(`bundling '${name}' produced no output`)
+  return { name, version, source: `(function (module, exports, require) {\n${text}\n})` }
+}
+
+/** The version in the package.json that owns `entry` and is named `name`. */
+function installedVersion(name: string, entry: string): string {
+  let dir = dirname(entry)
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === name && typeof pkg.version === 'string') return pkg.version
+    } catch {
+      // keep walking up
+    }
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`cannot find the package.json of '${name}' above ${entry}`)
+    dir = parent
+  }
+}
+
+/** The `buffer` package as the sandbox's `Buffer` (bundled once per process). */
+export function bufferSource(): Promise<string> {
+  return bundlePackage('buffer', dirname(fileURLToPath(import.meta.url))).then((b) => b.source)
+}
+
+/** The major version of a semver-ish string (`^4.17.0` → `4`). */
+export function majorOf(version: string): string | undefined {
+  return /^[~^=v]*(\d+)/.exec(version)?.[1]
+}
+
+/** `require('name@version')` calls written literally in a rule's source. */
+export function requiredModules(script: string): { name: string; version: string | undefined }[] {
+  const found: { name: string; version: string | undefined }[] = []
+  for (const match of script.matchAll(/\brequire\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g)) {
+    const spec = match[2] as string
+    const at = spec.lastIndexOf('@')
+    found.push(at > 0 ? { name: spec.slice(0, at), version: spec.slice(at + 1) } : { name: spec, version: undefined })
+  }
+  return found
+}
