@@ -27,6 +27,15 @@ import { prepareShared } from './lib/shared.js'
 import { NO_BROWSER_PROTOCOLS, isNoBrowserProtocol } from './lib/protocols.js'
 import { assertNodeSnapshotDisabled } from './lib/runtime-check.js'
 
+/** Options of one {@link Engine.run}. */
+export interface RunOptions {
+  /**
+   * Also return the `context` exactly as the last rule left it (JSON copy, before the claims
+   * policy), as `result.context`. Costs one more copy per run; meant for tests and debugging.
+   */
+  includeContext?: boolean | undefined
+}
+
 /** Counters of {@link Engine.stats}, for the rule set in service. */
 export interface EngineStats extends PoolCounters {
   /** Isolates alive now (one per `concurrency` unless one is being replaced). */
@@ -68,6 +77,7 @@ const guestResult = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
     user: z.record(z.string(), z.unknown()),
+    context: z.record(z.string(), z.unknown()).optional(),
     accessToken: z.record(z.string(), json),
     scope: z.union([z.string(), z.array(z.string())]).optional(),
     idToken: z.record(z.string(), json),
@@ -125,10 +135,10 @@ export class Engine implements AsyncDisposable {
    * result.accessToken.claims // { 'https://example.com/roles': ['admin'] }
    * ```
    */
-  async run<U extends Record<string, unknown> = Record<string, unknown>>(input: RunInput): Promise<RunResult<U>> {
+  async run<U extends Record<string, unknown> = Record<string, unknown>>(input: RunInput, options: RunOptions = {}): Promise<RunResult<U>> {
     if (this.#closed) throw new EngineClosedError()
     const inputJson = encodeRunInput(input, MAX_INPUT_CHARS)
-    const outcome = await this.#pool.execute(inputJson)
+    const outcome = await this.#pool.execute(inputJson, options.includeContext === true)
     return this.#decode(outcome, input.context.protocol) as RunResult<U>
   }
 
@@ -211,6 +221,7 @@ export class Engine implements AsyncDisposable {
     if (data.multifactor !== undefined) result.multifactor = data.multifactor
     if (data.redirect !== undefined) result.redirect = data.redirect
     if (data.primaryUser !== undefined) result.primaryUser = data.primaryUser
+    if (data.context !== undefined) result.context = data.context
     return result
   }
 

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { createEngine, Engine } from './engine.js'
-export type { EngineStats } from './engine.js'
+export type { EngineStats, RunOptions } from './engine.js'
 export type { EngineOptions, RuleDefinition, RuleErrorEvent } from './options.js'
 export type { RunInput, User, Context } from './input.js'
 export type { RunResult, AccessTokenResult, TokenClaims, LogEntry, Warning, ClaimDropReason, JsonValue, MetadataUpdate } from './result.js'

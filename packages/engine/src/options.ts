@@ -81,6 +81,8 @@ const optionsSchema = z.strictObject({
     .optional(),
   globals: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript identifier'), z.unknown()).optional(),
   auth0: z.strictObject({ domain: z.string().min(1).optional() }).optional(),
+  clock: z.function().optional(),
+  random: z.function().optional(),
   hooks: z
     .strictObject({
       onLog: z.function().optional(),
@@ -179,6 +181,17 @@ export interface EngineOptions {
   } | undefined
   /** Extra globals for rules: functions, objects of functions (called on the host), or JSON data. */
   globals?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * The time rules see (`Date.now()`, `new Date()`), in milliseconds since the epoch. Default: the
+   * real clock. For deterministic tests; the engine's own limits always use the real clock.
+   */
+  clock?: (() => number) | undefined
+  /**
+   * Randomness rules see: `Math.random()`, and the bytes behind `crypto.randomBytes`,
+   * `crypto.randomUUID` and `crypto.getRandomValues`. Returns numbers in [0, 1). Default: the
+   * platform's (cryptographically strong for the crypto functions). For deterministic tests only.
+   */
+  random?: (() => number) | undefined
   /** `auth0.domain` (and `auth0.baseUrl`, `https://<domain>/api/v2`) as rules see them. */
   auth0?: { domain?: string | undefined } | undefined
   hooks?: {
@@ -210,6 +223,8 @@ export interface ResolvedOptions {
   }
   globals: Record<string, unknown>
   auth0: { domain: string | undefined }
+  clock: (() => number) | undefined
+  random: (() => number) | undefined
   hooks: NonNullable<EngineOptions['hooks']>
 }
 
@@ -275,6 +290,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     },
     globals: o.globals ?? {},
     auth0: { domain: o.auth0?.domain },
+    clock: o.clock as (() => number) | undefined,
+    random: o.random as (() => number) | undefined,
     hooks: (o.hooks ?? {}) as ResolvedOptions['hooks'],
   }
 }

@@ -34,7 +34,7 @@ function bytes(value: unknown, what: string): Buffer {
 }
 
 /** URL parsing, querystring and the web crypto subset: always available, pure functions of data. */
-export function registerBasics(registry: HostRegistry): void {
+export function registerBasics(registry: HostRegistry, random?: () => number): void {
   registry.register('$url.parse', ([input, base]) => {
     try {
       return urlParts(new URL(String(input), base === undefined ? undefined : String(base)))
@@ -61,9 +61,25 @@ export function registerBasics(registry: HostRegistry): void {
   )
   registry.register('$querystring.escape', ([text]) => querystring.escape(String(text)))
   registry.register('$querystring.unescape', ([text]) => querystring.unescape(String(text)))
-  registry.register('$crypto.randomBytes', ([n]) => randomBytes(Math.max(0, Math.min(1 << 20, Number(n) | 0))))
-  registry.register('$crypto.randomUUID', () => randomUUID())
-  registry.register('$crypto.randomInt', ([min, max]) => randomInt(Number(min), Number(max)))
+  const size = (n: unknown) => Math.max(0, Math.min(1 << 20, Number(n) | 0))
+  if (random === undefined) {
+    registry.register('$crypto.randomBytes', ([n]) => randomBytes(size(n)))
+    registry.register('$crypto.randomUUID', () => randomUUID())
+    registry.register('$crypto.randomInt', ([min, max]) => randomInt(Number(min), Number(max)))
+    return
+  }
+  // The integrator's deterministic source, for tests.
+  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256) & 255))
+  registry.register('$random', () => random())
+  registry.register('$crypto.randomBytes', ([n]) => bytes(size(n)))
+  registry.register('$crypto.randomUUID', () => {
+    const b = bytes(16)
+    b[6] = ((b[6] as number) & 0x0f) | 0x40
+    b[8] = ((b[8] as number) & 0x3f) | 0x80
+    const hex = b.toString('hex')
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  })
+  registry.register('$crypto.randomInt', ([min, max]) => Number(min) + Math.floor(random() * (Number(max) - Number(min))))
 }
 
 const HMAC_ALGS: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }

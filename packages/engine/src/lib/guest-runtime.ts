@@ -446,6 +446,14 @@ function outputsOf(r) {
     if (isInternal(e) && e instanceof SizeError) throw new ResultError('is larger than ' + settings.maxUserBytes + ' characters as JSON', 'user');
     throw e;
   }
+  if (r.includeContext) {
+    try {
+      text += ',"context":' + ser(context, 'context', { strict: false, budget: settings.maxUserBytes, used: 0, seen: [] }, 0);
+    } catch (e) {
+      if (isInternal(e) && e instanceof SizeError) throw new ResultError('is larger than ' + settings.maxUserBytes + ' characters as JSON', 'context');
+      throw e;
+    }
+  }
   const at = own(context, 'accessToken');
   text += ',"accessToken":' + serializeClaims(at, 'context.accessToken', r);
   const scope = at !== null && typeof at === 'object' ? own(at, 'scope') : undefined;
@@ -593,7 +601,7 @@ function startRule(r) {
   }
 }
 
-function start(runId, inputJson) {
+function start(runId, inputJson, includeContext) {
   const input = JSONParse(inputJson);
   const context = input.context;
   if (own(context, 'accessToken') === undefined) define(context, 'accessToken', {});
@@ -605,7 +613,7 @@ function start(runId, inputJson) {
     id: runId, user: input.user, context: context, index: 0, finished: false, currentRule: null,
     startedAt: now(), timings: [], logs: [], warnings: [], logsTruncated: false,
     timers: new MapCtor(), noBrowser: isNoBrowser, inputPrimaryUser: own(context, 'primaryUser'), currentFailed: null,
-    fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(),
+    fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(), includeContext: includeContext === 1,
   };
   startRule(run);
 }
@@ -652,7 +660,7 @@ function register(name, fn) {
 const GUEST_DISPATCH = String.raw`
 return function dispatch(op, a, b, c) {
   switch (op) {
-    case 'start': return start(a, b);
+    case 'start': return start(a, b, c);
     case 'fire': return fire(a, b);
     case 'settle': return settle(a, b, c);
     case 'callGuest': return callGuest(a, b, c);

@@ -605,6 +605,26 @@ function builtinModule(name) {
   }
   throw moduleError(name, "Cannot require '" + name + "': no such built-in module.");
 }
+// The integrator's clock and randomness (deterministic tests): Date and Math.random ask the host.
+if (settings.clock) {
+  const RealDate = Date;
+  const ReflectConstruct = Reflect.construct;
+  const clockNow = function now() { return run === null ? ReflectApply(DateNow, undefined, []) : callHost('$clock', []); };
+  const FakeDate = function Date() {
+    if (new.target === undefined) return ReflectApply(RealDate.prototype.toString, ReflectConstruct(RealDate, [clockNow()]), []);
+    return ReflectConstruct(RealDate, arguments.length === 0 ? [clockNow()] : arguments, new.target);
+  };
+  FakeDate.prototype = RealDate.prototype;
+  FakeDate.now = clockNow;
+  FakeDate.UTC = RealDate.UTC;
+  FakeDate.parse = RealDate.parse;
+  ObjectDefineProperty(RealDate.prototype, 'constructor', { value: FakeDate, writable: true, enumerable: false, configurable: true });
+  ObjectDefineProperty(G, 'Date', { value: FakeDate, writable: true, enumerable: false, configurable: true });
+}
+if (settings.random) {
+  const realRandom = Math.random;
+  Math.random = function random() { return run === null ? realRandom() : callHost('$random', []); };
+}
 if (settings.fetch) {
   ObjectDefineProperty(G, 'fetch', { value: fetchShim, writable: true, enumerable: false, configurable: true });
   ObjectDefineProperty(G, 'Headers', { value: Headers, writable: true, enumerable: false, configurable: true });

@@ -19,6 +19,7 @@ export interface PoolCounters {
 
 interface Queued {
   inputJson: string
+  includeContext: boolean
   resolve: (outcome: SandboxOutcome) => void
   reject: (error: unknown) => void
 }
@@ -79,9 +80,9 @@ export class SandboxPool {
   }
 
   /** Run once in the next idle sandbox. */
-  execute(inputJson: string): Promise<SandboxOutcome> {
+  execute(inputJson: string, includeContext = false): Promise<SandboxOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ inputJson, resolve, reject })
+      this.#queue.push({ inputJson, includeContext, resolve, reject })
       this.#pump()
     })
   }
@@ -94,7 +95,7 @@ export class SandboxPool {
       const job = this.#queue.shift() as Queued
       slot.busy = true
       this.counters.runs++
-      void sandbox.execute(job.inputJson, this.#timeoutMs).then((outcome) => {
+      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext).then((outcome) => {
         slot.busy = false
         if (sandbox.dead) this.#replace(slot, sandbox)
         job.resolve(outcome)

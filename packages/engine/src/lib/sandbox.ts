@@ -21,6 +21,9 @@ export interface SandboxSettings {
   auth0: { domain: string | undefined; baseUrl: string | undefined }
   /** Whether rules get a global `fetch` (HTTP allowed). */
   fetch: boolean
+  /** Whether `Date` reads the integrator's clock, and `Math.random` its random source. */
+  clock: boolean
+  random: boolean
 }
 
 /** What the host side of every sandbox of one rule set shares. */
@@ -135,7 +138,7 @@ export class Sandbox {
   }
 
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
-  execute(inputJson: string, timeoutMs: number): Promise<SandboxOutcome> {
+  execute(inputJson: string, timeoutMs: number, includeContext: boolean): Promise<SandboxOutcome> {
     return new Promise((resolve) => {
       const abort = new AbortController()
       const metadataUpdates: unknown[] = []
@@ -159,7 +162,7 @@ export class Sandbox {
       this.#active = run
       // Awaited work (timers, promises that never settle) is outside isolated-vm's timeout.
       run.watchdog = setTimeout(() => this.#fail(run, 'timeout', undefined), timeoutMs)
-      this.#enter(run, ['start', run.runId, inputJson])
+      this.#enter(run, ['start', run.runId, inputJson, includeContext ? 1 : 0])
     })
   }
 

@@ -29,7 +29,11 @@ export async function prepareShared(
   limits: { noBrowserProtocols: readonly string[]; maxTimers: number; maxClaimsBytes: number },
 ): Promise<SandboxShared> {
   const registry = new HostRegistry()
-  registerBasics(registry)
+  registerBasics(registry, options.random)
+  if (options.clock !== undefined) {
+    const clock = options.clock
+    registry.register('$clock', () => clock())
+  }
   registerAuth0(registry, { app: options.hooks.updateAppMetadata, user: options.hooks.updateUserMetadata })
   const modules: ModuleTable = {}
 
@@ -96,6 +100,8 @@ export async function prepareShared(
       globals,
       auth0: { domain, baseUrl: domain === undefined ? undefined : `https://${domain}/api/v2` },
       fetch: options.modules.http !== undefined,
+      clock: options.clock !== undefined,
+      random: options.random !== undefined,
     },
   }
 }
