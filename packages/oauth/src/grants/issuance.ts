@@ -1,0 +1,130 @@
+import type { JsonValue, RunResult } from '@tokenrules/engine'
+import { randomId, randomToken, tokenDigest } from '../lib/random.js'
+import type { Core } from '../lib/core.js'
+import type { ApiConfig, ClientConfig } from '../options.js'
+import { mayRefresh, scopesDiffer } from '../scopes/grant-scopes.js'
+import { standardClaims } from '../tokens/id-token-claims.js'
+
+/**
+ * Everything needed to mint the tokens of one exchange, computed once the rules ran. It is plain
+ * JSON so that an `mfa_required` answer can keep it until the second factor arrives.
+ */
+export interface Issuance {
+  clientId: string
+  userId: string
+  directory: string
+  audience: string
+  /** The scopes granted after the rules. */
+  scope: string[]
+  /** The scopes the request asked for (the answer carries `scope` when they differ). */
+  requestedScope: string[]
+  accessClaims: Record<string, JsonValue>
+  idClaims: Record<string, JsonValue>
+  /** Standard ID token claims of the granted scopes. */
+  profileClaims: Record<string, JsonValue>
+  /** When the user authenticated, in seconds (the ID token's `auth_time`). */
+  authTime: number
+  accessTokenLifetimeSeconds: number
+  /** `null`: no refresh token. Otherwise the family to continue (rotation) or a new one. */
+  refresh: { familyId: string | null; expiresAt: number | null; scope: string[] } | null
+  /** The user passed MFA for this exchange or its family. */
+  mfa: boolean
+}
+
+/** The issuance for a rules result: the rules' scopes replace the granted ones when they set any (SPEC.md §6). */
+export function planIssuance(input: {
+  client: ClientConfig
+  api: ApiConfig
+  userId: string
+  directory: string
+  granted: string[]
+  requested: string[]
+  result: RunResult
+  authTime: number
+  mfa: boolean
+  /** On refresh: the family to continue, and its scope (RFC 6749 §6: a rotated token keeps it). */
+  family?: { familyId: string; expiresAt: number; scope: string[] } | undefined
+}): Issuance {
+  const { client, api, result } = input
+  const scope = result.accessToken.scope ?? input.granted
+  // Rules that set scopes decide on offline access; otherwise the family's scope does on refresh.
+  const offline = (result.accessToken.scope ?? input.family?.scope ?? scope).includes('offline_access')
+  const refresh = offline && mayRefresh(api, client)
+  return {
+    clientId: client.clientId,
+    userId: input.userId,
+    directory: input.directory,
+    audience: api.identifier,
+    scope,
+    requestedScope: input.requested,
+    accessClaims: result.accessToken.claims,
+    idClaims: result.idToken.claims,
+    profileClaims: standardClaims(result.user, scope),
+    authTime: input.authTime,
+    accessTokenLifetimeSeconds: api.tokenLifetimeSeconds ?? 86_400,
+    refresh: refresh
+      ? { familyId: input.family?.familyId ?? null, expiresAt: input.family?.expiresAt ?? null, scope: input.family?.scope ?? scope }
+      : null,
+    mfa: input.mfa,
+  }
+}
+
+/** The token response (RFC 6749 §5.1) for an issuance: signs the JWTs and stores the refresh token. */
+export async function issueTokens(core: Core, issuance: Issuance): Promise<Record<string, string | number>> {
+  const nowMs = core.now()
+  const iat = Math.floor(nowMs / 1000)
+  const amr = issuance.mfa ? { amr: ['mfa'] } : {}
+  const accessToken = await core.keys.sign(
+    {
+      ...issuance.accessClaims,
+      iss: core.issuer,
+      sub: issuance.userId,
+      aud: issuance.audience,
+      iat,
+      exp: iat + issuance.accessTokenLifetimeSeconds,
+      azp: issuance.clientId,
+      scope: issuance.scope.join(' '),
+      gty: 'password',
+      ...amr,
+    },
+    'at+jwt',
+  )
+  const body: Record<string, string | number> = { access_token: accessToken }
+  if (issuance.scope.includes('openid')) {
+    body['id_token'] = await core.keys.sign(
+      {
+        ...issuance.profileClaims,
+        ...issuance.idClaims,
+        iss: core.issuer,
+        sub: issuance.userId,
+        aud: issuance.clientId,
+        iat,
+        exp: iat + core.idTokenLifetimeSeconds,
+        auth_time: issuance.authTime,
+        ...amr,
+      },
+      'JWT',
+    )
+  }
+  if (issuance.refresh !== null) {
+    const token = randomToken()
+    await core.stores.refreshTokens.save({
+      id: tokenDigest(token),
+      familyId: issuance.refresh.familyId ?? randomId('fam'),
+      clientId: issuance.clientId,
+      userId: issuance.userId,
+      directory: issuance.directory,
+      audience: issuance.audience,
+      scope: issuance.refresh.scope,
+      authTime: issuance.authTime,
+      mfa: issuance.mfa,
+      createdAt: nowMs,
+      expiresAt: issuance.refresh.expiresAt ?? nowMs + core.refreshTokenLifetimeMs,
+    })
+    body['refresh_token'] = token
+  }
+  if (scopesDiffer(issuance.requestedScope, issuance.scope)) body['scope'] = issuance.scope.join(' ')
+  body['expires_in'] = issuance.accessTokenLifetimeSeconds
+  body['token_type'] = 'Bearer'
+  return body
+}

@@ -1,0 +1,69 @@
+import { WRONG_CREDENTIALS, invalidGrant, invalidRequest, missingParameter, userBlocked } from '../errors.js'
+import { countAttempt, unknownSubject } from '../brute-force/guard.js'
+import { truncate } from '../http/parse-form.js'
+import type { Core, GrantRequest } from '../lib/core.js'
+import { mfaRequired } from '../mfa/transactions.js'
+import { hashCost, hashPassword, verifyPassword } from '../passwords/hash.js'
+import { resolveAudience } from '../scopes/resolve-audience.js'
+import { grantScopes, parseScope } from '../scopes/grant-scopes.js'
+import { GRANT_TYPES } from './grant-types.js'
+import { issueTokens, planIssuance } from './issuance.js'
+import { contextForRules, userForRules } from './rules-input.js'
+import { runRules } from './run-rules.js'
+
+/**
+ * `grant_type=password` (the default directory) and `…/password-realm` (`realm` names the
+ * directory): check the credentials under brute-force protection, run the rules with protocol
+ * `oauth2-password`, and answer with tokens or `mfa_required`.
+ */
+export async function passwordGrant(core: Core, grant: GrantRequest): Promise<Record<string, string | number>> {
+  const { params } = grant
+  const username = params.get('username')
+  const password = params.get('password')
+  if (username === undefined) throw missingParameter('username')
+  if (password === undefined) throw missingParameter('password')
+  const realm = grant.grantType === GRANT_TYPES.passwordRealm ? params.get('realm') : core.defaultDirectory
+  if (realm === undefined) {
+    if (grant.grantType === GRANT_TYPES.passwordRealm) throw missingParameter('realm')
+    throw invalidRequest('No default directory is configured; use the password-realm grant.')
+  }
+  const api = resolveAudience(core, grant.client, params.get('audience'))
+  const requested = parseScope(params.get('scope'))
+  const directory = await core.stores.users.getDirectory(realm)
+  if (directory === undefined) throw invalidRequest(`Unknown realm: ${truncate(realm)}`)
+
+  const user = await core.stores.users.findUser(directory.name, username)
+  const attemptKey = { subject: user?.profile.user_id ?? unknownSubject(directory.id, username), ip: grant.ip }
+  await countAttempt(core, attemptKey)
+  // An unknown user costs the same hash as a known one: no timing oracle on user names.
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await core.dummyHash))
+  if (user === undefined || !valid) throw invalidGrant(WRONG_CREDENTIALS)
+  await core.stores.attempts.reset(attemptKey)
+  if (user.profile.blocked === true) throw userBlocked()
+
+  const now = core.now()
+  const userId = user.profile.user_id
+  if ((hashCost(user.passwordHash) ?? 0) < core.scryptCost) {
+    await core.stores.users.setPasswordHash(userId, await hashPassword(password, { cost: core.scryptCost }), { at: now, reset: false })
+  }
+  const profile = await core.stores.users.recordLogin(userId, { at: now, ip: grant.ip })
+  const current = { ...user, profile: profile ?? user.profile }
+  const enrollment = await core.stores.mfa.getEnrollment(userId)
+  const result = await runRules(core, grant, {
+    user: userForRules(current, enrollment?.confirmed === true),
+    context: contextForRules(core, grant, { protocol: 'oauth2-password', directory, user: current, authenticatedAt: now }),
+  })
+  const issuance = planIssuance({
+    client: grant.client,
+    api,
+    userId,
+    directory: directory.name,
+    granted: grantScopes(requested, api, grant.client),
+    requested,
+    result,
+    authTime: Math.floor(now / 1000),
+    mfa: false,
+  })
+  if (result.multifactor !== undefined) throw await mfaRequired(core, issuance)
+  return issueTokens(core, issuance)
+}

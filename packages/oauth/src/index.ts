@@ -1,0 +1,41 @@
+/**
+ * `@tokenrules/oauth`: an OAuth 2.0 token endpoint for the password exchange (`password`,
+ * `password-realm`, `refresh_token`, MFA) that runs Auth0-style rules with `@tokenrules/engine`.
+ *
+ * @packageDocumentation
+ */
+export { createTokenServer } from './server.js'
+export type { TokenServer, TokenServerHandler, ConnectionInfo } from './server.js'
+export { toNodeListener } from './node.js'
+export type { TokenServerOptions, ClientConfig, ApiConfig, DirectoryConfig, SigningAlgorithm, ServerErrorEvent } from './options.js'
+export { GRANT_TYPES } from './grants/grant-types.js'
+export type { GrantType } from './grants/grant-types.js'
+export type { UserAdmin, NewUser } from './users/admin.js'
+export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST } from './passwords/hash.js'
+export type { HashPasswordOptions } from './passwords/hash.js'
+export { hashSecret } from './passwords/hash-secret.js'
+export { OAuthError } from './errors.js'
+export { createMemoryStores } from './stores/memory.js'
+export { createSqliteStores } from './stores/sqlite.js'
+export type { SqliteStores, SqliteStoresOptions } from './stores/sqlite.js'
+export { createRedisStores } from './stores/redis.js'
+export type { RedisStores, RedisStoresOptions, RedisClient } from './stores/redis.js'
+export type {
+  TokenServerStores,
+  UserStore,
+  UserRecord,
+  UserProfile,
+  Directory,
+  RefreshTokenStore,
+  RefreshTokenRecord,
+  RefreshTokenUse,
+  MfaStore,
+  MfaTransaction,
+  MfaEnrollment,
+  AttemptStore,
+  AttemptKey,
+  AttemptOutcome,
+  KeyStore,
+  SigningKeyRecord,
+} from './stores/types.js'
+export type { PublicJwk } from './tokens/signing-keys.js'

@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto'
+import { createEngine, Engine } from '@tokenrules/engine'
+import { authenticateClient } from './clients/authenticate.js'
+import { endUserIp } from './clients/end-user-ip.js'
+import { OAuthError, missingParameter, serverError } from './errors.js'
+import { GRANT_TYPES, isGrantType, type GrantType } from './grants/grant-types.js'
+import { mfaOtpGrant, mfaRecoveryCodeGrant } from './grants/mfa-otp.js'
+import { passwordGrant } from './grants/password.js'
+import { refreshTokenGrant } from './grants/refresh-token.js'
+import { truncate } from './http/parse-form.js'
+import { readParams } from './http/read-params.js'
+import { errorResponse, jsonNoStore, jsonPublic } from './http/respond.js'
+import type { Core, GrantRequest, RequestInfo } from './lib/core.js'
+import { normalizeIp } from './lib/ip.js'
+import { SecretBox, encryptionKeyFrom } from './lib/secret-box.js'
+import { associate } from './mfa/associate.js'
+import { challenge } from './mfa/challenge.js'
+import { validateOptions, type TokenServerOptions } from './options.js'
+import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
+import { createMemoryStores } from './stores/memory.js'
+import type { TokenServerStores } from './stores/types.js'
+import { SigningKeys, type PublicJwk } from './tokens/signing-keys.js'
+import { userAdmin, type UserAdmin } from './users/admin.js'
+import { jwks } from './well-known/jwks.js'
+import { openidConfiguration } from './well-known/openid-configuration.js'
+
+/** What the host knows about the connection a request came on. */
+export interface ConnectionInfo {
+  /** The socket's peer address (e.g. `req.socket.remoteAddress`). */
+  remoteAddress?: string | undefined
+}
+
+/** A Fetch-API handler: mount it in any server that speaks `Request`/`Response`. */
+export type TokenServerHandler = (request: Request, connection?: ConnectionInfo) => Promise<Response>
+
+/** A running token server. Dispose it with `close()` or `await using`. */
+export interface TokenServer extends AsyncDisposable {
+  /**
+   * Answers `POST /oauth/token`, `POST /mfa/associate`, `POST /mfa/challenge`,
+   * `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration` (below `basePath`).
+   * Never rejects: every failure is an OAuth error answer.
+   */
+  handler: TokenServerHandler
+  /** Operator actions on users, directories and brute-force blocks. */
+  users: UserAdmin
+  keys: {
+    /** Makes a new signing key current; the previous stays in the JWKS. Returns the new `kid`. */
+    rotate(algorithm?: 'RS256' | 'ES256' | 'EdDSA'): Promise<string>
+    /** Re-reads the key store (after another server rotated). */
+    reload(): Promise<void>
+    /** The published keys. */
+    jwks(): { keys: PublicJwk[] }
+  }
+  /** Stops accepting requests (503), waits for those in flight, and closes the engine when the server created it. */
+  close(): Promise<void>
+}
+
+const MFA_TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
+const PUBLIC_DOCUMENT_MAX_AGE_SECONDS = 300
+const PERSISTENT_STORE_HINT =
+  'encryptionKey is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
+
+/**
+ * Create an OAuth 2.0 token server for the password exchange (SPEC.md §7): `password`,
+ * `password-realm`, `refresh_token` with rotation, and the MFA grants, running the rules of
+ * `@tokenrules/engine` and signing JWTs with jose.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * import { createTokenServer, createSqliteStores, hashSecret, toNodeListener, GRANT_TYPES } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'add-roles', script: '…' }] },
+ *   clients: [{ clientId: 'app', secretHash: await hashSecret(secret), grants: [GRANT_TYPES.passwordRealm] }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   stores: createSqliteStores({ path: './data/tokenrules.db' }),
+ *   encryptionKey: process.env.TOKENRULES_KEY,
+ * })
+ * createServer(toNodeListener(server.handler)).listen(3000)
+ * ```
+ */
+export async function createTokenServer(options: TokenServerOptions): Promise<TokenServer> {
+  validateOptions(options)
+  const memory = createMemoryStores()
+  const stores: TokenServerStores = { ...memory, ...options.stores }
+  const allMemory = (Object.keys(stores) as (keyof TokenServerStores)[]).every((name) => stores[name] === memory[name])
+  if (options.encryptionKey === undefined && !allMemory) throw new TypeError(`Invalid token server options: ${PERSISTENT_STORE_HINT}`)
+  const box = new SecretBox(options.encryptionKey === undefined ? randomBytes(32) : encryptionKeyFrom(options.encryptionKey))
+  const currentDate = options.currentDate ?? (() => new Date())
+  const now = () => currentDate().getTime()
+  const keys = new SigningKeys(stores.keys, box, options.keys?.published ?? 2, now)
+  const scryptCost = options.passwords?.scryptCost ?? DEFAULT_SCRYPT_COST
+  const ownsEngine = !(options.engine instanceof Engine)
+  const engine = options.engine instanceof Engine ? options.engine : await createEngine(options.engine)
+  try {
+    await keys.init(options.keys?.algorithm ?? 'RS256')
+  } catch (error) {
+    if (ownsEngine) await engine.close()
+    throw error
+  }
+  const onError = options.hooks?.onError
+  const core: Core = {
+    issuer: options.issuer,
+    tenant: options.tenant ?? 'tokenrules',
+    engine,
+    stores,
+    keys,
+    box,
+    clients: new Map(options.clients.map((client) => [client.clientId, client])),
+    apis: new Map(options.apis.map((api) => [api.identifier, api])),
+    defaultDirectory: options.defaultDirectory ?? options.directories?.[0]?.name,
+    defaultAudience: options.defaultAudience,
+    idTokenLifetimeSeconds: options.idToken?.lifetimeSeconds ?? 36_000,
+    refreshTokenLifetimeMs: (options.refreshTokens?.lifetimeSeconds ?? 2_592_000) * 1000,
+    bruteForce: { threshold: options.bruteForce?.threshold ?? 10, blockMs: (options.bruteForce?.blockSeconds ?? 900) * 1000 },
+    mfa: {
+      issuerName: options.mfa?.issuerName ?? new URL(options.issuer).host,
+      recoveryCodes: options.mfa?.recoveryCodes ?? 5,
+      transactionLifetimeMs: MFA_TRANSACTION_LIFETIME_MS,
+    },
+    scryptCost,
+    dummyHash: hashPassword(randomBytes(16).toString('hex'), { cost: scryptCost }),
+    maxBodyBytes: options.limits?.maxBodyBytes ?? 16_384,
+    now,
+    reportError(event) {
+      try {
+        onError?.(event)
+      } catch {
+        // A failing log hook must not turn into an answer.
+      }
+    },
+  }
+  const users = userAdmin(core)
+  for (const directory of options.directories ?? []) await users.ensureDirectory(directory.name, directory.metadata)
+
+  const basePath = options.basePath ?? ''
+  let closed = false
+  const inFlight = new Set<Promise<Response>>()
+
+  const handler: TokenServerHandler = (request, connection) => {
+    if (closed) return Promise.resolve(jsonNoStore(503, { error: 'temporarily_unavailable', error_description: 'The server is shutting down.' }))
+    const answer = handle(core, basePath, request, connection)
+    inFlight.add(answer)
+    void answer.finally(() => inFlight.delete(answer))
+    return answer
+  }
+
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await Promise.allSettled([...inFlight])
+    if (ownsEngine) await engine.close()
+  }
+
+  return {
+    handler,
+    users,
+    keys: {
+      rotate: (algorithm) => keys.rotate(algorithm),
+      reload: () => keys.reload(),
+      jwks: () => keys.jwks(),
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
+
+type Route = { methods: readonly string[]; run: (core: Core, info: RequestInfo) => Promise<Response> }
+
+const ROUTES: Record<string, Route> = {
+  '/oauth/token': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await token(core, info)) },
+  '/mfa/associate': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
+  '/mfa/challenge': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },
+  '/.well-known/jwks.json': {
+    methods: ['GET', 'HEAD'],
+    run: async (core, info) => jsonPublic(jwks(core), PUBLIC_DOCUMENT_MAX_AGE_SECONDS, info.request.method === 'HEAD'),
+  },
+  '/.well-known/openid-configuration': {
+    methods: ['GET', 'HEAD'],
+    run: async (core, info) => jsonPublic(openidConfiguration(core), PUBLIC_DOCUMENT_MAX_AGE_SECONDS, info.request.method === 'HEAD'),
+  },
+}
+
+async function handle(core: Core, basePath: string, request: Request, connection: ConnectionInfo | undefined): Promise<Response> {
+  let path = '(unparsed)'
+  try {
+    const url = new URL(request.url)
+    path = url.pathname
+    const below = basePath === '' ? path : path === basePath ? '/' : path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : undefined
+    const route = below === undefined ? undefined : ROUTES[below]
+    if (route === undefined || below === undefined) return jsonNoStore(404, { error: 'not_found', error_description: 'Not found.' })
+    if (!route.methods.includes(request.method)) {
+      return jsonNoStore(405, { error: 'invalid_request', error_description: `Method ${truncate(request.method, 16)} is not allowed here.` }, { allow: route.methods.join(', ') })
+    }
+    const socketIp = normalizeIp(connection?.remoteAddress) ?? 'unknown'
+    return await route.run(core, { request, url, path: below, socketIp })
+  } catch (error) {
+    if (error instanceof OAuthError) {
+      if (error.status >= 500) core.reportError({ path, error })
+      return errorResponse(error)
+    }
+    core.reportError({ path, error })
+    return errorResponse(serverError())
+  }
+}
+
+const GRANTS: Record<GrantType, (core: Core, grant: GrantRequest) => Promise<Record<string, string | number>>> = {
+  [GRANT_TYPES.password]: passwordGrant,
+  [GRANT_TYPES.passwordRealm]: passwordGrant,
+  [GRANT_TYPES.refreshToken]: refreshTokenGrant,
+  [GRANT_TYPES.mfaOtp]: mfaOtpGrant,
+  [GRANT_TYPES.mfaRecoveryCode]: mfaRecoveryCodeGrant,
+}
+
+/** `POST /oauth/token`: parse, identify the grant, authenticate the client, check it may use the grant, run the grant. */
+async function token(core: Core, info: RequestInfo): Promise<Record<string, string | number>> {
+  const params = await readParams(info.request, core.maxBodyBytes)
+  const grantType = params.get('grant_type')
+  if (grantType === undefined) throw missingParameter('grant_type')
+  if (!isGrantType(grantType)) throw new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${truncate(grantType)}`)
+  const authenticated = await authenticateClient(core, info.request, params, { basic: true })
+  const { client } = authenticated
+  if (!client.grants.includes(grantType)) {
+    throw new OAuthError(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`)
+  }
+  const ip = endUserIp(info.request, authenticated, info.socketIp)
+  return GRANTS[grantType](core, { ...info, params, grantType, client, clientAuthenticated: authenticated.withSecret, ip })
+}

@@ -1,0 +1,229 @@
+import type { JsonValue } from '@tokenrules/engine'
+import { loginKey, mergeMetadata } from './lib/metadata.js'
+import type {
+  AttemptKey,
+  AttemptOutcome,
+  AttemptStore,
+  Directory,
+  KeyStore,
+  MfaEnrollment,
+  MfaStore,
+  MfaTransaction,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RefreshTokenUse,
+  SigningKeyRecord,
+  TokenServerStores,
+  UserProfile,
+  UserRecord,
+  UserStore,
+} from './types.js'
+
+/**
+ * Every store in memory: the default, for tests and single-process demos. Nothing survives a
+ * restart; use {@link createSqliteStores} for that.
+ *
+ * @example
+ * ```ts
+ * const server = await createTokenServer({ ...options, stores: createMemoryStores() })
+ * ```
+ */
+export function createMemoryStores(): TokenServerStores {
+  return {
+    users: new MemoryUserStore(),
+    refreshTokens: new MemoryRefreshTokenStore(),
+    mfa: new MemoryMfaStore(),
+    attempts: new MemoryAttemptStore(),
+    keys: new MemoryKeyStore(),
+  }
+}
+
+const copy = <T>(value: T): T => structuredClone(value)
+
+/** Users and directories in memory. */
+export class MemoryUserStore implements UserStore {
+  readonly #directories = new Map<string, Directory>()
+  readonly #users = new Map<string, UserRecord>()
+
+  async getDirectory(name: string) {
+    const found = this.#directories.get(name)
+    return found === undefined ? undefined : copy(found)
+  }
+  async listDirectories() {
+    return [...this.#directories.values()].map(copy)
+  }
+  async createDirectory(directory: Directory) {
+    if (this.#directories.has(directory.name)) throw new Error(`Directory '${directory.name}' exists.`)
+    this.#directories.set(directory.name, copy(directory))
+  }
+  async findUser(directory: string, login: string) {
+    const key = loginKey(login)
+    for (const user of this.#users.values()) {
+      if (user.directory !== directory) continue
+      const { email, username } = user.profile
+      if ((email !== undefined && loginKey(email) === key) || (username !== undefined && loginKey(username) === key)) return copy(user)
+    }
+    return undefined
+  }
+  async getUser(userId: string) {
+    const found = this.#users.get(userId)
+    return found === undefined ? undefined : copy(found)
+  }
+  async createUser(user: UserRecord) {
+    if (this.#users.has(user.profile.user_id)) throw new Error(`User '${user.profile.user_id}' exists.`)
+    for (const login of [user.profile.email, user.profile.username]) {
+      if (login !== undefined && (await this.findUser(user.directory, login)) !== undefined) {
+        throw new Error(`'${login}' is taken in directory '${user.directory}'.`)
+      }
+    }
+    this.#users.set(user.profile.user_id, copy(user))
+  }
+  async recordLogin(userId: string, login: { at: number; ip: string }) {
+    return this.#update(userId, login.at, (profile) => {
+      profile.logins_count += 1
+      profile.last_login = new Date(login.at).toISOString()
+      profile.last_ip = login.ip
+    })
+  }
+  async setPasswordHash(userId: string, passwordHash: string, change: { at: number; reset: boolean }) {
+    const user = this.#users.get(userId)
+    if (user === undefined) return
+    user.passwordHash = passwordHash
+    if (change.reset) {
+      this.#update(userId, change.at, (profile) => {
+        profile.last_password_reset = new Date(change.at).toISOString()
+      })
+    }
+  }
+  async setBlocked(userId: string, blocked: boolean, at: number) {
+    await this.#update(userId, at, (profile) => {
+      profile.blocked = blocked
+    })
+  }
+  async updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number) {
+    await this.#update(userId, at, (profile) => {
+      profile.app_metadata = mergeMetadata(profile.app_metadata, metadata)
+    })
+  }
+  async updateUserMetadata(userId: string, metadata: Record<string, JsonValue>, at: number) {
+    await this.#update(userId, at, (profile) => {
+      profile.user_metadata = mergeMetadata(profile.user_metadata, metadata)
+    })
+  }
+  #update(userId: string, at: number, change: (profile: UserProfile) => void): UserProfile | undefined {
+    const user = this.#users.get(userId)
+    if (user === undefined) return undefined
+    change(user.profile)
+    user.profile.updated_at = new Date(at).toISOString()
+    return copy(user.profile)
+  }
+}
+
+/** Refresh tokens in memory. */
+export class MemoryRefreshTokenStore implements RefreshTokenStore {
+  readonly #tokens = new Map<string, { record: RefreshTokenRecord; usedAt: number | undefined }>()
+  readonly #revokedFamilies = new Set<string>()
+
+  async save(record: RefreshTokenRecord) {
+    this.#tokens.set(record.id, { record: copy(record), usedAt: undefined })
+  }
+  async get(id: string) {
+    const entry = this.#tokens.get(id)
+    return entry === undefined ? undefined : copy(entry.record)
+  }
+  async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
+    const entry = this.#tokens.get(id)
+    if (entry === undefined) return undefined
+    const record = copy(entry.record)
+    if (this.#revokedFamilies.has(record.familyId)) return { outcome: 'revoked', record }
+    if (entry.usedAt !== undefined) return { outcome: 'reused', record }
+    entry.usedAt = at
+    return { outcome: 'rotated', record }
+  }
+  async revokeFamily(familyId: string) {
+    this.#revokedFamilies.add(familyId)
+  }
+}
+
+/** MFA transactions and enrollments in memory. */
+export class MemoryMfaStore implements MfaStore {
+  readonly #transactions = new Map<string, MfaTransaction>()
+  readonly #enrollments = new Map<string, MfaEnrollment>()
+
+  async saveTransaction(transaction: MfaTransaction) {
+    this.#transactions.set(transaction.id, copy(transaction))
+  }
+  async getTransaction(id: string) {
+    const found = this.#transactions.get(id)
+    return found === undefined ? undefined : copy(found)
+  }
+  async takeTransaction(id: string) {
+    const found = this.#transactions.get(id)
+    this.#transactions.delete(id)
+    return found
+  }
+  async getEnrollment(userId: string) {
+    const found = this.#enrollments.get(userId)
+    return found === undefined ? undefined : copy(found)
+  }
+  async saveEnrollment(enrollment: MfaEnrollment) {
+    this.#enrollments.set(enrollment.userId, copy(enrollment))
+  }
+  async useOtpStep(userId: string, step: number) {
+    const found = this.#enrollments.get(userId)
+    if (found === undefined || step <= found.lastStep) return false
+    found.lastStep = step
+    found.confirmed = true
+    return true
+  }
+  async useRecoveryCode(userId: string, codeDigest: string) {
+    const found = this.#enrollments.get(userId)
+    const index = found?.recoveryCodes.indexOf(codeDigest) ?? -1
+    if (found === undefined || index === -1) return false
+    found.recoveryCodes.splice(index, 1)
+    return true
+  }
+  async deleteEnrollment(userId: string) {
+    this.#enrollments.delete(userId)
+  }
+}
+
+/** Attempt counters in memory. */
+export class MemoryAttemptStore implements AttemptStore {
+  readonly #counts = new Map<string, { failures: number; expiresAt: number }>()
+
+  async attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome> {
+    const id = pairId(key)
+    let entry = this.#counts.get(id)
+    if (entry !== undefined && entry.expiresAt <= settings.now) entry = undefined
+    if (entry !== undefined && entry.failures >= settings.threshold) return { blocked: true, ...entry }
+    const next = { failures: (entry?.failures ?? 0) + 1, expiresAt: settings.now + settings.windowMs }
+    this.#counts.set(id, next)
+    return { blocked: false, ...next }
+  }
+  async reset(key: AttemptKey) {
+    this.#counts.delete(pairId(key))
+  }
+  async resetSubject(subject: string) {
+    const prefix = `${JSON.stringify(subject)}|`
+    for (const id of this.#counts.keys()) if (id.startsWith(prefix)) this.#counts.delete(id)
+  }
+}
+
+function pairId(key: AttemptKey): string {
+  return `${JSON.stringify(key.subject)}|${key.ip}`
+}
+
+/** Signing keys in memory. */
+export class MemoryKeyStore implements KeyStore {
+  #keys: SigningKeyRecord[] = []
+  async list() {
+    return [...this.#keys].reverse().sort((a, b) => b.createdAt - a.createdAt).map(copy)
+  }
+  async add(key: SigningKeyRecord) {
+    this.#keys.push(copy(key))
+  }
+  async remove(kid: string) {
+    this.#keys = this.#keys.filter((key) => key.kid !== kid)
+  }
+}

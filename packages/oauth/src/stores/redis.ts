@@ -1,0 +1,168 @@
+import { createClient } from '@redis/client'
+import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, RefreshTokenStore, RefreshTokenUse } from './types.js'
+
+/** A connected node-redis client (from `@redis/client` or `redis`). */
+export type RedisClient = ReturnType<typeof createClient>
+
+/** Options of {@link createRedisStores}: either a `url` (the stores own the connection) or a `client` (yours). */
+export interface RedisStoresOptions {
+  /** e.g. `redis://127.0.0.1:6379`; the stores connect and {@link RedisStores.close} disconnects. */
+  url?: string | undefined
+  /** A client you connected and will close yourself. */
+  client?: RedisClient | undefined
+  /** Prefix of every key. Default `tokenrules:`. */
+  prefix?: string | undefined
+}
+
+/** The stores several token servers can share through Redis. */
+export interface RedisStores extends AsyncDisposable {
+  attempts: AttemptStore
+  refreshTokens: RefreshTokenStore
+  /** Disconnects when the stores made the connection. */
+  close(): Promise<void>
+}
+
+/**
+ * Attempt counters and refresh tokens in Redis, for several token servers behind one load
+ * balancer: a (user, IP) pair is blocked on every server at once, and a refresh token is rotated
+ * exactly once across all of them (each check-and-set is one Lua script). Standalone or
+ * Sentinel-managed Redis; keys of one refresh token family are not hash-tagged for Cluster.
+ *
+ * @example
+ * ```ts
+ * await using redis = await createRedisStores({ url: process.env.REDIS_URL })
+ * const server = await createTokenServer({ ...options, stores: { ...sqlite, ...redis } })
+ * ```
+ */
+export async function createRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
+  const prefix = options.prefix ?? 'tokenrules:'
+  let client = options.client
+  let owned = false
+  if (client === undefined) {
+    if (options.url === undefined) throw new TypeError('createRedisStores: pass `url` or `client`')
+    client = createClient({ url: options.url })
+    // Without a listener node-redis rethrows connection errors as uncaught exceptions.
+    client.on('error', () => undefined)
+    await client.connect()
+    owned = true
+  }
+  const connected = client
+  const close = async () => {
+    if (owned && connected.isOpen) await connected.close()
+  }
+  return {
+    attempts: new RedisAttemptStore(connected, prefix),
+    refreshTokens: new RedisRefreshTokenStore(connected, prefix),
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
+
+const ATTEMPT = `
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
+local now = tonumber(ARGV[1])
+if e <= now then n = 0 end
+if n >= tonumber(ARGV[3]) then return {1, n, tostring(e)} end
+n = n + 1
+local expires = tostring(now + tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'n', n, 'e', expires)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[4])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return {0, n, expires}
+`
+
+const RESET_SUBJECT = `
+local ips = redis.call('SMEMBERS', KEYS[1])
+for _, ip in ipairs(ips) do redis.call('DEL', ARGV[1] .. ip) end
+redis.call('DEL', KEYS[1])
+return #ips
+`
+
+/** Attempt counters in Redis: one hash per (subject, IP), and one set per subject naming its IPs. */
+export class RedisAttemptStore implements AttemptStore {
+  constructor(
+    readonly client: RedisClient,
+    readonly prefix: string,
+  ) {}
+
+  async attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome> {
+    const reply = (await this.client.eval(ATTEMPT, {
+      keys: [this.#pair(key), this.#index(key.subject)],
+      arguments: [String(settings.now), String(Math.ceil(settings.windowMs)), String(settings.threshold), key.ip],
+    })) as [number, number, string]
+    return { blocked: reply[0] === 1, failures: Number(reply[1]), expiresAt: Number(reply[2]) }
+  }
+  async reset(key: AttemptKey) {
+    await this.client.del(this.#pair(key))
+    await this.client.sRem(this.#index(key.subject), key.ip)
+  }
+  async resetSubject(subject: string) {
+    await this.client.eval(RESET_SUBJECT, { keys: [this.#index(subject)], arguments: [`${this.#index(subject)}:`] })
+  }
+  #index(subject: string) {
+    // Hash-tagged on the subject, so one subject's keys share a Cluster slot.
+    return `${this.prefix}attempts:{${Buffer.from(subject, 'utf8').toString('base64url')}}`
+  }
+  #pair(key: AttemptKey) {
+    return `${this.#index(key.subject)}:${key.ip}`
+  }
+}
+
+const USE = `
+local record = redis.call('HGET', KEYS[1], 'r')
+if not record then return nil end
+local family = redis.call('HGET', KEYS[1], 'f')
+if redis.call('EXISTS', ARGV[2] .. family) == 1 then return {'revoked', record} end
+if redis.call('HSETNX', KEYS[1], 'u', ARGV[1]) == 0 then return {'reused', record} end
+return {'rotated', record}
+`
+
+const REVOKE = `
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 1 then ttl = 86400000 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+return ttl
+`
+
+/** Refresh tokens in Redis: a hash per token (expiring with its family), a revocation marker per family. */
+export class RedisRefreshTokenStore implements RefreshTokenStore {
+  constructor(
+    readonly client: RedisClient,
+    readonly prefix: string,
+  ) {}
+
+  async save(record: RefreshTokenRecord) {
+    const ttl = Math.max(1, record.expiresAt - record.createdAt)
+    const key = this.#token(record.id)
+    const members = this.#members(record.familyId)
+    await this.client
+      .multi()
+      .hSet(key, { r: JSON.stringify(record), f: record.familyId })
+      .pExpire(key, ttl)
+      .sAdd(members, record.id)
+      .pExpire(members, ttl)
+      .exec()
+  }
+  async get(id: string) {
+    const text = await this.client.hGet(this.#token(id), 'r')
+    return text === null || text === undefined ? undefined : (JSON.parse(text) as RefreshTokenRecord)
+  }
+  async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
+    const reply = (await this.client.eval(USE, { keys: [this.#token(id)], arguments: [String(at), `${this.prefix}rt-revoked:`] })) as
+      | [RefreshTokenUse['outcome'], string]
+      | null
+    if (reply === null) return undefined
+    return { outcome: reply[0], record: JSON.parse(reply[1]) as RefreshTokenRecord }
+  }
+  async revokeFamily(familyId: string, at: number) {
+    await this.client.eval(REVOKE, { keys: [`${this.prefix}rt-revoked:${familyId}`, this.#members(familyId)], arguments: [String(at)] })
+  }
+  #token(id: string) {
+    return `${this.prefix}rt:${id}`
+  }
+  #members(familyId: string) {
+    return `${this.prefix}rt-family:${familyId}`
+  }
+}

@@ -1,0 +1,401 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { JsonValue } from '@tokenrules/engine'
+import { loginKey, mergeMetadata } from './lib/metadata.js'
+import type {
+  AttemptKey,
+  AttemptOutcome,
+  AttemptStore,
+  Directory,
+  KeyStore,
+  MfaEnrollment,
+  MfaStore,
+  MfaTransaction,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RefreshTokenUse,
+  SigningKeyRecord,
+  TokenServerStores,
+  UserProfile,
+  UserRecord,
+  UserStore,
+} from './types.js'
+
+/** Options of {@link createSqliteStores}. */
+export interface SqliteStoresOptions {
+  /** The database file; its folder is created when missing. `:memory:` for a throwaway database. */
+  path: string
+}
+
+/** Every store in one SQLite file. */
+export interface SqliteStores extends TokenServerStores, Disposable {
+  /** Deletes expired MFA transactions, refresh tokens and attempt counters. Returns rows deleted. */
+  purgeExpired(now: number): number
+  /** Closes the database. */
+  close(): void
+}
+
+const SCHEMA_VERSION = 1
+const SCHEMA = `
+CREATE TABLE directories (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL);
+CREATE TABLE users (
+  user_id TEXT PRIMARY KEY,
+  directory TEXT NOT NULL,
+  email_key TEXT,
+  username_key TEXT,
+  profile TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  roles TEXT NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users (directory, email_key) WHERE email_key IS NOT NULL;
+CREATE UNIQUE INDEX users_username ON users (directory, username_key) WHERE username_key IS NOT NULL;
+CREATE TABLE refresh_tokens (
+  id TEXT PRIMARY KEY,
+  family_id TEXT NOT NULL,
+  record TEXT NOT NULL,
+  used_at INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+CREATE TABLE refresh_families (family_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
+CREATE TABLE mfa_transactions (id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE mfa_enrollments (
+  user_id TEXT PRIMARY KEY,
+  sealed_secret TEXT NOT NULL,
+  confirmed INTEGER NOT NULL,
+  last_step INTEGER NOT NULL,
+  recovery_codes TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE attempts (
+  subject TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (subject, ip)
+);
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  sealed_private_jwk TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`
+
+/**
+ * Every store in one SQLite file (WAL mode): users and directories, refresh tokens, MFA state,
+ * attempt counters and signing keys survive a restart. Writes are synchronous and each operation
+ * is one transaction, so a single process sees them atomically.
+ *
+ * @example
+ * ```ts
+ * using stores = createSqliteStores({ path: './data/tokenrules.db' })
+ * const server = await createTokenServer({ ...options, stores, encryptionKey })
+ * ```
+ */
+export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+  const db = new Database(options.path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+  const stores = {
+    users: new SqliteUserStore(db),
+    refreshTokens: new SqliteRefreshTokenStore(db),
+    mfa: new SqliteMfaStore(db),
+    attempts: new SqliteAttemptStore(db),
+    keys: new SqliteKeyStore(db),
+    purgeExpired(now: number) {
+      return db.transaction(() => {
+        let deleted = 0
+        deleted += db.prepare('DELETE FROM mfa_transactions WHERE expires_at <= ?').run(now).changes
+        deleted += db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?').run(now).changes
+        deleted += db.prepare('DELETE FROM refresh_families WHERE family_id NOT IN (SELECT family_id FROM refresh_tokens)').run().changes
+        deleted += db.prepare('DELETE FROM attempts WHERE expires_at <= ?').run(now).changes
+        return deleted
+      })()
+    },
+    close() {
+      if (db.open) db.close()
+    },
+    [Symbol.dispose]() {
+      stores.close()
+    },
+  }
+  return stores
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version === SCHEMA_VERSION) return
+  if (version !== 0) throw new Error(`The database has schema version ${version}; this version of @tokenrules/oauth knows ${SCHEMA_VERSION}.`)
+  db.transaction(() => {
+    db.exec(SCHEMA)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  })()
+}
+
+interface UserRow {
+  directory: string
+  profile: string
+  password_hash: string
+  roles: string
+}
+
+const toUser = (row: UserRow | undefined): UserRecord | undefined =>
+  row === undefined
+    ? undefined
+    : { directory: row.directory, profile: JSON.parse(row.profile) as UserProfile, passwordHash: row.password_hash, roles: JSON.parse(row.roles) as string[] }
+
+class SqliteUserStore implements UserStore {
+  constructor(readonly db: Database.Database) {}
+
+  async getDirectory(name: string) {
+    const row = this.db.prepare('SELECT id, name, metadata FROM directories WHERE name = ?').get(name) as
+      | { id: string; name: string; metadata: string }
+      | undefined
+    return row === undefined ? undefined : { id: row.id, name: row.name, metadata: JSON.parse(row.metadata) as Record<string, string> }
+  }
+  async listDirectories() {
+    const rows = this.db.prepare('SELECT id, name, metadata FROM directories ORDER BY rowid').all() as { id: string; name: string; metadata: string }[]
+    return rows.map((row) => ({ id: row.id, name: row.name, metadata: JSON.parse(row.metadata) as Record<string, string> }))
+  }
+  async createDirectory(directory: Directory) {
+    this.db.prepare('INSERT INTO directories (id, name, metadata) VALUES (?, ?, ?)').run(directory.id, directory.name, JSON.stringify(directory.metadata))
+  }
+  async findUser(directory: string, login: string) {
+    const key = loginKey(login)
+    const row = this.db
+      .prepare(
+        'SELECT directory, profile, password_hash, roles FROM users WHERE directory = ? AND (email_key = ? OR username_key = ?) ORDER BY email_key = ? DESC LIMIT 1',
+      )
+      .get(directory, key, key, key) as UserRow | undefined
+    return toUser(row)
+  }
+  async getUser(userId: string) {
+    return toUser(this.db.prepare('SELECT directory, profile, password_hash, roles FROM users WHERE user_id = ?').get(userId) as UserRow | undefined)
+  }
+  async createUser(user: UserRecord) {
+    const { profile } = user
+    this.db
+      .prepare('INSERT INTO users (user_id, directory, email_key, username_key, profile, password_hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        profile.user_id,
+        user.directory,
+        profile.email === undefined ? null : loginKey(profile.email),
+        profile.username === undefined ? null : loginKey(profile.username),
+        JSON.stringify(profile),
+        user.passwordHash,
+        JSON.stringify(user.roles),
+      )
+  }
+  async recordLogin(userId: string, login: { at: number; ip: string }) {
+    return this.#update(userId, login.at, (profile) => {
+      profile.logins_count += 1
+      profile.last_login = new Date(login.at).toISOString()
+      profile.last_ip = login.ip
+    })
+  }
+  async setPasswordHash(userId: string, passwordHash: string, change: { at: number; reset: boolean }) {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE users SET password_hash = ? WHERE user_id = ?').run(passwordHash, userId)
+      if (change.reset) {
+        this.#update(userId, change.at, (profile) => {
+          profile.last_password_reset = new Date(change.at).toISOString()
+        })
+      }
+    })()
+  }
+  async setBlocked(userId: string, blocked: boolean, at: number) {
+    this.#update(userId, at, (profile) => {
+      profile.blocked = blocked
+    })
+  }
+  async updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number) {
+    this.#update(userId, at, (profile) => {
+      profile.app_metadata = mergeMetadata(profile.app_metadata, metadata)
+    })
+  }
+  async updateUserMetadata(userId: string, metadata: Record<string, JsonValue>, at: number) {
+    this.#update(userId, at, (profile) => {
+      profile.user_metadata = mergeMetadata(profile.user_metadata, metadata)
+    })
+  }
+  #update(userId: string, at: number, change: (profile: UserProfile) => void): UserProfile | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT profile FROM users WHERE user_id = ?').get(userId) as { profile: string } | undefined
+      if (row === undefined) return undefined
+      const profile = JSON.parse(row.profile) as UserProfile
+      change(profile)
+      profile.updated_at = new Date(at).toISOString()
+      this.db.prepare('UPDATE users SET profile = ? WHERE user_id = ?').run(JSON.stringify(profile), userId)
+      return profile
+    })()
+  }
+}
+
+class SqliteRefreshTokenStore implements RefreshTokenStore {
+  constructor(readonly db: Database.Database) {}
+
+  async save(record: RefreshTokenRecord) {
+    this.db
+      .prepare('INSERT INTO refresh_tokens (id, family_id, record, used_at, expires_at) VALUES (?, ?, ?, NULL, ?)')
+      .run(record.id, record.familyId, JSON.stringify(record), record.expiresAt)
+  }
+  async get(id: string) {
+    const row = this.db.prepare('SELECT record FROM refresh_tokens WHERE id = ?').get(id) as { record: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.record) as RefreshTokenRecord)
+  }
+  async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
+    return this.db.transaction((): RefreshTokenUse | undefined => {
+      const row = this.db
+        .prepare(
+          'SELECT t.record, t.used_at, f.revoked_at FROM refresh_tokens t LEFT JOIN refresh_families f ON f.family_id = t.family_id WHERE t.id = ?',
+        )
+        .get(id) as { record: string; used_at: number | null; revoked_at: number | null } | undefined
+      if (row === undefined) return undefined
+      const record = JSON.parse(row.record) as RefreshTokenRecord
+      if (row.revoked_at !== null) return { outcome: 'revoked', record }
+      if (row.used_at !== null) return { outcome: 'reused', record }
+      this.db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE id = ?').run(at, id)
+      return { outcome: 'rotated', record }
+    })()
+  }
+  async revokeFamily(familyId: string, at: number) {
+    this.db.prepare('INSERT INTO refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, at)
+  }
+}
+
+interface EnrollmentRow {
+  user_id: string
+  sealed_secret: string
+  confirmed: number
+  last_step: number
+  recovery_codes: string
+  created_at: number
+}
+
+class SqliteMfaStore implements MfaStore {
+  constructor(readonly db: Database.Database) {}
+
+  async saveTransaction(transaction: MfaTransaction) {
+    this.db.prepare('INSERT INTO mfa_transactions (id, record, expires_at) VALUES (?, ?, ?)').run(transaction.id, JSON.stringify(transaction), transaction.expiresAt)
+  }
+  async getTransaction(id: string) {
+    const row = this.db.prepare('SELECT record FROM mfa_transactions WHERE id = ?').get(id) as { record: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.record) as MfaTransaction)
+  }
+  async takeTransaction(id: string) {
+    const row = this.db.prepare('DELETE FROM mfa_transactions WHERE id = ? RETURNING record').get(id) as { record: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.record) as MfaTransaction)
+  }
+  async getEnrollment(userId: string) {
+    const row = this.db.prepare('SELECT * FROM mfa_enrollments WHERE user_id = ?').get(userId) as EnrollmentRow | undefined
+    return row === undefined
+      ? undefined
+      : {
+          userId: row.user_id,
+          sealedSecret: row.sealed_secret,
+          confirmed: row.confirmed === 1,
+          lastStep: row.last_step,
+          recoveryCodes: JSON.parse(row.recovery_codes) as string[],
+          createdAt: row.created_at,
+        }
+  }
+  async saveEnrollment(enrollment: MfaEnrollment) {
+    this.db
+      .prepare(
+        `INSERT INTO mfa_enrollments (user_id, sealed_secret, confirmed, last_step, recovery_codes, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET sealed_secret = excluded.sealed_secret, confirmed = excluded.confirmed,
+           last_step = excluded.last_step, recovery_codes = excluded.recovery_codes, created_at = excluded.created_at`,
+      )
+      .run(
+        enrollment.userId,
+        enrollment.sealedSecret,
+        enrollment.confirmed ? 1 : 0,
+        enrollment.lastStep,
+        JSON.stringify(enrollment.recoveryCodes),
+        enrollment.createdAt,
+      )
+  }
+  async useOtpStep(userId: string, step: number) {
+    return this.db.prepare('UPDATE mfa_enrollments SET last_step = ?, confirmed = 1 WHERE user_id = ? AND last_step < ?').run(step, userId, step).changes === 1
+  }
+  async useRecoveryCode(userId: string, codeDigest: string) {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT recovery_codes FROM mfa_enrollments WHERE user_id = ?').get(userId) as { recovery_codes: string } | undefined
+      if (row === undefined) return false
+      const codes = JSON.parse(row.recovery_codes) as string[]
+      const index = codes.indexOf(codeDigest)
+      if (index === -1) return false
+      codes.splice(index, 1)
+      this.db.prepare('UPDATE mfa_enrollments SET recovery_codes = ? WHERE user_id = ?').run(JSON.stringify(codes), userId)
+      return true
+    })()
+  }
+  async deleteEnrollment(userId: string) {
+    this.db.prepare('DELETE FROM mfa_enrollments WHERE user_id = ?').run(userId)
+  }
+}
+
+class SqliteAttemptStore implements AttemptStore {
+  constructor(readonly db: Database.Database) {}
+
+  async attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome> {
+    return this.db.transaction((): AttemptOutcome => {
+      const row = this.db.prepare('SELECT failures, expires_at FROM attempts WHERE subject = ? AND ip = ?').get(key.subject, key.ip) as
+        | { failures: number; expires_at: number }
+        | undefined
+      const current = row === undefined || row.expires_at <= settings.now ? undefined : row
+      if (current !== undefined && current.failures >= settings.threshold) {
+        return { blocked: true, failures: current.failures, expiresAt: current.expires_at }
+      }
+      const failures = (current?.failures ?? 0) + 1
+      const expiresAt = settings.now + settings.windowMs
+      this.db
+        .prepare(
+          'INSERT INTO attempts (subject, ip, failures, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (subject, ip) DO UPDATE SET failures = excluded.failures, expires_at = excluded.expires_at',
+        )
+        .run(key.subject, key.ip, failures, expiresAt)
+      return { blocked: false, failures, expiresAt }
+    })()
+  }
+  async reset(key: AttemptKey) {
+    this.db.prepare('DELETE FROM attempts WHERE subject = ? AND ip = ?').run(key.subject, key.ip)
+  }
+  async resetSubject(subject: string) {
+    this.db.prepare('DELETE FROM attempts WHERE subject = ?').run(subject)
+  }
+}
+
+class SqliteKeyStore implements KeyStore {
+  constructor(readonly db: Database.Database) {}
+
+  async list() {
+    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC').all() as {
+      kid: string
+      alg: SigningKeyRecord['alg']
+      sealed_private_jwk: string
+      public_jwk: string
+      created_at: number
+    }[]
+    return rows.map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      sealedPrivateJwk: row.sealed_private_jwk,
+      publicJwk: JSON.parse(row.public_jwk) as Record<string, string>,
+      createdAt: row.created_at,
+    }))
+  }
+  async add(key: SigningKeyRecord) {
+    this.db
+      .prepare('INSERT INTO signing_keys (kid, alg, sealed_private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(key.kid, key.alg, key.sealedPrivateJwk, JSON.stringify(key.publicJwk), key.createdAt)
+  }
+  async remove(kid: string) {
+    this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid)
+  }
+}

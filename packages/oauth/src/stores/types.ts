@@ -1,0 +1,216 @@
+/**
+ * The storage interfaces of the token server. Each is small on purpose: an in-memory and a SQLite
+ * implementation ship with the package, and Redis ones for attempt counters and refresh tokens.
+ * Times are milliseconds since the epoch, from the server's clock (which tests inject).
+ *
+ * @module
+ */
+import type { JsonValue } from '@tokenrules/engine'
+
+/** A user directory (Auth0: a database connection), selected by `realm`. */
+export interface Directory {
+  /** Stable id, `con_…`; rules see it as `context.connectionID`. */
+  id: string
+  /** The realm name, e.g. `Employees`; rules see it as `context.connection`. */
+  name: string
+  /** String settings rules see as `context.connectionMetadata`. */
+  metadata: Record<string, string>
+}
+
+/** The normalized profile rules see as `user` (SPEC.md §4); unknown fields pass through. */
+export interface UserProfile {
+  user_id: string
+  email?: string
+  email_verified?: boolean
+  username?: string
+  name?: string
+  nickname?: string
+  given_name?: string
+  family_name?: string
+  picture?: string
+  phone_number?: string
+  phone_verified?: boolean
+  created_at: string
+  updated_at: string
+  last_login?: string
+  last_ip?: string
+  logins_count: number
+  blocked?: boolean
+  last_password_reset?: string
+  app_metadata: Record<string, JsonValue>
+  user_metadata: Record<string, JsonValue>
+  [field: string]: JsonValue | undefined
+}
+
+/** A user as a store keeps it: the profile, its directory, and the password hash (never shown to rules). */
+export interface UserRecord {
+  /** The directory's name. */
+  directory: string
+  profile: UserProfile
+  /** From {@link hashPassword}. */
+  passwordHash: string
+  /** RBAC roles, which rules see as `context.authorization.roles`. */
+  roles: string[]
+}
+
+/** Users and directories. */
+export interface UserStore {
+  getDirectory(name: string): Promise<Directory | undefined>
+  listDirectories(): Promise<Directory[]>
+  /** Adds a directory; refuses a name that exists. */
+  createDirectory(directory: Directory): Promise<void>
+  /** The user of `directory` whose email or username is `login` (case-insensitive). */
+  findUser(directory: string, login: string): Promise<UserRecord | undefined>
+  getUser(userId: string): Promise<UserRecord | undefined>
+  /** Adds a user; refuses an id, or an email/username already taken in the directory. */
+  createUser(user: UserRecord): Promise<void>
+  /** Counts a successful login: `logins_count + 1`, `last_login`, `last_ip`. Returns the new profile. */
+  recordLogin(userId: string, login: { at: number; ip: string }): Promise<UserProfile | undefined>
+  /**
+   * Replaces the password hash. `reset: true` for a new password (sets `last_password_reset`);
+   * `false` for a rehash of the same password with a higher cost.
+   */
+  setPasswordHash(userId: string, passwordHash: string, change: { at: number; reset: boolean }): Promise<void>
+  setBlocked(userId: string, blocked: boolean, at: number): Promise<void>
+  /** Merges `metadata` into `app_metadata` (Auth0's semantics: a `null` value removes the key). */
+  updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
+  updateUserMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
+}
+
+/** One refresh token. Its family is every token rotated from one login. */
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token; the token itself is never stored. */
+  id: string
+  familyId: string
+  clientId: string
+  userId: string
+  directory: string
+  audience: string
+  scope: string[]
+  /** When the user authenticated (seconds), for the ID token's `auth_time`. */
+  authTime: number
+  /** Whether the login of this family passed MFA. */
+  mfa: boolean
+  createdAt: number
+  /** The family's absolute expiry: rotation never extends it. */
+  expiresAt: number
+}
+
+/** What using a refresh token found. */
+export type RefreshTokenUse =
+  /** This call used the token first: rotate it. */
+  | { outcome: 'rotated'; record: RefreshTokenRecord }
+  /** The token had been used before: a replay, so the family must be revoked. */
+  | { outcome: 'reused'; record: RefreshTokenRecord }
+  /** The token's family was revoked. */
+  | { outcome: 'revoked'; record: RefreshTokenRecord }
+
+/** Refresh tokens with rotation and family revocation. */
+export interface RefreshTokenStore {
+  save(record: RefreshTokenRecord): Promise<void>
+  get(id: string): Promise<RefreshTokenRecord | undefined>
+  /** Marks the token used, atomically: of two concurrent calls only one sees `rotated`. */
+  use(id: string, at: number): Promise<RefreshTokenUse | undefined>
+  /** Revokes every token of the family, used or not. */
+  revokeFamily(familyId: string, at: number): Promise<void>
+}
+
+/** An `mfa_required` answer waiting for the second factor: the tokens the rules computed. */
+export interface MfaTransaction {
+  /** SHA-256 of the `mfa_token`. */
+  id: string
+  clientId: string
+  userId: string
+  expiresAt: number
+  /** The issuance the rules computed (JSON), replayed once MFA succeeds. */
+  issuance: JsonValue
+}
+
+/** A user's TOTP authenticator. */
+export interface MfaEnrollment {
+  userId: string
+  /** The TOTP secret, sealed with AES-256-GCM under the server's encryption key. */
+  sealedSecret: string
+  /** `false` until the first valid code; an unconfirmed enrollment may be replaced. */
+  confirmed: boolean
+  /** The last TOTP time step accepted (replay protection); -1 before the first. */
+  lastStep: number
+  /** SHA-256 of each unused recovery code. */
+  recoveryCodes: string[]
+  createdAt: number
+}
+
+/** MFA transactions and enrollments. */
+export interface MfaStore {
+  saveTransaction(transaction: MfaTransaction): Promise<void>
+  getTransaction(id: string): Promise<MfaTransaction | undefined>
+  /** Deletes and returns the transaction, atomically: it completes at most once. */
+  takeTransaction(id: string): Promise<MfaTransaction | undefined>
+  getEnrollment(userId: string): Promise<MfaEnrollment | undefined>
+  /** Saves (or replaces) the user's enrollment. */
+  saveEnrollment(enrollment: MfaEnrollment): Promise<void>
+  /** Accepts TOTP step `step` when it is later than the last one accepted, and confirms the enrollment. Atomic. */
+  useOtpStep(userId: string, step: number): Promise<boolean>
+  /** Consumes a recovery code (by digest) when it is unused. Atomic. */
+  useRecoveryCode(userId: string, codeDigest: string): Promise<boolean>
+  deleteEnrollment(userId: string): Promise<void>
+}
+
+/** Which (subject, IP) pair an attempt belongs to. `subject` is a user id, or a key for an unknown login. */
+export interface AttemptKey {
+  subject: string
+  ip: string
+}
+
+/** What {@link AttemptStore.attempt} decided. */
+export interface AttemptOutcome {
+  /** The pair had reached the threshold: refuse without checking the credentials. */
+  blocked: boolean
+  /** Failed (or pending) attempts counted for the pair, this one included when not blocked. */
+  failures: number
+  /** When the count expires (ms); meaningful when `failures > 0`. */
+  expiresAt: number
+}
+
+/**
+ * Failed-login counters per (user, IP). An attempt is counted *before* the credentials are checked
+ * and the count is reset on success, so parallel guesses cannot slip past the threshold.
+ */
+export interface AttemptStore {
+  /**
+   * Atomically: when the pair has at least `threshold` unexpired failures, report `blocked` and
+   * change nothing; otherwise count this attempt and push the expiry to `now + windowMs`.
+   */
+  attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome>
+  /** Forgets the pair (a successful login, an operator's unblock of one IP). */
+  reset(key: AttemptKey): Promise<void>
+  /** Forgets every pair of the subject (a password change, an operator's unblock). */
+  resetSubject(subject: string): Promise<void>
+}
+
+/** A signing key as stored. */
+export interface SigningKeyRecord {
+  kid: string
+  alg: 'RS256' | 'ES256' | 'EdDSA'
+  /** The private JWK as JSON, sealed with the server's encryption key. */
+  sealedPrivateJwk: string
+  /** The public JWK (with `kid`, `alg`, `use`). */
+  publicJwk: Record<string, string>
+  createdAt: number
+}
+
+/** Signing keys, newest first. */
+export interface KeyStore {
+  list(): Promise<SigningKeyRecord[]>
+  add(key: SigningKeyRecord): Promise<void>
+  remove(kid: string): Promise<void>
+}
+
+/** Every store the server uses. */
+export interface TokenServerStores {
+  users: UserStore
+  refreshTokens: RefreshTokenStore
+  mfa: MfaStore
+  attempts: AttemptStore
+  keys: KeyStore
+}

@@ -1,0 +1,88 @@
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose'
+import type { SecretBox } from '../lib/secret-box.js'
+import type { KeyStore, SigningKeyRecord } from '../stores/types.js'
+import type { SigningAlgorithm } from '../options.js'
+
+const PURPOSE = 'signing-key'
+
+/** A public key as published in the JWKS. */
+export type PublicJwk = Record<string, string>
+
+/**
+ * The server's signing keys: the newest signs, the `published` newest are in the JWKS, so tokens
+ * signed before a rotation still verify until they expire.
+ */
+export class SigningKeys {
+  #records: SigningKeyRecord[] = []
+  #current: { kid: string; alg: SigningAlgorithm; key: CryptoKey } | undefined
+
+  constructor(
+    readonly store: KeyStore,
+    readonly box: SecretBox,
+    readonly published: number,
+    readonly now: () => number,
+  ) {}
+
+  /** Load the stored keys; make one of `algorithm` when there is none (or the newest is of another algorithm). */
+  async init(algorithm: SigningAlgorithm): Promise<void> {
+    await this.reload()
+    if (this.#records[0]?.alg !== algorithm) await this.rotate(algorithm)
+  }
+
+  /** Re-read the store (another server may have rotated). */
+  async reload(): Promise<void> {
+    this.#records = await this.store.list()
+    const newest = this.#records[0]
+    if (newest === undefined) {
+      this.#current = undefined
+      return
+    }
+    if (this.#current?.kid !== newest.kid) {
+      const jwk = JSON.parse(this.box.open(newest.sealedPrivateJwk, PURPOSE)) as JWK
+      this.#current = { kid: newest.kid, alg: newest.alg, key: (await importJWK(jwk, newest.alg)) as CryptoKey }
+    }
+  }
+
+  /**
+   * Make a new key the signing key. The previous ones stay published up to `published` keys;
+   * older ones are deleted. Returns the new `kid`.
+   */
+  async rotate(algorithm: SigningAlgorithm = this.#current?.alg ?? 'RS256'): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair(algorithm, algorithm === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true })
+    const publicJwk = await exportJWK(publicKey)
+    const kid = await calculateJwkThumbprint(publicJwk)
+    const record: SigningKeyRecord = {
+      kid,
+      alg: algorithm,
+      sealedPrivateJwk: this.box.seal(JSON.stringify(await exportJWK(privateKey)), PURPOSE),
+      publicJwk: { ...(publicJwk as PublicJwk), kid, alg: algorithm, use: 'sig' },
+      createdAt: this.now(),
+    }
+    await this.store.add(record)
+    const all = await this.store.list()
+    for (const old of all.slice(this.published)) await this.store.remove(old.kid)
+    await this.reload()
+    return kid
+  }
+
+  /** The JWKS document. */
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: this.#records.slice(0, this.published).map((record) => ({ ...record.publicJwk })) }
+  }
+
+  /** The signing algorithm in use. */
+  get algorithm(): SigningAlgorithm {
+    return this.#signer().alg
+  }
+
+  /** Sign `payload` with the current key. */
+  async sign(payload: JWTPayload, typ: string): Promise<string> {
+    const { kid, alg, key } = this.#signer()
+    return new SignJWT(payload).setProtectedHeader({ alg, kid, typ }).sign(key)
+  }
+
+  #signer() {
+    if (this.#current === undefined) throw new Error('No signing key is loaded.')
+    return this.#current
+  }
+}
