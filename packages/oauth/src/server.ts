@@ -17,7 +17,7 @@ import { associate } from './mfa/associate.js'
 import { challenge } from './mfa/challenge.js'
 import { validateOptions, type TokenServerOptions } from './options.js'
 import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
-import { createMemoryStores } from './stores/memory.js'
+import { createMemoryStores, isMemoryStore } from './stores/memory.js'
 import type { TokenServerStores } from './stores/types.js'
 import { SigningKeys, type PublicJwk } from './tokens/signing-keys.js'
 import { userAdmin, type UserAdmin } from './users/admin.js'
@@ -85,8 +85,9 @@ const PERSISTENT_STORE_HINT =
 export async function createTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   validateOptions(options)
   const memory = createMemoryStores()
-  const stores: TokenServerStores = { ...memory, ...options.stores }
-  const allMemory = (Object.keys(stores) as (keyof TokenServerStores)[]).every((name) => stores[name] === memory[name])
+  const given = Object.fromEntries(Object.entries(options.stores ?? {}).filter(([, store]) => store !== undefined))
+  const stores: TokenServerStores = { ...memory, ...given }
+  const allMemory = (Object.keys(stores) as (keyof TokenServerStores)[]).every((name) => isMemoryStore(stores[name]))
   if (options.encryptionKey === undefined && !allMemory) throw new TypeError(`Invalid token server options: ${PERSISTENT_STORE_HINT}`)
   const box = new SecretBox(options.encryptionKey === undefined ? randomBytes(32) : encryptionKeyFrom(options.encryptionKey))
   const currentDate = options.currentDate ?? (() => new Date())

@@ -40,6 +40,17 @@ export function createMemoryStores(): TokenServerStores {
 
 const copy = <T>(value: T): T => structuredClone(value)
 
+/** Whether a store keeps nothing beyond the process (so a per-process encryption key is enough). */
+export function isMemoryStore(store: unknown): boolean {
+  return (
+    store instanceof MemoryUserStore ||
+    store instanceof MemoryRefreshTokenStore ||
+    store instanceof MemoryMfaStore ||
+    store instanceof MemoryAttemptStore ||
+    store instanceof MemoryKeyStore
+  )
+}
+
 /** Users and directories in memory. */
 export class MemoryUserStore implements UserStore {
   readonly #directories = new Map<string, Directory>()

@@ -38,7 +38,12 @@ export class SigningKeys {
       return
     }
     if (this.#current?.kid !== newest.kid) {
-      const jwk = JSON.parse(this.box.open(newest.sealedPrivateJwk, PURPOSE)) as JWK
+      let jwk: JWK
+      try {
+        jwk = JSON.parse(this.box.open(newest.sealedPrivateJwk, PURPOSE)) as JWK
+      } catch (error) {
+        throw new Error(`Signing key ${newest.kid} cannot be opened: it was sealed with another encryptionKey.`, { cause: error })
+      }
       this.#current = { kid: newest.kid, alg: newest.alg, key: (await importJWK(jwk, newest.alg)) as CryptoKey }
     }
   }
