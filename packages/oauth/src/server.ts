@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createEngine, Engine } from '@tokenrules/engine'
+import { createEngine, Engine, type EngineOptions, type JsonValue } from '@tokenrules/engine'
 import { authenticateClient } from './clients/authenticate.js'
 import { endUserIp } from './clients/end-user-ip.js'
 import { OAuthError, missingParameter, serverError } from './errors.js'
@@ -18,7 +18,7 @@ import { challenge } from './mfa/challenge.js'
 import { validateOptions, type TokenServerOptions } from './options.js'
 import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
 import { createMemoryStores, isMemoryStore } from './stores/memory.js'
-import type { TokenServerStores } from './stores/types.js'
+import type { TokenServerStores, UserStore } from './stores/types.js'
 import { SigningKeys, type PublicJwk } from './tokens/signing-keys.js'
 import { userAdmin, type UserAdmin } from './users/admin.js'
 import { jwks } from './well-known/jwks.js'
@@ -95,7 +95,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const keys = new SigningKeys(stores.keys, box, options.keys?.published ?? 2, now)
   const scryptCost = options.passwords?.scryptCost ?? DEFAULT_SCRYPT_COST
   const ownsEngine = !(options.engine instanceof Engine)
-  const engine = options.engine instanceof Engine ? options.engine : await createEngine(options.engine)
+  const engine = options.engine instanceof Engine ? options.engine : await createEngine(engineOptions(options.engine, stores.users, now, options.currentDate !== undefined))
   try {
     await keys.init(options.keys?.algorithm ?? 'RS256')
   } catch (error) {
@@ -169,6 +169,24 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   }
 }
 
+/**
+ * Engine options for an engine the server creates: `auth0.users.update*Metadata` persist to the
+ * user store, and rules see the server's clock, unless the options say otherwise.
+ */
+function engineOptions(options: EngineOptions, users: UserStore, now: () => number, injectedClock: boolean): EngineOptions {
+  const persist = (field: 'app' | 'user') => async (userId: string, metadata: Record<string, unknown>) => {
+    if ((await users.getUser(userId)) === undefined) throw new Error(`No user ${userId}.`)
+    const update = metadata as Record<string, JsonValue>
+    if (field === 'app') await users.updateAppMetadata(userId, update, now())
+    else await users.updateUserMetadata(userId, update, now())
+  }
+  return {
+    ...(injectedClock ? { clock: now } : {}),
+    ...options,
+    hooks: { updateAppMetadata: persist('app'), updateUserMetadata: persist('user'), ...options.hooks },
+  }
+}
+
 type Route = { methods: readonly string[]; run: (core: Core, info: RequestInfo) => Promise<Response> }
 
 const ROUTES: Record<string, Route> = {
@@ -199,10 +217,8 @@ async function handle(core: Core, basePath: string, request: Request, connection
     const socketIp = normalizeIp(connection?.remoteAddress) ?? 'unknown'
     return await route.run(core, { request, url, path: below, socketIp })
   } catch (error) {
-    if (error instanceof OAuthError) {
-      if (error.status >= 500) core.reportError({ path, error })
-      return errorResponse(error)
-    }
+    // 5xx OAuth errors (rule failures) were reported where they were made.
+    if (error instanceof OAuthError) return errorResponse(error)
     core.reportError({ path, error })
     return errorResponse(serverError())
   }

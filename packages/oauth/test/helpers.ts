@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import { TOTP, Secret } from 'otpauth'
-import type { RuleDefinition } from '@tokenrules/engine'
+import type { EngineOptions, RuleDefinition } from '@tokenrules/engine'
 import { createTokenServer, GRANT_TYPES, hashSecret, type TokenServer, type TokenServerOptions } from '@tokenrules/oauth'
 
 /** scrypt cost for tests: the smallest the hash accepts, so that hundreds of logins stay fast. */
@@ -35,6 +35,8 @@ export interface Answer {
 
 export interface TestServerOptions extends Partial<Omit<TokenServerOptions, 'engine'>> {
   rules?: RuleDefinition[]
+  /** More engine options (the rules are `rules`). */
+  engineOptions?: Partial<EngineOptions>
 }
 
 /**
@@ -42,11 +44,11 @@ export interface TestServerOptions extends Partial<Omit<TokenServerOptions, 'eng
  * client, API and users: alice (Employees, admin), bob (Customers). Dispose with `await using`.
  */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { rules = [], ...rest } = options
+  const { rules = [], engineOptions = {}, ...rest } = options
   const clock = new TestClock()
   const server = await createTokenServer({
     issuer: ISSUER,
-    engine: { rules, concurrency: 1, limits: { timeoutMs: 2_000, memoryLimitMb: 64 } },
+    engine: { concurrency: 1, limits: { timeoutMs: 2_000, memoryLimitMb: 64 }, ...engineOptions, rules },
     clients: [
       { clientId: CLIENT_ID, name: 'Demo App', secretHash: await hashSecret(CLIENT_SECRET, { cost: TEST_SCRYPT_COST }), grants: ALL_GRANTS },
     ],
