@@ -1,0 +1,483 @@
+import { builtinModules, createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import {
+  createEngine,
+  isTokenRulesError,
+  RuleCompileError,
+  UnauthorizedError,
+  type AnyTokenRulesError,
+  type Engine,
+  type RunResult,
+} from '@tokenrules/engine'
+import { makeContext } from './fixtures/context.js'
+import { makeUser } from './fixtures/user.js'
+import { CAPTURE_EXTRA_LINES, CAPTURE_GLOBAL, SEED_GLOBAL, withCapture, type CapturedCall, type DescribedError } from './lib/guest-wrapper.js'
+import { isPlainObject } from './lib/merge.js'
+import { track, untrack } from './lib/resources.js'
+import { normalizeStub } from './lib/stubs.js'
+import { engineOptionsFor, type TestEngineOptions } from './options.js'
+import { looksLikeSource, readRuleFileSync, toPath, type RuleFile } from './rule-sources.js'
+
+/** Options of {@link loadRule}: the engine's options with test defaults, and the rule's name. */
+export interface LoadRuleOptions extends TestEngineOptions {
+  /** The rule's name in errors and logs. Default: the file name, else the function's name, else `rule`. */
+  name?: string | undefined
+}
+
+/** A rule's callback, as tests write it. */
+export type RuleCallback = (...args: any[]) => unknown
+
+/** What the engine did on a loaded rule's last call (its result, or its typed error). */
+export interface LoadedRuleRun {
+  result?: RunResult
+  error?: AnyTokenRulesError
+}
+
+/**
+ * A rule loaded by {@link loadRule}: call it like the rule itself. It runs the rule in the real
+ * sandbox and calls `callback` with exactly the arguments the rule passed to its own callback,
+ * then resolves with them (so `await rule(user, context, callback)` works, and so does
+ * `const [err, user, context] = await rule(user, context)`).
+ */
+export interface LoadedRule extends AsyncDisposable {
+  (user: Record<string, any>, context: Record<string, any>, callback?: RuleCallback): Promise<unknown[]>
+  /** The rule's name. */
+  readonly ruleName: string
+  /** The file it was read from, when it was. */
+  readonly file: string | undefined
+  /** The engine's own outcome of the last call: claims after the policy, logs, warnings, or its typed error. */
+  readonly lastRun: LoadedRuleRun | undefined
+  /** Release the rule's engine (its isolate). The rule stays usable: the next call starts a new one. */
+  close(): Promise<void>
+}
+
+/** Option names of {@link LoadRuleOptions}: a second argument with other keys is classic `globals`. */
+const OPTION_KEYS = new Set(['configuration', 'global', 'globals', 'modules', 'auth0', 'hooks', 'claims', 'limits', 'errors', 'clock', 'random', 'concurrency', 'name'])
+/** Classic harness globals the sandbox already provides. */
+const PROVIDED_GLOBALS = new Set(['UnauthorizedError', 'require', 'console', 'globalThis', 'module', 'exports'])
+/** Modules served by a capability: never bundled automatically. */
+const HTTP_MODULES = new Set(['request', 'axios', 'node-fetch'])
+const CRYPTO_MODULES = new Set(['crypto', 'jsonwebtoken'])
+const ENGINE_BUILTINS = new Set(['url', 'querystring', 'buffer'])
+/** Errors that say the test is set up wrong, not what the rule did: they reject instead of calling back. */
+const SETUP_ERRORS = new Set(['ERR_CONFIG_INVALID', 'ERR_INPUT_INVALID', 'ERR_RULE_COMPILE', 'ERR_ENGINE_CLOSED', 'ERR_ENGINE_INTERNAL'])
+
+/**
+ * Load one rule to call it directly, like the `loadRule(name, globals, stubs)` helpers of classic
+ * Auth0 rule test suites — but the rule runs in the real sandbox. Two ways to call it:
+ *
+ * - `loadRule(fileOrSource, options)` with {@link LoadRuleOptions} (`globals`, `modules`,
+ *   `configuration`, `global`, `hooks`, `clock`, …);
+ * - `loadRule(fileOrSource, globals, stubs)`, the classic harness's signature: `globals` is what
+ *   the rule sees as globals (`configuration`, `global`, `auth0`, and any stub; `UnauthorizedError`,
+ *   `require` and `console` are the sandbox's own), `stubs` are modules `require` returns. As in
+ *   those harnesses, other modules the rule requires are loaded from your `node_modules` (bundled
+ *   into the sandbox), unless you list `modules.packages` yourself.
+ *
+ * `fileOrSource` is a path (absolute, or relative to the working directory; `.js` optional), a
+ * `file:` URL, or the rule's source text.
+ *
+ * The callback receives exactly what the rule passed: the same number of arguments, the error as
+ * the rule made it (an `UnauthorizedError` is an instance of the package's `UnauthorizedError`, an
+ * `Error` keeps its class name, message and properties, a string stays a string), and the raw
+ * `user` and `context` before any token policy (claims are not namespaced-checked, a redirect is
+ * not refused: `runRules` does that). A rule that passes back the objects it received gets the
+ * test's own objects back, updated in place. A rule that throws (or rejects) calls back with that
+ * error. When the engine ends the run itself (a timeout, a failed metadata update), the callback
+ * receives the engine's error (`err.code`). A rule that does not compile, or input the engine
+ * refuses, rejects the call instead.
+ *
+ * Each loaded rule has its own engine (one isolate), created on the first call and kept between
+ * calls, so `global` persists between them as on Auth0. Release it with `await using`,
+ * `rule.close()`, or `closeAll()` (the vitest entry does that after each file).
+ *
+ * @example
+ * ```ts
+ * import { loadRule, makeContext, makeUser } from '@tokenrules/testing'
+ *
+ * await using rule = loadRule(`function (user, context, callback) {
+ *   if (!user.email_verified) return callback(new UnauthorizedError('Verify your email.'));
+ *   callback(null, user, context);
+ * }`)
+ * const [err] = await rule(makeUser({ email_verified: false }), makeContext())
+ * err.message // 'Verify your email.'
+ * ```
+ */
+export function loadRule(fileOrSource: string | URL, options?: LoadRuleOptions): LoadedRule
+export function loadRule(fileOrSource: string | URL, globals: Record<string, unknown> | undefined, stubs: Record<string, unknown> | undefined): LoadedRule
+export function loadRule(fileOrSource: string | URL, second?: LoadRuleOptions | Record<string, unknown>, third?: Record<string, unknown>): LoadedRule {
+  const rule = readRule(fileOrSource)
+  const classic = third !== undefined || (second !== undefined && isClassicGlobals(second as Record<string, unknown>))
+  const options = classic ? fromClassic((second ?? {}) as Record<string, unknown>, third ?? {}) : { ...(second as LoadRuleOptions | undefined) }
+  if (options.name !== undefined) rule.name = options.name
+  return new RuleHandle(rule, options, classic).callable
+}
+
+/**
+ * A `loadRule` bound to a folder and default options, for suites that load rules by name, like
+ * classic harnesses' `loadRule('add-roles')`.
+ *
+ * @example
+ * ```ts
+ * import { createRuleLoader } from '@tokenrules/testing'
+ *
+ * const loadRule = createRuleLoader({ dir: new URL('../rules/', import.meta.url), configuration: { TIER: 'gold' } })
+ * const rule = loadRule('add-roles') // ../rules/add-roles.js
+ * await rule.close()
+ * ```
+ */
+export function createRuleLoader(defaults: LoadRuleOptions & { dir: string | URL }): typeof loadRule {
+  const { dir, ...shared } = defaults
+  const base = toPath(dir)
+  const loader = (name: string | URL, second?: Record<string, unknown>, third?: Record<string, unknown>): LoadedRule => {
+    const target = typeof name === 'string' && !looksLikeSource(name) && !name.startsWith('/') ? join(base, name) : name
+    if (third !== undefined || (second !== undefined && isClassicGlobals(second))) {
+      const classic = fromClassic(second ?? {}, third ?? {})
+      return loadRule(target, mergeOptions(shared, classic) as Record<string, unknown>)
+    }
+    return loadRule(target, mergeOptions(shared, (second ?? {}) as LoadRuleOptions))
+  }
+  return loader as typeof loadRule
+}
+
+function mergeOptions(a: LoadRuleOptions, b: LoadRuleOptions): LoadRuleOptions {
+  return {
+    ...a,
+    ...b,
+    globals: { ...a.globals, ...b.globals },
+    modules: a.modules === undefined && b.modules === undefined ? undefined : { ...a.modules, ...b.modules, host: { ...a.modules?.host, ...b.modules?.host } },
+    hooks: { ...a.hooks, ...b.hooks },
+  }
+}
+
+function readRule(fileOrSource: string | URL): RuleFile {
+  if (typeof fileOrSource === 'string' && looksLikeSource(fileOrSource)) {
+    const named = /^\s*(?:(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:async\s+)?function\s*([A-Za-z_$][\w$]*)\s*\(/.exec(fileOrSource)
+    return { name: named?.[1] ?? 'rule', script: fileOrSource }
+  }
+  return readRuleFileSync(toPath(fileOrSource))
+}
+
+function isClassicGlobals(value: Record<string, unknown>): boolean {
+  for (const key of Object.keys(value)) {
+    if (!OPTION_KEYS.has(key)) return true
+    // Classic harnesses pass an `auth0` object of stubs; the option only has `domain`.
+    if (key === 'auth0' && isPlainObject(value[key]) && Object.keys(value[key]).some((k) => k !== 'domain')) return true
+  }
+  return false
+}
+
+/** The classic harness's `globals` and `stubs` as options. */
+function fromClassic(globals: Record<string, unknown>, stubs: Record<string, unknown>): LoadRuleOptions & { classicStubs: Record<string, unknown> } {
+  const options: LoadRuleOptions & { classicStubs: Record<string, unknown> } = { globals: {}, classicStubs: stubs }
+  const extra: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(globals)) {
+    if (key === 'configuration') options.configuration = value as Record<string, string>
+    else if (key === 'global') options.global = value as Record<string, unknown>
+    else if (!PROVIDED_GLOBALS.has(key)) extra[key] = value
+  }
+  options.globals = extra
+  return options
+}
+
+class RuleHandle {
+  readonly callable: LoadedRule
+  readonly #rule: RuleFile
+  readonly #options: LoadRuleOptions & { classicStubs?: Record<string, unknown> }
+  readonly #autoModules: boolean
+  #engine: Promise<Engine> | undefined
+  #queue: Promise<void> = Promise.resolve()
+  #captured: CapturedCall | undefined
+  #lastRun: LoadedRuleRun | undefined
+
+  constructor(rule: RuleFile, options: LoadRuleOptions & { classicStubs?: Record<string, unknown> }, classic: boolean) {
+    this.#rule = rule
+    this.#options = options
+    this.#autoModules = classic || options.modules?.packages === undefined
+    const handle = this
+    const callable = function rule(user: Record<string, any>, context: Record<string, any>, callback?: RuleCallback) {
+      return handle.call(user, context, callback)
+    }
+    Object.defineProperties(callable, {
+      ruleName: { get: () => this.#rule.name, enumerable: true },
+      file: { get: () => this.#rule.file, enumerable: true },
+      lastRun: { get: () => this.#lastRun, enumerable: true },
+      close: { value: () => this.close() },
+      [Symbol.asyncDispose]: { value: () => this.close() },
+    })
+    this.callable = callable as unknown as LoadedRule
+  }
+
+  async close(): Promise<void> {
+    const engine = this.#engine
+    this.#engine = undefined
+    untrack(this)
+    if (engine !== undefined) await engine.then((e) => e.close(), () => undefined)
+  }
+
+  async call(user: Record<string, any>, context: Record<string, any>, callback: RuleCallback | undefined): Promise<unknown[]> {
+    if (user === null || typeof user !== 'object') throw new TypeError('loadRule: user must be an object.')
+    if (context === null || typeof context !== 'object') throw new TypeError('loadRule: context must be an object.')
+    const previous = this.#queue
+    let release!: () => void
+    this.#queue = new Promise((resolve) => (release = resolve))
+    await previous
+    let args: unknown[]
+    try {
+      args = await this.#runOnce(user, context)
+    } finally {
+      release()
+    }
+    if (callback !== undefined) await callback(...args)
+    return args
+  }
+
+  async #runOnce(user: Record<string, any>, context: Record<string, any>): Promise<unknown[]> {
+    const engine = await this.#engineFor()
+    this.#captured = undefined
+    let result: RunResult | undefined
+    let error: AnyTokenRulesError | undefined
+    try {
+      result = await engine.run({ user: withRequiredUser(user), context: withRequiredContext(context) } as never, { includeContext: true })
+    } catch (thrown) {
+      if (!isTokenRulesError(thrown)) throw thrown
+      error = thrown
+    }
+    this.#lastRun = error === undefined ? { result: result as RunResult } : { error }
+    const captured = this.#captured as CapturedCall | undefined
+    this.#captured = undefined
+    if (error !== undefined && SETUP_ERRORS.has(error.code)) throw error
+    return callbackArguments(captured, result, error, user, context)
+  }
+
+  #engineFor(): Promise<Engine> {
+    if (this.#engine === undefined) {
+      const created = this.#createEngine()
+      this.#engine = created
+      track(this)
+      created.catch(() => {
+        if (this.#engine === created) {
+          this.#engine = undefined
+          untrack(this)
+        }
+      })
+    }
+    return this.#engine
+  }
+
+  async #createEngine(): Promise<Engine> {
+    const rule = this.#rule
+    const seed = this.#options.global !== undefined
+    const capture = (payload: unknown) => {
+      this.#captured = payload as CapturedCall
+    }
+    const extraGlobals: Record<string, unknown> = { [CAPTURE_GLOBAL]: capture }
+    if (seed) extraGlobals[SEED_GLOBAL] = normalizeStub(this.#options.global)
+    const options = engineOptionsFor(
+      [{ ...rule, script: withCapture(rule.script, seed) }],
+      { ...this.#options, global: undefined, modules: this.#modules() },
+      extraGlobals,
+    )
+    try {
+      return await createEngine(options)
+    } catch (error) {
+      throw fixCompileLine(error, rule)
+    }
+  }
+
+  /** The modules option: the test's, classic stubs, and the installed packages the rule requires. */
+  #modules(): TestEngineOptions['modules'] {
+    const given = this.#options.modules
+    const stubs = this.#options.classicStubs ?? {}
+    const resolveFrom = given?.resolveFrom ?? (this.#rule.file === undefined ? process.cwd() : dirname(this.#rule.file))
+    const host: Record<string, unknown> = { ...given?.host }
+    const packages = new Set(given?.packages ?? [])
+    let crypto = given?.crypto
+    for (const [name, value] of Object.entries(stubs)) {
+      if (CRYPTO_MODULES.has(name) && isInstalled(name, value, resolveFrom)) crypto = true
+      else if (!HTTP_MODULES.has(name) && !CRYPTO_MODULES.has(name) && isInstalled(name, value, resolveFrom)) packages.add(name)
+      else host[name] = value
+    }
+    if (this.#autoModules) {
+      for (const name of requiredNames(this.#rule.script)) {
+        if (Object.hasOwn(host, name) || packages.has(name) || HTTP_MODULES.has(name)) continue
+        if (CRYPTO_MODULES.has(name)) crypto ??= true
+        else if (ENGINE_BUILTINS.has(name)) packages.add(name)
+        else if (!builtinModules.includes(name) && !name.startsWith('node:') && resolvable(name, resolveFrom)) packages.add(name)
+      }
+    }
+    const modules: NonNullable<TestEngineOptions['modules']> = { ...given, host, packages: [...packages], resolveFrom }
+    if (crypto !== undefined) modules.crypto = crypto
+    return modules
+  }
+}
+
+/** The names in `require('name')` / `require('name@1.2.3')` calls written in the rule. */
+function requiredNames(script: string): string[] {
+  const names = new Set<string>()
+  for (const match of script.matchAll(/\brequire\s*\(\s*(['"`])([^'"`\n]+)\1\s*\)/g)) {
+    const spec = match[2] as string
+    const at = spec.lastIndexOf('@')
+    names.add(at > 0 ? spec.slice(0, at) : spec)
+  }
+  return [...names]
+}
+
+function resolvable(name: string, from: string): boolean {
+  try {
+    createRequire(join(from, '__tokenrules_resolve__.js')).resolve(name)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Whether `value` is the installed package `name` itself (as the test `require`d or imported it). */
+function isInstalled(name: string, value: unknown, from: string): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false
+  try {
+    const require = createRequire(join(from, '__tokenrules_resolve__.js'))
+    if (builtinModules.includes(name)) return require(name) === value
+    const entry = require.resolve(name)
+    const cached = require.cache[entry]
+    return cached !== undefined && (cached.exports === value || (cached.exports as { default?: unknown }).default === value)
+  } catch {
+    return false
+  }
+}
+
+/** Classic tests may build users and contexts without the fields the engine requires. */
+function withRequiredUser(user: Record<string, any>): Record<string, unknown> {
+  return typeof user.user_id === 'string' && user.user_id !== '' ? user : { ...user, user_id: makeUser().user_id }
+}
+function withRequiredContext(context: Record<string, any>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...context }
+  if (typeof out.protocol !== 'string' || out.protocol === '') out.protocol = 'oauth2-password'
+  if (typeof out.clientID !== 'string' || out.clientID === '') out.clientID = makeContext().clientID
+  return out
+}
+
+/** The arguments the rule passed to its callback, as the test's callback receives them. */
+function callbackArguments(
+  captured: CapturedCall | undefined,
+  result: RunResult | undefined,
+  error: AnyTokenRulesError | undefined,
+  user: Record<string, any>,
+  context: Record<string, any>,
+): unknown[] {
+  if (captured?.kind === 'throw' && captured.error !== undefined && captured.failed === undefined) {
+    return [rebuildError(captured.error, error)]
+  }
+  if (captured?.kind === 'callback' && captured.failed === undefined && captured.err !== undefined) {
+    syncInto(user, captured.user)
+    syncInto(context, captured.context)
+    const argc = captured.argc ?? 3
+    const args: unknown[] = [rebuildError(captured.err, error)]
+    args.push(captured.userSame === true ? user : captured.passedUser)
+    args.push(captured.contextSame === true ? context : captured.passedContext)
+    return args.slice(0, argc)
+  }
+  // The wrapper could not report (nothing was called back, or the arguments could not be copied):
+  // fall back on the engine's outcome.
+  if (error !== undefined) return [engineErrorAsArgument(error)]
+  const argc = captured?.argc ?? 3
+  if (result === undefined) return [null]
+  syncInto(user, result.user)
+  if (result.context !== undefined) syncInto(context, result.context)
+  return [null, user, context].slice(0, argc)
+}
+
+/** The engine's error as a rule's callback would have passed it. */
+function engineErrorAsArgument(error: AnyTokenRulesError): unknown {
+  switch (error.code) {
+    case 'ERR_RULE_UNAUTHORIZED':
+      return withCause(new UnauthorizedError(error.message), error)
+    case 'ERR_RULE_DENIED':
+      return withCause(new Error(error.message), error)
+    case 'ERR_RULE_EXCEPTION': {
+      const err = withCause(new Error(error.message), error)
+      if (error.guestStack !== undefined) err.stack = error.guestStack
+      return err
+    }
+    default:
+      return error
+  }
+}
+
+const ERROR_CLASSES: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+}
+
+/** An error as the rule made it, rebuilt on the host. */
+function rebuildError(described: DescribedError, engineError: AnyTokenRulesError | undefined): unknown {
+  switch (described.kind) {
+    case 'null':
+      return null
+    case 'undefined':
+      return undefined
+    case 'string':
+    case 'value':
+    case 'object':
+      return described.value
+    case 'error': {
+      const unauthorized = described.unauthorized || engineError?.code === 'ERR_RULE_UNAUTHORIZED'
+      const Ctor = ERROR_CLASSES[described.name] ?? Error
+      const err: Error = unauthorized ? new UnauthorizedError(described.message) : new Ctor(described.message)
+      if (!unauthorized && err.name !== described.name) {
+        Object.defineProperty(err, 'name', { value: described.name, writable: true, configurable: true, enumerable: false })
+      }
+      for (const [key, value] of Object.entries(described.props)) {
+        if (unauthorized && (key === 'code' || key === 'description' || key === 'statusCode')) continue
+        ;(err as unknown as Record<string, unknown>)[key] = value
+      }
+      if (described.stack !== undefined) err.stack = described.stack
+      return engineError === undefined ? err : withCause(err, engineError)
+    }
+  }
+}
+
+function withCause<E extends Error>(err: E, cause: unknown): E {
+  Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true, enumerable: false })
+  return err
+}
+
+/**
+ * Make `target` hold `source` (the rule's copy of it), in place, keeping the identity of nested
+ * objects and arrays that exist on both sides: a classic test that holds `context.idToken` sees the
+ * rule's claims in it.
+ */
+function syncInto(target: unknown, source: unknown): void {
+  if (Array.isArray(target) && Array.isArray(source)) {
+    target.length = source.length
+    for (let i = 0; i < source.length; i++) target[i] = merged(target[i], source[i])
+    return
+  }
+  if (!isPlainObject(target) || !isPlainObject(source)) return
+  for (const key of Object.keys(target)) if (!Object.hasOwn(source, key)) delete target[key]
+  for (const key of Object.keys(source)) {
+    Object.defineProperty(target, key, { value: merged(target[key], source[key]), enumerable: true, writable: true, configurable: true })
+  }
+}
+
+function merged(current: unknown, next: unknown): unknown {
+  if ((isPlainObject(current) && isPlainObject(next)) || (Array.isArray(current) && Array.isArray(next))) {
+    syncInto(current, next)
+    return current
+  }
+  return next
+}
+
+/** A compile error at the line the wrapper adds belongs to the rule's last line. */
+function fixCompileLine(error: unknown, rule: RuleFile): unknown {
+  if (!(error instanceof RuleCompileError) || error.line === undefined) return error
+  const lines = rule.script.split('\n').length
+  if (error.line <= lines) return error
+  const line = Math.max(1, error.line - CAPTURE_EXTRA_LINES)
+  return new RuleCompileError(error.message.replace(`(line ${error.line})`, `(line ${line})`), { rule: error.rule, line, cause: error.cause })
+}

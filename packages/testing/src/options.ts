@@ -1,0 +1,91 @@
+import { dirname } from 'node:path'
+import type { EngineOptions, RuleDefinition } from '@tokenrules/engine'
+import { resolveClock, resolveRandom, type ClockOption, type RandomOption } from './determinism.js'
+import { SEED_GLOBAL, withSeed } from './lib/guest-wrapper.js'
+import { normalizeStub, normalizeStubs } from './lib/stubs.js'
+import type { RuleFile } from './rule-sources.js'
+
+/** The pipeline budget in tests (the engine's production default is 20 s): below vitest's 5 s test timeout. */
+export const TEST_TIMEOUT_MS = 2_000
+
+/** `auth0.domain` as rules see it in tests. */
+export const TEST_AUTH0_DOMAIN = 'acme.auth.example.com'
+
+/**
+ * The engine options a test may set. Everything is passed to `createEngine` as it is, with test
+ * defaults: one isolate, a {@link TEST_TIMEOUT_MS} budget, a fixed clock and seeded randomness,
+ * `auth0.domain` set, and host stubs that may be class instances.
+ */
+export interface TestEngineOptions {
+  /** The rules' `configuration` (string keys to string values). */
+  configuration?: Readonly<Record<string, string>> | undefined
+  /**
+   * Initial contents of the rules' `global` object (JSON data, functions, objects of functions),
+   * e.g. a cached token: `global: { cachedToken: 'abc' }`.
+   */
+  global?: Readonly<Record<string, unknown>> | undefined
+  /** Extra globals: host stubs (functions, `vi.fn()` mocks, objects of functions) or JSON data. */
+  globals?: Readonly<Record<string, unknown>> | undefined
+  /** What `require` may load; `modules.host` takes stubs of modules (`{ request: { get: vi.fn() } }`). */
+  modules?: EngineOptions['modules']
+  /** `auth0.domain`; default {@link TEST_AUTH0_DOMAIN}. */
+  auth0?: EngineOptions['auth0']
+  /** `updateAppMetadata` / `updateUserMetadata` (a `vi.fn()` records what rules persist), `onLog`, `onRuleError`. */
+  hooks?: EngineOptions['hooks']
+  /** The namespace policy of custom claims (default `required`, dropping violations with a warning). */
+  claims?: EngineOptions['claims']
+  /** Default: `timeoutMs` {@link TEST_TIMEOUT_MS}; the engine's other defaults. */
+  limits?: EngineOptions['limits']
+  errors?: EngineOptions['errors']
+  /** What `Date.now()` returns in rules. Default: {@link FIXED_NOW} always; `'real'` for the real clock. */
+  clock?: ClockOption | undefined
+  /** Randomness behind `Math.random()` and `crypto`. Default: {@link seededRandom}; `'real'` for the platform's. */
+  random?: RandomOption | undefined
+  /** Isolates. Default 1. */
+  concurrency?: number | undefined
+}
+
+/** Enabled rules in pipeline order, as the engine orders them. */
+export function pipelineOrder<T extends RuleDefinition>(rules: readonly T[]): T[] {
+  return rules
+    .map((rule, index) => ({ rule, index }))
+    .filter(({ rule }) => rule.enabled !== false)
+    .sort((a, b) => (a.rule.order ?? Infinity) - (b.rule.order ?? Infinity) || a.index - b.index)
+    .map(({ rule }) => rule)
+}
+
+/** The `createEngine` options for a test's rule set. */
+export function engineOptionsFor(rules: readonly RuleFile[], options: TestEngineOptions, extraGlobals: Record<string, unknown> = {}): EngineOptions {
+  const globals: Record<string, unknown> = { ...normalizeStubs(options.globals), ...extraGlobals }
+  let definitions: RuleDefinition[] = rules.map(({ file: _file, ...rule }) => rule)
+  if (options.global !== undefined) {
+    globals[SEED_GLOBAL] = normalizeStub(options.global)
+    const first = pipelineOrder(definitions)[0]
+    if (first !== undefined) definitions = definitions.map((rule) => (rule === first ? { ...rule, script: withSeed(rule.script) } : rule))
+  }
+  const firstFile = rules.find((rule) => rule.file !== undefined)?.file
+  const modules = options.modules === undefined && firstFile === undefined ? undefined : {
+    ...options.modules,
+    host: normalizeStubs(options.modules?.host),
+    resolveFrom: options.modules?.resolveFrom ?? (firstFile === undefined ? undefined : dirname(firstFile)),
+  }
+  const engineOptions: EngineOptions = {
+    rules: definitions,
+    concurrency: options.concurrency ?? 1,
+    limits: { timeoutMs: TEST_TIMEOUT_MS, ...options.limits },
+    auth0: { domain: TEST_AUTH0_DOMAIN, ...options.auth0 },
+    globals,
+    clock: resolveClock(options.clock),
+    random: resolveRandom(options.random),
+  }
+  if (modules !== undefined) engineOptions.modules = withoutUndefined(modules)
+  if (options.configuration !== undefined) engineOptions.configuration = options.configuration
+  if (options.hooks !== undefined) engineOptions.hooks = options.hooks
+  if (options.claims !== undefined) engineOptions.claims = options.claims
+  if (options.errors !== undefined) engineOptions.errors = options.errors
+  return engineOptions
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}
