@@ -1,0 +1,136 @@
+/**
+ * Helpers of the module and capability tests: run a snippet of rule code and get back what it
+ * handed to `done(value)` (through an ID token claim, so only JSON crosses, as in a real run).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { EngineOptions, RunInput, RunResult } from '@tokenrules/engine'
+import { engineWith, passwordInput, rejection, rule } from '../helpers.js'
+
+/** packages/engine, where the dev dependencies lodash, uuid, moment and ipaddr.js are installed. */
+export const RESOLVE_FROM = fileURLToPath(new URL('../..', import.meta.url))
+
+export const OUT = 'https://t.example/out'
+
+/**
+ * Rule source around `body`: `done(value)` ends the rule with `value` as the observation;
+ * `describeError(e)` gives an error's name, message, code and constructor name as JSON;
+ * an exception escaping `body` is reported as `{ uncaught: describeError(e) }`.
+ */
+export function snippet(body: string): string {
+  return `
+  function done(value) { context.idToken['${OUT}'] = value === undefined ? '<undefined>' : value; callback(null, user, context); }
+  function describeError(e) {
+    if (e === null || typeof e !== 'object') return { thrown: String(e) };
+    return { name: e.name, message: e.message, code: e.code === undefined ? null : e.code,
+             ctor: e.constructor && e.constructor.name, isError: e instanceof Error };
+  }
+  try {
+    ${body}
+  } catch (e) {
+    done({ uncaught: describeError(e) });
+  }`
+}
+
+/** Run `body` (see {@link snippet}) once and return what it passed to `done`. */
+export async function evaluate(body: string, options: Partial<EngineOptions> = {}, input: RunInput = passwordInput()): Promise<any> {
+  const result = await runSnippet(body, options, input)
+  return result.idToken.claims[OUT]
+}
+
+/** Run `body` (see {@link snippet}) once and return the whole result. */
+export async function runSnippet(body: string, options: Partial<EngineOptions> = {}, input: RunInput = passwordInput()): Promise<RunResult> {
+  await using engine = await engineWith([rule('snippet', snippet(body))], options)
+  return await engine.run(input)
+}
+
+/** The error a run of `body` fails with. */
+export async function failSnippet(body: string, options: Partial<EngineOptions> = {}, input: RunInput = passwordInput()): Promise<any> {
+  return rejection(runSnippet(body, options, input))
+}
+
+/** What reached a loopback server. */
+export interface Recorded {
+  method: string
+  url: string
+  headers: IncomingMessage['headers']
+  body: string
+}
+
+export type Handler = (req: Recorded, res: ServerResponse) => void
+
+/** A loopback HTTP server (127.0.0.1, port 0) answering by path, recording every request. */
+export interface TestServer {
+  port: number
+  origin: string
+  host: string
+  requests: Recorded[]
+  /** Requests whose connection closed before an answer was sent. */
+  aborted: string[]
+  on(path: string, handler: Handler): void
+  reset(): void
+  close(): Promise<void>
+}
+
+export async function startServer(): Promise<TestServer> {
+  const handlers = new Map<string, Handler>()
+  const requests: Recorded[] = []
+  const aborted: string[] = []
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }
+      requests.push(recorded)
+      res.on('close', () => {
+        if (!res.writableFinished) aborted.push(recorded.url)
+      })
+      const handler = handlers.get((req.url ?? '').split('?')[0] as string)
+      if (handler === undefined) {
+        res.writeHead(404, { 'content-type': 'application/json' })
+        res.end('{"error":"not_found"}')
+        return
+      }
+      handler(recorded, res)
+    })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    requests,
+    aborted,
+    on: (path, handler) => void handlers.set(path, handler),
+    reset: () => {
+      handlers.clear()
+      requests.length = 0
+      aborted.length = 0
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers })
+  res.end(text)
+}
+
+/** Answer after `ms`, unless the client went away first. */
+export function later(ms: number, then: Handler): Handler {
+  return (req, res) => {
+    const t = setTimeout(() => then(req, res), ms)
+    res.on('close', () => clearTimeout(t))
+  }
+}
