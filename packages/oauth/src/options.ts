@@ -158,7 +158,7 @@ const schema = z.object({
   directories: z.array(z.strictObject({ name: z.string().min(1).max(128), metadata: stringRecord.optional() })).optional(),
   defaultDirectory: z.string().min(1).optional(),
   defaultAudience: z.string().min(1).optional(),
-  stores: z.record(z.string(), z.unknown()).optional(),
+  stores: z.custom<object>((value) => typeof value === 'object' && value !== null, 'must be an object of stores').optional(),
   encryptionKey: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
   keys: z
     .strictObject({ algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).optional(), published: positiveInt.max(10).optional() })
@@ -179,7 +179,7 @@ const schema = z.object({
 export function validateOptions(options: TokenServerOptions): void {
   const parsed = schema.safeParse(options)
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
     throw new TypeError(`Invalid token server options: ${issues.join('; ')}`, { cause: parsed.error })
   }
   const names = new Set((options.directories ?? []).map((d) => d.name))

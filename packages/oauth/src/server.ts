@@ -85,9 +85,14 @@ const PERSISTENT_STORE_HINT =
 export async function createTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   validateOptions(options)
   const memory = createMemoryStores()
-  const given = Object.fromEntries(Object.entries(options.stores ?? {}).filter(([, store]) => store !== undefined))
-  const stores: TokenServerStores = { ...memory, ...given }
-  const allMemory = (Object.keys(stores) as (keyof TokenServerStores)[]).every((name) => isMemoryStore(stores[name]))
+  const stores: TokenServerStores = {
+    users: options.stores?.users ?? memory.users,
+    refreshTokens: options.stores?.refreshTokens ?? memory.refreshTokens,
+    mfa: options.stores?.mfa ?? memory.mfa,
+    attempts: options.stores?.attempts ?? memory.attempts,
+    keys: options.stores?.keys ?? memory.keys,
+  }
+  const allMemory = Object.values(stores).every(isMemoryStore)
   if (options.encryptionKey === undefined && !allMemory) throw new TypeError(`Invalid token server options: ${PERSISTENT_STORE_HINT}`)
   const box = new SecretBox(options.encryptionKey === undefined ? randomBytes(32) : encryptionKeyFrom(options.encryptionKey))
   const currentDate = options.currentDate ?? (() => new Date())
