@@ -1,0 +1,32 @@
+import { GRANT_TYPES, type ApiConfig, type DirectoryConfig, type NewUser } from '@tokenrules/oauth'
+
+/** The demo's one API, the audience of its access tokens. */
+export const API: ApiConfig = {
+  identifier: 'https://api.example.com',
+  name: 'Messages API',
+  scopes: ['read:messages', 'write:messages'],
+  allowOfflineAccess: true,
+}
+
+export const DIRECTORIES: DirectoryConfig[] = [{ name: 'Employees' }, { name: 'Customers' }]
+
+/** The demo's trusted client. Its secret is public on purpose: this is a demo. */
+export const CLIENT = {
+  clientId: 'demo-app',
+  name: 'Demo App',
+  secret: 'demo-secret',
+  grants: [GRANT_TYPES.password, GRANT_TYPES.passwordRealm, GRANT_TYPES.refreshToken, GRANT_TYPES.mfaOtp, GRANT_TYPES.mfaRecoveryCode],
+}
+
+/** Seeded on first start. */
+export const USERS: NewUser[] = [
+  {
+    directory: 'Employees',
+    email: 'alice@example.com',
+    password: 'correct horse battery staple',
+    email_verified: true,
+    name: 'Alice',
+    app_metadata: { roles: ['admin'] },
+  },
+  { directory: 'Customers', email: 'bob@example.com', password: 'hunter2hunter2', email_verified: true, name: 'Bob' },
+]

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createSqliteStores, createTokenServer, hashSecret, toNodeListener } from '@tokenrules/oauth'
+import { API, CLIENT, DIRECTORIES, USERS } from './config.js'
+import { messagesApi } from './messages-api.js'
+import { loadRuleSet } from './rule-set.js'
+
+const port = Number(process.env['PORT'] ?? 3000)
+const dataDir = resolve(process.env['DATA_DIR'] ?? 'data')
+const origin = `http://localhost:${port}`
+const issuer = `${origin}/`
+
+mkdirSync(dataDir, { recursive: true })
+const databasePath = join(dataDir, 'tokenrules.db')
+const firstStart = !existsSync(databasePath)
+const stores = createSqliteStores({ path: databasePath })
+
+// Seals TOTP secrets and signing keys in the database; made once, kept beside it (owner-only).
+const keyPath = join(dataDir, 'encryption.key')
+if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('base64url'), { mode: 0o600 })
+const encryptionKey = process.env['TOKENRULES_ENCRYPTION_KEY'] ?? readFileSync(keyPath, 'utf8').trim()
+
+const tokenServer = await createTokenServer({
+  issuer,
+  engine: { rules: loadRuleSet(fileURLToPath(new URL('../rules', import.meta.url))) },
+  clients: [{ clientId: CLIENT.clientId, name: CLIENT.name, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
+  apis: [API],
+  directories: DIRECTORIES,
+  defaultDirectory: 'Employees',
+  stores,
+  encryptionKey,
+})
+
+let seeded = 0
+for (const user of USERS) {
+  if ((await stores.users.findUser(user.directory, user.email ?? '')) === undefined) {
+    await tokenServer.users.create(user)
+    seeded++
+  }
+}
+
+const api = messagesApi({ issuer, audience: API.identifier, jwksUrl: new URL('/.well-known/jwks.json', origin) })
+const tokens = toNodeListener(tokenServer.handler)
+const resources = toNodeListener(api)
+const http = createServer((req, res) => (req.url?.startsWith('/api/') ? resources(req, res) : tokens(req, res)))
+http.listen(port, '127.0.0.1')
+await new Promise((done) => http.once('listening', done))
+
+const curl = [
+  `curl -s ${origin}/oauth/token`,
+  `  -d grant_type=http://auth0.com/oauth/grant-type/password-realm -d realm=Employees`,
+  `  -d username=alice@example.com --data-urlencode 'password=correct horse battery staple'`,
+  `  -d client_id=${CLIENT.clientId} -d client_secret=${CLIENT.secret}`,
+  `  -d audience=${API.identifier} --data-urlencode 'scope=openid profile email offline_access'`,
+].join(' \\\n')
+
+console.log(`tokenrules demo token server listening on ${origin}`)
+console.log(`  database: ${databasePath} (${firstStart ? 'created' : 'existing'}; ${seeded} user(s) seeded)`)
+console.log(`  realms: Employees (alice@example.com), Customers (bob@example.com); client demo-app; API ${API.identifier}`)
+console.log('')
+console.log('Get a token (password-realm grant):')
+console.log('')
+console.log(curl)
+console.log('')
+console.log('Call the API with the access_token:')
+console.log('')
+console.log(`curl -s ${origin}/api/messages -H "Authorization: Bearer $ACCESS_TOKEN"`)
+console.log('')
+console.log('Press Ctrl+C to stop.')
+
+let stopping = false
+async function stop(): Promise<void> {
+  if (stopping) return
+  stopping = true
+  http.close()
+  http.closeAllConnections()
+  await tokenServer.close()
+  stores.close()
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop())
