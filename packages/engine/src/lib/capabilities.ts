@@ -175,8 +175,10 @@ interface HttpSpec {
 async function httpRequest(spec: HttpSpec, policy: HttpPolicy, context: CallContext) {
   const method = String(spec.method ?? 'GET').toUpperCase()
   if (!policy.methods.includes(method)) throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP method ${method} is not allowed for rules.`)
-  const budget = Math.min(policy.timeoutMs, spec.timeoutMs ?? Infinity, context.remainingMs())
-  const timeout = AbortSignal.timeout(Math.max(1, budget))
+  // The request's own timeout; the run's budget is enforced by the run itself (its end aborts
+  // `context.signal`), so a request cut short by the budget fails the run with ERR_RULE_TIMEOUT.
+  const budget = Math.min(policy.timeoutMs, spec.timeoutMs ?? Infinity)
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(budget)))
   const signal = AbortSignal.any([timeout, context.signal])
   let url = checkedUrl(String(spec.url), policy)
   let currentMethod = method

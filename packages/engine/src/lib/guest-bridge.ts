@@ -7,6 +7,7 @@ export const GUEST_BRIDGE = String.raw`
 // ---- the host bridge -------------------------------------------------------------------------------
 const hostInvoke = $2;
 const PromiseCtor = Promise;
+const MapForEach = Map.prototype.forEach;
 const ArrayBufferIsView = ArrayBuffer.isView;
 const TypedArrayTag = ObjectGetOwnPropertyDescriptor(ObjectGetPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
 const TypedArrayBuffer = ObjectGetOwnPropertyDescriptor(ObjectGetPrototypeOf(Uint8Array.prototype), 'buffer').get;
@@ -101,6 +102,7 @@ function decodeValue(v) {
   const mark = own(v, '\u0000');
   if (mark === 'u') return undefined;
   if (mark === 'b') return toBuffer(base64ToBytes(own(v, 'd')));
+  if (mark === 'e') return hostError(v);
   const keys = ObjectKeys(v);
   for (let i = 0; i < keys.length; i++) define(v, keys[i], decodeValue(v[keys[i]]));
   return v;
@@ -123,7 +125,8 @@ function hostError(e) {
 }
 
 // Call host function id with rule-supplied args: its value, a promise of it, or a thrown Error.
-function callHost(id, args) {
+// mustSettle: the run may not end before this operation settled (data the token depends on).
+function callHost(id, args, mustSettle) {
   const r = run;
   if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.');
   let encoded = '[';
@@ -137,7 +140,7 @@ function callHost(id, args) {
   const p = own(res, 'p');
   if (p !== undefined) {
     return new PromiseCtor(function (resolve, reject) {
-      ReflectApply(MapSet, r.pending, [p, { resolve: resolve, reject: reject, rule: r.currentRule }]);
+      ReflectApply(MapSet, r.pending, [p, { resolve: resolve, reject: reject, rule: r.currentRule, mustSettle: mustSettle === true }]);
     });
   }
   return decodeValue(own(res, 'v'));
@@ -156,6 +159,18 @@ function settle(runId, opId, text) {
   const e = own(res, 'e');
   if (e !== undefined) p.reject(hostError(e));
   else p.resolve(decodeValue(own(res, 'v')));
+  if (r.deferred && !awaitsHost(r)) finish(r, null);
+}
+
+// The pipeline is over: finish, or wait for the host operations the result depends on.
+function complete(r) {
+  if (awaitsHost(r)) { r.deferred = true; return; }
+  finish(r, null);
+}
+function awaitsHost(r) {
+  let waiting = false;
+  ReflectApply(MapForEach, r.pending, [function (p) { if (p.mustSettle) waiting = true; }]);
+  return waiting;
 }
 
 // Host → guest: a host function called a function the rule passed to it.
@@ -221,7 +236,9 @@ function require(spec) {
   if (typeof spec !== 'string') throw new TypeErrorCtor('The "id" argument must be of type string.');
   const parsed = parseSpec(spec);
   const name = parsed.name;
-  const def = hasOwnData(allowedModules, name) ? allowedModules[name] : undefined;
+  // 'node:crypto' is 'crypto' when the integrator allowed it.
+  const key = ReflectApply(StringSlice, name, [0, 5]) === 'node:' ? ReflectApply(StringSlice, name, [5]) : name;
+  const def = hasOwnData(allowedModules, key) ? allowedModules[key] : undefined;
   if (def === undefined) {
     throw moduleError(name, "Cannot require '" + name + "': the integrator has not allowed this module in rules " +
       '(allow it with the engine option modules.packages, modules.http, modules.crypto or modules.host).');
@@ -235,12 +252,12 @@ function require(spec) {
       warn(r, { code: 'MODULE_VERSION_MISMATCH', rule: r.currentRule, message: "Rule '" + r.currentRule + "' asked for " + spec + '; it runs on the installed ' + name + '@' + def.version + '.' });
     }
   }
-  if (ReflectApply(MapHas, moduleCache, [name])) return ReflectApply(MapGet, moduleCache, [name]);
+  if (ReflectApply(MapHas, moduleCache, [key])) return ReflectApply(MapGet, moduleCache, [key]);
   let exports;
   if (def.kind === 'host') exports = fromDescriptor(def.descriptor);
-  else if (def.kind === 'builtin') exports = builtinModule(name);
-  else exports = evaluatePackage(name);
-  ReflectApply(MapSet, moduleCache, [name, exports]);
+  else if (def.kind === 'builtin') exports = builtinModule(key);
+  else exports = evaluatePackage(key);
+  ReflectApply(MapSet, moduleCache, [key, exports]);
   return exports;
 }
 function hasOwnData(obj, key) {
@@ -255,7 +272,10 @@ function evaluatePackage(name) {
   return module.exports;
 }
 // What a bundled package's own require of a Node built-in gets.
-function packageRequire(spec) {
+function packageRequire(request) {
+  let spec = StringCtor(request);
+  if (ReflectApply(StringSlice, spec, [0, 5]) === 'node:') spec = ReflectApply(StringSlice, spec, [5]);
+  if (spec[spec.length - 1] === '/') spec = ReflectApply(StringSlice, spec, [0, spec.length - 1]);
   if (spec === 'buffer') return { Buffer: loadBuffer() };
   if (hasOwnData(allowedModules, spec)) return require(spec);
   if (spec === 'crypto' || spec === 'node:crypto') return builtinModule('crypto');
@@ -283,7 +303,7 @@ function metadataUpdater(kind) {
       }
       const dotted = metadataDotKey(metadata, 0);
       if (dotted !== undefined) throw new ErrorCtor("auth0.users.update" + kind + ": metadata keys must not contain '.' ('" + dotted + "').");
-      return callHost('$auth0.update' + kind, [userId, metadata]);
+      return callHost('$auth0.update' + kind, [userId, metadata], true);
     } catch (e) {
       return ReflectApply(PromiseReject, PromiseCtor, [e]);
     }

@@ -537,7 +537,7 @@ function finish(r, failure) {
 
 function startRule(r) {
   if (r.finished) return;
-  if (r.index >= rules.length) { finish(r, null); return; }
+  if (r.index >= rules.length) { complete(r); return; }
   const rule = rules[r.index];
   const startedAt = now();
   const state = { called: false };
@@ -613,7 +613,7 @@ function start(runId, inputJson, includeContext) {
     id: runId, user: input.user, context: context, index: 0, finished: false, currentRule: null,
     startedAt: now(), timings: [], logs: [], warnings: [], logsTruncated: false,
     timers: new MapCtor(), noBrowser: isNoBrowser, inputPrimaryUser: own(context, 'primaryUser'), currentFailed: null,
-    fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(), includeContext: includeContext === 1,
+    fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(), includeContext: includeContext === 1, deferred: false,
   };
   startRule(run);
 }

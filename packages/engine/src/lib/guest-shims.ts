@@ -15,8 +15,33 @@ function loadBuffer() {
     const module = { exports: {} };
     ReflectApply(IndirectEval(bufferSource), undefined, [module, module.exports, function () { return {}; }]);
     BufferCtor = module.exports.Buffer;
+    addBase64url(BufferCtor);
   }
   return BufferCtor;
+}
+// The buffer package predates Node's 'base64url' encoding: translate it to and from base64.
+function addBase64url(B) {
+  const toB64 = function (s) { return StringCtor(s).replace(/-/g, '+').replace(/_/g, '/'); };
+  const proto = B.prototype;
+  const toString = proto.toString;
+  proto.toString = function (encoding, start, end) {
+    if (typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') {
+      return ReflectApply(toString, this, ['base64', start, end]).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    }
+    return ReflectApply(toString, this, arguments);
+  };
+  const from = B.from;
+  B.from = function (value, encoding, length) {
+    if (typeof value === 'string' && typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') return ReflectApply(from, B, [toB64(value), 'base64']);
+    return ReflectApply(from, B, arguments);
+  };
+  const byteLength = B.byteLength;
+  B.byteLength = function (value, encoding) {
+    if (typeof value === 'string' && typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') return ReflectApply(byteLength, B, [toB64(value), 'base64']);
+    return ReflectApply(byteLength, B, arguments);
+  };
+  const isEncoding = B.isEncoding;
+  B.isEncoding = function (encoding) { return (typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') || ReflectApply(isEncoding, B, [encoding]); };
 }
 function lazyGlobal(name, load) {
   ObjectDefineProperty(G, name, {
@@ -46,22 +71,36 @@ function utf8Encode(text) {
   for (let i = 0; i < out.length; i++) bytes[i] = out[i];
   return bytes;
 }
+// The WHATWG UTF-8 decoder: one U+FFFD per maximal invalid subpart, as TextDecoder and Node do.
 function utf8Decode(input) {
   const bytes = input === undefined ? new Uint8ArrayCtor(0) : bytesOf(input) || new Uint8ArrayCtor(input);
   let out = '';
-  for (let i = 0; i < bytes.length;) {
-    const b = bytes[i];
-    let c = 0xfffd, n = 1;
-    if (b < 0x80) c = b;
-    else if (b >= 0xc2 && b < 0xe0 && i + 1 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80) { c = ((b & 31) << 6) | (bytes[i + 1] & 63); n = 2; }
-    else if (b >= 0xe0 && b < 0xf0 && i + 2 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80 && (bytes[i + 2] & 0xc0) === 0x80) { c = ((b & 15) << 12) | ((bytes[i + 1] & 63) << 6) | (bytes[i + 2] & 63); n = 3; }
-    else if (b >= 0xf0 && b < 0xf5 && i + 3 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80 && (bytes[i + 2] & 0xc0) === 0x80 && (bytes[i + 3] & 0xc0) === 0x80) {
-      c = ((b & 7) << 18) | ((bytes[i + 1] & 63) << 12) | ((bytes[i + 2] & 63) << 6) | (bytes[i + 3] & 63); n = 4;
-    }
+  let needed = 0, seen = 0, code = 0, lower = 0x80, upper = 0xbf;
+  const emit = function (c) {
     if (c >= 0x10000) { c -= 0x10000; out += StringFromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 1023)); }
     else out += StringFromCharCode(c);
-    i += n;
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (needed === 0) {
+      if (b < 0x80) { emit(b); continue; }
+      if (b >= 0xc2 && b <= 0xdf) { needed = 1; code = b & 0x1f; }
+      else if (b >= 0xe0 && b <= 0xef) { if (b === 0xe0) lower = 0xa0; if (b === 0xed) upper = 0x9f; needed = 2; code = b & 0xf; }
+      else if (b >= 0xf0 && b <= 0xf4) { if (b === 0xf0) lower = 0x90; if (b === 0xf4) upper = 0x8f; needed = 3; code = b & 0x7; }
+      else emit(0xfffd);
+      continue;
+    }
+    if (b < lower || b > upper) {
+      needed = 0; seen = 0; code = 0; lower = 0x80; upper = 0xbf;
+      emit(0xfffd);
+      i--;
+      continue;
+    }
+    lower = 0x80; upper = 0xbf;
+    code = (code << 6) | (b & 0x3f);
+    if (++seen === needed) { emit(code); needed = 0; seen = 0; code = 0; }
   }
+  if (needed !== 0) emit(0xfffd);
   return out;
 }
 function TextEncoder() { if (new.target === undefined) throw new TypeErrorCtor("Class constructor TextEncoder cannot be invoked without 'new'"); define(this, 'encoding', 'utf-8'); }
@@ -83,8 +122,19 @@ function btoa(text) {
   }
   return bytesToBase64(bytes);
 }
+function invalidCharacter() {
+  const err = new ErrorCtor('The string to be decoded is not correctly encoded.');
+  define(err, 'name', 'InvalidCharacterError');
+  define(err, 'code', 5);
+  return err;
+}
 function atob(text) {
-  const bytes = base64ToBytes(StringCtor(text));
+  if (arguments.length === 0) throw new TypeErrorCtor('The "data" argument must be specified');
+  // The forgiving-base64 decode of the HTML standard.
+  let s = StringCtor(text).replace(/[\t\n\f\r ]/g, '');
+  if (s.length % 4 === 0) s = s.replace(/==?$/, '');
+  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw invalidCharacter();
+  const bytes = base64ToBytes(s);
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += StringFromCharCode(bytes[i]);
   return out;
@@ -95,8 +145,20 @@ const URL_PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host',
 function formEncode(s) {
   return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, function (c) { return '%' + ReflectApply(StringCharCodeAt, c, [0]).toString(16).toUpperCase(); });
 }
+// application/x-www-form-urlencoded parsing: '+' is a space, valid %XX are bytes, the rest stays.
 function formDecode(s) {
-  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch (e) { return s; }
+  const text = s.replace(/\+/g, ' ');
+  const bytes = utf8Encode(text);
+  const out = new Uint8ArrayCtor(bytes.length);
+  let n = 0;
+  const hex = function (c) { return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1; };
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 37 && i + 2 < bytes.length && hex(bytes[i + 1]) !== -1 && hex(bytes[i + 2]) !== -1) {
+      out[n++] = hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]);
+      i += 2;
+    } else out[n++] = bytes[i];
+  }
+  return utf8Decode(new Uint8ArrayCtor(ReflectApply(TypedArrayBuffer, out, []), 0, n));
 }
 function URLSearchParams(init) {
   if (new.target === undefined) throw new TypeErrorCtor("Class constructor URLSearchParams cannot be invoked without 'new'");
@@ -243,6 +305,9 @@ const cryptoModule = {
   getHashes: function getHashes() { return callHost('$crypto.getHashes', []); },
 };
 
+// The time rules see: the integrator's clock when one is set.
+function ruleNow() { return settings.clock && run !== null ? callHost('$clock', []) : now(); }
+
 // jsonwebtoken: sign / verify / decode, HS256/384/512 and RS256/384/512, backed by the host's crypto.
 function JwtError(name, message, extra) {
   const err = new ErrorCtor(message);
@@ -283,7 +348,7 @@ function jwtSign(payload, secret, options, callback) {
       const claims = {};
       const pk = ObjectKeys(payload || {});
       for (let i = 0; i < pk.length; i++) claims[pk[i]] = payload[pk[i]];
-      const iat = typeof claims.iat === 'number' ? claims.iat : MathFloor(now() / 1000);
+      const iat = typeof claims.iat === 'number' ? claims.iat : MathFloor(ruleNow() / 1000);
       if (!options.noTimestamp) claims.iat = iat;
       if (options.expiresIn !== undefined) claims.exp = timespan(options.expiresIn, iat, 'expiresIn');
       if (options.notBefore !== undefined) claims.nbf = timespan(options.notBefore, iat, 'notBefore');
@@ -330,7 +395,7 @@ function jwtVerify(token, secret, options, callback) {
     if (parts[2] === '') throw JwtError('JsonWebTokenError', 'jwt signature is required');
     if (!callHost('$jwt.verify', [alg, parts[0] + '.' + parts[1], parts[2], jwtKey(secret)])) throw JwtError('JsonWebTokenError', 'invalid signature');
     const payload = decoded.payload;
-    const clock = options.clockTimestamp !== undefined ? options.clockTimestamp : MathFloor(now() / 1000);
+    const clock = options.clockTimestamp !== undefined ? options.clockTimestamp : MathFloor(ruleNow() / 1000);
     const tolerance = options.clockTolerance || 0;
     if (typeof payload === 'object' && payload !== null) {
       if (payload.nbf !== undefined && !options.ignoreNotBefore && payload.nbf > clock + tolerance) {

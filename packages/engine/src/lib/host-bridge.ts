@@ -65,7 +65,7 @@ export class HostRegistry {
     }
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && containsFunction(value)) {
       const props: Record<string, HostDescriptor> = {}
-      for (const key of Object.keys(value)) {
+      for (const key of memberNames(value)) {
         props[key] = this.describe((value as Record<string, unknown>)[key], `${path}.${key}`, value)
       }
       return { kind: 'object', props }
@@ -81,19 +81,33 @@ export class HostRegistry {
   }
 }
 
+/** Own enumerable keys, plus the methods of a class instance's prototypes (not Object's). */
+function memberNames(value: object): string[] {
+  const names = new Set(Object.keys(value))
+  for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, key)
+      if (key !== 'constructor' && d !== undefined && typeof d.value === 'function') names.add(key)
+    }
+  }
+  return [...names]
+}
+
 function containsFunction(value: object, seen = new Set<object>()): boolean {
   if (seen.has(value)) return false
   seen.add(value)
-  return Object.values(value).some(
-    (v) => typeof v === 'function' || (v !== null && typeof v === 'object' && containsFunction(v, seen)),
-  )
+  return memberNames(value).some((key) => {
+    const v = (value as Record<string, unknown>)[key]
+    return typeof v === 'function' || (v !== null && typeof v === 'object' && containsFunction(v, seen))
+  })
 }
 
 /**
  * Decode arguments from the guest. Guest functions become host functions that call back into the
  * guest through `callGuest` (asynchronously, after the current call returns).
  */
-export function decodeFromGuest(text: string, callGuest: (fnId: number, args: unknown[]) => void): unknown {
+export function decodeFromGuest(text: string, callGuest: (fnId: number, args: unknown[]) => void): { value: unknown; callbacks: number } {
+  let callbacks = 0
   const revive = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(revive)
     if (value === null || typeof value !== 'object') return value
@@ -106,38 +120,51 @@ export function decodeFromGuest(text: string, callGuest: (fnId: number, args: un
           return Buffer.from(String(record['d']), 'base64')
         case 'f': {
           const fnId = Number(record['id'])
+          callbacks++
           return (...args: unknown[]) => callGuest(fnId, args)
         }
       }
       return undefined
     }
+    // An undefined member is left out, as JSON would.
     const out: Record<string, unknown> = {}
     for (const key of Object.keys(record)) {
-      Object.defineProperty(out, key, { value: revive(record[key]), enumerable: true, writable: true, configurable: true })
+      const item = revive(record[key])
+      if (item !== undefined) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
     }
     return out
   }
-  return revive(JSON.parse(text))
+  const value = revive(JSON.parse(text))
+  return { value, callbacks }
 }
 
-/** Encode a host value for the guest: JSON, with undefined and bytes marked. Functions are refused. */
-export function encodeForGuest(value: unknown): string {
+/**
+ * Encode a host value for the guest: JSON, with undefined, bytes and errors marked, functions
+ * members left out. A function or a cycle is a TypeError, unless `lenient`: a callback-style host
+ * API often returns a handle (a Timeout, a request object) the rule never looks at, and that handle
+ * then arrives as undefined.
+ */
+export function encodeForGuest(value: unknown, lenient = false): string {
+  const refuse = (what: string, path: string) => {
+    if (lenient) return { [MARK]: 'u' }
+    throw new TypeError(`A host function returned ${what} at ${path}; only data can cross into the sandbox.`)
+  }
   const seen = new Set<object>()
   const walk = (v: unknown, path: string): unknown => {
     if (v === undefined) return { [MARK]: 'u' }
-    if (typeof v === 'function') throw new TypeError(`A host function returned a function at ${path}; only data can cross into the sandbox.`)
+    if (typeof v === 'function') return refuse('a function', path)
     if (typeof v === 'bigint') return v.toString()
     if (typeof v === 'symbol') return { [MARK]: 'u' }
     if (v === null || typeof v !== 'object') return v
     if (v instanceof Uint8Array) return { [MARK]: 'b', d: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') }
     if (v instanceof ArrayBuffer) return { [MARK]: 'b', d: Buffer.from(v).toString('base64') }
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString()
-    if (seen.has(v)) throw new TypeError(`A host function returned a circular value at ${path}.`)
+    if (seen.has(v)) return refuse('a circular value', path)
     seen.add(v)
     let out: unknown
     if (Array.isArray(v)) out = v.map((item, i) => walk(item, `${path}[${i}]`))
     else if (v instanceof Map) out = Object.fromEntries([...v].map(([k, item]) => [String(k), walk(item, `${path}.${String(k)}`)]))
-    else if (v instanceof Error) out = { name: v.name, message: v.message, ...walkProps(v, path) }
+    else if (v instanceof Error) out = { [MARK]: 'e', name: v.name, message: v.message, props: walkProps(v, path) }
     else out = walkProps(v, path)
     seen.delete(v)
     return out

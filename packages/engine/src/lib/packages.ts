@@ -31,23 +31,26 @@ export function bundlePackage(name: string, resolveFrom: string): Promise<Bundle
   }
   let cached = bundles.get(entry)
   if (cached === undefined) {
-    cached = bundle(name, entry)
+    cached = bundle(name, entry, resolveFrom)
     bundles.set(entry, cached)
     cached.catch(() => bundles.delete(entry))
   }
   return cached
 }
 
-async function bundle(name: string, entry: string): Promise<BundledPackage> {
+async function bundle(name: string, entry: string, resolveFrom: string): Promise<BundledPackage> {
   const version = installedVersion(name, entry)
+  // esbuild resolves the package itself, so that its browser build (no Node built-ins) is chosen.
+  const specifier = builtinModules.includes(name) ? `${name}/` : name
   const result = await build({
-    entryPoints: [entry],
+    stdin: { contents: `module.exports = require(${JSON.stringify(specifier)})`, resolveDir: resolveFrom, loader: 'js' },
     bundle: true,
     write: false,
     format: 'cjs',
     platform: 'browser',
     target: 'es2022',
-    external: NODE_BUILTINS,
+    // Node built-ins stay require() calls, answered by the sandbox's shims; not the package itself.
+    external: NODE_BUILTINS.filter((m) => m !== name && m !== `node:${name}`),
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
   })

@@ -266,9 +266,11 @@ export class Sandbox {
     const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
     if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
     try {
-      const args = decodeFromGuest(argsText, (fnId, callArgs) => {
-        if (!run.settled) this.#enter(run, ['callGuest', run.runId, fnId, encodeForGuest(callArgs)])
-      }) as unknown[]
+      const decoded = decodeFromGuest(argsText, (fnId, callArgs) => {
+        if (!run.settled) this.#enter(run, ['callGuest', run.runId, fnId, encodeForGuest(callArgs, true)])
+      })
+      const args = decoded.value as unknown[]
+      const lenient = decoded.callbacks > 0
       const value = entry(args, run.context)
       if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
         const opId = ++run.opSeq
@@ -281,7 +283,7 @@ export class Sandbox {
         )
         return `{"p":${opId}}`
       }
-      return `{"v":${encodeForGuest(value)}}`
+      return `{"v":${encodeForGuest(value, lenient)}}`
     } catch (error) {
       return errorAnswer(error)
     }

@@ -69,8 +69,10 @@ export async function prepareShared(
     if (source === undefined) throw new Error(`No bundle for '${String(name)}'.`)
     return source
   })
+  // Hashes and signatures are pure computations: bundled packages may use them internally (a
+  // package's own require('crypto')); rules reach them only when modules.crypto allows it.
+  registerCrypto(registry)
   if (options.modules.crypto) {
-    registerCrypto(registry)
     modules['crypto'] = { kind: 'builtin' }
     modules['jsonwebtoken'] = { kind: 'builtin' }
   }
