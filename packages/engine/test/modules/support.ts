@@ -134,3 +134,12 @@ export function later(ms: number, then: Handler): Handler {
     res.on('close', () => clearTimeout(t))
   }
 }
+
+/** A port on 127.0.0.1 that nobody listens on (a server opened and closed). */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
