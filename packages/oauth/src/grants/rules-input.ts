@@ -50,7 +50,7 @@ export function contextForRules(
       userAgent: request.headers.get('user-agent') ?? '',
       ip: grant.ip,
       hostname: request.headers.get('host') ?? url.host,
-      query: Object.fromEntries(url.searchParams),
+      query: Object.fromEntries([...url.searchParams].filter(([name]) => !SECRET_PARAMETERS.has(name))),
       body: grant.params.toRecord(SECRET_PARAMETERS),
     },
     authorization: { roles: [...input.user.roles] },

@@ -90,7 +90,7 @@ describe('the user and context rules see (SPEC.md §4, §5)', () => {
   it('passes the User-Agent and the query string', async () => {
     await using t = await startServer({ rules: [capture] })
     const answer = await t.post(
-      '/oauth/token?trace=1',
+      '/oauth/token?trace=1&password=leaked-in-the-url',
       { grant_type: 'password', client_id: CLIENT_ID, client_secret: 'demo-secret', username: ALICE.email, password: ALICE.password, audience: API },
       { headers: { 'user-agent': 'curl/8.5.0' } },
     )
