@@ -14,7 +14,7 @@ import { makeUser } from './fixtures/user.js'
 import { CAPTURE_EXTRA_LINES, CAPTURE_GLOBAL, SEED_GLOBAL, withCapture, type CapturedCall, type DescribedError } from './lib/guest-wrapper.js'
 import { isPlainObject } from './lib/merge.js'
 import { track, untrack } from './lib/resources.js'
-import { normalizeStub } from './lib/stubs.js'
+import { liveStub } from './lib/stubs.js'
 import { engineOptionsFor, type TestEngineOptions } from './options.js'
 import { looksLikeSource, readRuleFileSync, toPath, type RuleFile } from './rule-sources.js'
 
@@ -272,7 +272,7 @@ class RuleHandle {
       this.#captured = payload as CapturedCall
     }
     const extraGlobals: Record<string, unknown> = { [CAPTURE_GLOBAL]: capture }
-    if (seed) extraGlobals[SEED_GLOBAL] = normalizeStub(this.#options.global)
+    if (seed) extraGlobals[SEED_GLOBAL] = liveStub(this.#options.global)
     const options = engineOptionsFor(
       [{ ...rule, script: withCapture(rule.script, seed) }],
       { ...this.#options, global: undefined, modules: this.#modules() },

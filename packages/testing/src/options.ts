@@ -2,7 +2,7 @@ import { dirname } from 'node:path'
 import type { EngineOptions, RuleDefinition } from '@tokenrules/engine'
 import { resolveClock, resolveRandom, type ClockOption, type RandomOption } from './determinism.js'
 import { SEED_GLOBAL, withSeed } from './lib/guest-wrapper.js'
-import { normalizeStub, normalizeStubs } from './lib/stubs.js'
+import { liveStub, liveStubs } from './lib/stubs.js'
 import type { RuleFile } from './rule-sources.js'
 
 /** The pipeline budget in tests (the engine's production default is 20 s): below vitest's 5 s test timeout. */
@@ -30,7 +30,11 @@ export interface TestEngineOptions {
   modules?: EngineOptions['modules']
   /** `auth0.domain`; default {@link TEST_AUTH0_DOMAIN}. */
   auth0?: EngineOptions['auth0']
-  /** `updateAppMetadata` / `updateUserMetadata` (a `vi.fn()` records what rules persist), `onLog`, `onRuleError`. */
+  /**
+   * `updateAppMetadata` / `updateUserMetadata` (a `vi.fn()` records what rules persist), `onLog`,
+   * `onRuleError`. By default the metadata hooks accept every update (the result's
+   * `metadataUpdates` lists them); the engine alone would fail such a run for want of a store.
+   */
   hooks?: EngineOptions['hooks']
   /** The namespace policy of custom claims (default `required`, dropping violations with a warning). */
   claims?: EngineOptions['claims']
@@ -56,17 +60,17 @@ export function pipelineOrder<T extends RuleDefinition>(rules: readonly T[]): T[
 
 /** The `createEngine` options for a test's rule set. */
 export function engineOptionsFor(rules: readonly RuleFile[], options: TestEngineOptions, extraGlobals: Record<string, unknown> = {}): EngineOptions {
-  const globals: Record<string, unknown> = { ...normalizeStubs(options.globals), ...extraGlobals }
+  const globals: Record<string, unknown> = { ...liveStubs(options.globals), ...extraGlobals }
   let definitions: RuleDefinition[] = rules.map(({ file: _file, ...rule }) => rule)
   if (options.global !== undefined) {
-    globals[SEED_GLOBAL] = normalizeStub(options.global)
+    globals[SEED_GLOBAL] = liveStub(options.global)
     const first = pipelineOrder(definitions)[0]
     if (first !== undefined) definitions = definitions.map((rule) => (rule === first ? { ...rule, script: withSeed(rule.script) } : rule))
   }
   const firstFile = rules.find((rule) => rule.file !== undefined)?.file
   const modules = options.modules === undefined && firstFile === undefined ? undefined : {
     ...options.modules,
-    host: normalizeStubs(options.modules?.host),
+    host: liveStubs(options.modules?.host),
     resolveFrom: options.modules?.resolveFrom ?? (firstFile === undefined ? undefined : dirname(firstFile)),
   }
   const engineOptions: EngineOptions = {
@@ -80,11 +84,14 @@ export function engineOptionsFor(rules: readonly RuleFile[], options: TestEngine
   }
   if (modules !== undefined) engineOptions.modules = withoutUndefined(modules)
   if (options.configuration !== undefined) engineOptions.configuration = options.configuration
-  if (options.hooks !== undefined) engineOptions.hooks = options.hooks
+  engineOptions.hooks = { updateAppMetadata: acceptUpdate, updateUserMetadata: acceptUpdate, ...options.hooks }
   if (options.claims !== undefined) engineOptions.claims = options.claims
   if (options.errors !== undefined) engineOptions.errors = options.errors
   return engineOptions
 }
+
+/** The default metadata store of tests: every update succeeds (and appears in `result.metadataUpdates`). */
+async function acceptUpdate(): Promise<void> {}
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The `tokenrules` CLI. isolated-vm needs `node --no-node-snapshot` (Node >= 20), and the CLI is
+// written in TypeScript: run it in a child node with that flag, through tsx when no build exists.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const built = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
+const nodeArgs = ['--no-node-snapshot']
+if (existsSync(built)) nodeArgs.push(built)
+else nodeArgs.push('--conditions=@tokenrules/source', '--import', import.meta.resolve('tsx'), source)
+
+const child = spawn(process.execPath, [...nodeArgs, ...process.argv.slice(2)], { stdio: 'inherit' })
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal))
+}
+child.on('error', (error) => {
+  process.stderr.write(`tokenrules: cannot start node: ${error.message}\n`)
+  process.exit(2)
+})
+child.on('exit', (code, signal) => {
+  if (signal !== null) process.kill(process.pid, signal)
+  else process.exit(code ?? 2)
+})

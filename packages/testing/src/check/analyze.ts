@@ -1,0 +1,776 @@
+import { Script } from 'node:vm'
+import { parse } from 'acorn'
+import { stripTrailingSemicolon } from '../lib/guest-wrapper.js'
+import { claimProblem, type NamespacePolicy } from './claims-policy.js'
+
+/** What `tokenrules check` can find in a rule. */
+export type FindingCode =
+  | 'syntax-error'
+  | 'not-a-function'
+  | 'claim-not-namespaced'
+  | 'claim-forbidden-namespace'
+  | 'claim-restricted'
+  | 'claim-registered'
+  | 'claim-reserved-name'
+  | 'redirect-password-grant'
+  | 'redirect-never-runs'
+  | 'callback-never-called'
+  | 'callback-not-reached'
+  | 'return-without-callback'
+  | 'module-not-allowed'
+  | 'require-dynamic'
+
+/** One problem in one rule, with its place in the rule's file. */
+export interface Finding {
+  code: FindingCode
+  /** `error`: the rule misbehaves at run time. `warning`: it may, or it cannot be checked. */
+  severity: 'error' | 'warning'
+  /** The rule's name. */
+  rule: string
+  /** The rule's file, when it came from one. */
+  file: string | undefined
+  /** 1-based line in the rule's source. */
+  line: number
+  /** 1-based column. */
+  column: number
+  message: string
+}
+
+/** What to check a rule against. */
+export interface AnalyzeOptions {
+  /** Modules rules may `require` (the engine's `modules.packages`, plus `crypto`, `request`, … when those capabilities are on). */
+  allow?: readonly string[] | undefined
+  /** The claims namespace policy of the engine (default `required`). */
+  namespace?: NamespacePolicy | undefined
+  /** More forbidden namespace hosts (the engine's `claims.forbiddenNamespaces`). */
+  forbiddenNamespaces?: readonly string[] | undefined
+  /**
+   * The rule set serves only the password grant (and its refreshes): every redirect is reported,
+   * also one that only runs for other protocols (the step it enforces never happens).
+   */
+  passwordOnly?: boolean | undefined
+}
+
+/** The rule to analyze. */
+export interface AnalyzedRule {
+  name: string
+  script: string
+  file?: string | undefined
+}
+
+// A loose ESTree node: the analysis reads a few fields of many node types.
+interface AstNode {
+  type: string
+  start: number
+  end: number
+  loc?: { start: { line: number; column: number }; end: { line: number; column: number } } | null
+  [key: string]: any
+}
+
+type Reach = 'yes' | 'guarded' | 'no'
+/** Three-valued truth of a condition under the password grant; `guard`: depends on the protocol in a way not evaluated. */
+type Truth = 'true' | 'false' | 'maybe' | 'guard'
+
+const NO_BROWSER = ['oauth2-password', 'oauth2-refresh-token']
+const FUNCTION_TYPES = new Set(['FunctionExpression', 'ArrowFunctionExpression', 'FunctionDeclaration'])
+
+/**
+ * Statically check one rule: syntax (compiled by V8, as the engine does, without running it), that
+ * it evaluates to a function, custom claim names against the namespace policy, redirects the
+ * password grant would refuse, paths that never reach `callback`, and `require`s of modules not
+ * allowed. Conservative: what it cannot decide (a computed claim name, a condition it cannot
+ * evaluate) it does not report.
+ */
+export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): Finding[] {
+  const findings: Finding[] = []
+  const report = (code: FindingCode, severity: Finding['severity'], line: number, column: number, message: string) => {
+    findings.push({ code, severity, rule: rule.name, file: rule.file, line, column, message })
+  }
+  const script = stripTrailingSemicolon(rule.script)
+  const syntax = compileError(rule.script, script, rule.file ?? rule.name)
+  if (syntax !== undefined) {
+    report('syntax-error', 'error', syntax.line, syntax.column, syntax.message)
+    return findings
+  }
+  let program: AstNode
+  try {
+    program = parse(`(${script}\n)`, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowHashBang: false }) as unknown as AstNode
+  } catch {
+    // V8 compiles it but acorn cannot parse it (newer syntax): nothing more can be said statically.
+    return findings
+  }
+  const at = (node: AstNode): { line: number; column: number } => {
+    const start = node.loc?.start ?? { line: 1, column: 1 }
+    return { line: start.line, column: start.line === 1 ? start.column : start.column + 1 }
+  }
+  const statement = program.body[0] as AstNode | undefined
+  const fn = statement?.type === 'ExpressionStatement' ? (statement.expression as AstNode) : undefined
+  if (fn === undefined) return findings
+  if (!FUNCTION_TYPES.has(fn.type)) {
+    if (['Literal', 'ObjectExpression', 'ArrayExpression', 'TemplateLiteral', 'ClassExpression'].includes(fn.type)) {
+      const { line, column } = at(fn)
+      report('not-a-function', 'error', line, column, `the rule must evaluate to a function (user, context, callback); it is ${describeNode(fn)}`)
+    }
+    return findings
+  }
+
+  const params = (fn.params as AstNode[]).map((p) => (p.type === 'Identifier' ? (p.name as string) : undefined))
+  const contextName = params[1]
+  const callbackName = params[2]
+  const constants = collectConstants(fn)
+
+  // ---- claims --------------------------------------------------------------------------------------
+  const policy = { namespace: options.namespace ?? 'required', forbidden: options.forbiddenNamespaces ?? [] }
+  const tokenAliases = new Map<string, 'accessToken' | 'idToken'>()
+  const tokenOf = (node: AstNode | undefined): 'accessToken' | 'idToken' | undefined => {
+    if (node === undefined) return undefined
+    if (node.type === 'Identifier') return tokenAliases.get(node.name as string)
+    if (node.type === 'MemberExpression' && isContextRef(node.object as AstNode, contextName)) {
+      const key = propertyName(node, constants)
+      return key === 'accessToken' || key === 'idToken' ? key : undefined
+    }
+    return undefined
+  }
+  walk(fn, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
+      const token = tokenOf(node.init as AstNode | undefined)
+      if (token !== undefined) tokenAliases.set(node.id.name as string, token)
+    }
+  })
+  const checkClaim = (token: 'accessToken' | 'idToken', name: string, node: AstNode) => {
+    if (token === 'accessToken' && name === 'scope') return
+    const problem = claimProblem(name, token, policy)
+    if (problem === undefined) return
+    const { line, column } = at(node)
+    report(problem.code, 'error', line, column, `${token} claim ${problem.message}; the engine drops it (CLAIM_DROPPED)`)
+  }
+  const checkObjectClaims = (token: 'accessToken' | 'idToken', object: AstNode) => {
+    for (const property of object.properties as AstNode[]) {
+      if (property.type !== 'Property') continue
+      const name = property.computed ? constantString(property.key as AstNode, constants) : keyName(property.key as AstNode)
+      if (name !== undefined) checkClaim(token, name, property.key as AstNode)
+    }
+  }
+  walk(fn, (node) => {
+    if (node.type === 'AssignmentExpression') {
+      const left = node.left as AstNode
+      if (left.type === 'MemberExpression') {
+        const token = tokenOf(left.object as AstNode)
+        if (token !== undefined) {
+          const name = propertyName(left, constants)
+          if (name !== undefined) checkClaim(token, name, left.property as AstNode)
+        }
+        const whole = tokenOf(left)
+        if (whole !== undefined && (node.right as AstNode).type === 'ObjectExpression') checkObjectClaims(whole, node.right as AstNode)
+      }
+    }
+    if (node.type === 'CallExpression' && isObjectAssign(node.callee as AstNode)) {
+      const [target, ...sources] = node.arguments as AstNode[]
+      const token = tokenOf(target)
+      if (token !== undefined) for (const source of sources) if (source.type === 'ObjectExpression') checkObjectClaims(token, source)
+    }
+  })
+
+  // ---- require -----------------------------------------------------------------------------------
+  const allowed = new Set(options.allow ?? [])
+  walk(fn, (node) => {
+    if (node.type !== 'CallExpression' || (node.callee as AstNode).type !== 'Identifier' || node.callee.name !== 'require') return
+    const arg = (node.arguments as AstNode[])[0]
+    const { line, column } = at(node)
+    const spec = arg === undefined ? undefined : constantString(arg, constants)
+    if (spec === undefined) {
+      report('require-dynamic', 'warning', line, column, 'require() with a computed name cannot be checked; the engine loads only modules it was told to allow')
+      return
+    }
+    const name = moduleName(spec)
+    if (!allowed.has(name)) {
+      report('module-not-allowed', 'error', line, column, `require('${spec}'): '${name}' is not allowed${allowed.size === 0 ? ' (no module is; allow some with --allow)' : ` (allowed: ${[...allowed].join(', ')})`}; the rule fails with ERR_MODULE_NOT_ALLOWED`)
+    }
+  })
+
+  // ---- redirects ---------------------------------------------------------------------------------
+  const redirects = new Map<AstNode, { reach: Reach; protocol: string | undefined }>()
+  const isRedirectTarget = (left: AstNode): boolean => {
+    if (left.type !== 'MemberExpression') return false
+    if (isContextRef(left.object as AstNode, contextName) && propertyName(left, constants) === 'redirect') return true
+    const object = left.object as AstNode
+    return object.type === 'MemberExpression' && isContextRef(object.object as AstNode, contextName) && propertyName(object, constants) === 'redirect'
+  }
+  for (const protocol of NO_BROWSER) {
+    const walker = new ReachWalker(constants, protocol, (node, reach) => {
+      if (node.type !== 'AssignmentExpression' || !isRedirectTarget(node.left as AstNode)) return
+      const seen = redirects.get(node)
+      const merged = seen === undefined ? reach : join(seen.reach, reach)
+      redirects.set(node, { reach: merged, protocol: seen?.reach === 'yes' ? seen.protocol : reach === 'yes' ? protocol : undefined })
+    })
+    walker.function(fn, 'yes')
+  }
+  for (const [node, { reach, protocol }] of redirects) {
+    const { line, column } = at(node)
+    if (reach === 'yes') {
+      report('redirect-password-grant', 'error', line, column, `sets context.redirect on a path that ${protocol === 'oauth2-refresh-token' ? 'a refresh of a password-grant token (oauth2-refresh-token)' : 'the password grant (oauth2-password)'} takes: the login fails with ERR_REDIRECT_UNSUPPORTED (403 access_denied); check context.protocol first`)
+    } else if (options.passwordOnly === true) {
+      report('redirect-never-runs', 'warning', line, column, 'sets context.redirect only for protocols with a browser, which this password-only rule set never serves: the step it enforces never happens')
+    }
+  }
+
+  // ---- callback ----------------------------------------------------------------------------------
+  if (callbackName === undefined) {
+    if (!usesArguments(fn)) {
+      const { line, column } = at(fn)
+      report('callback-never-called', 'error', line, column, 'the rule has no callback parameter, so it can never call back: every login times out (ERR_RULE_TIMEOUT)')
+    }
+  } else {
+    const handOffs = callbackHandOffs(fn, callbackName)
+    if (!references(fn.body as AstNode, handOffs)) {
+      const { line, column } = at(fn)
+      report('callback-never-called', 'error', line, column, `the rule never calls '${callbackName}': every login times out (ERR_RULE_TIMEOUT)`)
+    } else {
+      const flow = new CallbackFlow(handOffs, (code, node, message) => {
+        const { line, column } = at(node)
+        report(code, 'error', line, column, message)
+      })
+      flow.function(fn, true)
+    }
+  }
+  return findings.sort((a, b) => a.line - b.line || a.column - b.column)
+}
+
+// ---- syntax ----------------------------------------------------------------------------------------
+
+function compileError(original: string, stripped: string, filename: string): { line: number; column: number; message: string } | undefined {
+  const attempt = (script: string): Error | undefined => {
+    try {
+      new Script(`(${script}\n)`, { filename })
+      return undefined
+    } catch (error) {
+      return error as Error
+    }
+  }
+  const first = attempt(original)
+  if (first === undefined || attempt(stripped) === undefined) return undefined
+  const lines = original.split('\n').length
+  const stack = String(first.stack ?? '').split('\n')
+  const found = /:(\d+)$/.exec(stack[0] ?? '')
+  let line = found === null ? 1 : Number(found[1])
+  const caret = (stack[2] ?? '').indexOf('^')
+  let column = caret < 0 ? 1 : caret + 1
+  if (line === 1) column = Math.max(1, column - 1)
+  let message = `${first.name}: ${first.message}`
+  if (line > lines) {
+    // The error is at the parenthesis the engine adds after the rule: the rule ends too early.
+    line = lines
+    column = (original.split('\n')[lines - 1] ?? '').length + 1
+    message = `${first.name}: Unexpected end of input (a '}' or ')' is missing)`
+  }
+  return { line, column, message }
+}
+
+// ---- AST helpers -----------------------------------------------------------------------------------
+
+function children(node: AstNode): AstNode[] {
+  const out: AstNode[] = []
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || key === 'type' || key === 'start' || key === 'end') continue
+    const value = node[key]
+    if (Array.isArray(value)) {
+      for (const item of value) if (item !== null && typeof item === 'object' && typeof item.type === 'string') out.push(item as AstNode)
+    } else if (value !== null && typeof value === 'object' && typeof value.type === 'string') out.push(value as AstNode)
+  }
+  return out
+}
+
+function walk(node: AstNode, visit: (node: AstNode) => void): void {
+  visit(node)
+  for (const child of children(node)) walk(child, visit)
+}
+
+function describeNode(node: AstNode): string {
+  switch (node.type) {
+    case 'Literal':
+      return `the literal ${JSON.stringify(node.value) ?? String(node.value)}`
+    case 'ObjectExpression':
+      return 'an object literal'
+    case 'ArrayExpression':
+      return 'an array literal'
+    case 'TemplateLiteral':
+      return 'a template string'
+    default:
+      return 'a class'
+  }
+}
+
+/** `const NS = 'https://acme.example/'` and the like: names bound once to a constant string. */
+function collectConstants(fn: AstNode): Map<string, string> {
+  const candidates = new Map<string, AstNode | null>()
+  walk(fn, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
+      const name = node.id.name as string
+      candidates.set(name, candidates.has(name) || node.init === null ? null : (node.init as AstNode))
+    }
+    if (node.type === 'AssignmentExpression' && node.left?.type === 'Identifier') candidates.set(node.left.name as string, null)
+    if (node.type === 'UpdateExpression' && node.argument?.type === 'Identifier') candidates.set(node.argument.name as string, null)
+  })
+  const constants = new Map<string, string>()
+  for (let pass = 0; pass < 4; pass++) {
+    for (const [name, init] of candidates) {
+      if (init === null || constants.has(name)) continue
+      const value = constantString(init, constants)
+      if (value !== undefined) constants.set(name, value)
+    }
+  }
+  return constants
+}
+
+/** The string an expression always evaluates to, when that can be known. */
+function constantString(node: AstNode, constants: Map<string, string>): string | undefined {
+  switch (node.type) {
+    case 'Literal':
+      return typeof node.value === 'string' || typeof node.value === 'number' ? String(node.value) : undefined
+    case 'TemplateLiteral': {
+      let out = ''
+      const quasis = node.quasis as AstNode[]
+      const expressions = node.expressions as AstNode[]
+      for (let i = 0; i < quasis.length; i++) {
+        out += quasis[i]?.value.cooked ?? ''
+        const expression = expressions[i]
+        if (expression !== undefined) {
+          const value = constantString(expression, constants)
+          if (value === undefined) return undefined
+          out += value
+        }
+      }
+      return out
+    }
+    case 'BinaryExpression': {
+      if (node.operator !== '+') return undefined
+      const left = constantString(node.left as AstNode, constants)
+      const right = left === undefined ? undefined : constantString(node.right as AstNode, constants)
+      return left === undefined || right === undefined ? undefined : left + right
+    }
+    case 'Identifier':
+      return constants.get(node.name as string)
+    default:
+      return undefined
+  }
+}
+
+function keyName(key: AstNode): string | undefined {
+  if (key.type === 'Identifier') return key.name as string
+  if (key.type === 'Literal') return String(key.value)
+  return undefined
+}
+
+/** The property a member expression names, when it is constant. */
+function propertyName(member: AstNode, constants: Map<string, string>): string | undefined {
+  const property = member.property as AstNode
+  if (!member.computed) return property.type === 'Identifier' ? (property.name as string) : undefined
+  return constantString(property, constants)
+}
+
+function isContextRef(node: AstNode, contextName: string | undefined): boolean {
+  return node.type === 'Identifier' && contextName !== undefined && node.name === contextName
+}
+
+function isObjectAssign(callee: AstNode): boolean {
+  return callee.type === 'MemberExpression' && callee.object?.type === 'Identifier' && callee.object.name === 'Object' && !callee.computed && callee.property?.name === 'assign'
+}
+
+/** `lodash@4.17.0` → `lodash`; `@scope/pkg@1` → `@scope/pkg`. */
+function moduleName(spec: string): string {
+  const at = spec.lastIndexOf('@')
+  return at > 0 ? spec.slice(0, at) : spec
+}
+
+function usesArguments(fn: AstNode): boolean {
+  let found = false
+  const visit = (node: AstNode, top: boolean) => {
+    if (found) return
+    if (!top && (node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration')) return
+    if (node.type === 'Identifier' && node.name === 'arguments') found = true
+    for (const child of children(node)) visit(child, false)
+  }
+  visit(fn, true)
+  return found
+}
+
+/**
+ * The callback's name and every name that stands for it: `const done = callback`, and functions
+ * declared in the rule that call it (`function fail(e) { callback(e) }`), to a fixed point.
+ */
+function callbackHandOffs(fn: AstNode, callbackName: string): Set<string> {
+  const names = new Set([callbackName])
+  const bindings: { name: string; value: AstNode }[] = []
+  walk(fn.body as AstNode, (node) => {
+    if (node.type === 'FunctionDeclaration' && node.id?.type === 'Identifier') bindings.push({ name: node.id.name as string, value: node })
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init !== null) bindings.push({ name: node.id.name as string, value: node.init as AstNode })
+    if (node.type === 'AssignmentExpression' && node.left?.type === 'Identifier') bindings.push({ name: node.left.name as string, value: node.right as AstNode })
+  })
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const { name, value } of bindings) {
+      if (!names.has(name) && references(value, names)) {
+        names.add(name)
+        changed = true
+      }
+    }
+  }
+  return names
+}
+
+/** Whether the subtree mentions one of `names` as a value (calls it, passes it on, stores it). */
+function references(node: AstNode, names: ReadonlySet<string>): boolean {
+  let found = false
+  const visit = (n: AstNode) => {
+    if (found) return
+    if (n.type === 'Identifier' && names.has(n.name as string)) {
+      found = true
+      return
+    }
+    if (n.type === 'MemberExpression') {
+      visit(n.object as AstNode)
+      if (n.computed) visit(n.property as AstNode)
+      return
+    }
+    if (n.type === 'Property' && !n.computed) {
+      visit(n.value as AstNode)
+      return
+    }
+    for (const child of children(n)) visit(child)
+  }
+  visit(node)
+  return found
+}
+
+function lineOf(node: AstNode): number {
+  return node.loc?.start.line ?? 1
+}
+
+// ---- does every path reach the callback? -------------------------------------------------------------
+
+interface Flow {
+  /** The callback was called (or handed on) on every path that got here. */
+  called: boolean
+  /** The statement can complete normally (the next one runs). */
+  falls: boolean
+  /** How a path lost the callback, for the message. */
+  lost?: string | undefined
+}
+
+/**
+ * A must-analysis over statements: a `return` before the callback was reached, or the end of the
+ * function reached without it, is reported. Anything that mentions the callback (a call, passing it
+ * to another function, a nested function that uses it) counts as reaching it; loops and `switch`
+ * are assumed to reach it when they mention it. Nested functions handed to a call as its callback
+ * (`request(opts, function (err, res) { … })`, the last `.then(…)` of a chain) are checked the same
+ * way when they use the callback.
+ */
+class CallbackFlow {
+  constructor(
+    readonly names: ReadonlySet<string>,
+    readonly report: (code: FindingCode, node: AstNode, message: string) => void,
+  ) {}
+
+  function(fn: AstNode, isRule: boolean): void {
+    const body = fn.body as AstNode
+    const label = isRule ? 'the rule' : `the function on line ${lineOf(fn)}`
+    if (body.type !== 'BlockStatement') {
+      this.nested(body)
+      return
+    }
+    const flow = this.block(body.body as AstNode[], false, label)
+    if (flow.falls && !flow.called) {
+      const close = body.loc?.end ?? { line: 1, column: 1 }
+      const end = { ...body, loc: { start: { line: close.line, column: close.line === 1 ? close.column : Math.max(0, close.column - 1) }, end: close } } as AstNode
+      const why = flow.lost === undefined ? '' : ` (${flow.lost})`
+      this.report('callback-not-reached', end, `${label} can end without calling '${[...this.names][0]}'${why}: that login times out (ERR_RULE_TIMEOUT)`)
+    }
+  }
+
+  block(statements: readonly AstNode[], called: boolean, label: string): Flow {
+    let flow: Flow = { called, falls: true }
+    for (const statement of statements) {
+      if (!flow.falls) break
+      const next = this.statement(statement, flow.called, label)
+      flow = { called: next.called, falls: next.falls, lost: next.lost ?? flow.lost }
+    }
+    return flow
+  }
+
+  statement(node: AstNode, called: boolean, label: string): Flow {
+    switch (node.type) {
+      case 'BlockStatement':
+        return this.block(node.body as AstNode[], called, label)
+      case 'ReturnStatement': {
+        const argument = node.argument as AstNode | null
+        if (argument !== null) this.nested(argument)
+        if (!called && (argument === null || !references(argument, this.names))) {
+          this.report('return-without-callback', node, `${label} returns here without calling '${[...this.names][0]}': that login times out (ERR_RULE_TIMEOUT)`)
+        }
+        return { called: true, falls: false }
+      }
+      case 'ThrowStatement':
+        return { called: true, falls: false }
+      case 'IfStatement': {
+        this.nested(node.test as AstNode)
+        const before = called || references(node.test as AstNode, this.names)
+        const yes = this.statement(node.consequent as AstNode, before, label)
+        const no = node.alternate === null ? { called: before, falls: true } : this.statement(node.alternate as AstNode, before, label)
+        const yesCalled = !yes.falls || yes.called
+        const noCalled = !no.falls || no.called
+        const lost = yesCalled !== noCalled
+          ? `when the condition on line ${lineOf(node)} is ${yesCalled ? 'false' : 'true'}`
+          : (yes.lost ?? no.lost)
+        return { called: yesCalled && noCalled, falls: yes.falls || no.falls, lost }
+      }
+      case 'TryStatement': {
+        const tried = this.block((node.block as AstNode).body as AstNode[], called, label)
+        const handler = node.handler === null ? undefined : this.block((node.handler as AstNode).body.body as AstNode[], called, label)
+        const final = node.finalizer === null ? undefined : this.block((node.finalizer as AstNode).body as AstNode[], called, label)
+        const tryCalled = !tried.falls || tried.called
+        const handlerCalled = handler === undefined || !handler.falls || handler.called
+        const falls = (tried.falls || handler?.falls === true) && (final?.falls ?? true)
+        const lost = tryCalled && !handlerCalled ? `when the try block on line ${lineOf(node)} throws` : (tried.lost ?? handler?.lost)
+        return { called: (tryCalled && handlerCalled) || final?.called === true, falls, lost }
+      }
+      case 'LabeledStatement':
+        return this.statement(node.body as AstNode, called, label)
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        return { called, falls: false }
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+      case 'WhileStatement':
+      case 'DoWhileStatement': {
+        for (const child of children(node)) if (child !== node.body) this.nested(child)
+        this.statement(node.body as AstNode, called || (node.type === 'WhileStatement' && references(node.test as AstNode, this.names)), label)
+        return { called: called || references(node, this.names), falls: true }
+      }
+      case 'SwitchStatement': {
+        this.nested(node.discriminant as AstNode)
+        const before = called || references(node.discriminant as AstNode, this.names)
+        for (const kase of node.cases as AstNode[]) this.block(kase.consequent as AstNode[], before, label)
+        return { called: called || references(node, this.names), falls: true }
+      }
+      case 'FunctionDeclaration':
+        return { called: called || references(node, this.names), falls: true }
+      default:
+        this.nested(node)
+        return { called: called || references(node, this.names), falls: true }
+    }
+  }
+
+  /** Whether a `.then`/`.catch` link before this one in a promise chain uses the callback. */
+  earlierLinksCallBack(node: AstNode): boolean {
+    for (let link = node; link.type === 'CallExpression'; ) {
+      const callee = link.callee as AstNode
+      if (callee.type !== 'MemberExpression') return false
+      if ((link.arguments as AstNode[]).some((arg) => references(arg, this.names))) return true
+      link = callee.object as AstNode
+    }
+    return false
+  }
+
+  /** Check the functions handed to calls inside `node` as their callback. */
+  nested(node: AstNode): void {
+    const visit = (n: AstNode, parent: AstNode | undefined) => {
+      if (n.type === 'CallExpression') {
+        const args = n.arguments as AstNode[]
+        const callee = n.callee as AstNode
+        const isThen = callee.type === 'MemberExpression' && !callee.computed && callee.property?.name === 'then'
+        const chained = parent?.type === 'MemberExpression' && parent.object === n && !parent.computed && parent.property?.name === 'then'
+        // The last `.then` of a chain ends the path, unless an earlier link may already have called back.
+        const handler = isThen ? (chained || this.earlierLinksCallBack(callee.object as AstNode) ? undefined : args[0]) : args[args.length - 1]
+        if (handler !== undefined && FUNCTION_TYPES.has(handler.type) && references(handler.body as AstNode, this.names) && !shadows(handler, this.names)) {
+          this.function(handler, false)
+        }
+      }
+      if (FUNCTION_TYPES.has(n.type)) return
+      for (const child of children(n)) visit(child, n)
+    }
+    visit(node, undefined)
+  }
+}
+
+function shadows(fn: AstNode, names: ReadonlySet<string>): boolean {
+  return (fn.params as AstNode[]).some((p) => p.type === 'Identifier' && names.has(p.name as string))
+}
+
+// ---- which code runs under the password grant? -----------------------------------------------------------
+
+/**
+ * Walks the rule and tells, for each node it visits, whether a login of one protocol reaches it:
+ * `yes`, `no` (a condition on `context.protocol` excludes it, or an earlier branch for that protocol
+ * returned), or `guarded` (it depends on the protocol in a way this does not evaluate).
+ */
+class ReachWalker {
+  constructor(
+    readonly constants: Map<string, string>,
+    readonly protocol: string,
+    readonly visit: (node: AstNode, reach: Reach) => void,
+  ) {}
+
+  function(fn: AstNode, reach: Reach): void {
+    const body = fn.body as AstNode
+    if (body.type === 'BlockStatement') this.block(body.body as AstNode[], reach)
+    else this.expression(body, reach)
+  }
+
+  block(statements: readonly AstNode[], reach: Reach): { reach: Reach; falls: boolean } {
+    let current = reach
+    for (const statement of statements) {
+      const out = this.statement(statement, current)
+      if (!out.falls) return { reach: current, falls: false }
+      current = out.reach
+    }
+    return { reach: current, falls: true }
+  }
+
+  statement(node: AstNode, reach: Reach): { reach: Reach; falls: boolean } {
+    switch (node.type) {
+      case 'BlockStatement':
+        return this.block(node.body as AstNode[], reach)
+      case 'IfStatement': {
+        this.expression(node.test as AstNode, reach)
+        const truth = this.truth(node.test as AstNode)
+        const yes = this.statement(node.consequent as AstNode, narrow(reach, truth, true))
+        const no = node.alternate === null ? { reach: narrow(reach, truth, false), falls: true } : this.statement(node.alternate as AstNode, narrow(reach, truth, false))
+        const after = join(yes.falls ? yes.reach : 'no', no.falls ? no.reach : 'no')
+        return { reach: after, falls: yes.falls || no.falls }
+      }
+      case 'ReturnStatement':
+        if (node.argument !== null) this.expression(node.argument as AstNode, reach)
+        return { reach, falls: false }
+      case 'ThrowStatement':
+        this.expression(node.argument as AstNode, reach)
+        return { reach, falls: false }
+      case 'SwitchStatement': {
+        this.expression(node.discriminant as AstNode, reach)
+        const protocolSwitch = isProtocolRef(node.discriminant as AstNode)
+        for (const kase of node.cases as AstNode[]) {
+          let caseReach = reach
+          if (protocolSwitch && kase.test !== null) {
+            const value = constantString(kase.test as AstNode, this.constants)
+            caseReach = value === undefined ? narrow(reach, 'guard', true) : value === this.protocol ? reach : narrow(reach, 'false', true)
+          } else if (protocolSwitch) caseReach = narrow(reach, 'guard', true)
+          this.block(kase.consequent as AstNode[], caseReach)
+        }
+        return { reach, falls: true }
+      }
+      case 'TryStatement':
+        this.block((node.block as AstNode).body as AstNode[], reach)
+        if (node.handler !== null) this.block((node.handler as AstNode).body.body as AstNode[], reach)
+        if (node.finalizer !== null) this.block((node.finalizer as AstNode).body as AstNode[], reach)
+        return { reach, falls: true }
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+        for (const child of children(node)) {
+          if (child.type.endsWith('Statement')) this.statement(child, reach)
+          else this.expression(child, reach)
+        }
+        return { reach, falls: true }
+      case 'FunctionDeclaration':
+        this.function(node, reach)
+        return { reach, falls: true }
+      default:
+        this.expression(node, reach)
+        return { reach, falls: true }
+    }
+  }
+
+  expression(node: AstNode, reach: Reach): void {
+    this.visit(node, reach)
+    if (FUNCTION_TYPES.has(node.type)) {
+      this.function(node, reach)
+      return
+    }
+    if (node.type === 'ConditionalExpression' || (node.type === 'LogicalExpression' && node.operator !== '??')) {
+      const test = (node.type === 'ConditionalExpression' ? node.test : node.left) as AstNode
+      this.expression(test, reach)
+      const truth = this.truth(test)
+      if (node.type === 'ConditionalExpression') {
+        this.expression(node.consequent as AstNode, narrow(reach, truth, true))
+        this.expression(node.alternate as AstNode, narrow(reach, truth, false))
+      } else {
+        this.expression(node.right as AstNode, narrow(reach, truth, node.operator === '&&'))
+      }
+      return
+    }
+    for (const child of children(node)) {
+      if (child.type.endsWith('Statement') || child.type === 'SwitchCase') this.statement(child, reach)
+      else this.expression(child, reach)
+    }
+  }
+
+  /** Whether `test` holds for this walker's protocol. */
+  truth(test: AstNode): Truth {
+    return this.evaluate(test, this.protocol)
+  }
+
+  evaluate(node: AstNode, protocol: string): Truth {
+    switch (node.type) {
+      case 'BinaryExpression': {
+        if (!['===', '==', '!==', '!='].includes(node.operator as string)) break
+        const [ref, other] = isProtocolRef(node.left as AstNode) ? [node.left, node.right] : [node.right, node.left]
+        if (!isProtocolRef(ref as AstNode)) break
+        const value = constantString(other as AstNode, this.constants)
+        if (value === undefined) return 'guard'
+        const equal = value === protocol
+        return (node.operator === '===' || node.operator === '==') === equal ? 'true' : 'false'
+      }
+      case 'UnaryExpression':
+        if (node.operator === '!') {
+          const inner = this.evaluate(node.argument as AstNode, protocol)
+          return inner === 'true' ? 'false' : inner === 'false' ? 'true' : inner
+        }
+        break
+      case 'LogicalExpression': {
+        const left = this.evaluate(node.left as AstNode, protocol)
+        const right = this.evaluate(node.right as AstNode, protocol)
+        if (node.operator === '&&') {
+          if (left === 'false' || right === 'false') return 'false'
+          if (left === 'true' && right === 'true') return 'true'
+          return left === 'guard' || right === 'guard' ? 'guard' : 'maybe'
+        }
+        if (node.operator === '||') {
+          if (left === 'true' || right === 'true') return 'true'
+          if (left === 'false' && right === 'false') return 'false'
+          return left === 'guard' || right === 'guard' ? 'guard' : 'maybe'
+        }
+        break
+      }
+    }
+    return mentionsProtocol(node) ? 'guard' : 'maybe'
+  }
+}
+
+function isProtocolRef(node: AstNode): boolean {
+  return node.type === 'MemberExpression' && ((!node.computed && node.property?.name === 'protocol') || (node.computed && node.property?.value === 'protocol'))
+}
+
+function mentionsProtocol(node: AstNode): boolean {
+  let found = false
+  walk(node, (n) => {
+    if (isProtocolRef(n)) found = true
+  })
+  return found
+}
+
+/** The reach inside a branch taken when the condition is `branch`. */
+function narrow(reach: Reach, truth: Truth, branch: boolean): Reach {
+  if (reach === 'no') return 'no'
+  if (truth === (branch ? 'false' : 'true')) return 'no'
+  if (truth === 'guard') return 'guarded'
+  return reach
+}
+
+function join(a: Reach, b: Reach): Reach {
+  if (a === 'yes' || b === 'yes') return 'yes'
+  if (a === 'guarded' || b === 'guarded') return 'guarded'
+  return 'no'
+}

@@ -1,0 +1,144 @@
+import { stat } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { analyzeRule, type Finding } from '../check/analyze.js'
+import { readRuleDir, readRuleSet, toPath, type RuleFile } from '../rule-sources.js'
+import { displayPath } from './run-command.js'
+import { styleFor, type Style } from './style.js'
+import { EXIT, listOption, UsageError } from './usage.js'
+
+export const CHECK_HELP = `tokenrules check — check rules without running them
+
+Usage:
+  tokenrules check <dir...> [options]
+
+  <dir...>  folders of rules (every .js file) or rule files
+
+Reports, with file, line and column:
+  syntax-error               the rule does not compile (as the engine compiles it)
+  not-a-function             the rule does not evaluate to a function (user, context, callback)
+  claim-not-namespaced       a custom claim the namespace policy drops (e.g. context.idToken.roles)
+  claim-forbidden-namespace  a claim under auth0.com, webtask.io, webtask.run (or --forbid-namespace)
+  claim-restricted           with --namespace optional: a restricted name (roles, permissions, …)
+  claim-registered           a claim the server sets (iss, sub, aud, exp, …)
+  redirect-password-grant    context.redirect on a path the password grant (or its refresh) takes
+  redirect-never-runs        with --password-only: a redirect for browser protocols only
+  callback-never-called      the rule never calls its callback
+  return-without-callback    a return on a path that has not called back
+  callback-not-reached       the rule (or a callback it hands to a module) can end without calling back
+  module-not-allowed         require() of a module not in --allow
+  require-dynamic            require() with a computed name (cannot be checked)
+Claim names are checked when they are constant (a literal, or a const string such as a namespace).
+
+Options:
+  --allow <modules>           modules rules may require (comma-separated; repeatable)
+  --namespace <policy>        required (default) or optional, as the engine's claims.namespace
+  --forbid-namespace <hosts>  more forbidden claim namespaces (your issuer's host)
+  --password-only             the rule set serves only the password grant: report every redirect
+  --json                      print the findings as JSON
+  -h, --help                  show this help
+
+Exit codes: 0 nothing found, 1 something found, 2 the check could not run.
+`
+
+export async function checkCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(argv)
+  if (values.help === true) {
+    process.stdout.write(CHECK_HELP)
+    return EXIT.allowed
+  }
+  if (positionals.length === 0) throw new UsageError('check: give a folder of rules (see tokenrules check --help)')
+  if (values.namespace !== undefined && values.namespace !== 'required' && values.namespace !== 'optional') {
+    throw new UsageError(`check: --namespace must be required or optional, not '${values.namespace}'`)
+  }
+  const rules = await readRules(positionals)
+  if (rules.length === 0) throw new UsageError(`check: no rules (.js files) found in ${positionals.join(', ')}`)
+  const allow = listOption(values.allow)
+  const options = {
+    allow,
+    namespace: values.namespace as 'required' | 'optional' | undefined,
+    forbiddenNamespaces: listOption(values['forbid-namespace']),
+    passwordOnly: values['password-only'] === true,
+  }
+  const findings = rules.flatMap((rule) => analyzeRule(rule, options))
+  const errors = findings.filter((f) => f.severity === 'error').length
+  const warnings = findings.length - errors
+  if (values.json === true) {
+    const report = {
+      ok: findings.length === 0,
+      rules: rules.map((rule) => ({ name: rule.name, file: displayPath(rule.file), findings: findings.filter((f) => f.rule === rule.name).length })),
+      findings: findings.map((f) => ({ ...f, file: displayPath(f.file) })),
+      errors,
+      warnings,
+    }
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  } else {
+    process.stdout.write(formatCheck(rules, findings, styleFor(process.stdout)))
+  }
+  return findings.length === 0 ? EXIT.allowed : EXIT.denied
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        allow: { type: 'string', multiple: true },
+        namespace: { type: 'string' },
+        'forbid-namespace': { type: 'string', multiple: true },
+        'password-only': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    throw new UsageError(`check: ${(error as Error).message}`)
+  }
+}
+
+async function readRules(paths: readonly string[]): Promise<RuleFile[]> {
+  const rules: RuleFile[] = []
+  for (const given of paths) {
+    const path = toPath(given)
+    let isDir: boolean
+    try {
+      isDir = (await stat(path)).isDirectory()
+    } catch {
+      throw new UsageError(`check: no such file or folder: ${given}`)
+    }
+    rules.push(...(isDir ? await readRuleDir(path) : await readRuleSet({ files: [path] })))
+  }
+  return rules
+}
+
+function formatCheck(rules: readonly RuleFile[], findings: readonly Finding[], s: Style): string {
+  const out: string[] = []
+  for (const rule of rules) {
+    const own = findings.filter((f) => f.rule === rule.name && f.file === rule.file)
+    const name = displayPath(rule.file ?? rule.name)
+    if (own.length === 0) {
+      out.push(`${s.green('✔')} ${name}`)
+      continue
+    }
+    out.push(`${s.red('✘')} ${s.bold(name)}`)
+    const place = (f: Finding) => `${f.line}:${f.column}`
+    const width = Math.max(...own.map((f) => place(f).length))
+    const codeWidth = Math.max(...own.map((f) => f.code.length))
+    for (const f of own) {
+      const severity = f.severity === 'error' ? s.red('error  ') : s.yellow('warning')
+      out.push(`  ${s.dim(place(f).padEnd(width))}  ${severity}  ${f.code.padEnd(codeWidth)}  ${f.message}`)
+    }
+  }
+  out.push('')
+  if (findings.length === 0) {
+    out.push(s.green(`✔ ${rules.length} rule${rules.length === 1 ? '' : 's'} checked, no problems found`))
+  } else {
+    const errors = findings.filter((f) => f.severity === 'error').length
+    const warnings = findings.length - errors
+    const affected = new Set(findings.map((f) => `${f.file}\u0000${f.rule}`)).size
+    out.push(s.red(`✘ ${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${affected} of ${rules.length} rules`))
+  }
+  out.push('')
+  return out.join('\n')
+}

@@ -1,0 +1,321 @@
+import { readFile, stat } from 'node:fs/promises'
+import { dirname, relative } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createEngine, isTokenRulesError, type AnyTokenRulesError, type EngineOptions, type JsonValue, type LogEntry, type RunResult, type Warning } from '@tokenrules/engine'
+import { fixedClock, seededRandom } from '../determinism.js'
+import { makeContext } from '../fixtures/context.js'
+import { makeUser } from '../fixtures/user.js'
+import { isPlainObject } from '../lib/merge.js'
+import { readRuleDir, readRuleSet, toPath, type RuleFile } from '../rule-sources.js'
+import { styleFor, type Style } from './style.js'
+import { EXIT, listOption, UsageError } from './usage.js'
+
+export const RUN_HELP = `tokenrules run — run a rule set for one login, in the real sandbox, and print the outcome
+
+Usage:
+  tokenrules run <rules...> [options]
+
+  <rules...>  rule files (.js, one rule each) and folders of them; folders run their files in
+              file-name order (01-a.js before 02-b.js), all in the order given
+
+Options:
+  --user <file>             the user profile (JSON), merged onto a realistic default profile
+  --context <file>          the context (JSON), merged onto a realistic default context
+  --config <file>           the rules' configuration (JSON object of strings)
+  --protocol <name>         context.protocol (default oauth2-password)
+  --raw                     use --user and --context as they are, without the defaults
+  --allow <modules>         modules rules may require: packages (lodash,uuid,…), crypto, jsonwebtoken
+  --http-allow <hosts>      hosts request/axios/fetch may reach (enables those modules)
+  --namespace <policy>      custom claims namespace policy: required (default) or optional
+  --forbid-namespace <hosts>  more forbidden claim namespaces (your issuer's host)
+  --timeout <ms>            the pipeline's time budget (default 20000)
+  --clock <iso>             the time rules see (default: now)
+  --seed <n>                make Math.random and crypto randomness reproducible
+  --json                    print the outcome as JSON
+  -h, --help                show this help
+
+Exit codes:
+  0  allowed: the rules let the login through (also when they ask for MFA or redirect a browser)
+  1  denied: the token endpoint answers 4xx (UnauthorizedError → 401, Error → 403, a throw → 403,
+     a redirect under the password grant → 403)
+  2  failed: a 5xx outcome (timeout, invalid result, rule that does not compile, …), or the
+     command could not run (bad arguments, unreadable files)
+
+Metadata updates (auth0.users.updateAppMetadata) are accepted and listed, not stored.
+`
+
+interface RunReport {
+  outcome: 'allowed' | 'denied' | 'failed'
+  exitCode: number
+  protocol: string
+  rules: { name: string; file: string | undefined }[]
+  result?: {
+    user: Record<string, unknown>
+    accessToken: { claims: Record<string, JsonValue>; scope: string[] | undefined }
+    idToken: { claims: Record<string, JsonValue> }
+    multifactor?: { provider: string; allowRememberBrowser: boolean }
+    redirect?: { url: string }
+    primaryUser?: string
+    metadataUpdates: RunResult['metadataUpdates']
+    warnings: Warning[]
+    logs: LogEntry[]
+    timings: { name: string; durationMs: number }[]
+  }
+  error?: {
+    code: string
+    message: string
+    rule: string | undefined
+    line?: number | undefined
+    oauth: { status: number; body: { error: string; error_description: string } }
+    warnings: readonly Warning[]
+    logs: readonly LogEntry[]
+  }
+}
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(argv)
+  if (values.help === true) {
+    process.stdout.write(RUN_HELP)
+    return EXIT.allowed
+  }
+  if (positionals.length === 0) throw new UsageError('run: give at least one rule file or folder (see tokenrules run --help)')
+
+  const rules = await readRules(positionals)
+  if (rules.length === 0) throw new UsageError(`run: no rules (.js files) found in ${positionals.join(', ')}`)
+  const userInput = values.user === undefined ? {} : await readJsonObject(values.user, '--user')
+  const contextInput = values.context === undefined ? {} : await readJsonObject(values.context, '--context')
+  if (values.protocol !== undefined) contextInput.protocol = values.protocol
+  const configuration = values.config === undefined ? undefined : await readConfiguration(values.config)
+  const raw = values.raw === true
+  const user = raw ? userInput : makeUser(userInput)
+  const context = raw ? contextInput : makeContext(contextInput)
+  const protocol = typeof context.protocol === 'string' ? context.protocol : '(none)'
+
+  const options = engineOptions(rules, values, configuration)
+  const report: RunReport = { outcome: 'failed', exitCode: EXIT.failed, protocol, rules: rules.map((r) => ({ name: r.name, file: r.file === undefined ? undefined : displayPath(r.file) })) }
+  try {
+    await using engine = await createEngine(options)
+    const result = await engine.run({ user, context } as never)
+    report.outcome = 'allowed'
+    report.exitCode = EXIT.allowed
+    report.result = {
+      user: result.user,
+      accessToken: result.accessToken,
+      idToken: result.idToken,
+      ...(result.multifactor === undefined ? {} : { multifactor: result.multifactor }),
+      ...(result.redirect === undefined ? {} : { redirect: result.redirect }),
+      ...(result.primaryUser === undefined ? {} : { primaryUser: result.primaryUser }),
+      metadataUpdates: result.metadataUpdates,
+      warnings: result.warnings,
+      logs: result.logs,
+      timings: result.rules,
+    }
+  } catch (error) {
+    if (!isTokenRulesError(error)) throw error
+    const oauth = error.toOAuthError()
+    report.outcome = oauth.status >= 500 ? 'failed' : 'denied'
+    report.exitCode = oauth.status >= 500 ? EXIT.failed : EXIT.denied
+    report.error = {
+      code: error.code,
+      message: error.message,
+      rule: error.rule,
+      ...(error.code === 'ERR_RULE_COMPILE' ? { line: error.line } : {}),
+      oauth,
+      warnings: error.warnings,
+      logs: error.logs,
+    }
+    if (error.code === 'ERR_CONFIG_INVALID' || error.code === 'ERR_INPUT_INVALID') report.error.message = describeValidation(error)
+  }
+
+  if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else process.stdout.write(formatRun(report, styleFor(process.stdout)))
+  return report.exitCode
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        user: { type: 'string' },
+        context: { type: 'string' },
+        config: { type: 'string' },
+        protocol: { type: 'string' },
+        raw: { type: 'boolean' },
+        allow: { type: 'string', multiple: true },
+        'http-allow': { type: 'string', multiple: true },
+        namespace: { type: 'string' },
+        'forbid-namespace': { type: 'string', multiple: true },
+        timeout: { type: 'string' },
+        clock: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    throw new UsageError(`run: ${(error as Error).message}`)
+  }
+}
+
+type RunValues = ReturnType<typeof parse>['values']
+
+function engineOptions(rules: RuleFile[], values: RunValues, configuration: Record<string, string> | undefined): EngineOptions {
+  const allow = listOption(values.allow)
+  const httpAllow = listOption(values['http-allow'])
+  const packages = allow.filter((name) => !['crypto', 'jsonwebtoken', 'request', 'axios', 'node-fetch'].includes(name))
+  const firstFile = rules.find((r) => r.file !== undefined)?.file
+  const options: EngineOptions = {
+    rules: rules.map(({ file: _file, ...rule }) => rule),
+    concurrency: 1,
+    modules: {
+      packages,
+      ...(firstFile === undefined ? {} : { resolveFrom: dirname(firstFile) }),
+      ...(allow.includes('crypto') || allow.includes('jsonwebtoken') ? { crypto: true } : {}),
+      ...(httpAllow.length > 0 ? { http: { allow: httpAllow } } : {}),
+    },
+    hooks: { updateAppMetadata: () => undefined, updateUserMetadata: () => undefined },
+    errors: { exposeExceptionMessages: false },
+  }
+  if (configuration !== undefined) options.configuration = configuration
+  if (values.namespace !== undefined) {
+    if (values.namespace !== 'required' && values.namespace !== 'optional') throw new UsageError(`run: --namespace must be required or optional, not '${values.namespace}'`)
+    options.claims = { namespace: values.namespace }
+  }
+  const forbidden = listOption(values['forbid-namespace'])
+  if (forbidden.length > 0) options.claims = { ...options.claims, forbiddenNamespaces: forbidden }
+  if (values.timeout !== undefined) {
+    const ms = Number(values.timeout)
+    if (!Number.isInteger(ms) || ms < 1) throw new UsageError(`run: --timeout must be a whole number of milliseconds, not '${values.timeout}'`)
+    options.limits = { timeoutMs: ms }
+  }
+  if (values.clock !== undefined) {
+    try {
+      options.clock = fixedClock(values.clock)
+    } catch {
+      throw new UsageError(`run: --clock must be an ISO date, not '${values.clock}'`)
+    }
+  }
+  if (values.seed !== undefined) {
+    const seed = Number(values.seed)
+    if (!Number.isInteger(seed)) throw new UsageError(`run: --seed must be an integer, not '${values.seed}'`)
+    options.random = seededRandom(seed)
+  }
+  return options
+}
+
+/** Files and folders, in the order given; folders in file-name order. */
+async function readRules(paths: readonly string[]): Promise<RuleFile[]> {
+  const rules: RuleFile[] = []
+  for (const given of paths) {
+    const path = toPath(given)
+    let isDir: boolean
+    try {
+      isDir = (await stat(path)).isDirectory()
+    } catch {
+      throw new UsageError(`run: no such file or folder: ${given}`)
+    }
+    const found = isDir ? await readRuleDir(path) : await readRuleSet({ files: [path] })
+    for (const rule of found) rules.push({ ...rule, order: rules.length + 1 })
+  }
+  return rules
+}
+
+async function readJson(file: string, option: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(toPath(file), 'utf8')
+  } catch (error) {
+    throw new UsageError(`run: ${option} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    throw new UsageError(`run: ${option} ${file} is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+async function readJsonObject(file: string, option: string): Promise<Record<string, unknown>> {
+  const value = await readJson(file, option)
+  if (!isPlainObject(value)) throw new UsageError(`run: ${option} ${file} must hold a JSON object`)
+  return value
+}
+
+async function readConfiguration(file: string): Promise<Record<string, string>> {
+  const value = await readJsonObject(file, '--config')
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') throw new UsageError(`run: --config ${file}: '${key}' must be a string (rules' configuration holds strings only)`)
+  }
+  return value as Record<string, string>
+}
+
+function describeValidation(error: AnyTokenRulesError): string {
+  const issues = 'issues' in error ? error.issues : []
+  return issues.length === 0 ? error.message : `${error.message.split(':')[0]}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`
+}
+
+// ---- human output -------------------------------------------------------------------------------
+
+function formatRun(report: RunReport, s: Style): string {
+  const out: string[] = []
+  const count = `${report.rules.length} rule${report.rules.length === 1 ? '' : 's'}`
+  out.push(s.dim(`tokenrules run: ${count}, protocol ${report.protocol}`), '')
+  if (report.result !== undefined) {
+    const r = report.result
+    const extra = r.multifactor !== undefined
+      ? `, MFA required (${r.multifactor.provider}): the token endpoint answers 403 mfa_required until the second factor`
+      : r.redirect !== undefined
+        ? `, redirect to ${r.redirect.url}`
+        : ': the token endpoint issues the tokens'
+    out.push(`${s.green('✔ allowed')}${extra}`, '')
+    out.push(s.bold('Rules'))
+    const width = Math.max(...r.timings.map((t) => t.name.length), 4)
+    for (const timing of r.timings) out.push(`  ${timing.name.padEnd(width)}  ${s.dim(`${timing.durationMs} ms`)}`)
+    out.push('', s.bold('Access token'))
+    out.push(`  ${s.cyan('scope')}  ${r.accessToken.scope === undefined ? s.dim('(as granted; no rule changed it)') : r.accessToken.scope.join(' ') || s.dim('(none)')}`)
+    out.push(...claimLines(r.accessToken.claims, s))
+    out.push('', s.bold('ID token'))
+    out.push(...claimLines(r.idToken.claims, s))
+    if (r.primaryUser !== undefined) out.push('', `${s.bold('Primary user')}  ${r.primaryUser}`)
+    if (r.metadataUpdates.length > 0) {
+      out.push('', s.bold('Metadata updates'))
+      for (const update of r.metadataUpdates) out.push(`  ${update.kind} of ${update.userId}: ${JSON.stringify(update.metadata)}`)
+    }
+    out.push(...warningLines(r.warnings, s), ...logLines(r.logs, s))
+  } else if (report.error !== undefined) {
+    const e = report.error
+    const label = report.outcome === 'denied' ? s.red('✘ denied') : s.red('✘ failed')
+    const where = e.rule === undefined ? '' : ` in rule '${e.rule}'${e.line === undefined ? '' : ` (line ${e.line})`}`
+    out.push(`${label}: ${s.bold(e.code)}${where}`)
+    out.push(...e.message.split('\n').map((line) => `  ${line}`))
+    out.push(`  ${s.dim('→')} HTTP ${e.oauth.status} ${JSON.stringify(e.oauth.body)}`)
+    out.push(...warningLines(e.warnings, s), ...logLines(e.logs, s))
+  }
+  out.push('')
+  return out.join('\n')
+}
+
+function claimLines(claims: Record<string, JsonValue>, s: Style): string[] {
+  const names = Object.keys(claims)
+  if (names.length === 0) return [`  ${s.dim('(no custom claims)')}`]
+  return names.map((name) => `  ${s.cyan(name)}  ${JSON.stringify(claims[name])}`)
+}
+
+function warningLines(warnings: readonly Warning[], s: Style): string[] {
+  if (warnings.length === 0) return []
+  return ['', s.bold('Warnings'), ...warnings.map((w) => `  ${s.yellow(w.code)}  ${w.message}`)]
+}
+
+function logLines(logs: readonly LogEntry[], s: Style): string[] {
+  if (logs.length === 0) return []
+  return ['', s.bold('Logs'), ...logs.map((l) => `  ${s.dim(`[${l.rule}]`)} ${l.level === 'error' || l.level === 'warn' ? s.yellow(l.level) : l.level}: ${l.message}`)]
+}
+
+/** A path as the user would type it. */
+export function displayPath(file: string | undefined): string {
+  if (file === undefined) return '(inline)'
+  const rel = relative(process.cwd(), file)
+  return rel.startsWith('..') ? file : rel
+}
