@@ -99,6 +99,41 @@ describe('a realistic rule set built from the corpus', () => {
     ])
   })
 
+  it('parallel logins of different users (two isolates) each get their own CRM data, claims and metadata', async () => {
+    server.on('/customers', (req, res) => {
+      const email = new URL(req.url, 'http://x').searchParams.get('email') ?? ''
+      const n = email.split('@')[0]?.replace('user', '') ?? ''
+      setTimeout(() => sendJson(res, 200, { id: `cus_${n}`, tier: Number(n) % 2 === 0 ? 'gold' : 'silver', company: `Co ${n}` }), Number(n) % 5)
+    })
+    const updateAppMetadata = vi.fn(async () => undefined)
+    await using engine = await engineWith(
+      RULES.map(corpusRule),
+      corpusOptions(server, { configuration: configuration(), hooks: { updateAppMetadata }, concurrency: 2 }),
+    )
+    const users = Array.from({ length: 16 }, (_, i) => i)
+    const results = await Promise.all(
+      users.map((i) =>
+        engine.run(login({ user: { user_id: `auth0|user${i}`, email: `user${i}@example.com`, app_metadata: { roles: i % 3 === 0 ? ['admin'] : ['viewer'] } } })),
+      ),
+    )
+    results.forEach((result, i) => {
+      expect(result.idToken.claims[`${NS}customer_id`]).toBe(`cus_${i}`)
+      expect(result.accessToken.claims[`${NS}support_tier`]).toBe(i % 2 === 0 ? 'gold' : 'silver')
+      expect(result.accessToken.claims[`${NS}analytics_id`]).toBe(createHmac('sha256', 'salt').update(`auth0|user${i}`).digest('hex'))
+      expect(result.accessToken.claims[`${NS}roles`]).toEqual(i % 3 === 0 ? ['admin'] : ['viewer'])
+      expect(result.user['user_metadata']).toMatchObject({ company: `Co ${i}` })
+      expect(result.multifactor).toEqual(i % 3 === 0 ? { provider: 'guardian', allowRememberBrowser: true } : undefined)
+      expect(result.metadataUpdates).toEqual([
+        {
+          userId: `auth0|user${i}`,
+          kind: 'app_metadata',
+          metadata: { roles: i % 3 === 0 ? ['admin'] : ['viewer'], logins_by_client: { k5u3o2fiAA8XweXEEX604KCwCjzjtMU6: 1 }, last_client: 'Trusted App' },
+        },
+      ])
+    })
+    expect(updateAppMetadata).toHaveBeenCalledTimes(16)
+  })
+
   it('stops at the first rule that refuses: nothing is fetched or persisted', async () => {
     server.reset()
     const updateAppMetadata = vi.fn(async () => undefined)

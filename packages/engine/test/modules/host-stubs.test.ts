@@ -95,6 +95,15 @@ describe('globals and modules.host: calling host functions', () => {
     expect(result).toEqual(['NZ', 50, true])
   })
 
+  it('modules.host can stand in for a capability module (a fake axios for a rule’s tests, no network granted)', async () => {
+    const get = vi.fn(async (url: string) => ({ status: 200, data: { url, plan: 'gold' } }))
+    const result = await evaluate(`require('axios').get('https://crm.example/u/1').then(function (r) { done(r.data); }, function (e) { done(describeError(e)); });`, {
+      modules: { host: { axios: { get } } },
+    })
+    expect(result).toEqual({ url: 'https://crm.example/u/1', plan: 'gold' })
+    expect(get).toHaveBeenCalledWith('https://crm.example/u/1')
+  })
+
   it('a class instance’s methods (on its prototype) are callable', async () => {
     class Directory {
       readonly base = 'ldap://dir'

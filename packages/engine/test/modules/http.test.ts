@@ -154,6 +154,98 @@ describe('node-fetch and the global fetch', () => {
   })
 })
 
+describe('compatibility of the client shims', () => {
+  beforeEach(() => {
+    allowed.on('/bin', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      res.end(Buffer.from(Array.from({ length: 256 }, (_, i) => i)))
+    })
+  })
+
+  it('binary answers arrive intact in every style (axios arraybuffer, request encoding null, fetch arrayBuffer/buffer)', async () => {
+    const result = await evaluate(
+      `(async function () {
+         var sum = function (bytes) { var s = 0; for (var i = 0; i < bytes.length; i++) s = (s * 31 + bytes[i]) % 1000003; return [bytes.length, s]; };
+         var out = {};
+         out.axios = sum((await require('axios').get('${allowed.origin}/bin', { responseType: 'arraybuffer' })).data);
+         out.fetch = sum(new Uint8Array(await (await fetch('${allowed.origin}/bin')).arrayBuffer()));
+         out.nodeFetch = sum(await (await require('node-fetch')('${allowed.origin}/bin')).buffer());
+         out.request = await new Promise(function (resolve) { require('request')({ url: '${allowed.origin}/bin', encoding: null }, function (err, res, body) { resolve(err ? describeError(err) : [Buffer.isBuffer(body)].concat(sum(body))); }); });
+         done(out);
+       })().catch(function (e) { done(describeError(e)); });`,
+      http(),
+    )
+    const bytes = Array.from({ length: 256 }, (_, i) => i)
+    const expected = [256, bytes.reduce((s, b) => (s * 31 + b) % 1000003, 0)]
+    expect(result).toEqual({ axios: expected, fetch: expected, nodeFetch: expected, request: [true, ...expected] })
+  })
+
+  it('a binary request body (a Buffer) is sent byte for byte', async () => {
+    allowed.on('/upload', (req, res) => json(res, 200, { length: Number(req.headers['content-length']) }))
+    const result = await evaluate(
+      `fetch('${allowed.origin}/upload', { method: 'POST', body: Buffer.from([0xe2, 0x82, 0xac, 0x00, 0x41]) }).then(function (r) { return r.json(); })
+       .then(function (j) { done(j); }, function (e) { done(describeError(e)); });`,
+      http(),
+    )
+    expect(result).toEqual({ length: 5 })
+    expect(Buffer.from(allowed.requests[0]?.body ?? '', 'utf8')).toEqual(Buffer.from([0xe2, 0x82, 0xac, 0x00, 0x41]))
+  })
+
+  it('request.defaults and the axios(config) call form work', async () => {
+    const result = await evaluate(
+      `var r = require('request').defaults({ baseUrl: '${allowed.origin}', headers: { 'x-d': '1' }, json: true });
+       r.get('/echo', function (err, res, body) {
+         require('axios')({ method: 'post', url: '${allowed.origin}/echo', data: { a: 1 } }).then(function (ax) { done([err, body.url, ax.data.body]); }, function (e) { done(describeError(e)); });
+       });`,
+      http(),
+    )
+    expect(result).toEqual([null, '/echo', '{"a":1}'])
+    expect(allowed.requests[0]?.headers['x-d']).toBe('1')
+  })
+
+  it('an exception thrown in an HTTP callback fails the run at once as a rule exception', async () => {
+    const started = Date.now()
+    const err = await failSnippet(`require('request')('${allowed.origin}/echo', function () { throw new Error('bug in the callback'); });`, http())
+    expect(err.code).toBe('ERR_RULE_EXCEPTION')
+    expect(err.message).toBe('bug in the callback')
+    expect(Date.now() - started).toBeLessThan(1_500)
+  })
+
+  it('credentials in the URL become a Basic authorization header for request and axios, as those libraries do', async () => {
+    const url = `http://ada:s3cret@${allowed.host}/echo`
+    const result = await evaluate(
+      `var out = [];
+       require('request')('${url}', function (err, res) {
+         out.push(err ? err.code : res.statusCode);
+         require('axios').get('${url}').then(function (r) { out.push(r.status); }, function (e) { out.push(e.code); }).then(function () { done(out); });
+       });`,
+      http(),
+    )
+    expect(result).toEqual([200, 200])
+    expect(allowed.requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('ada:s3cret').toString('base64')}`, `Basic ${Buffer.from('ada:s3cret').toString('base64')}`])
+  })
+
+  it('array query parameters are serialized as request (a[0]=1&a[1]=2) and axios (a[]=1&a[]=2) serialize them', async () => {
+    const result = await evaluate(
+      `var out = [];
+       require('request')({ url: '${allowed.origin}/echo', qs: { a: [1, 2], b: 'x' }, json: true }, function (err, res, body) {
+         out.push(err ? err.code : decodeURIComponent(body.url));
+         require('axios').get('${allowed.origin}/echo', { params: { a: [1, 2] } }).then(function (r) { out.push(decodeURIComponent(r.data.url)); }, function (e) { out.push(e.code); }).then(function () { done(out); });
+       });`,
+      http(),
+    )
+    expect(result).toEqual(['/echo?a[0]=1&a[1]=2&b=x', '/echo?a[]=1&a[]=2'])
+  })
+
+  it('a request the host cannot even build (a header value outside Latin-1) fails with its own reason, not as ECONNREFUSED', async () => {
+    const result = await evaluate(`fetch('${allowed.origin}/echo', { headers: { 'x-name': 'smile 😀' } }).then(function () { done('sent'); }, function (e) { done([e.code, e.message]); });`, http())
+    const [code, message] = result as [string, string]
+    expect(code).not.toBe('ECONNREFUSED')
+    expect(message).toContain('ByteString')
+    expect(allowed.requests).toEqual([])
+  })
+})
+
 describe('allowed hosts', () => {
   const attempt = (url: string) => `
     var out = {};
@@ -219,6 +311,28 @@ describe('allowed hosts', () => {
       'https://api.example.com:8443/x',
       'https://api.example.com:8443/x',
     ])
+  })
+})
+
+describe('the allow-list itself', () => {
+  const hostFetch = async () => new Response('{}', { headers: { 'content-type': 'application/json' } })
+
+  it.each([
+    ['a URL', 'https://api.example.com/', 'https://api.example.com/x'],
+    ["'*'", '*', 'https://api.example.com/x'],
+  ])('%s as an entry is not silently ignored: ERR_CONFIG_INVALID at createEngine, or it allows what it says', async (_what, entry, url) => {
+    let created: Awaited<ReturnType<typeof engineWith>> | undefined
+    try {
+      created = await engineWith([rule('r', `fetch(${JSON.stringify(url)}).then(function (r) { context.idToken['https://t.example/out'] = r.status; callback(null, user, context); }, callback);`)], {
+        modules: { http: { allow: [entry], timeoutMs: 1_000, fetch: hostFetch as unknown as typeof fetch } },
+      })
+    } catch (error) {
+      expect((error as { code?: string }).code).toBe('ERR_CONFIG_INVALID')
+      return
+    }
+    await using engine = created
+    const result = await engine.run(passwordInput())
+    expect(result.idToken.claims['https://t.example/out']).toBe(200)
   })
 })
 

@@ -159,6 +159,25 @@ describe("versioned require: require('name@version')", () => {
   })
 })
 
+describe('versioned require at engine.update', () => {
+  it('a new rule set asking for another major is refused (ERR_RULE_COMPILE) and the old set keeps serving', async () => {
+    await using engine = await engineWith([rule('current', `context.idToken['https://t.example/v'] = require('lodash').VERSION; callback(null, user, context);`)], { modules: PACKAGES })
+    const err = await rejection(engine.update([rule('next', `var _ = require('lodash@3.0.0'); callback(null, user, context);`)]))
+    expect(err.code).toBe('ERR_RULE_COMPILE')
+    expect(err.message).toBe(`Rule 'next' requires lodash@3.0.0, but lodash@${LODASH} is installed (another major version).`)
+    expect((await engine.run(passwordInput())).idToken.claims).toEqual({ 'https://t.example/v': LODASH })
+  })
+
+  it('a require of another major that only appears in a comment does not fail the rule set', async () => {
+    const engine = await createEngine({
+      rules: [rule('migrated', `// was: var _ = require('lodash@3.10.1');\nvar _ = require('lodash'); callback(null, user, context);`)],
+      modules: PACKAGES,
+      concurrency: 1,
+    })
+    await engine.close()
+  })
+})
+
 describe('configuration errors', () => {
   it('a package that cannot be resolved is ERR_CONFIG_INVALID naming it', async () => {
     const err = await rejection(

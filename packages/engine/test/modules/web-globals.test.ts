@@ -29,6 +29,8 @@ const SAME: Record<string, string> = {
   'TextDecoder.decode': `new TextDecoder().decode(new Uint8Array([226, 130, 172, 240, 159, 152, 128, 195, 169]))`,
   'TextDecoder invalid bytes': `new TextDecoder().decode(new Uint8Array([0xff, 0x61, 0xc3, 0x28, 0xe2, 0x82]))`,
   'TextDecoder of a Buffer and an ArrayBuffer': `[new TextDecoder('utf-8').decode(Buffer.from('hé')), new TextDecoder().decode(new Uint8Array([104, 105]).buffer)]`,
+  'TextDecoder skips a byte order mark': `new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]))`,
+  'TextEncoder.encodeInto': `(function () { var u = new Uint8Array(4); var r = new TextEncoder().encodeInto('h€x', u); return [r.read, r.written, Array.from(u)]; })()`,
   'TextDecoder.encoding': `[new TextDecoder().encoding, new TextDecoder('UTF8').encoding]`,
   // atob / btoa
   btoa: `[btoa('hello'), btoa(''), btoa(String.fromCharCode(0, 255, 128))]`,
@@ -42,9 +44,11 @@ const SAME: Record<string, string> = {
   'URL toString/toJSON/String': `(function () { var u = new URL('https://example.com/p?q=1'); return [String(u), u.toString(), JSON.stringify({ u: u })]; })()`,
   'URL.canParse': `[URL.canParse('https://x.example'), URL.canParse('not a url'), URL.canParse('/rel', 'https://x.example')]`,
   'URL special schemes': `[new URL('mailto:ada@example.com').pathname, new URL('file:///etc/passwd').pathname, new URL('data:text/plain,hi').protocol]`,
+  'URL href setter replaces everything, searchParams included': `(function () { var u = new URL('https://a.example/x?y=1'); var p = u.searchParams; u.href = 'http://b.example:81/z?k=v#f'; return [u.host, u.pathname, u.searchParams.get('k'), u.searchParams.get('y'), u.hash]; })()`,
   // URLSearchParams
   'URLSearchParams from a string': `(function () { var p = new URLSearchParams('?a=1&b=2&a=3&c=%20x+y&d'); return [p.getAll('a'), p.get('b'), p.get('c'), p.get('d'), p.get('missing'), p.has('d'), p.toString()]; })()`,
   'URLSearchParams from an object and from pairs': `[new URLSearchParams({ q: 'a b&c', n: 1, t: true }).toString(), new URLSearchParams([['x', '1'], ['y', '2'], ['x', '3']]).toString()]`,
+  'URLSearchParams copies, Maps and values with =': `[new URLSearchParams(new URLSearchParams('a=1&b=2')).toString(), new URLSearchParams(new Map([['m', 'x y']])).toString(), new URLSearchParams('a=b=c&=v&k=').toString(), new URLSearchParams('a=b=c').get('a')]`,
   'URLSearchParams encoding of specials': `new URLSearchParams({ s: "!'()*~-._ /?#&=+%é" }).toString()`,
   'URLSearchParams decoding of bad escapes': `(function () { var p = new URLSearchParams('q=a+b%zz&r=%E2%82%AC+%&s=100%'); return [p.get('q'), p.get('r'), p.get('s')]; })()`,
   'URLSearchParams sort/delete/iterate/size': `(function () { var p = new URLSearchParams('b=2&a=1&c=3&a=0'); p.sort(); p.delete('c'); var seen = []; p.forEach(function (v, k) { seen.push(k + '=' + v); }); return [p.toString(), Array.from(p.keys()), Array.from(p.values()), Array.from(p.entries()), seen, p.size]; })()`,
@@ -62,6 +66,7 @@ const THROWS: Record<string, [string, boolean]> = {
   'new URL relative without base': [`new URL('/path')`, true],
   'URL() without new': [`URL('https://example.com')`, true],
   'TextDecoder of an unknown encoding': [`new TextDecoder('klingon')`, true],
+  'TextDecoder fatal on invalid bytes': [`new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xff]))`, true],
   'btoa of a character above 255': [`btoa('€')`, false],
   'atob of invalid base64': [`atob('@@@@')`, false],
   'atob of a wrong length': [`atob('abcde')`, false],
