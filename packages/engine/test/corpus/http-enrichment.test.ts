@@ -85,9 +85,7 @@ describe('enrich-from-crm-request (request, callback style; denies when the CRM 
 
   it('denies when the CRM is slower than modules.http.timeoutMs', async () => {
     server.on('/crm/customers', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { id: 'late' })))
-    const started = Date.now()
     const err = await fail()
-    expect(Date.now() - started).toBeLessThan(TOO_SLOW_MS)
     expect(err.toOAuthError()).toEqual(REFUSAL)
     expect(logLines(err)).toEqual([['error', `CRM lookup failed: ETIMEDOUT ${timedOut()}`]])
   })

@@ -129,6 +129,28 @@ describe("metadata keys containing '.'", () => {
   })
 })
 
+describe('metadata keys that could pollute the host store', () => {
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    "a key named %s never reaches the hook as an own key (refused, or left out consistently)",
+    async (key) => {
+      const received: Record<string, unknown>[] = []
+      const result = await runSnippet(
+        `var md = JSON.parse('{"${key}": {"polluted": true}, "plan": "gold"}');
+         auth0.users.updateAppMetadata(user.user_id, md).then(function () { done('persisted'); }, function (e) { done('refused: ' + e.message); });`,
+        { hooks: { updateAppMetadata: async (_id, metadata) => void received.push(metadata) } },
+      )
+      for (const metadata of received) expect(Object.getOwnPropertyNames(metadata)).not.toContain(key)
+      if (received.length > 0) {
+        expect(result.metadataUpdates).toEqual([{ userId: USER_ID, kind: 'app_metadata', metadata: received[0] }])
+      } else {
+        expect(result.idToken.claims['https://t.example/out']).toMatch(/^refused: /)
+        expect(result.metadataUpdates).toEqual([])
+      }
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+    },
+  )
+})
+
 describe('a store that fails fails the run', () => {
   const failing = (): Partial<EngineOptions> => ({
     hooks: {
