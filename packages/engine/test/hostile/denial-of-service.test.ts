@@ -103,6 +103,24 @@ describe('blocking: Atomics and shared memory', () => {
     await h.expectServes()
   })
 
+  it('atomics: the SharedArrayBuffer constructor is not reachable, even through WebAssembly shared memory', async () => {
+    // The brief for this suite: SharedArrayBuffer should be absent. The engine deletes the global,
+    // but \`new WebAssembly.Memory({ shared: true }).buffer.constructor\` is the constructor again.
+    await using h = await harness([
+      hostileRule(`
+        var found;
+        try {
+          var buffer = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer;
+          found = Object.prototype.toString.call(buffer) + ' ' + typeof buffer.constructor;
+        } catch (e) { found = 'refused'; }
+        context.idToken['${FOUND}'] = found;
+        callback(null, user, context);`),
+    ])
+    const result = await h.expectSuccess()
+    expect(result.idToken.claims[FOUND]).toBe('refused')
+    await h.expectServes()
+  })
+
   it('atomics: memory.atomic.wait32 on WebAssembly shared memory (an Atomics.wait) is stopped by the budget', async () => {
     await using h = await harness([
       hostileRule(`
