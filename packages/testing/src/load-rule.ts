@@ -1,5 +1,6 @@
 import { builtinModules, createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { existsSync, readdirSync } from 'node:fs'
+import { basename, dirname, extname, isAbsolute, join } from 'node:path'
 import {
   createEngine,
   isTokenRulesError,
@@ -16,7 +17,7 @@ import { isPlainObject } from './lib/merge.js'
 import { track, untrack } from './lib/resources.js'
 import { liveStub } from './lib/stubs.js'
 import { engineOptionsFor, type TestEngineOptions } from './options.js'
-import { looksLikeSource, readRuleFileSync, toPath, type RuleFile } from './rule-sources.js'
+import { looksLikeSource, readRuleFileSync, ruleNameOf, toPath, type RuleFile } from './rule-sources.js'
 
 /** Options of {@link loadRule}: the engine's options with test defaults, and the rule's name. */
 export interface LoadRuleOptions extends TestEngineOptions {
@@ -106,11 +107,9 @@ const SETUP_ERRORS = new Set(['ERR_CONFIG_INVALID', 'ERR_INPUT_INVALID', 'ERR_RU
 export function loadRule(fileOrSource: string | URL, options?: LoadRuleOptions): LoadedRule
 export function loadRule(fileOrSource: string | URL, globals: Record<string, unknown> | undefined, stubs: Record<string, unknown> | undefined): LoadedRule
 export function loadRule(fileOrSource: string | URL, second?: LoadRuleOptions | Record<string, unknown>, third?: Record<string, unknown>): LoadedRule {
-  const rule = readRule(fileOrSource)
   const classic = third !== undefined || (second !== undefined && isClassicGlobals(second as Record<string, unknown>))
   const options = classic ? fromClassic((second ?? {}) as Record<string, unknown>, third ?? {}) : { ...(second as LoadRuleOptions | undefined) }
-  if (options.name !== undefined) rule.name = options.name
-  return new RuleHandle(rule, options, classic).callable
+  return loadWith(fileOrSource, options, classic)
 }
 
 /**
@@ -130,14 +129,29 @@ export function createRuleLoader(defaults: LoadRuleOptions & { dir: string | URL
   const { dir, ...shared } = defaults
   const base = toPath(dir)
   const loader = (name: string | URL, second?: Record<string, unknown>, third?: Record<string, unknown>): LoadedRule => {
-    const target = typeof name === 'string' && !looksLikeSource(name) && !name.startsWith('/') ? join(base, name) : name
+    const target = typeof name === 'string' && !looksLikeSource(name) && !isAbsolute(name) ? findRuleFile(base, name) : name
     if (third !== undefined || (second !== undefined && isClassicGlobals(second))) {
-      const classic = fromClassic(second ?? {}, third ?? {})
-      return loadRule(target, mergeOptions(shared, classic) as Record<string, unknown>)
+      return loadWith(target, { ...mergeOptions(shared, fromClassic(second ?? {}, third ?? {})), classicStubs: third ?? {} }, true)
     }
-    return loadRule(target, mergeOptions(shared, (second ?? {}) as LoadRuleOptions))
+    return loadWith(target, mergeOptions(shared, (second ?? {}) as LoadRuleOptions), false)
   }
   return loader as typeof loadRule
+}
+
+/** `name` in `dir`: the file itself, with `.js` added, or the file whose rule name it is (`add-roles` → `04-add-roles.js`). */
+function findRuleFile(dir: string, name: string): string {
+  const direct = join(dir, name)
+  if (existsSync(direct) || existsSync(`${direct}.js`)) return direct
+  const files = readdirSync(dir).filter((file) => extname(file) === '.js')
+  const found = files.find((file) => ruleNameOf(file) === name || basename(file, '.js') === name)
+  if (found === undefined) throw new TypeError(`No rule '${name}' in ${dir} (its .js files: ${files.join(', ') || 'none'})`)
+  return join(dir, found)
+}
+
+function loadWith(fileOrSource: string | URL, options: LoadRuleOptions & { classicStubs?: Record<string, unknown> }, classic: boolean): LoadedRule {
+  const rule = readRule(fileOrSource)
+  if (options.name !== undefined) rule.name = options.name
+  return new RuleHandle(rule, options, classic).callable
 }
 
 function mergeOptions(a: LoadRuleOptions, b: LoadRuleOptions): LoadRuleOptions {

@@ -122,8 +122,8 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
   // ---- claims --------------------------------------------------------------------------------------
   const policy = { namespace: options.namespace ?? 'required', forbidden: options.forbiddenNamespaces ?? [] }
   const tokenAliases = new Map<string, 'accessToken' | 'idToken'>()
-  const tokenOf = (node: AstNode | undefined): 'accessToken' | 'idToken' | undefined => {
-    if (node === undefined) return undefined
+  const tokenOf = (node: AstNode | null | undefined): 'accessToken' | 'idToken' | undefined => {
+    if (node === undefined || node === null) return undefined
     if (node.type === 'Identifier') return tokenAliases.get(node.name as string)
     if (node.type === 'MemberExpression' && isContextRef(node.object as AstNode, contextName)) {
       const key = propertyName(node, constants)

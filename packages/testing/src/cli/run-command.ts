@@ -3,6 +3,7 @@ import { dirname, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createEngine, isTokenRulesError, type AnyTokenRulesError, type EngineOptions, type JsonValue, type LogEntry, type RunResult, type Warning } from '@tokenrules/engine'
 import { fixedClock, seededRandom } from '../determinism.js'
+import { fakeHttp, type FakeHttp, type FakeRoute } from '../fake-http.js'
 import { makeContext } from '../fixtures/context.js'
 import { makeUser } from '../fixtures/user.js'
 import { isPlainObject } from '../lib/merge.js'
@@ -26,6 +27,8 @@ Options:
   --raw                     use --user and --context as they are, without the defaults
   --allow <modules>         modules rules may require: packages (lodash,uuid,…), crypto, jsonwebtoken
   --http-allow <hosts>      hosts request/axios/fetch may reach (enables those modules)
+  --fake-http <file>        answer the rules' HTTP requests from routes (JSON) instead of the
+                            network: { "POST https://api.example/score": { "json": { "score": 7 } } }
   --namespace <policy>      custom claims namespace policy: required (default) or optional
   --forbid-namespace <hosts>  more forbidden claim namespaces (your issuer's host)
   --timeout <ms>            the pipeline's time budget (default 20000)
@@ -49,6 +52,8 @@ interface RunReport {
   exitCode: number
   protocol: string
   rules: { name: string; file: string | undefined }[]
+  /** Requests answered by --fake-http. */
+  http?: { method: string; url: string; matched: boolean }[]
   result?: {
     user: Record<string, unknown>
     accessToken: { claims: Record<string, JsonValue>; scope: string[] | undefined }
@@ -92,6 +97,16 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const protocol = typeof context.protocol === 'string' ? context.protocol : '(none)'
 
   const options = engineOptions(rules, values, configuration)
+  let http: FakeHttp | undefined
+  if (values['fake-http'] !== undefined) {
+    const routes = await readJsonObject(values['fake-http'], '--fake-http')
+    try {
+      http = fakeHttp(routes as Record<string, FakeRoute>, { allow: listOption(values['http-allow']) })
+    } catch (error) {
+      throw new UsageError(`run: --fake-http ${values['fake-http']}: ${(error as Error).message}`)
+    }
+    options.modules = { ...options.modules, http: http.module }
+  }
   const report: RunReport = { outcome: 'failed', exitCode: EXIT.failed, protocol, rules: rules.map((r) => ({ name: r.name, file: r.file === undefined ? undefined : displayPath(r.file) })) }
   try {
     await using engine = await createEngine(options)
@@ -127,6 +142,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     if (error.code === 'ERR_CONFIG_INVALID' || error.code === 'ERR_INPUT_INVALID') report.error.message = describeValidation(error)
   }
 
+  if (http !== undefined) report.http = http.requests.map((r) => ({ method: r.method, url: r.url, matched: !http.unmatched.includes(r) }))
   if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   else process.stdout.write(formatRun(report, styleFor(process.stdout)))
   return report.exitCode
@@ -146,6 +162,7 @@ function parse(argv: readonly string[]) {
         raw: { type: 'boolean' },
         allow: { type: 'string', multiple: true },
         'http-allow': { type: 'string', multiple: true },
+        'fake-http': { type: 'string' },
         namespace: { type: 'string' },
         'forbid-namespace': { type: 'string', multiple: true },
         timeout: { type: 'string' },
@@ -283,7 +300,7 @@ function formatRun(report: RunReport, s: Style): string {
       out.push('', s.bold('Metadata updates'))
       for (const update of r.metadataUpdates) out.push(`  ${update.kind} of ${update.userId}: ${JSON.stringify(update.metadata)}`)
     }
-    out.push(...warningLines(r.warnings, s), ...logLines(r.logs, s))
+    out.push(...httpLines(report.http, s), ...warningLines(r.warnings, s), ...logLines(r.logs, s))
   } else if (report.error !== undefined) {
     const e = report.error
     const label = report.outcome === 'denied' ? s.red('✘ denied') : s.red('✘ failed')
@@ -291,7 +308,7 @@ function formatRun(report: RunReport, s: Style): string {
     out.push(`${label}: ${s.bold(e.code)}${where}`)
     out.push(...e.message.split('\n').map((line) => `  ${line}`))
     out.push(`  ${s.dim('→')} HTTP ${e.oauth.status} ${JSON.stringify(e.oauth.body)}`)
-    out.push(...warningLines(e.warnings, s), ...logLines(e.logs, s))
+    out.push(...httpLines(report.http, s), ...warningLines(e.warnings, s), ...logLines(e.logs, s))
   }
   out.push('')
   return out.join('\n')
@@ -303,9 +320,14 @@ function claimLines(claims: Record<string, JsonValue>, s: Style): string[] {
   return names.map((name) => `  ${s.cyan(name)}  ${JSON.stringify(claims[name])}`)
 }
 
+function httpLines(http: RunReport['http'], s: Style): string[] {
+  if (http === undefined || http.length === 0) return []
+  return ['', s.bold('HTTP (fake)'), ...http.map((r) => `  ${r.method} ${r.url}${r.matched ? '' : s.yellow('  → 404, no route')}`)]
+}
+
 function warningLines(warnings: readonly Warning[], s: Style): string[] {
   if (warnings.length === 0) return []
-  return ['', s.bold('Warnings'), ...warnings.map((w) => `  ${s.yellow(w.code)}  ${w.message}`)]
+  return ['', s.bold('Warnings'), ...warnings.map((w) => `  ${s.yellow(w.code)}  ${w.code === 'CLAIM_DROPPED' ? `${w.token}: ` : ''}${w.message}`)]
 }
 
 function logLines(logs: readonly LogEntry[], s: Style): string[] {
