@@ -201,6 +201,13 @@ describe('risk-score-node-fetch (node-fetch; fails safe to MFA)', () => {
     else expect(logLines(result)).toEqual([['warn', `risk score unavailable: ${line}`]])
   })
 
+  it('asks for MFA when the answer is larger than maxResponseBytes', async () => {
+    server.on('/risk/score', (_req, res) => sendJson(res, 200, { score: 1, explanation: 'e'.repeat(4_000) }))
+    const result = await run(config(), { modules: httpPolicy(server, { maxResponseBytes: 1_024 }) })
+    expect(result.multifactor).toEqual(MFA)
+    expect(logLines(result)).toEqual([['warn', `risk score unavailable: ${tooLarge(1_024)}`]])
+  })
+
   it('asks for MFA when its URL is on a host that is not allowed', async () => {
     const result = await run({ RISK_URL: 'http://169.254.169.254/latest', RISK_THRESHOLD: '70' })
     expect(result.multifactor).toEqual(MFA)
@@ -266,7 +273,7 @@ describe('legacy-session-rs256 (jsonwebtoken RS256 + request.post json; degrades
     BILLING_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     BILLING_KEY_ID: 'billing-2024',
   })
-  const run = (configuration = config()) => runCorpus('legacy-session-rs256', login(), { server, configuration })
+  const run = (configuration = config(), extra = {}) => runCorpus('legacy-session-rs256', login(), { server, configuration, ...extra })
 
   it('sends an RS256 assertion the billing system verifies with the public key, and keeps the session id', async () => {
     server.on('/billing/sessions', (req, res) => {
@@ -304,6 +311,13 @@ describe('legacy-session-rs256 (jsonwebtoken RS256 + request.post json; degrades
     const result = await run()
     expect(result.idToken.claims).toEqual({})
     expect(logLines(result)).toEqual([['warn', line]])
+  })
+
+  it('goes on without a session when the answer is larger than maxResponseBytes', async () => {
+    server.on('/billing/sessions', (_req, res) => sendJson(res, 201, { session_id: 's'.repeat(3_000) }))
+    const result = await run(config(), { modules: httpPolicy(server, { maxResponseBytes: 1_024 }) })
+    expect(result.idToken.claims).toEqual({})
+    expect(logLines(result)).toEqual([['warn', 'billing session not created: ERR_RESPONSE_TOO_LARGE']])
   })
 
   it('goes on without a session when the billing host is not allowed', async () => {
@@ -403,6 +417,13 @@ describe('feature-flags-cached-token (client-credentials token cached in global)
     expect(logLines(result)).toEqual([['warn', `no token for feature flags: ${timedOut()}`]])
   })
 
+  it('goes on without flags when the token endpoint answers more than maxResponseBytes', async () => {
+    server.on('/oauth/token', (_req, res) => sendJson(res, 200, { access_token: 't'.repeat(5_000), expires_in: 3_600 }))
+    const result = await runCorpus('feature-flags-cached-token', login(), { server, configuration: config(), modules: httpPolicy(server, { maxResponseBytes: 2_048 }) })
+    expect(result.accessToken.claims).toEqual({})
+    expect(logLines(result)).toEqual([['warn', `no token for feature flags: ${tooLarge(2_048)}`]])
+  })
+
   it('goes on without flags when the token endpoint is on a host that is not allowed, sending nothing', async () => {
     const result = await runCorpus('feature-flags-cached-token', login(), { server, configuration: config('https://login.other-tenant.example/oauth/token') })
     expect(result.accessToken.claims).toEqual({})
@@ -413,7 +434,7 @@ describe('feature-flags-cached-token (client-credentials token cached in global)
 
 describe('audit-login-webhook (request with a querystring body and an HMAC header; never locks users out)', () => {
   const config = () => ({ AUDIT_WEBHOOK_URL: `${server.origin}/siem/events`, AUDIT_SECRET: 'siem-secret' })
-  const run = (configuration = config()) => runCorpus('audit-login-webhook', login(), { server, configuration })
+  const run = (configuration = config(), extra = {}) => runCorpus('audit-login-webhook', login(), { server, configuration, ...extra })
   const EVENT = `event=login&user_id=${encodeURIComponent(USER_ID)}&client_id=${CLIENT_ID}&ip=203.0.113.7&connection=Employees`
 
   it('posts the signed event', async () => {
@@ -443,6 +464,13 @@ describe('audit-login-webhook (request with a querystring body and an HMAC heade
     const result = await run()
     expect(result.accessToken.claims).toEqual({})
     expect(logLines(result)).toEqual([['error', line]])
+  })
+
+  it('lets the login through when the webhook answers more than maxResponseBytes', async () => {
+    server.on('/siem/events', streamedJson(20_000))
+    const result = await run(config(), { modules: httpPolicy(server, { maxResponseBytes: 4_096 }) })
+    expect(result.accessToken.claims).toEqual({})
+    expect(logLines(result)).toEqual([['error', 'audit webhook failed: ERR_RESPONSE_TOO_LARGE']])
   })
 
   it('lets the login through when the webhook host is not allowed, sending nothing', async () => {

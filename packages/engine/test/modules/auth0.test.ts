@@ -104,7 +104,10 @@ describe("metadata keys containing '.'", () => {
       `auth0.users.updateAppMetadata(user.user_id, ${metadata}).then(function () { done('persisted'); }, function (e) { done([e instanceof Error, e.message]); });`,
       { hooks: h },
     )
-    expect(result.idToken.claims['https://t.example/out']).toEqual([true, `auth0.users.updateAppMetadata: metadata keys must not contain '.' ('${key}').`])
+    const [isError, message] = result.idToken.claims['https://t.example/out'] as [boolean, string]
+    expect(isError).toBe(true)
+    expect(message.startsWith("auth0.users.updateAppMetadata: metadata keys must not contain '.'")).toBe(true)
+    expect(message.endsWith(`('${key}').`)).toBe(true)
     expect(h.updateAppMetadata).not.toHaveBeenCalled()
     expect(result.metadataUpdates).toEqual([])
   })
@@ -113,7 +116,8 @@ describe("metadata keys containing '.'", () => {
     const h = hooks()
     const err = await failSnippet(`auth0.users.updateUserMetadata(user.user_id, { 'a.b': 1 }).then(function () { done('persisted'); }, callback);`, { hooks: h })
     expect(err.code).toBe('ERR_RULE_DENIED')
-    expect(err.message).toBe("auth0.users.updateUserMetadata: metadata keys must not contain '.' ('a.b').")
+    expect(err.message.startsWith("auth0.users.updateUserMetadata: metadata keys must not contain '.'")).toBe(true)
+    expect(err.message.endsWith("('a.b').")).toBe(true)
     expect(h.updateUserMetadata).not.toHaveBeenCalled()
   })
 

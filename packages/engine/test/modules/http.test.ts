@@ -44,7 +44,7 @@ describe('request (callback style)', () => {
          });`,
       http(),
     )
-    expect(result).toEqual({ status: 200, type: 'application/json', server: 'allowed', body: { method: 'GET', url: '/echo?q=a+b&n=1', body: '' }, same: true })
+    expect(result).toEqual({ status: 200, type: 'application/json', server: 'allowed', body: { method: 'GET', url: '/echo?q=a%20b&n=1', body: '' }, same: true })
     expect(allowed.requests[0]?.headers).toMatchObject({
       'x-trace': 't1',
       authorization: `Basic ${Buffer.from('ada:pw').toString('base64')}`,
