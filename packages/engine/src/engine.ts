@@ -326,6 +326,7 @@ async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
     size: options.concurrency,
     memoryLimitMb: options.limits.memoryLimitMb,
     timeoutMs: options.limits.timeoutMs,
+    onCatastrophe: options.hooks.onCatastrophicError,
   })
 }
 

@@ -68,7 +68,14 @@ const optionsSchema = z.strictObject({
       resolveFrom: z.string().min(1).optional(),
       http: z
         .strictObject({
-          allow: z.array(z.string().min(1)),
+          allow: z.array(
+            z
+              .string()
+              .regex(
+                /^(?:(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$|^[0-9a-f:]+:[0-9a-f:.]*$/i,
+                "must be a host name, '*.' and a domain, or either with ':port' (not a URL, not '*')",
+              ),
+          ),
           methods: z.array(z.string().min(1)).optional(),
           timeoutMs: z.number().int().min(1).max(600_000).optional(),
           maxResponseBytes: z.number().int().min(0).max(100_000_000).optional(),
@@ -87,6 +94,7 @@ const optionsSchema = z.strictObject({
     .strictObject({
       onLog: z.function().optional(),
       onRuleError: z.function().optional(),
+      onCatastrophicError: z.function().optional(),
       updateAppMetadata: z.function().optional(),
       updateUserMetadata: z.function().optional(),
     })
@@ -201,6 +209,12 @@ export interface EngineOptions {
     updateUserMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
     /** Called with each line the rules logged, after the run. Never throws into the engine. */
     onLog?: ((entry: LogEntry) => void) | undefined
+    /**
+     * Called when V8 lost control of an isolate (a fatal out-of-memory a rule caused). The engine
+     * answered that run with `ERR_RULE_MEMORY_LIMIT` and replaced the isolate, but the isolate's
+     * thread stays parked: stop taking new work and restart the process soon.
+     */
+    onCatastrophicError?: ((message: string) => void) | undefined
     /** Called when a rule throws or rejects, with its guest stack. */
     onRuleError?: ((event: RuleErrorEvent) => void) | undefined
   } | undefined

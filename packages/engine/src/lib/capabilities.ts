@@ -195,8 +195,11 @@ async function httpRequest(spec: HttpSpec, policy: HttpPolicy, context: CallCont
       })
     } catch (error) {
       if (timeout.aborted) throw new HttpError('ETIMEDOUT', `HTTP request to ${url.host} timed out after ${Math.round(budget)} ms.`)
-      const cause = (error as { cause?: { code?: string } }).cause
-      throw new HttpError(cause?.code ?? 'ECONNREFUSED', `HTTP request to ${url.host} failed: ${cause?.code ?? (error as Error).message}`)
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause
+      if (typeof cause?.code === 'string') throw new HttpError(cause.code, `HTTP request to ${url.host} failed: ${cause.code}`)
+      // The request could not even be built (a header that is not a ByteString, say).
+      const reason = cause?.message ?? (error as Error).message
+      throw new HttpError('ERR_INVALID_REQUEST', `HTTP request to ${url.host} could not be sent: ${reason}`)
     }
     const location = response.headers.get('location')
     if (response.status >= 300 && response.status < 400 && location !== null && spec.redirect !== 'manual') {

@@ -88,7 +88,9 @@ function encodeArg(v, r, depth, seen) {
     for (let i = 0; i < keys.length; i++) {
       const d = ObjectGetOwnPropertyDescriptor(v, keys[i]);
       if (d === undefined || !d.enumerable || !isData(d)) continue;
-      out += (first ? '' : ',') + JSONStringify(keys[i]) + ':' + encodeArg(d.value, r, depth + 1, seen);
+      // Keys starting with the marker get one more: a rule's { "\u0000": "f" } stays data.
+      const key = keys[i][0] === '\u0000' ? '\u0000' + keys[i] : keys[i];
+      out += (first ? '' : ',') + JSONStringify(key) + ':' + encodeArg(d.value, r, depth + 1, seen);
       first = false;
     }
     out += '}';
@@ -104,7 +106,13 @@ function decodeValue(v) {
   if (mark === 'b') return toBuffer(base64ToBytes(own(v, 'd')));
   if (mark === 'e') return hostError(v);
   const keys = ObjectKeys(v);
-  for (let i = 0; i < keys.length; i++) define(v, keys[i], decodeValue(v[keys[i]]));
+  for (let i = 0; i < keys.length; i++) {
+    const value = decodeValue(v[keys[i]]);
+    if (keys[i][0] === '\u0000') {
+      delete v[keys[i]];
+      define(v, ReflectApply(StringSlice, keys[i], [1]), value);
+    } else define(v, keys[i], value);
+  }
   return v;
 }
 function toBuffer(bytes) {
@@ -284,11 +292,13 @@ function packageRequire(request) {
 ObjectDefineProperty(G, 'require', { value: require, writable: true, enumerable: false, configurable: true });
 
 // ---- the auth0 object -------------------------------------------------------------------------------
+// A key the host's store could not take as it is: dotted (as Auth0 refuses) or one that pollutes
+// a prototype when merged naively (__proto__, constructor, prototype).
 function metadataDotKey(value, depth) {
   if (value === null || typeof value !== 'object' || depth > 32) return undefined;
   const keys = ObjectKeys(value);
   for (let i = 0; i < keys.length; i++) {
-    if (keys[i].indexOf('.') !== -1) return keys[i];
+    if (keys[i].indexOf('.') !== -1 || keys[i] === '__proto__' || keys[i] === 'constructor' || keys[i] === 'prototype') return keys[i];
     const inner = metadataDotKey(own(value, keys[i]), depth + 1);
     if (inner !== undefined) return inner;
   }
@@ -302,7 +312,9 @@ function metadataUpdater(kind) {
         throw new TypeErrorCtor('auth0.users.update' + kind + ': metadata must be an object.');
       }
       const dotted = metadataDotKey(metadata, 0);
-      if (dotted !== undefined) throw new ErrorCtor("auth0.users.update" + kind + ": metadata keys must not contain '.' ('" + dotted + "').");
+      if (dotted !== undefined) {
+        throw new ErrorCtor("auth0.users.update" + kind + ": metadata keys must not contain '.' nor be __proto__, constructor or prototype ('" + dotted + "').");
+      }
       return callHost('$auth0.update' + kind, [userId, metadata], true);
     } catch (e) {
       return ReflectApply(PromiseReject, PromiseCtor, [e]);

@@ -73,11 +73,18 @@ function own(obj, key) {
   const d = ObjectGetOwnPropertyDescriptor(obj, key);
   return d !== undefined && isData(d) ? d.value : undefined;
 }
+// Descriptors without a prototype: a rule may have planted Object.prototype.get or .set, which
+// would otherwise turn every descriptor the engine writes into an invalid one.
 function define(obj, key, value) {
-  ObjectDefineProperty(obj, key, { value: value, writable: true, enumerable: true, configurable: true });
+  ObjectDefineProperty(obj, key, { __proto__: null, value: value, writable: true, enumerable: true, configurable: true });
 }
 function push(arr, value) {
-  ObjectDefineProperty(arr, arr.length, { value: value, writable: true, enumerable: true, configurable: true });
+  ObjectDefineProperty(arr, arr.length, { __proto__: null, value: value, writable: true, enumerable: true, configurable: true });
+}
+// An object the engine can read a user or context from (not a revoked proxy, not an array).
+function isPlainTarget(value) {
+  if (value === null || typeof value !== 'object') return false;
+  try { return !ArrayIsArray(value); } catch (e) { return false; }
 }
 function safeString(value, max) {
   let s;
@@ -128,6 +135,23 @@ ObjectDefineProperty(G, 'global', { value: G, writable: true, enumerable: false,
 // Nothing that can block a thread or share memory with another one.
 delete G.SharedArrayBuffer;
 if (typeof Atomics === 'object') { delete Atomics.wait; delete Atomics.waitAsync; }
+// Shared WebAssembly memory would hand SharedArrayBuffer back: refuse it (a module that declares
+// its own shared memory still gets no constructor, and its waits are stopped by the time limit).
+if (typeof WebAssembly === 'object') {
+  const RealMemory = WebAssembly.Memory;
+  const ReflectConstructMemory = Reflect.construct;
+  try {
+    const sabProto = ObjectGetPrototypeOf(new RealMemory({ initial: 0, maximum: 1, shared: true }).buffer);
+    delete sabProto.constructor;
+  } catch (e) { /* no shared memory in this V8 */ }
+  const Memory = function Memory(descriptor) {
+    if (new.target === undefined) throw new TypeErrorCtor("WebAssembly.Memory must be invoked with 'new'");
+    if (descriptor !== null && typeof descriptor === 'object' && descriptor.shared) throw new TypeErrorCtor('Shared WebAssembly memory is not available to rules.');
+    return ReflectConstructMemory(RealMemory, [descriptor], new.target);
+  };
+  Memory.prototype = RealMemory.prototype;
+  ObjectDefineProperty(WebAssembly, 'Memory', { value: Memory, writable: true, enumerable: false, configurable: true });
+}
 
 
 // ---- runs ----------------------------------------------------------------------------------------
@@ -322,7 +346,10 @@ function charge(state, text) {
 }
 function ser(value, path, state, depth) {
   switch (typeof value) {
-    case 'string': return charge(state, JSONStringify(value));
+    case 'string':
+      // Check the length first: a rope from 'x'.repeat(5e7) must not be flattened to find out.
+      if (state.used + value.length + 2 > state.budget) throw new SizeError();
+      return charge(state, JSONStringify(value));
     case 'number':
       if (NumberIsFinite(value)) return charge(state, JSONStringify(value));
       if (state.strict) throw new ResultError('is a non-finite number (' + StringCtor(value) + '), which JSON cannot represent', path);
@@ -540,7 +567,9 @@ function startRule(r) {
   if (r.index >= rules.length) { complete(r); return; }
   const rule = rules[r.index];
   const startedAt = now();
-  const state = { called: false };
+  // The callback does as little as it can where the rule calls it (maybe at the very edge of the
+  // stack): it records the arguments; 'accept' judges them from a fresh stack.
+  const state = { called: false, accepted: false, durationMs: 0, err: undefined, user: undefined, context: undefined };
   r.currentRule = rule.name;
   function callback(err, user, context) {
     if (r.finished) return;
@@ -549,20 +578,30 @@ function startRule(r) {
       return;
     }
     state.called = true;
-    push(r.timings, { name: rule.name, durationMs: now() - startedAt });
+    state.durationMs = now() - startedAt;
+    state.err = err;
+    state.user = user;
+    state.context = context;
+    QueueMicrotask(accept);
+  }
+  function accept() {
+    if (r.finished || state.accepted) return;
+    state.accepted = true;
+    push(r.timings, { name: rule.name, durationMs: state.durationMs });
+    const err = state.err, user = state.user, context = state.context;
     if (err !== null && err !== undefined) {
       finish(r, classifyCallbackError(err, rule.name));
       return;
     }
     if (user !== undefined && user !== null) {
-      if (typeof user !== 'object' || ArrayIsArray(user)) {
+      if (!isPlainTarget(user)) {
         finish(r, { code: 'ERR_RULE_RESULT_INVALID', message: "Rule '" + rule.name + "' passed a user that is not an object.", path: 'user', rule: rule.name });
         return;
       }
       r.user = user;
     }
     if (context !== undefined && context !== null) {
-      if (typeof context !== 'object' || ArrayIsArray(context)) {
+      if (!isPlainTarget(context)) {
         finish(r, { code: 'ERR_RULE_RESULT_INVALID', message: "Rule '" + rule.name + "' passed a context that is not an object.", path: 'context', rule: rule.name });
         return;
       }
@@ -577,10 +616,12 @@ function startRule(r) {
       }
     }
     r.index++;
-    QueueMicrotask(function nextRule() { startRule(r); });
+    startRule(r);
   }
   function failed(thrown) {
     if (r.finished) return;
+    // A callback made where even scheduling its judgement overflowed the stack: judge it now.
+    if (state.called && !state.accepted) QueueMicrotask(accept);
     if (state.called) {
       warn(r, { code: 'RULE_THREW_AFTER_CALLBACK', rule: rule.name, message: "Rule '" + rule.name + "' threw after calling its callback: " + describeThrown(thrown).message });
       return;
@@ -595,10 +636,13 @@ function startRule(r) {
     failed(e);
     return;
   }
+  // A callback whose own scheduling overflowed the stack, and the rule swallowed that error.
+  stranded();
   if (returned !== null && typeof returned === 'object') {
     // Only a genuine promise is awaited; PromiseThen throws for anything else, thenables included.
-    try { ReflectApply(PromiseThen, returned, [undefined, failed]); } catch (e) { /* not a promise */ }
+    try { ReflectApply(PromiseThen, returned, [stranded, failed]); } catch (e) { /* not a promise */ }
   }
+  function stranded() { if (state.called && !state.accepted) QueueMicrotask(accept); }
 }
 
 function start(runId, inputJson, includeContext) {

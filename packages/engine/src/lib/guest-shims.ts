@@ -105,13 +105,48 @@ function utf8Decode(input) {
 }
 function TextEncoder() { if (new.target === undefined) throw new TypeErrorCtor("Class constructor TextEncoder cannot be invoked without 'new'"); define(this, 'encoding', 'utf-8'); }
 TextEncoder.prototype.encode = function encode(text) { return utf8Encode(text === undefined ? '' : text); };
-function TextDecoder(label) {
+TextEncoder.prototype.encodeInto = function encodeInto(text, destination) {
+  const s = StringCtor(text);
+  const dest = bytesOf(destination);
+  if (dest === undefined) throw new TypeErrorCtor('The "dest" argument must be an instance of Uint8Array.');
+  let read = 0, written = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = ReflectApply(StringCharCodeAt, s, [i]);
+    const pair = c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && ReflectApply(StringCharCodeAt, s, [i + 1]) >= 0xdc00 && ReflectApply(StringCharCodeAt, s, [i + 1]) < 0xe000;
+    const encoded = utf8Encode(pair ? ReflectApply(StringSlice, s, [i, i + 2]) : s[i]);
+    if (written + encoded.length > dest.length) break;
+    for (let j = 0; j < encoded.length; j++) dest[written + j] = encoded[j];
+    written += encoded.length;
+    read += pair ? 2 : 1;
+    if (pair) i++;
+  }
+  return { read: read, written: written };
+};
+function TextDecoder(label, options) {
   if (new.target === undefined) throw new TypeErrorCtor("Class constructor TextDecoder cannot be invoked without 'new'");
-  const l = label === undefined ? 'utf-8' : StringCtor(label).toLowerCase();
-  if (l !== 'utf-8' && l !== 'utf8') throw new RangeError('The "' + l + '" encoding is not supported');
+  const l = label === undefined ? 'utf-8' : StringCtor(label).trim().toLowerCase();
+  if (l !== 'utf-8' && l !== 'utf8' && l !== 'unicode-1-1-utf-8') throw new RangeError('The "' + l + '" encoding is not supported');
   define(this, 'encoding', 'utf-8');
+  define(this, 'fatal', !!(options && options.fatal));
+  define(this, 'ignoreBOM', !!(options && options.ignoreBOM));
 }
-TextDecoder.prototype.decode = function decode(input) { return utf8Decode(input); };
+TextDecoder.prototype.decode = function decode(input) {
+  let text = utf8Decode(input);
+  if (this.fatal && text.indexOf('\ufffd') !== -1 && utf8Decode(utf8Encode(text)) === text) {
+    // Only a U+FFFD the decoder produced is an error; one encoded in the input is not.
+    const bytes = input === undefined ? new Uint8ArrayCtor(0) : bytesOf(input) || new Uint8ArrayCtor(input);
+    const reencoded = utf8Encode(text);
+    let same = reencoded.length === bytes.length;
+    for (let i = 0; same && i < bytes.length; i++) if (bytes[i] !== reencoded[i]) same = false;
+    if (!same) {
+      const err = new TypeErrorCtor('The encoded data was not valid for encoding utf-8');
+      define(err, 'code', 'ERR_ENCODING_INVALID_ENCODED_DATA');
+      throw err;
+    }
+  }
+  if (!this.ignoreBOM && ReflectApply(StringCharCodeAt, text, [0]) === 0xfeff) text = ReflectApply(StringSlice, text, [1]);
+  return text;
+};
 function btoa(text) {
   const s = StringCtor(text);
   const bytes = new Uint8ArrayCtor(s.length);
@@ -450,11 +485,43 @@ function plainHeaders(h) {
   for (let i = 0; i < keys.length; i++) if (h[keys[i]] !== undefined) out[keys[i]] = ArrayIsArray(h[keys[i]]) ? h[keys[i]].join(', ') : StringCtor(h[keys[i]]);
   return out;
 }
-function withQuery(url, params) {
+// Query strings as the libraries build them: request (qs) writes a[0]=1, axios writes a[]=1.
+function withQuery(url, params, arrayStyle) {
   if (params === undefined || params === null) return url;
-  const qs = params instanceof URLSearchParams ? params.toString() : new URLSearchParams(ObjectKeys(params).filter(function (k) { return params[k] !== undefined && params[k] !== null; }).map(function (k) { return [k, params[k]]; })).toString();
+  let qs;
+  if (params instanceof URLSearchParams) qs = params.toString();
+  else {
+    const parts = [];
+    const add = function (key, value) {
+      if (value === undefined || value === null) return;
+      if (ArrayIsArray(value)) {
+        for (let i = 0; i < value.length; i++) add(arrayStyle === 'indices' ? key + '[' + i + ']' : key + '[]', value[i]);
+        return;
+      }
+      if (typeof value === 'object' && !(value instanceof Date)) {
+        const keys = ObjectKeys(value);
+        for (let i = 0; i < keys.length; i++) add(key + '[' + keys[i] + ']', value[keys[i]]);
+        return;
+      }
+      push(parts, encodeURIComponent(key) + '=' + encodeURIComponent(value instanceof Date ? value.toISOString() : StringCtor(value)));
+    };
+    const keys = ObjectKeys(params);
+    for (let i = 0; i < keys.length; i++) add(keys[i], params[keys[i]]);
+    qs = parts.join('&');
+  }
   if (qs === '') return url;
   return url + (url.indexOf('?') === -1 ? '?' : '&') + qs;
+}
+// user:pass@ in a URL becomes a Basic authorization header, as request and axios do.
+function moveCredentials(url, headers) {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@\/?#]*)@/i.exec(url);
+  if (m === null) return url;
+  const colon = m[2].indexOf(':');
+  const decode = function (s) { try { return decodeURIComponent(s); } catch (e) { return s; } };
+  const user = decode(colon === -1 ? m[2] : ReflectApply(StringSlice, m[2], [0, colon]));
+  const pass = colon === -1 ? '' : decode(ReflectApply(StringSlice, m[2], [colon + 1]));
+  if (!hasHeader(headers, 'authorization')) headers['authorization'] = 'Basic ' + bytesToBase64(utf8Encode(user + ':' + pass));
+  return m[1] + ReflectApply(StringSlice, url, [m[0].length]);
 }
 function Headers(init) {
   if (new.target === undefined) throw new TypeErrorCtor("Class constructor Headers cannot be invoked without 'new'");
@@ -532,8 +599,8 @@ function axiosRequest(defaults, config) {
   try {
     let url = c.url || '';
     if (c.baseURL && !/^[a-z][a-z0-9+.-]*:/i.test(url)) url = c.baseURL.replace(/\/+$/, '') + '/' + url.replace(/^\/+/, '');
-    url = withQuery(url, c.params);
-    if (c.auth) c.headers['authorization'] = 'Basic ' + btoa(c.auth.username + ':' + c.auth.password);
+    url = moveCredentials(withQuery(url, c.params, 'brackets'), c.headers);
+    if (c.auth) c.headers['authorization'] = 'Basic ' + bytesToBase64(utf8Encode(c.auth.username + ':' + c.auth.password));
     if (!hasHeader(c.headers, 'accept')) c.headers['accept'] = 'application/json, text/plain, */*';
     const method = (c.method || 'get').toUpperCase();
     const body = c.data === undefined ? undefined : bodyOf(c.data, c.headers);
@@ -590,8 +657,8 @@ function requestCall(defaults, uri, options, callback) {
     let url = o.uri || o.url;
     if (url instanceof URL) url = url.href;
     if (o.baseUrl) url = o.baseUrl.replace(/\/+$/, '') + '/' + StringCtor(url).replace(/^\/+/, '');
-    url = withQuery(StringCtor(url), o.qs);
     const headers = plainHeaders(o.headers);
+    url = moveCredentials(withQuery(StringCtor(url), o.qs, 'indices'), headers);
     let body;
     if (o.form !== undefined) {
       body = typeof o.form === 'string' ? o.form : new URLSearchParams(o.form).toString();
@@ -606,7 +673,7 @@ function requestCall(defaults, uri, options, callback) {
     if (o.json && !hasHeader(headers, 'accept')) headers['accept'] = 'application/json';
     if (o.auth) {
       if (o.auth.bearer) headers['authorization'] = 'Bearer ' + o.auth.bearer;
-      else headers['authorization'] = 'Basic ' + btoa((o.auth.user || o.auth.username || '') + ':' + (o.auth.pass || o.auth.password || ''));
+      else headers['authorization'] = 'Basic ' + bytesToBase64(utf8Encode((o.auth.user || o.auth.username || '') + ':' + (o.auth.pass || o.auth.password || '')));
     }
     const method = (o.method || 'GET').toUpperCase();
     httpCall({ url: url, method: method, headers: headers, body: body === undefined ? undefined : bodyOf(body, headers), timeoutMs: o.timeout || undefined, redirect: o.followRedirect === false ? 'manual' : 'follow' }).then(function (res) {

@@ -126,11 +126,12 @@ export function decodeFromGuest(text: string, callGuest: (fnId: number, args: un
       }
       return undefined
     }
-    // An undefined member is left out, as JSON would.
+    // An undefined member is left out, as JSON would; a key escaped with the marker loses one.
     const out: Record<string, unknown> = {}
     for (const key of Object.keys(record)) {
       const item = revive(record[key])
-      if (item !== undefined) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+      const name = key.startsWith(MARK) ? key.slice(1) : key
+      if (item !== undefined) Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true })
     }
     return out
   }
@@ -174,7 +175,8 @@ export function encodeForGuest(value: unknown, lenient = false): string {
     for (const key of Object.keys(v)) {
       const item = (v as Record<string, unknown>)[key]
       if (typeof item === 'function') continue
-      Object.defineProperty(out, key, { value: walk(item, `${path}.${key}`), enumerable: true, writable: true, configurable: true })
+      const name = key.startsWith(MARK) ? MARK + key : key
+      Object.defineProperty(out, name, { value: walk(item, `${path}.${key}`), enumerable: true, writable: true, configurable: true })
     }
     return out
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { build, transformSync } from 'esbuild'
 
 /** A pure-JavaScript package, bundled once to run inside the sandbox. */
 export interface BundledPackage {
@@ -85,10 +85,16 @@ export function majorOf(version: string): string | undefined {
   return /^[~^=v]*(\d+)/.exec(version)?.[1]
 }
 
-/** `require('name@version')` calls written literally in a rule's source. */
+/** `require('name@version')` calls written literally in a rule's source (comments do not count). */
 export function requiredModules(script: string): { name: string; version: string | undefined }[] {
+  let code = script
+  try {
+    code = transformSync(`(${script}\n)`, { loader: 'js', legalComments: 'none' }).code
+  } catch {
+    // Not parseable as written: compiling the rule reports that; scan the text as it is.
+  }
   const found: { name: string; version: string | undefined }[] = []
-  for (const match of script.matchAll(/\brequire\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g)) {
+  for (const match of code.matchAll(/\brequire\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g)) {
     const spec = match[2] as string
     const at = spec.lastIndexOf('@')
     found.push(at > 0 ? { name: spec.slice(0, at), version: spec.slice(at + 1) } : { name: spec, version: undefined })

@@ -15,6 +15,11 @@ export interface PoolCounters {
   recycled: number
   /** Runs started. */
   runs: number
+  /**
+   * Isolates V8 gave up on (a fatal out-of-memory inside the sandbox). Each leaves a parked thread
+   * behind: drain the process and restart it soon (see `hooks.onCatastrophicError`).
+   */
+  catastrophes: number
 }
 
 interface Queued {
@@ -53,12 +58,20 @@ export class SandboxPool {
   static async create(
     shared: SandboxShared,
     rules: readonly RuleDefinition[],
-    options: { size: number; memoryLimitMb: number; timeoutMs: number },
+    options: { size: number; memoryLimitMb: number; timeoutMs: number; onCatastrophe?: ((message: string) => void) | undefined },
   ): Promise<SandboxPool> {
-    const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0 }
+    const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0, catastrophes: 0 }
+    const onCatastrophe = (message: string) => {
+      counters.catastrophes++
+      try {
+        options.onCatastrophe?.(message)
+      } catch {
+        // A host hook never changes what the engine does.
+      }
+    }
     const create = (): Promise<Sandbox> => {
       counters.isolatesCreated++
-      return Sandbox.create(shared, rules, options.memoryLimitMb)
+      return Sandbox.create(shared, rules, options.memoryLimitMb, onCatastrophe)
     }
     const first = await create()
     const rest = await Promise.allSettled(Array.from({ length: options.size - 1 }, create))

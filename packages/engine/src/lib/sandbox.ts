@@ -43,6 +43,8 @@ export type SandboxOutcome =
 const EVALUATE_TIMEOUT_MS = 1_000
 /** Longest the engine's own bookkeeping call (collecting logs after a failure) may take. */
 const ABORT_TIMEOUT_MS = 250
+/** How long past its limit a call into the guest may run before its isolate is disposed. */
+const KILL_GRACE_MS = 100
 
 interface ActiveRun {
   runId: number
@@ -70,6 +72,7 @@ export class Sandbox {
   #tail: Promise<unknown> = Promise.resolve()
   #runSeq = 0
   #dead = false
+  #killed = false
 
   private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry) {
     this.#isolate = isolate
@@ -78,11 +81,24 @@ export class Sandbox {
   }
 
   /** A new isolate with the guest runtime and `rules` compiled. Throws `RuleCompileError`. */
-  static async create(shared: SandboxShared, rules: readonly RuleDefinition[], memoryLimitMb: number): Promise<Sandbox> {
-    const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb })
+  static async create(
+    shared: SandboxShared,
+    rules: readonly RuleDefinition[],
+    memoryLimitMb: number,
+    onCatastrophe: (message: string) => void = () => undefined,
+  ): Promise<Sandbox> {
+    let sandbox: Sandbox | undefined
+    // Some allocations V8 cannot survive even in an isolate (a 40 MB property key at a 64 MB
+    // limit): without this callback isolated-vm aborts the whole process.
+    const isolate = new ivm.Isolate({
+      memoryLimit: memoryLimitMb,
+      onCatastrophicError: (message: string) => {
+        if (sandbox !== undefined) sandbox.#catastrophe()
+        onCatastrophe(message)
+      },
+    })
     try {
       const context = await isolate.createContext()
-      let sandbox: Sandbox | undefined
       const notify = new ivm.Callback(
         (kind: unknown, runId: unknown, a: unknown, b: unknown) => {
           if (sandbox !== undefined) sandbox.#onNotify(kind, runId, a, b)
@@ -132,6 +148,20 @@ export class Sandbox {
     fn.release()
   }
 
+  /**
+   * V8 lost control of the isolate (a fatal out-of-memory). Its thread never comes back: answer the
+   * run in it now, as a memory-limit failure, and never use the isolate again.
+   */
+  #catastrophe(): void {
+    this.#dead = true
+    const run = this.#active
+    if (run === undefined || run.settled) return
+    run.settled = true
+    this.#stopTimers(run)
+    this.#active = undefined
+    run.resolve({ kind: 'failed', failure: 'memory-limit', rule: undefined, logs: undefined, warnings: undefined, cause: undefined })
+  }
+
   /** Whether the isolate is gone (memory limit, crash, disposal); the pool replaces it. */
   get dead(): boolean {
     return this.#dead || this.#isolate.isDisposed
@@ -174,11 +204,30 @@ export class Sandbox {
       const remaining = Math.floor(run.deadline - performance.now())
       if (remaining < 1) return this.#fail(run, 'timeout', undefined)
       try {
-        await this.#dispatch.apply(undefined, args, { timeout: remaining })
+        await this.#call(args, remaining)
       } catch (error) {
-        this.#fail(run, classifyIsolateFailure(error, this.#isolate.isDisposed), error)
+        this.#fail(run, this.#killed ? 'timeout' : classifyIsolateFailure(error, this.#isolate.isDisposed), error)
       }
     })
+  }
+
+  /**
+   * One call into the guest. isolated-vm's `timeout` does not cover everything a call may run:
+   * copying an unhandled rejection's value out of the isolate runs the rule's getters with no
+   * limit. A call that outlives its limit by KILL_GRACE_MS therefore loses its isolate, which stops
+   * the guest code wherever it is; the pool replaces the isolate.
+   */
+  async #call(args: (string | number)[], timeoutMs: number): Promise<unknown> {
+    const killer = setTimeout(() => {
+      this.#killed = true
+      this.#dead = true
+      if (!this.#isolate.isDisposed) this.#isolate.dispose()
+    }, timeoutMs + KILL_GRACE_MS)
+    try {
+      return await this.#dispatch.apply(undefined, args, { timeout: timeoutMs })
+    } finally {
+      clearTimeout(killer)
+    }
   }
 
   #fail(run: ActiveRun, failure: IsolateFailure, cause: unknown): void {
@@ -191,14 +240,13 @@ export class Sandbox {
       let collected: { logs?: unknown; warnings?: unknown; rule?: unknown } = {}
       if (!this.#isolate.isDisposed) {
         try {
-          const text = await this.#dispatch.apply(undefined, ['abort', run.runId], { timeout: ABORT_TIMEOUT_MS })
+          const text = await this.#call(['abort', run.runId], ABORT_TIMEOUT_MS)
           if (typeof text === 'string') collected = JSON.parse(text) as typeof collected
         } catch {
           // The guest runtime itself is wedged: never reuse this isolate.
           this.#dead = true
         }
       }
-      if (failure === 'other') this.#dead = true
       this.#active = undefined
       run.resolve({
         kind: 'failed',
@@ -304,8 +352,12 @@ export class Sandbox {
   dispose(): void {
     this.#dead = true
     if (this.#active !== undefined) this.#fail(this.#active, 'disposed', undefined)
-    this.#dispatch.release()
-    if (!this.#isolate.isDisposed) this.#isolate.dispose()
+    try {
+      this.#dispatch.release()
+      if (!this.#isolate.isDisposed) this.#isolate.dispose()
+    } catch {
+      // An isolate V8 gave up on may refuse even this; it is unreachable either way.
+    }
   }
 }
 

@@ -88,21 +88,6 @@ describe('blocking: Atomics and shared memory', () => {
     await h.expectServes()
   })
 
-  it('atomics: shared memory from WebAssembly comes without Atomics.wait (nothing can block on it)', async () => {
-    // The engine deletes SharedArrayBuffer, Atomics.wait and Atomics.waitAsync. Shared memory can
-    // still be had from \`new WebAssembly.Memory({ shared: true })\`; what matters is that no
-    // JavaScript API can block on it (the budget stops WebAssembly's own wait, tested below).
-    await using h = await harness([
-      hostileRule(`
-        var shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer;
-        context.idToken['${FOUND}'] = [typeof SharedArrayBuffer, typeof Atomics.wait, typeof Atomics.waitAsync, shared.byteLength];
-        callback(null, user, context);`),
-    ])
-    const result = await h.expectSuccess()
-    expect(result.idToken.claims[FOUND]).toEqual(['undefined', 'undefined', 'undefined', 65536])
-    await h.expectServes()
-  })
-
   it('atomics: the SharedArrayBuffer constructor is not reachable, even through WebAssembly shared memory', async () => {
     // The brief for this suite: SharedArrayBuffer should be absent. The engine deletes the global,
     // but \`new WebAssembly.Memory({ shared: true }).buffer.constructor\` is the constructor again.
