@@ -31,7 +31,7 @@ function failure(assertion: () => void): string {
   throw new Error('expected the assertion to fail')
 }
 
-async function asyncFailure(assertion: () => Promise<void>): Promise<string> {
+async function asyncFailure(assertion: () => Promise<unknown>): Promise<string> {
   try {
     await assertion()
   } catch (error) {

@@ -24,11 +24,11 @@ export interface TokenRulesMatchers<R = unknown> {
    * `code`; and with `message` when given (a string equal to the error's message or to its OAuth
    * `error_description`, or a RegExp). Await it.
    */
-  toDenyWith(code: TokenRulesErrorCode, message?: string | RegExp): Promise<R>
+  toDenyWith(code: TokenRulesErrorCode, message?: string | RegExp): Promise<void>
   /** The rules asked for multifactor authentication (with `provider`, when given). */
   toRequireMfa(provider?: string): R
   /** The promise rejects, or the error is, `ERR_REDIRECT_UNSUPPORTED` (a redirect under a protocol with no browser). Await it. */
-  toRefuseRedirect(): Promise<R>
+  toRefuseRedirect(): Promise<void>
   /** The claims policy dropped the claim `name` (with `reason`, when given) and warned `CLAIM_DROPPED`. */
   toDropClaim(name: string, reason?: ClaimDropReason): R
   /** A rule logged a line containing `text` (or matching the RegExp), at `level` when given. */
