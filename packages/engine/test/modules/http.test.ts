@@ -235,6 +235,16 @@ describe('compatibility of the client shims', () => {
     expect(result).toEqual(['/echo?a[0]=1&a[1]=2&b=x', '/echo?a[]=1&a[]=2'])
   })
 
+  it('form bodies with arrays and objects are encoded as request encodes them (qs: a[0]=1&a[1]=2&o[k]=v)', async () => {
+    const result = await evaluate(
+      `require('request').post({ url: '${allowed.origin}/echo', form: { a: [1, 2], o: { k: 'v' }, s: 'x y' } }, function (err, res, body) {
+         done(err ? err.code : decodeURIComponent(JSON.parse(body).body.replace(/\\+/g, ' ')));
+       });`,
+      http(),
+    )
+    expect(result).toBe('a[0]=1&a[1]=2&o[k]=v&s=x y')
+  })
+
   it('a request the host cannot even build (a header value outside Latin-1) fails with its own reason, not as ECONNREFUSED', async () => {
     const result = await evaluate(`fetch('${allowed.origin}/echo', { headers: { 'x-name': 'smile 😀' } }).then(function () { done('sent'); }, function (e) { done([e.code, e.message]); });`, http())
     const [code, message] = result as [string, string]
