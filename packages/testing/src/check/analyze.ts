@@ -223,6 +223,7 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
   } else {
     const handOffs = callbackHandOffs(fn, callbackName)
     if (!references(fn.body as AstNode, handOffs)) {
+      if (usesArguments(fn)) return findings.sort((a, b) => a.line - b.line || a.column - b.column)
       const { line, column } = at(fn)
       report('callback-never-called', 'error', line, column, `the rule never calls '${callbackName}': every login times out (ERR_RULE_TIMEOUT)`)
     } else {
