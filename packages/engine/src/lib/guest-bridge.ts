@@ -236,6 +236,21 @@ function parseSpec(spec) {
   if (at > 0) return { name: ReflectApply(StringSlice, spec, [0, at]), version: ReflectApply(StringSlice, spec, [at + 1]) };
   return { name: spec, version: undefined };
 }
+// Whether installed x.y.z satisfies what a rule asked for: '4', '4.17', '^4.17.0', '~4.17.1', '4.17.19'.
+function satisfies(installed, wanted) {
+  const have = /^(\d+)\.(\d+)\.(\d+)/.exec(installed);
+  const want = /^([~^=v]*)(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(wanted);
+  if (have === null || want === null) return installed === wanted;
+  const h = [+have[1], +have[2], +have[3]];
+  const op = want[1].replace(/[=v]/g, '');
+  const w = [+want[2], want[3] === undefined ? undefined : +want[3], want[4] === undefined ? undefined : +want[4]];
+  if (h[0] !== w[0]) return false;
+  if (op === '^') return w[1] === undefined || h[1] > w[1] || (h[1] === w[1] && (w[2] === undefined || h[2] >= w[2]));
+  if (w[1] === undefined) return true;
+  if (op === '~') return h[1] === w[1] && (w[2] === undefined || h[2] >= w[2]);
+  if (h[1] !== w[1]) return false;
+  return w[2] === undefined || h[2] === w[2];
+}
 function majorOf(version) {
   const m = /^[~^=v]*(\d+)/.exec(version);
   return m === null ? undefined : m[1];
@@ -251,7 +266,7 @@ function require(spec) {
     throw moduleError(name, "Cannot require '" + name + "': the integrator has not allowed this module in rules " +
       '(allow it with the engine option modules.packages, modules.http, modules.crypto or modules.host).');
   }
-  if (parsed.version !== undefined && def.version !== undefined && parsed.version !== def.version) {
+  if (parsed.version !== undefined && def.version !== undefined && !satisfies(def.version, parsed.version)) {
     if (majorOf(parsed.version) !== majorOf(def.version)) {
       throw moduleError(name, "Cannot require '" + spec + "': version " + def.version + ' is installed (another major).');
     }

@@ -488,6 +488,11 @@ function plainHeaders(h) {
 // Query strings as the libraries build them: request (qs) writes a[0]=1, axios writes a[]=1.
 function withQuery(url, params, arrayStyle) {
   if (params === undefined || params === null) return url;
+  const qs = encodeParams(params, arrayStyle);
+  if (qs === '') return url;
+  return url + (url.indexOf('?') === -1 ? '?' : '&') + qs;
+}
+function encodeParams(params, arrayStyle) {
   let qs;
   if (params instanceof URLSearchParams) qs = params.toString();
   else {
@@ -509,8 +514,7 @@ function withQuery(url, params, arrayStyle) {
     for (let i = 0; i < keys.length; i++) add(keys[i], params[keys[i]]);
     qs = parts.join('&');
   }
-  if (qs === '') return url;
-  return url + (url.indexOf('?') === -1 ? '?' : '&') + qs;
+  return qs;
 }
 // user:pass@ in a URL becomes a Basic authorization header, as request and axios do.
 function moveCredentials(url, headers) {
@@ -661,7 +665,7 @@ function requestCall(defaults, uri, options, callback) {
     url = moveCredentials(withQuery(StringCtor(url), o.qs, 'indices'), headers);
     let body;
     if (o.form !== undefined) {
-      body = typeof o.form === 'string' ? o.form : new URLSearchParams(o.form).toString();
+      body = typeof o.form === 'string' ? o.form : encodeParams(o.form, 'indices');
       if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/x-www-form-urlencoded';
     } else if (o.json !== undefined && o.json !== false && typeof o.json === 'object') {
       body = JSONStringify(o.json);

@@ -64,7 +64,7 @@ describe('request (callback style)', () => {
        });`,
       http(),
     )
-    expect(result).toEqual(['grant_type=client_credentials&scope=a+b', '{"x":[1,"y"]}'])
+    expect(result).toEqual(['grant_type=client_credentials&scope=a%20b', '{"x":[1,"y"]}'])
     expect(allowed.requests.map((r) => [r.method, r.headers['content-type']])).toEqual([
       ['POST', 'application/x-www-form-urlencoded'],
       ['POST', 'application/json'],
