@@ -165,7 +165,7 @@ export interface EngineOptions {
    * ```
    */
   modules?: {
-    /** Pure-JavaScript packages bundled once and evaluated inside the sandbox (`url`, `querystring`, `buffer` are built in). */
+    /** Pure-JavaScript packages bundled once and evaluated inside the sandbox. Listing `url`, `querystring` or `buffer` allows the engine's built-in versions. */
     packages?: readonly string[] | undefined
     /** Where `packages` are resolved. Default: `process.cwd()`. */
     resolveFrom?: string | undefined
