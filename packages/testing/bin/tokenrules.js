@@ -11,7 +11,11 @@ const nodeArgs = ['--no-node-snapshot']
 if (existsSync(built)) nodeArgs.push(built)
 else nodeArgs.push('--conditions=@tokenrules/source', '--import', import.meta.resolve('tsx'), source)
 
-const child = spawn(process.execPath, [...nodeArgs, ...process.argv.slice(2)], { stdio: 'inherit' })
+// Through this package's own script (`pnpm --filter @tokenrules/testing tokenrules …`), paths are
+// the caller's: pnpm runs scripts in the package folder but says where it was called from.
+const cwd = process.env.npm_lifecycle_event === 'tokenrules' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd()
+
+const child = spawn(process.execPath, [...nodeArgs, ...process.argv.slice(2)], { stdio: 'inherit', cwd })
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal))
 }

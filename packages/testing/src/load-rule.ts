@@ -12,10 +12,9 @@ import {
 } from '@tokenrules/engine'
 import { makeContext } from './fixtures/context.js'
 import { makeUser } from './fixtures/user.js'
-import { CAPTURE_EXTRA_LINES, CAPTURE_GLOBAL, SEED_GLOBAL, withCapture, type CapturedCall, type DescribedError } from './lib/guest-wrapper.js'
+import { CAPTURE_EXTRA_LINES, CAPTURE_GLOBAL, withCapture, type CapturedCall, type DescribedError } from './lib/guest-wrapper.js'
 import { isPlainObject } from './lib/merge.js'
 import { track, untrack } from './lib/resources.js'
-import { liveStub } from './lib/stubs.js'
 import { engineOptionsFor, type TestEngineOptions } from './options.js'
 import { looksLikeSource, readRuleFileSync, ruleNameOf, toPath, type RuleFile } from './rule-sources.js'
 
@@ -281,16 +280,14 @@ class RuleHandle {
 
   async #createEngine(): Promise<Engine> {
     const rule = this.#rule
-    const seed = this.#options.global !== undefined
     const capture = (payload: unknown) => {
       this.#captured = payload as CapturedCall
     }
-    const extraGlobals: Record<string, unknown> = { [CAPTURE_GLOBAL]: capture }
-    if (seed) extraGlobals[SEED_GLOBAL] = liveStub(this.#options.global)
     const options = engineOptionsFor(
-      [{ ...rule, script: withCapture(rule.script, seed) }],
-      { ...this.#options, global: undefined, modules: this.#modules() },
-      extraGlobals,
+      [{ ...rule, script: withCapture(rule.script) }],
+      { ...this.#options, modules: this.#modules() },
+      { [CAPTURE_GLOBAL]: capture },
+      { prelude: false },
     )
     try {
       return await createEngine(options)

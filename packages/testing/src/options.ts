@@ -1,8 +1,8 @@
 import { dirname } from 'node:path'
 import type { EngineOptions, RuleDefinition } from '@tokenrules/engine'
 import { resolveClock, resolveRandom, type ClockOption, type RandomOption } from './determinism.js'
-import { SEED_GLOBAL, withSeed } from './lib/guest-wrapper.js'
-import { liveStub, liveStubs } from './lib/stubs.js'
+import { PROPS_GLOBAL, SEED_GLOBAL, withPrelude } from './lib/guest-wrapper.js'
+import { callableProps, liveStub, liveStubs } from './lib/stubs.js'
 import type { RuleFile } from './rule-sources.js'
 
 /** The pipeline budget in tests (the engine's production default is 20 s): below vitest's 5 s test timeout. */
@@ -58,14 +58,26 @@ export function pipelineOrder<T extends RuleDefinition>(rules: readonly T[]): T[
     .map(({ rule }) => rule)
 }
 
-/** The `createEngine` options for a test's rule set. */
-export function engineOptionsFor(rules: readonly RuleFile[], options: TestEngineOptions, extraGlobals: Record<string, unknown> = {}): EngineOptions {
+/**
+ * The `createEngine` options for a test's rule set. The first rule in pipeline order gets the
+ * prelude (seeding `global`, properties of callable stubs) when it needs one, unless the caller
+ * wrapped the rules itself (`prelude: false`).
+ */
+export function engineOptionsFor(
+  rules: readonly RuleFile[],
+  options: TestEngineOptions,
+  extraGlobals: Record<string, unknown> = {},
+  { prelude = true }: { prelude?: boolean } = {},
+): EngineOptions {
   const globals: Record<string, unknown> = { ...liveStubs(options.globals), ...extraGlobals }
   let definitions: RuleDefinition[] = rules.map(({ file: _file, ...rule }) => rule)
-  if (options.global !== undefined) {
-    globals[SEED_GLOBAL] = liveStub(options.global)
+  const props = { globals: callableProps(options.globals), modules: callableProps(options.modules?.host) }
+  const hasProps = Object.keys(props.globals).length > 0 || Object.keys(props.modules).length > 0
+  if (options.global !== undefined) globals[SEED_GLOBAL] = liveStub(options.global)
+  if (hasProps) globals[PROPS_GLOBAL] = props
+  if (prelude && (options.global !== undefined || hasProps)) {
     const first = pipelineOrder(definitions)[0]
-    if (first !== undefined) definitions = definitions.map((rule) => (rule === first ? { ...rule, script: withSeed(rule.script) } : rule))
+    if (first !== undefined) definitions = definitions.map((rule) => (rule === first ? { ...rule, script: withPrelude(rule.script) } : rule))
   }
   const firstFile = rules.find((rule) => rule.file !== undefined)?.file
   const modules = options.modules === undefined && firstFile === undefined ? undefined : {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createRuleRunner, runRules } from '@tokenrules/testing'
+import { createRuleRunner, loadRule, makeContext, makeUser, runRules } from '@tokenrules/testing'
 
 /** A rule from the body of `function (user, context, callback) { … }`. */
 const rule = (body: string) => `function (user, context, callback) {\n${body}\n}`
@@ -118,4 +118,46 @@ describe('host stubs cross the sandbox boundary', () => {
     })
     expect(String(result.idToken.claims[claim('e')])).toMatch(/only data can cross/)
   })
+
+  it('a callable stub with methods works like the real module: request(opts, cb) and request.get(…)', async () => {
+    type Callback = (err: Error | null, response?: unknown, body?: unknown) => void
+    const request = Object.assign(
+      vi.fn((options: { method: string; url: string }, cb: Callback) => cb(null, { statusCode: 200 }, { via: 'call', method: options.method })),
+      { get: vi.fn((_url: string, cb: Callback) => cb(null, { statusCode: 200 }, { via: 'get' })), defaults: { timeout: 1000 } },
+    )
+    const axios = Object.assign(vi.fn(async () => ({ data: 'call' })), { post: vi.fn(async () => ({ data: 'post' })) })
+    const result = await runRules({
+      rules: [rule(`
+        const request = require('request');
+        const http = require('axios');
+        request({ method: 'PUT', url: 'https://x.example' }, function (e1, r1, b1) {
+          request.get('https://x.example', function (e2, r2, b2) {
+            Promise.all([http({ url: 'https://x.example' }), http.post('https://x.example', {}), tracker.send('x')]).then(function (all) {
+              context.idToken['${claim('r')}'] = [b1, b2, request.defaults.timeout, all[0].data, all[1].data, all[2], typeof request.mockClear];
+              callback(null, user, context);
+            });
+          });
+        });`)],
+      modules: { host: { request, axios } },
+      globals: { tracker: Object.assign(() => 'called', { send: (v: string) => `sent ${v}` }) },
+    })
+    expect(result.idToken.claims[claim('r')]).toEqual([{ via: 'call', method: 'PUT' }, { via: 'get' }, 1000, 'call', 'post', 'sent x', 'undefined'])
+    expect(request).toHaveBeenCalledTimes(1)
+    expect(request.get).toHaveBeenCalledWith('https://x.example', expect.any(Function))
+    expect(axios.post).toHaveBeenCalledWith('https://x.example', {})
+  })
+
+  it('loadRule gives callable stubs their methods too (classic stubs)', async () => {
+    const request = Object.assign(vi.fn(), { post: vi.fn((_o: unknown, cb: (e: null, r: unknown, b: unknown) => void) => cb(null, { statusCode: 201 }, { ok: true })) })
+    await using loaded = loadRule(rule(`
+      require('request').post({ url: 'https://x.example' }, function (err, res, body) {
+        context.idToken.status = res.statusCode;
+        callback(null, user, context);
+      });`), {}, { request })
+    const [, , context] = await loaded(makeUser(), makeContext())
+    expect(context).toHaveProperty(['idToken', 'status'], 201)
+    expect(request).not.toHaveBeenCalled()
+    expect(request.post).toHaveBeenCalledTimes(1)
+  })
 })
+

@@ -13,9 +13,33 @@ export const SEED_GLOBAL = '__tokenrulesSeed'
 // Same as the engine's: Auth0 exports often end a rule with `};`.
 const TRAILING_SEMICOLON = /;(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/
 
-/** Copy the seed into `global` once per isolate (rules are evaluated once per isolate). */
-const SEED = `(function (g) { var s = g.${SEED_GLOBAL}; try { delete g.${SEED_GLOBAL}; } catch (e) {} ` +
-  `if (s !== null && typeof s === 'object') { var k = Object.keys(s); for (var i = 0; i < k.length; i++) g[k[i]] = s[k[i]]; } })(globalThis), `
+/** Hidden global holding the properties of callable stubs (`request.get`, `axios.post`). */
+export const PROPS_GLOBAL = '__tokenrulesProps'
+
+/**
+ * Runs once per isolate, when the first rule is evaluated: copies the seed into `global`, and puts
+ * the properties of callable stubs back on them (globals at once; modules when `require` returns
+ * them, by wrapping `require`).
+ */
+const PRELUDE = `(function (g) {
+var s = g.${SEED_GLOBAL}; try { delete g.${SEED_GLOBAL}; } catch (e) {}
+if (s !== null && typeof s === 'object') { var k = Object.keys(s); for (var i = 0; i < k.length; i++) g[k[i]] = s[k[i]]; }
+var p = g.${PROPS_GLOBAL}; try { delete g.${PROPS_GLOBAL}; } catch (e) {}
+if (p === null || typeof p !== 'object') return;
+function attach(target, props) { if (typeof target !== 'function' || props === null || typeof props !== 'object') return; var n = Object.keys(props); for (var j = 0; j < n.length; j++) target[n[j]] = props[n[j]]; }
+var globalsProps = p.globals || {}; var gn = Object.keys(globalsProps);
+for (var a = 0; a < gn.length; a++) attach(g[gn[a]], globalsProps[gn[a]]);
+var moduleProps = p.modules || {};
+if (Object.keys(moduleProps).length === 0) return;
+var original = g.require; var done = [];
+g.require = function require(spec) {
+  var m = original(spec);
+  var at = typeof spec === 'string' ? spec.lastIndexOf('@') : -1;
+  var name = at > 0 ? spec.slice(0, at) : spec;
+  if (Object.prototype.hasOwnProperty.call(moduleProps, name) && done.indexOf(m) === -1) { attach(m, moduleProps[name]); done.push(m); }
+  return m;
+};
+})(globalThis), `.replace(/\n/g, ' ')
 
 /**
  * The wrapper around the rule's function. It reports, through the capture host function and before
@@ -73,15 +97,14 @@ export function stripTrailingSemicolon(script: string): string {
   return script.replace(TRAILING_SEMICOLON, '')
 }
 
-/** The first rule of a set, seeding `global` from {@link SEED_GLOBAL} when it is evaluated. */
-export function withSeed(script: string): string {
-  return SEED + stripTrailingSemicolon(script)
+/** The first rule of a set, running the prelude (seed, callable stubs' properties) when it is evaluated. */
+export function withPrelude(script: string): string {
+  return PRELUDE + stripTrailingSemicolon(script)
 }
 
 /** A rule wrapped to report its callback's arguments through {@link CAPTURE_GLOBAL}. */
-export function withCapture(script: string, seed: boolean): string {
-  const head = seed ? SEED + CAPTURE_HEAD.replace(/\n/g, ' ') : CAPTURE_HEAD.replace(/\n/g, ' ')
-  return head + stripTrailingSemicolon(script) + CAPTURE_TAIL
+export function withCapture(script: string): string {
+  return PRELUDE + CAPTURE_HEAD.replace(/\n/g, ' ') + stripTrailingSemicolon(script) + CAPTURE_TAIL
 }
 
 /** Lines the wrapper adds after the rule (compile errors there belong to the rule's last line). */

@@ -63,3 +63,27 @@ function lookup(root: unknown, path: readonly string[]): unknown {
   }
   return current
 }
+
+/** Properties test frameworks put on mock functions (vitest, jest): not part of the stubbed API. */
+function isMockMachinery(key: string): boolean {
+  return key.startsWith('mock') || key.startsWith('_') || key === 'getMockName' || key === 'getMockImplementation' || key === 'withImplementation'
+}
+
+/**
+ * The properties of top-level stubs that are functions *with* properties, like `request` (callable,
+ * with `get` and `post`) or `axios`: the engine passes only the function, so these are sent beside
+ * it (live, like every stub) and put back on it inside the sandbox by the prelude.
+ */
+export function callableProps(root: Readonly<Record<string, unknown>> | undefined): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {}
+  if (root === undefined) return out
+  for (const [name, value] of Object.entries(root)) {
+    if (typeof value !== 'function') continue
+    const keys = Object.keys(value).filter((key) => !isMockMachinery(key))
+    if (keys.length === 0) continue
+    const props: Record<string, unknown> = {}
+    for (const key of keys) props[key] = live(root, [name, key], new Set())
+    out[name] = props
+  }
+  return out
+}
