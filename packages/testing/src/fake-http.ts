@@ -24,7 +24,10 @@ export interface FakeHttp {
   readonly requests: RecordedRequest[]
   /** Requests no route matched (they were answered 404). */
   readonly unmatched: RecordedRequest[]
-  /** Add or replace a route. */
+  /**
+   * Add or replace a route. An engine allows the hosts `module.allow` listed when it was created:
+   * add routes to new hosts before handing `module` to it (or list those hosts in `options.allow`).
+   */
   route(key: string, route: FakeRoute): void
 }
 
