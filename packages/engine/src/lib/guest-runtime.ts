@@ -559,8 +559,18 @@ function finish(r, failure) {
   r.fns = new MapCtor();
   r.pending = new MapCtor();
   run = null;
-  notify('done', r.id, text);
+  // A run that ends inside 'start' (every rule called back synchronously) answers as the entry's
+  // return value: one trip to the host instead of two.
+  if (startingRun === r.id) syncResult = text;
+  else notify('done', r.id, text);
+  lastDone = { id: r.id, text: text };
 }
+let startingRun = 0;
+let syncResult;
+// The last finished run's answer, for a host whose call returned no value (isolated-vm turns an
+// unhandled rejection left behind by a rule into a failure of the whole call).
+let lastDone = { id: 0, text: undefined };
+function result(runId) { return lastDone.id === runId ? lastDone.text : undefined; }
 
 function startRule(r) {
   if (r.finished) return;
@@ -636,8 +646,10 @@ function startRule(r) {
     failed(e);
     return;
   }
-  // A callback whose own scheduling overflowed the stack, and the rule swallowed that error.
-  stranded();
+  // The rule called back before returning: judge the callback now, from this (shallow) frame. This
+  // also picks up a callback whose own scheduling overflowed the stack and whose error the rule
+  // swallowed.
+  if (state.called && !state.accepted) accept();
   if (returned !== null && typeof returned === 'object') {
     // Only a genuine promise is awaited; PromiseThen throws for anything else, thenables included.
     try { ReflectApply(PromiseThen, returned, [stranded, failed]); } catch (e) { /* not a promise */ }
@@ -659,7 +671,15 @@ function start(runId, inputJson, includeContext) {
     timers: new MapCtor(), noBrowser: isNoBrowser, inputPrimaryUser: own(context, 'primaryUser'), currentFailed: null,
     fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(), includeContext: includeContext === 1, deferred: false,
   };
-  startRule(run);
+  startingRun = runId;
+  try {
+    startRule(run);
+  } finally {
+    startingRun = 0;
+  }
+  const text = syncResult;
+  syncResult = undefined;
+  return text;
 }
 
 function fire(runId, timerId) {
@@ -709,6 +729,7 @@ return function dispatch(op, a, b, c) {
     case 'settle': return settle(a, b, c);
     case 'callGuest': return callGuest(a, b, c);
     case 'abort': return abort(a);
+    case 'result': return result(a);
     case 'register': return register(a, b);
   }
   throw new TypeErrorCtor('unknown operation');

@@ -204,9 +204,17 @@ export class Sandbox {
       const remaining = Math.floor(run.deadline - performance.now())
       if (remaining < 1) return this.#fail(run, 'timeout', undefined)
       try {
-        await this.#call(args, remaining)
+        const value = await this.#call(args, remaining)
+        // A run that ended inside 'start' answers with its result as the return value.
+        if (args[0] === 'start' && typeof value === 'string') this.#done(run, value)
       } catch (error) {
-        this.#fail(run, this.#killed ? 'timeout' : classifyIsolateFailure(error, this.#isolate.isDisposed), error)
+        const failure = this.#killed ? 'timeout' : classifyIsolateFailure(error, this.#isolate.isDisposed)
+        // A rule's stray rejection fails the call, but the run may have finished inside it.
+        if (failure === 'other' && args[0] === 'start' && !run.settled) {
+          const text = await this.#call(['result', run.runId], ABORT_TIMEOUT_MS).catch(() => undefined)
+          if (typeof text === 'string') return this.#done(run, text)
+        }
+        this.#fail(run, failure, error)
       }
     })
   }
@@ -259,6 +267,17 @@ export class Sandbox {
     })
   }
 
+  /** The guest finished the run; answer once the current call into the guest has returned. */
+  #done(run: ActiveRun, payload: string): void {
+    if (run.settled) return
+    run.settled = true
+    this.#stopTimers(run)
+    this.#tail = this.#tail.then(() => {
+      this.#active = undefined
+      run.resolve({ kind: 'done', payload, metadataUpdates: run.metadataUpdates })
+    })
+  }
+
   #stopTimers(run: ActiveRun): void {
     clearTimeout(run.watchdog)
     run.abort.abort()
@@ -275,13 +294,7 @@ export class Sandbox {
     if (run === undefined || run.settled || run.runId !== runId) return
     switch (kind) {
       case 'done':
-        if (typeof a !== 'string') return
-        run.settled = true
-        this.#stopTimers(run)
-        this.#tail = this.#tail.then(() => {
-          this.#active = undefined
-          run.resolve({ kind: 'done', payload: a, metadataUpdates: run.metadataUpdates })
-        })
+        if (typeof a === 'string') this.#done(run, a)
         return
       case 'timer':
       case 'immediate': {
