@@ -120,7 +120,7 @@ export function loadRule(fileOrSource: string | URL, second?: LoadRuleOptions | 
  * import { createRuleLoader } from '@tokenrules/testing'
  *
  * const loadRule = createRuleLoader({ dir: new URL('../rules/', import.meta.url), configuration: { TIER: 'gold' } })
- * const rule = loadRule('add-roles') // ../rules/add-roles.js
+ * const rule = loadRule('add-roles') // ../rules/add-roles.js, or ../rules/04-add-roles.js
  * await rule.close()
  * ```
  */
