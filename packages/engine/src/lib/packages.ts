@@ -75,9 +75,30 @@ function installedVersion(name: string, entry: string): string {
   }
 }
 
-/** The `buffer` package as the sandbox's `Buffer` (bundled once per process). */
-export function bufferSource(): Promise<string> {
-  return bundlePackage('buffer', dirname(fileURLToPath(import.meta.url))).then((b) => b.source)
+let bufferBundle: string | undefined
+
+/**
+ * The `buffer` package (with its two dependencies, base64-js and ieee754) as the sandbox's
+ * `Buffer`, wrapped by hand: three CommonJS files need no bundler, and engines that allow no
+ * packages then never start esbuild. Read once per process.
+ */
+export function bufferSource(): string {
+  if (bufferBundle !== undefined) return bufferBundle
+  const here = createRequire(fileURLToPath(import.meta.url))
+  const entry = here.resolve('buffer/')
+  const fromBuffer = createRequire(entry)
+  const wrap = (file: string) => `function (module, exports, require) {\n${readFileSync(file, 'utf8')}\n}`
+  bufferBundle = `(function (module, exports, require) {
+  var factories = { 'base64-js': ${wrap(fromBuffer.resolve('base64-js'))}, 'ieee754': ${wrap(fromBuffer.resolve('ieee754'))} };
+  var cache = {};
+  function load(name) {
+    if (!Object.prototype.hasOwnProperty.call(factories, name)) throw new Error('buffer: unknown dependency ' + name);
+    if (!cache[name]) { var m = { exports: {} }; cache[name] = m; factories[name](m, m.exports, load); }
+    return cache[name].exports;
+  }
+  (${wrap(entry)})(module, exports, load);
+})`
+  return bufferBundle
 }
 
 /** The major version of a semver-ish string (`^4.17.0` → `4`). */

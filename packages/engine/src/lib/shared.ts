@@ -90,7 +90,7 @@ export async function prepareShared(
   const domain = options.auth0.domain
   return {
     registry,
-    bufferSource: await bufferSource(),
+    bufferSource: bufferSource(),
     settings: {
       configuration: options.configuration,
       noBrowserProtocols: limits.noBrowserProtocols,
