@@ -33,6 +33,9 @@ export {
   REDIRECT_UNSUPPORTED_DESCRIPTION,
 } from './errors.js'
 export type { AnyTokenRulesError, TokenRulesErrorCode, OAuthErrorResponse, ValidationIssue, FailureDetails } from './errors.js'
+export { claimViolation, applyClaimsPolicy, normalizeScope } from './claims.js'
+export type { ClaimsPolicy } from './claims.js'
+export { pipelineOrder } from './options.js'
 export {
   REGISTERED_CLAIMS,
   REGISTERED_ID_TOKEN_CLAIMS,

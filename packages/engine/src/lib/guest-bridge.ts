@@ -207,7 +207,13 @@ function fromDescriptor(d) {
   const kind = own(d, 'kind');
   if (kind === 'function') {
     const id = own(d, 'id');
-    return function hostFunction() { return callHost(id, arguments); };
+    const fn = function hostFunction() { return callHost(id, arguments); };
+    const props = own(d, 'props');
+    if (props !== undefined) {
+      const keys = ObjectKeys(props);
+      for (let i = 0; i < keys.length; i++) define(fn, keys[i], fromDescriptor(props[keys[i]]));
+    }
+    return fn;
   }
   if (kind === 'object') {
     const out = {};

@@ -11,7 +11,7 @@
 
 /** What the guest learns about a host value: its shape, with functions replaced by ids. */
 export type HostDescriptor =
-  | { kind: 'function'; id: string }
+  | { kind: 'function'; id: string; props?: Record<string, HostDescriptor> }
   | { kind: 'object'; props: Record<string, HostDescriptor> }
   | { kind: 'value'; json: string }
 
@@ -61,7 +61,17 @@ export class HostRegistry {
       const id = `stub:${this.#next++}:${path}`
       const fn = value as (...args: unknown[]) => unknown
       this.#entries.set(id, (args) => Reflect.apply(fn, owner, args))
-      return { kind: 'function', id }
+      // A function with members (the shape of `request` and `axios`: callable, with .get/.post):
+      // its methods and primitive members come along; other members (a mock's bookkeeping) do not.
+      const members = fn as unknown as Record<string, unknown>
+      const keys = Object.keys(fn).filter((key) => {
+        const member = members[key]
+        return typeof member === 'function' || typeof member === 'string' || typeof member === 'number' || typeof member === 'boolean'
+      })
+      if (keys.length === 0) return { kind: 'function', id }
+      const props: Record<string, HostDescriptor> = {}
+      for (const key of keys) props[key] = this.describe(members[key], `${path}.${key}`, fn)
+      return { kind: 'function', id, props }
     }
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && containsFunction(value)) {
       const props: Record<string, HostDescriptor> = {}

@@ -292,3 +292,16 @@ describe('configuration of stubs', () => {
     expect(err.message).toContain(`'${name}' is defined by the engine and cannot be replaced`)
   })
 })
+
+describe('a host function with members', () => {
+  it('keeps its members: callable like request, with .get like request.get', async () => {
+    const { engineWith, passwordInput, rule } = await import('../helpers.js')
+    const client = Object.assign((path: string) => `called ${path}`, { get: (path: string) => `got ${path}`, version: '2.1' })
+    await using engine = await engineWith(
+      [rule('r', `var c = require('client'); context.idToken['https://t.example/c'] = [c('/a'), c.get('/b'), c.version]; callback(null, user, context);`)],
+      { modules: { host: { client } } },
+    )
+    const result = await engine.run(passwordInput())
+    expect(result.idToken.claims['https://t.example/c']).toEqual(['called /a', 'got /b', '2.1'])
+  })
+})
