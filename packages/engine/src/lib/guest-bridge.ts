@@ -187,19 +187,7 @@ function callGuest(runId, fnId, argsText) {
   if (r === null || r.id !== runId || r.finished) return;
   const f = ReflectApply(MapGet, r.fns, [fnId]);
   if (f === undefined) return;
-  const args = decodeValue(JSONParse(argsText));
-  const previousRule = r.currentRule;
-  const previousFailed = r.currentFailed;
-  r.currentRule = f.rule;
-  r.currentFailed = f.failed;
-  try {
-    ReflectApply(f.fn, undefined, args);
-  } catch (e) {
-    f.failed(e);
-  } finally {
-    r.currentRule = previousRule;
-    r.currentFailed = previousFailed;
-  }
+  callOnBehalf(r, f, decodeValue(JSONParse(argsText)));
 }
 
 // An integrator's stub (described by the host) as guest functions and data.

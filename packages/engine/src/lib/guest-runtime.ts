@@ -689,16 +689,21 @@ function fire(runId, timerId) {
   if (t === undefined) return;
   if (t.repeat) notify('timer', r.id, timerId, t.ms);
   else ReflectApply(MapDelete, r.timers, [timerId]);
-  // While the timer's function runs, logs, new timers and an uncaught throw belong to the rule that
-  // set the timer: a throw fails the run if that rule has not called back yet, else it is a warning.
+  callOnBehalf(r, t, t.args);
+}
+
+// Call a function a rule left behind (a timer's, a callback given to a host function) as that
+// rule: its logs, timers and uncaught throw belong to it. A throw fails the run if the rule has not
+// called back yet, else it is a warning.
+function callOnBehalf(r, owner, args) {
   const previousRule = r.currentRule;
   const previousFailed = r.currentFailed;
-  r.currentRule = t.rule;
-  r.currentFailed = t.failed;
+  r.currentRule = owner.rule;
+  r.currentFailed = owner.failed;
   try {
-    ReflectApply(t.fn, undefined, t.args);
+    ReflectApply(owner.fn, undefined, args);
   } catch (e) {
-    t.failed(e);
+    owner.failed(e);
   } finally {
     r.currentRule = previousRule;
     r.currentFailed = previousFailed;
