@@ -131,9 +131,9 @@ function toRequest(r: FuzzRequest): Request {
   if (r.forwardedFor !== undefined) headers.set('auth0-forwarded-for', r.forwardedFor)
   let body: string | Uint8Array | undefined = encodeBody(r.bodyKind, r.params, r.raw)
   if (r.huge) body = typeof body === 'string' ? body + '&pad=' + 'a'.repeat(20_000) : new Uint8Array(20_000).fill(0x61)
-  if (r.method === 'GET' || r.method === 'HEAD') body = undefined
+  if (r.method === 'GET') body = undefined
   const url = `http://localhost${r.path}${r.query === undefined ? '' : `?${encodeURIComponent(r.query)}`}`
-  return new Request(url, { method: r.method, headers, body: body as BodyInit | undefined })
+  return new Request(url, { method: r.method, headers, body: body as ConstructorParameters<typeof Request>[1] extends infer I ? (I extends { body?: infer B } ? B : never) : never })
 }
 
 /** The invariants of one answer. */
