@@ -1,0 +1,185 @@
+/**
+ * Several tenants' engines in one process, some running hostile rules (sync loops, heap bombs,
+ * callbacks never called, microtask loops) while the others run normal ones. Used by the in-suite
+ * load test (short) and by `pnpm soak` (long, prints heap and RSS over time). No network at all.
+ */
+import { createEngine, isTokenRulesError, type Engine, type EngineOptions, type EngineStats } from '@tokenrules/engine'
+
+export interface Tenant {
+  name: string
+  hostile: boolean
+  /** The run's expected failure code (hostile tenants), or undefined (normal tenants succeed). */
+  expect?: string | readonly string[]
+  options: EngineOptions
+}
+
+const input = (n: number) => ({
+  user: {
+    user_id: `auth0|${n}`,
+    email: `user${n}@example.com`,
+    email_verified: true,
+    app_metadata: { roles: n % 3 === 0 ? ['admin'] : ['user'], plan: 'gold' },
+    user_metadata: { theme: 'dark' },
+  },
+  context: { clientID: 'app', clientName: 'App', protocol: 'oauth2-password', connection: 'Employees', request: { ip: '203.0.113.7' } },
+})
+
+const NORMAL_RULES = [
+  {
+    name: 'roles',
+    script: `function (user, context, callback) {
+      context.accessToken['https://t.example/roles'] = user.app_metadata.roles;
+      context.idToken['https://t.example/email'] = user.email;
+      callback(null, user, context);
+    }`,
+  },
+  {
+    name: 'async-work',
+    script: `async function (user, context, callback) {
+      await new Promise(function (resolve) { setTimeout(resolve, 2); });
+      var seen = global.seen = (global.seen || 0) + 1;
+      context.accessToken['https://t.example/n'] = seen > 0;
+      context.accessToken['https://t.example/plan'] = user.app_metadata.plan + ':' + configuration.TIER;
+      callback(null, user, context);
+    }`,
+  },
+]
+
+/** The tenants: three normal, three hostile (budgets as a real server would set them). */
+export function tenants(): Tenant[] {
+  const normal = (name: string, concurrency: number): Tenant => ({
+    name,
+    hostile: false,
+    options: { rules: NORMAL_RULES, configuration: { TIER: name }, concurrency, limits: { timeoutMs: 2_000, memoryLimitMb: 64 } },
+  })
+  return [
+    normal('normal-a', 2),
+    normal('normal-b', 1),
+    normal('normal-c', 1),
+    {
+      name: 'sync-loop',
+      hostile: true,
+      expect: 'ERR_RULE_TIMEOUT',
+      options: {
+        rules: [{ name: 'spin', script: 'function (user, context, callback) { for (;;) {} }' }],
+        concurrency: 1,
+        limits: { timeoutMs: 250, memoryLimitMb: 32 },
+      },
+    },
+    {
+      name: 'heap-bomb',
+      hostile: true,
+      expect: ['ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_TIMEOUT'],
+      options: {
+        rules: [{ name: 'bomb', script: "function (user, context, callback) { var a = []; for (;;) a.push({ i: a.length, s: 'x' + a.length }); }" }],
+        concurrency: 1,
+        limits: { timeoutMs: 3_000, memoryLimitMb: 16 },
+      },
+    },
+    {
+      name: 'silent',
+      hostile: true,
+      expect: 'ERR_RULE_TIMEOUT',
+      options: {
+        rules: [
+          {
+            name: 'never-calls-back',
+            script: `function (user, context, callback) {
+              if (user.user_id.slice(-1) === '0') { Promise.resolve().then(function loop() { return Promise.resolve().then(loop); }); return; }
+              new Promise(function () {});
+            }`,
+          },
+        ],
+        concurrency: 2,
+        limits: { timeoutMs: 200, memoryLimitMb: 32 },
+      },
+    },
+  ]
+}
+
+export interface TenantReport {
+  name: string
+  hostile: boolean
+  runs: number
+  ok: number
+  /** Failure codes seen, with counts. */
+  codes: Record<string, number>
+  /** Runs that ended in a way not expected for this tenant (message of each, first 10). */
+  unexpected: string[]
+  /** Slowest run, ms. */
+  maxMs: number
+  stats: EngineStats | undefined
+}
+
+export interface MemorySample {
+  atMs: number
+  heapUsedMb: number
+  rssMb: number
+}
+
+export interface LoadReport {
+  tenants: TenantReport[]
+  samples: MemorySample[]
+  durationMs: number
+}
+
+const mb = (n: number) => Math.round((n / 1_048_576) * 10) / 10
+
+/**
+ * Run every tenant's engine flat out (each keeps `concurrency` runs in flight) for `durationMs`,
+ * sampling memory every `sampleMs`; then close every engine. Stops by itself.
+ */
+export async function runLoad(options: { durationMs: number; sampleMs: number; onSample?: (s: MemorySample, r: TenantReport[]) => void }): Promise<LoadReport> {
+  const list = tenants()
+  const engines: Engine[] = []
+  try {
+    for (const t of list) engines.push(await createEngine(t.options))
+    const reports: TenantReport[] = list.map((t) => ({ name: t.name, hostile: t.hostile, runs: 0, ok: 0, codes: {}, unexpected: [], maxMs: 0, stats: undefined }))
+    const started = performance.now()
+    const end = started + options.durationMs
+    const samples: MemorySample[] = []
+    const sample = () => {
+      // Under `node --expose-gc` (the soak), sample what survives a collection.
+      ;(globalThis as { gc?: () => void }).gc?.()
+      const m = process.memoryUsage()
+      const s = { atMs: Math.round(performance.now() - started), heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss) }
+      samples.push(s)
+      options.onSample?.(s, reports)
+    }
+    sample()
+    const sampler = setInterval(sample, options.sampleMs)
+    let n = 0
+    const worker = async (i: number) => {
+      const t = list[i] as Tenant
+      const engine = engines[i] as Engine
+      const report = reports[i] as TenantReport
+      while (performance.now() < end) {
+        const runStarted = performance.now()
+        report.runs++
+        try {
+          const result = await engine.run(input(n++) as never)
+          if (t.hostile) report.unexpected.push('a hostile run succeeded')
+          else if (!Array.isArray(result.accessToken.claims['https://t.example/roles'])) report.unexpected.push('claims missing')
+          else report.ok++
+        } catch (error) {
+          const code = isTokenRulesError(error) ? error.code : `untyped: ${String(error)}`
+          report.codes[code] = (report.codes[code] ?? 0) + 1
+          const expected = t.expect === undefined ? [] : typeof t.expect === 'string' ? [t.expect] : t.expect
+          if (!expected.includes(code) && report.unexpected.length < 10) report.unexpected.push(`${code}: ${(error as Error).message}`)
+        }
+        report.maxMs = Math.max(report.maxMs, Math.round(performance.now() - runStarted))
+      }
+    }
+    const workers: Promise<void>[] = []
+    list.forEach((t, i) => {
+      for (let k = 0; k < (t.options.concurrency ?? 1); k++) workers.push(worker(i))
+    })
+    await Promise.all(workers)
+    clearInterval(sampler)
+    sample()
+    engines.forEach((engine, i) => ((reports[i] as TenantReport).stats = { ...engine.stats }))
+    return { tenants: reports, samples, durationMs: Math.round(performance.now() - started) }
+  } finally {
+    await Promise.all(engines.map((engine) => engine.close()))
+  }
+}
