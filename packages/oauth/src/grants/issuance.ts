@@ -1,4 +1,5 @@
 import type { JsonValue, RunResult } from '@tokenrules/engine'
+import { INVALID_REFRESH_TOKEN, invalidGrant } from '../errors.js'
 import { randomId, randomToken, tokenDigest } from '../lib/random.js'
 import type { Core } from '../lib/core.js'
 import type { ApiConfig, ClientConfig } from '../options.js'
@@ -29,6 +30,11 @@ export interface Issuance {
   refresh: { familyId: string | null; expiresAt: number | null; scope: string[] } | null
   /** The user passed MFA for this exchange or its family. */
   mfa: boolean
+  /**
+   * On refresh: the digest of the presented token, consumed by {@link issueTokens} only after the
+   * successor is stored (so a failure never burns it), or when the rules end the family.
+   */
+  rotates?: string | undefined
 }
 
 /** The issuance for a rules result: the rules' scopes replace the granted ones when they set any (SPEC.md §6). */
@@ -44,6 +50,8 @@ export function planIssuance(input: {
   mfa: boolean
   /** On refresh: the family to continue, and its scope (RFC 6749 §6: a rotated token keeps it). */
   family?: { familyId: string; expiresAt: number; scope: string[] } | undefined
+  /** On refresh: the presented token's digest. */
+  rotates?: string | undefined
 }): Issuance {
   const { client, api, result } = input
   const scope = result.accessToken.scope ?? input.granted
@@ -66,6 +74,7 @@ export function planIssuance(input: {
       ? { familyId: input.family?.familyId ?? null, expiresAt: input.family?.expiresAt ?? null, scope: input.family?.scope ?? scope }
       : null,
     mfa: input.mfa,
+    ...(input.rotates === undefined ? {} : { rotates: input.rotates }),
   }
 }
 
@@ -122,6 +131,15 @@ export async function issueTokens(core: Core, issuance: Issuance): Promise<Recor
       expiresAt: issuance.refresh.expiresAt ?? nowMs + core.refreshTokenLifetimeMs,
     })
     body['refresh_token'] = token
+  }
+  if (issuance.rotates !== undefined) {
+    // Consume the presented token now that its successor is stored. Losing a race here (another
+    // request used it meanwhile) is a replay: revoke the family, the successor just stored with it.
+    const use = await core.stores.refreshTokens.use(issuance.rotates, nowMs)
+    if (use === undefined || use.outcome !== 'rotated') {
+      if (use?.outcome === 'reused') await core.stores.refreshTokens.revokeFamily(use.record.familyId, nowMs)
+      throw invalidGrant(INVALID_REFRESH_TOKEN)
+    }
   }
   if (scopesDiffer(issuance.requestedScope, issuance.scope)) body['scope'] = issuance.scope.join(' ')
   body['expires_in'] = issuance.accessTokenLifetimeSeconds

@@ -12,6 +12,9 @@ import { runRules } from './run-rules.js'
  * `grant_type=refresh_token` with rotation: each refresh token works once and is replaced by a new
  * one of the same family (whose absolute expiry never moves). Presenting a used token again is
  * taken as theft: the whole family is revoked. Rules run again with `oauth2-refresh-token`.
+ *
+ * The presented token is consumed only after its successor is stored (in {@link issueTokens}): a
+ * rule denial, a store failure or an `mfa_required` answer leaves it usable, never burnt.
  */
 export async function refreshTokenGrant(core: Core, grant: GrantRequest): Promise<Record<string, string | number>> {
   const token = grant.params.get('refresh_token')
@@ -21,13 +24,13 @@ export async function refreshTokenGrant(core: Core, grant: GrantRequest): Promis
   const stored = await core.stores.refreshTokens.get(id)
   // Another client's token is refused before it is marked used: it must stay usable by its owner.
   if (stored === undefined || stored.clientId !== grant.client.clientId || stored.expiresAt <= now) throw invalidGrant(INVALID_REFRESH_TOKEN)
-  const use = await core.stores.refreshTokens.use(id, now)
-  if (use === undefined || use.outcome === 'revoked') throw invalidGrant(INVALID_REFRESH_TOKEN)
-  if (use.outcome === 'reused') {
-    await core.stores.refreshTokens.revokeFamily(use.record.familyId, now)
+  const state = await core.stores.refreshTokens.state?.(id)
+  if (state === 'revoked') throw invalidGrant(INVALID_REFRESH_TOKEN)
+  if (state === 'used') {
+    await core.stores.refreshTokens.revokeFamily(stored.familyId, now)
     throw invalidGrant(INVALID_REFRESH_TOKEN)
   }
-  const record = use.record
+  const record = stored
 
   const requested = parseScope(grant.params.get('scope'))
   const beyond = requested.filter((scope) => !record.scope.includes(scope))
@@ -55,6 +58,7 @@ export async function refreshTokenGrant(core: Core, grant: GrantRequest): Promis
     authTime: record.authTime,
     mfa: record.mfa,
     family: { familyId: record.familyId, expiresAt: record.expiresAt, scope: record.scope },
+    rotates: id,
   })
   // A family that passed MFA at login has done so; one that did not must do it now.
   if (result.multifactor !== undefined && !record.mfa) throw await mfaRequired(core, issuance)

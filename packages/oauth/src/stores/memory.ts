@@ -142,6 +142,12 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     const entry = this.#tokens.get(id)
     return entry === undefined ? undefined : copy(entry.record)
   }
+  async state(id: string) {
+    const entry = this.#tokens.get(id)
+    if (entry === undefined) return undefined
+    if (this.#revokedFamilies.has(entry.record.familyId)) return 'revoked' as const
+    return entry.usedAt === undefined ? ('active' as const) : ('used' as const)
+  }
   async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
     const entry = this.#tokens.get(id)
     if (entry === undefined) return undefined

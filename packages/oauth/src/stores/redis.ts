@@ -40,7 +40,9 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<Re
   let owned = false
   if (client === undefined) {
     if (options.url === undefined) throw new TypeError('createRedisStores: pass `url` or `client`')
-    client = createClient({ url: options.url })
+    // Commands fail at once while the connection is down (a login answers 500 promptly) instead of
+    // waiting in node-redis's offline queue until Redis is back, which would hang requests.
+    client = createClient({ url: options.url, disableOfflineQueue: true })
     // Without a listener node-redis rethrows connection errors as uncaught exceptions.
     client.on('error', () => undefined)
     await client.connect()
@@ -119,6 +121,14 @@ if redis.call('HSETNX', KEYS[1], 'u', ARGV[1]) == 0 then return {'reused', recor
 return {'rotated', record}
 `
 
+const STATE = `
+local family = redis.call('HGET', KEYS[1], 'f')
+if not family then return nil end
+if redis.call('EXISTS', ARGV[1] .. family) == 1 then return 'revoked' end
+if redis.call('HEXISTS', KEYS[1], 'u') == 1 then return 'used' end
+return 'active'
+`
+
 const REVOKE = `
 local ttl = redis.call('PTTL', KEYS[2])
 if ttl < 1 then ttl = 86400000 end
@@ -148,6 +158,14 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   async get(id: string) {
     const text = await this.client.hGet(this.#token(id), 'r')
     return text === null || text === undefined ? undefined : (JSON.parse(text) as RefreshTokenRecord)
+  }
+  async state(id: string) {
+    const reply = (await this.client.eval(STATE, { keys: [this.#token(id)], arguments: [`${this.prefix}rt-revoked:`] })) as
+      | 'active'
+      | 'used'
+      | 'revoked'
+      | null
+    return reply ?? undefined
   }
   async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
     const reply = (await this.client.eval(USE, { keys: [this.#token(id)], arguments: [String(at), `${this.prefix}rt-revoked:`] })) as

@@ -249,6 +249,14 @@ class SqliteRefreshTokenStore implements RefreshTokenStore {
     const row = this.db.prepare('SELECT record FROM refresh_tokens WHERE id = ?').get(id) as { record: string } | undefined
     return row === undefined ? undefined : (JSON.parse(row.record) as RefreshTokenRecord)
   }
+  async state(id: string) {
+    const row = this.db
+      .prepare('SELECT t.used_at, f.revoked_at FROM refresh_tokens t LEFT JOIN refresh_families f ON f.family_id = t.family_id WHERE t.id = ?')
+      .get(id) as { used_at: number | null; revoked_at: number | null } | undefined
+    if (row === undefined) return undefined
+    if (row.revoked_at !== null) return 'revoked' as const
+    return row.used_at === null ? ('active' as const) : ('used' as const)
+  }
   async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
     return this.db.transaction((): RefreshTokenUse | undefined => {
       const row = this.db

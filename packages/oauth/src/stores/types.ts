@@ -109,7 +109,16 @@ export type RefreshTokenUse =
 export interface RefreshTokenStore {
   save(record: RefreshTokenRecord): Promise<void>
   get(id: string): Promise<RefreshTokenRecord | undefined>
-  /** Marks the token used, atomically: of two concurrent calls only one sees `rotated`. */
+  /**
+   * Whether the token is still usable, without changing anything: lets the server refuse a replayed
+   * token (and revoke its family) before running rules. Optional: without it, replays are caught
+   * by {@link RefreshTokenStore.use}, after the rules ran.
+   */
+  state?(id: string): Promise<'active' | 'used' | 'revoked' | undefined>
+  /**
+   * Marks the token used, atomically: of two concurrent calls only one sees `rotated`. The server
+   * calls it only once the successor is stored, so a failure never leaves a token consumed without one.
+   */
   use(id: string, at: number): Promise<RefreshTokenUse | undefined>
   /** Revokes every token of the family, used or not. */
   revokeFamily(familyId: string, at: number): Promise<void>
