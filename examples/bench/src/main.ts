@@ -8,7 +8,7 @@
  * only, for `--cpu-prof`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, totalmem } from 'node:os'
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { createEngine, type RunInput } from '@tokenrules/engine'
@@ -103,7 +103,11 @@ interface Row {
 
 const cpu = cpus()[0]?.model ?? 'unknown'
 const started = Date.now()
-console.log(`tokenrules bench — Node ${process.version}, ${cores} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB`)
+const loadBefore = loadavg()
+console.log(
+  `tokenrules bench — Node ${process.version}, ${cores} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ` +
+    `load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews every figure)`,
+)
 
 const rows: Row[] = []
 let engineReport: EngineReport | undefined
@@ -177,7 +181,7 @@ if (!args.has('--no-endpoint')) {
 
 const out = {
   date: new Date().toISOString(),
-  machine: { node: process.version, cores, cpu, totalMemGiB: totalmem() / 2 ** 30, platform: `${process.platform} ${process.arch}` },
+  machine: { node: process.version, cores, cpu, totalMemGiB: totalmem() / 2 ** 30, platform: `${process.platform} ${process.arch}`, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
   settings: { quick, durationMs, latencySamples, tenants },
   contenders: rows,
   engine: engineReport,
