@@ -126,243 +126,253 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     },
   })
 
-  // The HTTP server is created first, so that the issuer can default to its real address.
+  // The HTTP server listens first, so that the issuer can default to its real address.
   const server: Server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
-  const { port } = server.address() as AddressInfo
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-  const issuer = options.issuer ?? url
+    return configure(server)
+  } catch (error) {
+    if (server.listening) server.close()
+    await engine.close()
+    throw error
+  }
 
-  /** The rules' custom claims of each access token being issued, for `extraTokenClaims`. */
-  const extraClaims = new WeakMap<object, Record<string, unknown>>()
+  function configure(server: Server): OidcServer {
+    const { port } = server.address() as AddressInfo
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    const issuer = options.issuer ?? url
 
-  const resourceServerInfo = (api: ApiConfig): ResourceServer => ({
-    scope: api.scopes.join(' '),
-    audience: api.identifier,
-    accessTokenFormat: 'jwt',
-    accessTokenTTL: api.accessTokenTtlSeconds ?? 3600,
-    jwt: { sign: { alg: 'RS256' } },
-  })
-  const findApi = (identifier: string): ApiConfig | undefined => {
-    try {
-      return apis.get(new URL(identifier).href)
-    } catch {
+    /** The rules' custom claims of each access token being issued, for `extraTokenClaims`. */
+    const extraClaims = new WeakMap<object, Record<string, unknown>>()
+
+    const resourceServerInfo = (api: ApiConfig): ResourceServer => ({
+      scope: api.scopes.join(' '),
+      audience: api.identifier,
+      accessTokenFormat: 'jwt',
+      accessTokenTTL: api.accessTokenTtlSeconds ?? 3600,
+      jwt: { sign: { alg: 'RS256' } },
+    })
+    const findApi = (identifier: string): ApiConfig | undefined => {
+      try {
+        return apis.get(new URL(identifier).href)
+      } catch {
+        return undefined
+      }
+    }
+    const findUser = (sub: string): StoredUser | undefined => {
+      for (const directory of directories) {
+        const user = directory.byUserId(sub)
+        if (user) return user
+      }
       return undefined
     }
-  }
-  const findUser = (sub: string): StoredUser | undefined => {
-    for (const directory of directories) {
-      const user = directory.byUserId(sub)
-      if (user) return user
-    }
-    return undefined
-  }
 
-  const provider = new Provider(issuer, {
-    adapter: MemoryAdapter.factory(),
-    ttl: {
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 3600,
-      Grant: 3600,
-      IdToken: 3600,
-    },
-    // Which profile claims an ID token carries, by granted scope (OpenID Connect Core §5.4).
-    claims: {
-      openid: ['sub'],
-      email: ['email', 'email_verified'],
-      profile: ['name', 'nickname', 'given_name', 'family_name', 'picture', 'updated_at'],
-    },
-    clients: options.clients.map(
-      (client): ClientMetadata => ({
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-        client_name: client.name ?? client.clientId,
-        grant_types: [...GRANT_TYPES],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_post',
-      }),
-    ),
-    jwks: { keys: [jwk() as never] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    features: {
-      devInteractions: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => defaultApi.identifier,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
-          const api = findApi(resourceIndicator)
-          if (api === undefined) throw new errors.InvalidTarget(`unknown resource indicator: ${resourceIndicator}`)
-          return resourceServerInfo(api)
+    const provider = new Provider(issuer, {
+      adapter: MemoryAdapter.factory(),
+      ttl: {
+        AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 3600,
+        Grant: 3600,
+        IdToken: 3600,
+      },
+      // Which profile claims an ID token carries, by granted scope (OpenID Connect Core §5.4).
+      claims: {
+        openid: ['sub'],
+        email: ['email', 'email_verified'],
+        profile: ['name', 'nickname', 'given_name', 'family_name', 'picture', 'updated_at'],
+      },
+      clients: options.clients.map(
+        (client): ClientMetadata => ({
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          client_name: client.name ?? client.clientId,
+          grant_types: [...GRANT_TYPES],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_post',
+        }),
+      ),
+      jwks: { keys: [jwk() as never] },
+      cookies: { keys: [randomBytes(32).toString('base64url')] },
+      features: {
+        devInteractions: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => defaultApi.identifier,
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx, resourceIndicator) => {
+            const api = findApi(resourceIndicator)
+            if (api === undefined) throw new errors.InvalidTarget(`unknown resource indicator: ${resourceIndicator}`)
+            return resourceServerInfo(api)
+          },
         },
       },
-    },
-    findAccount: (_ctx, sub) => {
-      const user = findUser(sub)
-      return user ? { accountId: sub, claims: () => ({ sub, email: user.profile.email }) } : undefined
-    },
-    // Browsers are not this grant's clients: no cross-origin calls (and no notice from the default).
-    clientBasedCORS: () => false,
-    extraTokenClaims: (_ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => extraClaims.get(token),
-    // No console output from the provider itself: its errors reach `log` through the events below.
-    renderError: (ctx, out) => {
-      ctx.type = 'json'
-      ctx.body = out
-    },
-  })
-  provider.on('server_error', (_ctx: unknown, error: unknown) => log({ level: 'error', message: 'server_error', detail: error }))
-  provider.app.silent = true
-  // Every answer of the token endpoint, client authentication failures included, is no-store.
-  provider.use(async (ctx, next) => {
-    await next()
-    if (ctx.path === '/token') ctx.set('Cache-Control', 'no-store')
-  })
-
-  async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
-    const grantType = requireParam(ctx, 'grant_type')
-    const username = requireParam(ctx, 'username')
-    const password = requireParam(ctx, 'password')
-    let directory: Directory = defaultDirectory as Directory
-    if (grantType === PASSWORD_REALM_GRANT) {
-      const realm = requireParam(ctx, 'realm')
-      const found = directories.find((d) => d.name === realm)
-      if (found === undefined) throw new errors.InvalidRequest('unknown realm')
-      directory = found
-    }
-
-    const client = ctx.oidc.client
-    if (client === undefined) throw new errors.InvalidClient() // the token route authenticated it already
-    const clientConfig = clients.get(client.clientId)
-
-    // The API: `resource` (RFC 8707) or Auth0's `audience`, else the default one.
-    const resource = stringParam(ctx, 'resource') ?? stringParam(ctx, 'audience') ?? defaultApi.identifier
-    const api = findApi(resource)
-    if (api === undefined) throw new errors.InvalidTarget(`unknown resource indicator: ${resource}`)
-
-    const user = await directory.authenticate(username, password)
-    if (user === undefined) throw WRONG_CREDENTIALS()
-    if (user.profile.blocked === true) throw new TokenEndpointError(401, 'unauthorized', 'user is blocked')
-    const authenticatedAt = Date.now()
-
-    // Scopes before rules (SPEC.md §7): requested OIDC scopes, and the requested API scopes the
-    // API defines, or all of them when none was requested.
-    const requested = (stringParam(ctx, 'scope') ?? '').split(' ').filter(Boolean)
-    const requestedApiScopes = requested.filter((scope) => api.scopes.includes(scope))
-    const granted = [
-      ...requested.filter((scope) => OIDC_SCOPES.includes(scope)),
-      ...(requestedApiScopes.length > 0 ? requestedApiScopes : api.scopes),
-    ]
-
-    const profile = user.profile
-    const ruleUser: User = {
-      ...structuredClone(profile),
-      identities: [{ connection: directory.name, provider: 'auth0', user_id: profile.user_id.replace(/^auth0\|/, ''), isSocial: false }],
-    }
-    const body: Record<string, string> = {}
-    for (const [name, value] of Object.entries(ctx.oidc.params ?? {})) {
-      if (typeof value === 'string' && !SECRET_PARAMETERS.has(name)) body[name] = value
-    }
-    const query: Record<string, string> = {}
-    for (const [name, value] of Object.entries(ctx.query)) {
-      if (typeof value === 'string' && !SECRET_PARAMETERS.has(name)) query[name] = value
-    }
-    const context: Context = {
-      tenant: options.tenant ?? 'tokenrules-oidc-provider',
-      clientID: client.clientId,
-      clientName: client.clientName ?? client.clientId,
-      clientMetadata: { ...clientConfig?.metadata },
-      connection: directory.name,
-      connectionID: directory.id,
-      connectionStrategy: 'auth0',
-      connectionOptions: {},
-      connectionMetadata: {},
-      protocol: 'oauth2-password',
-      stats: { loginsCount: profile.logins_count ?? 0 },
-      sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
-      request: { userAgent: ctx.get('user-agent'), ip: ctx.ip, hostname: ctx.hostname, query, body },
-      authentication: { methods: [{ name: 'pwd', timestamp: authenticatedAt }] },
-      authorization: { roles: Array.isArray(profile.app_metadata?.['roles']) ? profile.app_metadata['roles'] : [] },
-      accessToken: {},
-      idToken: {},
-    }
-
-    let result
-    try {
-      result = await engine.run({ user: ruleUser, context })
-    } catch (error) {
-      if (!isTokenRulesError(error)) throw error
-      const { status, body: answer } = error.toOAuthError()
-      log({ level: status >= 500 ? 'error' : 'info', message: `rules failed: ${error.code}`, detail: { code: error.code, rule: 'rule' in error ? error.rule : undefined, status } })
-      throw new TokenEndpointError(status, answer.error, answer.error_description)
-    }
-    if (result.multifactor !== undefined) {
-      // This example has no MFA continuation (the token-server example has): refuse plainly.
-      throw new TokenEndpointError(403, 'mfa_required', 'Multifactor authentication required')
-    }
-
-    const scope = result.accessToken.scope ?? granted
-    const grant = new provider.Grant({ accountId: profile.user_id, clientId: client.clientId })
-    grant.addResourceScope(api.identifier, scope.join(' '))
-    const grantId = await grant.save()
-
-    const token = new provider.AccessToken({
-      accountId: profile.user_id,
-      client,
-      grantId,
-      gty: 'password',
-      scope: scope.join(' '),
-      resourceServer: new (provider as unknown as ProviderInternals).ResourceServer(api.identifier, resourceServerInfo(api)),
+      findAccount: (_ctx, sub) => {
+        const user = findUser(sub)
+        return user ? { accountId: sub, claims: () => ({ sub, email: user.profile.email }) } : undefined
+      },
+      // Browsers are not this grant's clients: no cross-origin calls (and no notice from the default).
+      clientBasedCORS: () => false,
+      extraTokenClaims: (_ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => extraClaims.get(token),
+      // No console output from the provider itself: its errors reach `log` through the events below.
+      renderError: (ctx, out) => {
+        ctx.type = 'json'
+        ctx.body = out
+      },
     })
-    extraClaims.set(token, { ...result.accessToken.claims, azp: client.clientId, gty: 'password' })
-    ctx.oidc.entity('AccessToken', token)
-    const accessToken = await token.save()
+    provider.on('server_error', (_ctx: unknown, error: unknown) => log({ level: 'error', message: 'server_error', detail: error }))
+    provider.app.silent = true
+    // Every answer of the token endpoint, client authentication failures included, is no-store.
+    provider.use(async (ctx, next) => {
+      await next()
+      if (ctx.path === '/token') ctx.set('Cache-Control', 'no-store')
+    })
 
-    // An ID token when `openid` is granted: the profile as the rules left it (SPEC.md §4), masked
-    // by the granted scopes, plus the rules' ID token claims.
-    let idToken: string | undefined
-    if (scope.includes('openid')) {
-      const available: Record<string, unknown> = {}
-      for (const claim of ['email', 'email_verified', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'updated_at']) {
-        if (result.user[claim] !== undefined) available[claim] = result.user[claim]
+    async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
+      const grantType = requireParam(ctx, 'grant_type')
+      const username = requireParam(ctx, 'username')
+      const password = requireParam(ctx, 'password')
+      let directory: Directory = defaultDirectory as Directory
+      if (grantType === PASSWORD_REALM_GRANT) {
+        const realm = requireParam(ctx, 'realm')
+        const found = directories.find((d) => d.name === realm)
+        if (found === undefined) throw new errors.InvalidRequest('unknown realm')
+        directory = found
       }
-      const id = new provider.IdToken({ ...available, sub: profile.user_id }, { ctx })
-      ;(id as unknown as { scope: string }).scope = scope.join(' ') // declared by the provider, not by its types
-      for (const [name, value] of Object.entries(result.idToken.claims)) id.set(name, value)
-      id.set('auth_time', Math.floor(authenticatedAt / 1000))
-      idToken = await id.issue({ use: 'idtoken' })
+
+      const client = ctx.oidc.client
+      if (client === undefined) throw new errors.InvalidClient() // the token route authenticated it already
+      const clientConfig = clients.get(client.clientId)
+
+      // The API: `resource` (RFC 8707) or Auth0's `audience`, else the default one.
+      const resource = stringParam(ctx, 'resource') ?? stringParam(ctx, 'audience') ?? defaultApi.identifier
+      const api = findApi(resource)
+      if (api === undefined) throw new errors.InvalidTarget(`unknown resource indicator: ${resource}`)
+
+      const user = await directory.authenticate(username, password)
+      if (user === undefined) throw WRONG_CREDENTIALS()
+      if (user.profile.blocked === true) throw new TokenEndpointError(401, 'unauthorized', 'user is blocked')
+      const authenticatedAt = Date.now()
+
+      // Scopes before rules (SPEC.md §7): requested OIDC scopes, and the requested API scopes the
+      // API defines, or all of them when none was requested.
+      const requested = (stringParam(ctx, 'scope') ?? '').split(' ').filter(Boolean)
+      const requestedApiScopes = requested.filter((scope) => api.scopes.includes(scope))
+      const granted = [
+        ...requested.filter((scope) => OIDC_SCOPES.includes(scope)),
+        ...(requestedApiScopes.length > 0 ? requestedApiScopes : api.scopes),
+      ]
+
+      const profile = user.profile
+      const ruleUser: User = {
+        ...structuredClone(profile),
+        identities: [{ connection: directory.name, provider: 'auth0', user_id: profile.user_id.replace(/^auth0\|/, ''), isSocial: false }],
+      }
+      const body: Record<string, string> = {}
+      for (const [name, value] of Object.entries(ctx.oidc.params ?? {})) {
+        if (typeof value === 'string' && !SECRET_PARAMETERS.has(name)) body[name] = value
+      }
+      const query: Record<string, string> = {}
+      for (const [name, value] of Object.entries(ctx.query)) {
+        if (typeof value === 'string' && !SECRET_PARAMETERS.has(name)) query[name] = value
+      }
+      const context: Context = {
+        tenant: options.tenant ?? 'tokenrules-oidc-provider',
+        clientID: client.clientId,
+        clientName: client.clientName ?? client.clientId,
+        clientMetadata: { ...clientConfig?.metadata },
+        connection: directory.name,
+        connectionID: directory.id,
+        connectionStrategy: 'auth0',
+        connectionOptions: {},
+        connectionMetadata: {},
+        protocol: 'oauth2-password',
+        stats: { loginsCount: profile.logins_count ?? 0 },
+        sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
+        request: { userAgent: ctx.get('user-agent'), ip: ctx.ip, hostname: ctx.hostname, query, body },
+        authentication: { methods: [{ name: 'pwd', timestamp: authenticatedAt }] },
+        authorization: { roles: Array.isArray(profile.app_metadata?.['roles']) ? profile.app_metadata['roles'] : [] },
+        accessToken: {},
+        idToken: {},
+      }
+
+      let result
+      try {
+        result = await engine.run({ user: ruleUser, context })
+      } catch (error) {
+        if (!isTokenRulesError(error)) throw error
+        const { status, body: answer } = error.toOAuthError()
+        log({ level: status >= 500 ? 'error' : 'info', message: `rules failed: ${error.code}`, detail: { code: error.code, rule: 'rule' in error ? error.rule : undefined, status } })
+        throw new TokenEndpointError(status, answer.error, answer.error_description)
+      }
+      if (result.multifactor !== undefined) {
+        // This example has no MFA continuation (the token-server example has): refuse plainly.
+        throw new TokenEndpointError(403, 'mfa_required', 'Multifactor authentication required')
+      }
+
+      const scope = result.accessToken.scope ?? granted
+      const grant = new provider.Grant({ accountId: profile.user_id, clientId: client.clientId })
+      grant.addResourceScope(api.identifier, scope.join(' '))
+      const grantId = await grant.save()
+
+      const token = new provider.AccessToken({
+        accountId: profile.user_id,
+        client,
+        grantId,
+        gty: 'password',
+        scope: scope.join(' '),
+        resourceServer: new (provider as unknown as ProviderInternals).ResourceServer(api.identifier, resourceServerInfo(api)),
+      })
+      extraClaims.set(token, { ...result.accessToken.claims, azp: client.clientId, gty: 'password' })
+      ctx.oidc.entity('AccessToken', token)
+      const accessToken = await token.save()
+
+      // An ID token when `openid` is granted: the profile as the rules left it (SPEC.md §4), masked
+      // by the granted scopes, plus the rules' ID token claims.
+      let idToken: string | undefined
+      if (scope.includes('openid')) {
+        const available: Record<string, unknown> = {}
+        for (const claim of ['email', 'email_verified', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'updated_at']) {
+          if (result.user[claim] !== undefined) available[claim] = result.user[claim]
+        }
+        const id = new provider.IdToken({ ...available, sub: profile.user_id }, { ctx })
+        ;(id as unknown as { scope: string }).scope = scope.join(' ') // declared by the provider, not by its types
+        for (const [name, value] of Object.entries(result.idToken.claims)) id.set(name, value)
+        id.set('auth_time', Math.floor(authenticatedAt / 1000))
+        idToken = await id.issue({ use: 'idtoken' })
+      }
+
+      ctx.body = {
+        access_token: accessToken,
+        ...(idToken === undefined ? {} : { id_token: idToken }),
+        token_type: token.tokenType,
+        expires_in: token.expiration,
+        scope: scope.join(' '),
+      }
     }
 
-    ctx.body = {
-      access_token: accessToken,
-      ...(idToken === undefined ? {} : { id_token: idToken }),
-      token_type: token.tokenType,
-      expires_in: token.expiration,
-      scope: scope.join(' '),
+    for (const grantType of GRANT_TYPES) {
+      const params = ['username', 'password', 'scope', 'resource', 'audience', ...(grantType === PASSWORD_REALM_GRANT ? ['realm'] : [])]
+      provider.registerGrantType(grantType, passwordGrant, params)
     }
-  }
 
-  for (const grantType of GRANT_TYPES) {
-    const params = ['username', 'password', 'scope', 'resource', 'audience', ...(grantType === PASSWORD_REALM_GRANT ? ['realm'] : [])]
-    provider.registerGrantType(grantType, passwordGrant, params)
-  }
+    server.on('request', provider.callback())
 
-  server.on('request', provider.callback())
-
-  return {
-    issuer,
-    url,
-    port,
-    provider,
-    async close() {
-      server.closeAllConnections()
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
-      await engine.close()
-    },
+    return {
+      issuer,
+      url,
+      port,
+      provider,
+      async close() {
+        server.closeAllConnections()
+        await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
+        await engine.close()
+      },
+    }
   }
 }
