@@ -15,6 +15,7 @@ import { createEngine, type RunInput } from '@tokenrules/engine'
 import type { FullReport, WorkerTask } from './contender-worker.js'
 import { benchEngine, concurrentThroughput, type EngineReport } from './engine-bench.js'
 import { benchEndpoint, type EndpointReport } from './endpoint-bench.js'
+import { benchRawIsolate } from './raw-isolate-bench.js'
 import { configuration, input, rules, type Outcome } from './workload.js'
 
 const args = new Set(process.argv.slice(2))
@@ -114,6 +115,8 @@ let engineReport: EngineReport | undefined
 if (!args.has('--no-contenders')) {
   console.log('… tokenrules engine')
   engineReport = await benchEngine({ durationMs, latencySamples: Math.min(latencySamples, 3000), tenants })
+  console.log('… isolated-vm, bare harness')
+  const raw = await benchRawIsolate({ durationMs, latencySamples: Math.min(latencySamples, 3000), tenants })
   const reports: Record<string, FullReport & { throughputCores: number }> = {}
   for (const name of CONTENDERS) {
     console.log(`… ${name}`)
@@ -126,6 +129,7 @@ if (!args.has('--no-contenders')) {
   const nodeVm = reports['node:vm'] as FullReport & { throughputCores: number }
   const all: [string, string, FullReport & { throughputCores: number }][] = [
     ['tokenrules engine', `isolated-vm, ${cores} isolates; async apply per run`, engineReport],
+    ['isolated-vm, bare harness', 'the engine\'s floor: same isolate and apply, none of the engine\'s guest runtime or host checks', raw],
     ...CONTENDERS.map((name) => [name, contenders[name]?.note ?? '', reports[name]] as [string, string, FullReport & { throughputCores: number }]),
   ]
   for (const [name, note, r] of all) {
@@ -160,8 +164,8 @@ if (!args.has('--no-contenders')) {
           [`runs/s c=${cores}`]: f(r.throughputCores),
           [`c=${cores} ×node:vm`]: f(r.throughputCoresVsNodeVm, 2),
           'cold 10 rules ms': f(r.coldMedianMs, 2),
-          'MB/engine': f(r.memoryPerEngineMb, 2),
-          'MB/100 engines': f(r.memoryHundredEnginesMb, 0),
+          'MB/engine': f(Math.max(0, r.memoryPerEngineMb), 2),
+          'MB/100 engines': f(Math.max(0, r.memoryHundredEnginesMb), 0),
           'same result': r.sameResult ? 'yes' : 'NO',
         },
       ]),

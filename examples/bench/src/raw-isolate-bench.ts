@@ -1,0 +1,100 @@
+/**
+ * The floor of the engine's design: isolated-vm with the contenders' bare harness (no guest
+ * runtime, no validation, no claims policy), entered with one async `apply` per run like the
+ * engine. Measured on the main thread. Shows what the isolate boundary itself costs.
+ */
+import { availableParallelism } from 'node:os'
+import ivm from 'isolated-vm'
+import type { FullReport } from './contender-worker.js'
+import { harnessSource } from './runner.js'
+import { MB, median, settledRss, summarize } from './stats.js'
+import { configuration, deniedInput, input, rules, tenRules, type BenchRule, type Outcome } from './workload.js'
+
+interface RawIsolate {
+  run(input: object): Promise<Outcome>
+  dispose(): void
+}
+
+async function create(ruleSet: readonly BenchRule[]): Promise<RawIsolate> {
+  const isolate = new ivm.Isolate({ memoryLimit: 128 })
+  const context = await isolate.createContext()
+  const fn = (await context.eval(harnessSource(ruleSet, configuration), { reference: true, timeout: 1000 })) as ivm.Reference<(json: string) => string>
+  return {
+    async run(value) {
+      const text = (await fn.apply(undefined, [JSON.stringify(value)], { timeout: 1000 })) as string
+      return JSON.parse(text) as Outcome
+    },
+    dispose() {
+      fn.release()
+      context.release()
+      isolate.dispose()
+    },
+  }
+}
+
+async function rate(lanes: RawIsolate[], durationMs: number): Promise<number> {
+  let runs = 0
+  const start = performance.now()
+  const end = start + durationMs
+  await Promise.all(
+    lanes.map(async (lane) => {
+      while (performance.now() < end) {
+        await lane.run(input)
+        runs++
+      }
+    }),
+  )
+  return runs / ((performance.now() - start) / 1000)
+}
+
+export async function benchRawIsolate(options: { durationMs: number; latencySamples: number; tenants: number }): Promise<FullReport & { throughputCores: number }> {
+  const cold: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now()
+    const instance = await create(tenRules)
+    cold.push(performance.now() - t)
+    instance.dispose()
+  }
+  const t0 = performance.now()
+  const fresh = await create(tenRules)
+  await fresh.run(input)
+  const firstResultMs = performance.now() - t0
+  fresh.dispose()
+
+  const instance = await create(rules)
+  const outcome = await instance.run(input)
+  const deniedOutcome = await instance.run(deniedInput)
+  for (let i = 0; i < 1000; i++) await instance.run(input)
+  const samples: number[] = []
+  for (let i = 0; i < options.latencySamples; i++) {
+    const t = performance.now()
+    await instance.run(input)
+    samples.push((performance.now() - t) * 1000)
+  }
+  const throughputC1 = await rate([instance], options.durationMs)
+  const lanes = [instance]
+  for (let i = 1; i < availableParallelism(); i++) lanes.push(await create(rules))
+  await rate(lanes, 300)
+  const throughputCores = await rate(lanes, options.durationMs)
+  for (const lane of lanes) lane.dispose()
+
+  const before = await settledRss()
+  const tenants: RawIsolate[] = []
+  for (let i = 0; i < options.tenants; i++) {
+    const tenant = await create(rules)
+    await tenant.run(input)
+    tenants.push(tenant)
+  }
+  const after = await settledRss()
+  for (const tenant of tenants) tenant.dispose()
+  return {
+    outcome,
+    deniedOutcome,
+    latencyUs: summarize(samples),
+    throughputC1,
+    throughputCores,
+    coldMs: { first: cold[0] as number, median: median(cold) },
+    firstResultMs,
+    memory: { perEngineMb: (after - before) / MB / options.tenants, hundredMb: ((after - before) / MB) * (100 / options.tenants), tenants: options.tenants },
+  }
+}
