@@ -72,6 +72,22 @@ export function claimViolation(
   return undefined
 }
 
+// Rule sets use the same few claim names on every run: remember each name's verdict (per policy
+// object and token), so the warm path does not parse URLs. Bounded, then simply not cached.
+const VERDICT_CACHE_SIZE = 1_000
+const verdicts = new WeakMap<ClaimsPolicy, Map<string, ReturnType<typeof claimViolation> | null>>()
+
+function cachedViolation(name: string, token: 'accessToken' | 'idToken', policy: ClaimsPolicy) {
+  let cache = verdicts.get(policy)
+  if (cache === undefined) verdicts.set(policy, (cache = new Map()))
+  const key = token === 'accessToken' ? `a${name}` : `i${name}`
+  const known = cache.get(key)
+  if (known !== undefined) return known ?? undefined
+  const verdict = claimViolation(name, token, policy)
+  if (cache.size < VERDICT_CACHE_SIZE) cache.set(key, verdict ?? null)
+  return verdict
+}
+
 /**
  * Apply the namespace policy and the size limit to the custom claims of one token.
  * Dropped claims are reported as `CLAIM_DROPPED` warnings, or thrown as `ERR_CLAIM_VIOLATION`
@@ -87,7 +103,7 @@ export function applyClaimsPolicy(
   const kept: Record<string, JsonValue> = {}
   for (const name of Object.keys(raw)) {
     const value = raw[name] as JsonValue
-    const violation = claimViolation(name, token, policy)
+    const violation = cachedViolation(name, token, policy)
     if (violation !== undefined) {
       if (policy.onViolation === 'error') {
         throw new ClaimViolationError(name, token, violation.reason, violation.message, details)

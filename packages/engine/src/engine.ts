@@ -62,11 +62,13 @@ const warning = z.union([
   z.object({ code: z.literal('LOGS_TRUNCATED'), message: z.string() }),
   z.object({ code: z.literal('MODULE_VERSION_MISMATCH'), rule: z.string(), message: z.string() }),
 ])
-const metadataUpdate = z.object({
-  userId: z.string(),
-  kind: z.enum(['app_metadata', 'user_metadata']),
-  metadata: z.record(z.string(), json),
-})
+const metadataUpdates = z.array(
+  z.object({
+    userId: z.string(),
+    kind: z.enum(['app_metadata', 'user_metadata']),
+    metadata: z.record(z.string(), json),
+  }),
+)
 const trailer = {
   logs: z.array(logEntry),
   warnings: z.array(warning),
@@ -216,7 +218,7 @@ export class Engine implements AsyncDisposable {
       logs: data.logs,
       warnings,
       rules: data.rules,
-      metadataUpdates: z.array(metadataUpdate).parse(outcome.metadataUpdates),
+      metadataUpdates: outcome.metadataUpdates.length === 0 ? [] : metadataUpdates.parse(outcome.metadataUpdates),
     }
     if (data.multifactor !== undefined) result.multifactor = data.multifactor
     if (data.redirect !== undefined) result.redirect = data.redirect

@@ -330,7 +330,12 @@ function isInternal(e) {
   if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return false;
   return ReflectApply(WeakSetHas, internalErrors, [e]);
 }
-function ResultError(message, path) { define(this, 'message', message); define(this, 'path', path); internal(this); }
+function ResultError(message, path) { define(this, 'message', message); define(this, 'path', pathText(path)); internal(this); }
+// Paths are built only when an error needs one: a string, or { up, key } below it.
+function pathText(path) {
+  if (typeof path === 'string') return path;
+  return pathText(path.up) + '[' + (typeof path.key === 'number' ? path.key : JSONStringify(path.key)) + ']';
+}
 function SizeError() { internal(this); }
 function TooLargeError(path) { define(this, 'path', path); internal(this); }
 const UNLIMITED = 1e15;
@@ -365,23 +370,29 @@ function ser(value, path, state, depth) {
   for (let i = 0; i < state.seen.length; i++) {
     if (state.seen[i] === value) throw new ResultError('is a circular reference', path);
   }
-  // A Date becomes its ISO string, as JSON.stringify would do.
-  let time;
-  let isDate = true;
-  try { time = ReflectApply(DateGetTime, value, []); } catch (e) { isDate = false; }
-  if (isDate) {
-    if (time !== time) return charge(state, 'null');
-    return charge(state, JSONStringify(ReflectApply(DateToISOString, value, [])));
+  // A Date becomes its ISO string, as JSON.stringify would do. Arrays and plain objects are not
+  // Dates (a Date moved onto Object.prototype serializes as {}, as JSON.stringify does too), so
+  // only other objects pay for the check, which throws for anything but a Date.
+  const isArray = ArrayIsArray(value);
+  const proto = isArray ? ArrayPrototype : ObjectGetPrototypeOf(value);
+  if (!isArray && proto !== ObjectPrototype && proto !== null) {
+    let time;
+    let isDate = true;
+    try { time = ReflectApply(DateGetTime, value, []); } catch (e) { isDate = false; }
+    if (isDate) {
+      if (time !== time) return charge(state, 'null');
+      return charge(state, JSONStringify(ReflectApply(DateToISOString, value, [])));
+    }
   }
   push(state.seen, value);
   let out;
-  if (ArrayIsArray(value)) {
+  if (isArray) {
     const lengthDesc = ObjectGetOwnPropertyDescriptor(value, 'length');
     const length = lengthDesc === undefined ? 0 : lengthDesc.value;
     out = charge(state, '[');
     for (let i = 0; i < length; i++) {
       const d = ObjectGetOwnPropertyDescriptor(value, i);
-      const p = path + '[' + i + ']';
+      const p = { up: path, key: i };
       let item;
       if (d === undefined) {
         if (state.strict) throw new ResultError('is a hole in an array, which is not JSON', p);
@@ -398,7 +409,6 @@ function ser(value, path, state, depth) {
     out += charge(state, ']');
   } else {
     if (state.strict) {
-      const proto = ObjectGetPrototypeOf(value);
       if (proto !== ObjectPrototype && proto !== null) {
         throw new ResultError('is an object that is not plain JSON (a class instance, Map, RegExp, boxed value…)', path);
       }
@@ -410,7 +420,7 @@ function ser(value, path, state, depth) {
       const key = keys[i];
       const d = ObjectGetOwnPropertyDescriptor(value, key);
       if (d === undefined || !d.enumerable) continue;
-      const p = path + '[' + JSONStringify(key) + ']';
+      const p = { up: path, key: key };
       if (!isData(d)) {
         if (state.strict) throw new ResultError('is a getter, which is not JSON', p);
         continue;

@@ -53,8 +53,8 @@ interface ActiveRun {
   settled: boolean
   resolve: (outcome: SandboxOutcome) => void
   watchdog: NodeJS.Timeout | undefined
-  /** Aborted when the run ends: cancels its HTTP requests. */
-  abort: AbortController
+  /** Aborted when the run ends: cancels its HTTP requests. Created on first use. */
+  abort: AbortController | undefined
   opSeq: number
   metadataUpdates: unknown[]
   context: CallContext
@@ -170,7 +170,6 @@ export class Sandbox {
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
   execute(inputJson: string, timeoutMs: number, includeContext: boolean): Promise<SandboxOutcome> {
     return new Promise((resolve) => {
-      const abort = new AbortController()
       const metadataUpdates: unknown[] = []
       const deadline = performance.now() + timeoutMs
       const run: ActiveRun = {
@@ -180,12 +179,20 @@ export class Sandbox {
         settled: false,
         resolve,
         watchdog: undefined,
-        abort,
+        abort: undefined,
         opSeq: 0,
         metadataUpdates,
         context: {
           remainingMs: () => Math.max(0, deadline - performance.now()),
-          signal: abort.signal,
+          // Made on first use (most runs make no host call that can be cancelled); a run that
+          // already ended hands out an aborted signal.
+          get signal() {
+            if (run.abort === undefined) {
+              run.abort = new AbortController()
+              if (run.settled) run.abort.abort()
+            }
+            return run.abort.signal
+          },
           record: (_kind, value) => void metadataUpdates.push(value),
         },
       }
@@ -280,7 +287,7 @@ export class Sandbox {
 
   #stopTimers(run: ActiveRun): void {
     clearTimeout(run.watchdog)
-    run.abort.abort()
+    run.abort?.abort()
     for (const timer of run.timers.values()) {
       clearTimeout(timer as NodeJS.Timeout)
       clearImmediate(timer as NodeJS.Immediate)
