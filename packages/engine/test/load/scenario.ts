@@ -129,7 +129,15 @@ const mb = (n: number) => Math.round((n / 1_048_576) * 10) / 10
  * Run every tenant's engine flat out (each keeps `concurrency` runs in flight) for `durationMs`,
  * sampling memory every `sampleMs`; then close every engine. Stops by itself.
  */
-export async function runLoad(options: { durationMs: number; sampleMs: number; onSample?: (s: MemorySample, r: TenantReport[]) => void }): Promise<LoadReport> {
+export async function runLoad(options: {
+  durationMs: number
+  sampleMs: number
+  /** Pause of hostile tenants between runs (0: flat out), to bound the CPU the test takes from others. */
+  hostilePauseMs?: number
+  /** Pause of normal tenants between runs (0: flat out). */
+  normalPauseMs?: number
+  onSample?: (s: MemorySample, r: TenantReport[]) => void
+}): Promise<LoadReport> {
   const list = tenants()
   const engines: Engine[] = []
   try {
@@ -168,6 +176,8 @@ export async function runLoad(options: { durationMs: number; sampleMs: number; o
           if (!expected.includes(code) && report.unexpected.length < 10) report.unexpected.push(`${code}: ${(error as Error).message}`)
         }
         report.maxMs = Math.max(report.maxMs, Math.round(performance.now() - runStarted))
+        const pause = t.hostile ? (options.hostilePauseMs ?? 0) : (options.normalPauseMs ?? 0)
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause))
       }
     }
     const workers: Promise<void>[] = []

@@ -120,6 +120,24 @@ export function refreshTokenStoreContract(make: Make<RefreshTokenStore>): void {
     })
   })
 
+  it('refresh tokens: state tells active, used and revoked apart without changing anything', async () => {
+    await withStore(make, async (store) => {
+      expect(store.state).toBeTypeOf('function')
+      const state = (id: string) => (store.state as NonNullable<RefreshTokenStore['state']>).call(store, id)
+      expect(await state('nope')).toBeUndefined()
+      await store.save(token('s1', 'sf1'))
+      await store.save(token('s2', 'sf1'))
+      expect(await state('s1')).toBe('active')
+      expect(await state('s1')).toBe('active')
+      expect((await store.use('s1', T + 1))?.outcome).toBe('rotated')
+      expect(await state('s1')).toBe('used')
+      expect(await state('s2')).toBe('active')
+      await store.revokeFamily('sf1', T + 2)
+      expect(await state('s1')).toBe('revoked')
+      expect(await state('s2')).toBe('revoked')
+    })
+  })
+
   it('refresh tokens: an unknown token is undefined', async () => {
     await withStore(make, async (store) => {
       expect(await store.get('nope')).toBeUndefined()
