@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  GRANT_TYPES,
   createMemoryStores,
   createRedisStores,
   createSqliteStores,
@@ -23,7 +24,7 @@ import {
   type ServerErrorEvent,
   type TokenServerStores,
 } from '@tokenrules/oauth'
-import { ALICE, rule, startServer, type Answer, type TestServer } from '../helpers.js'
+import { ALICE, CLIENT_ID, CLIENT_SECRET, rule, startServer, totpCode, type Answer, type TestServer } from '../helpers.js'
 import { startRedisServer, type RunningRedis } from '../setup/redis-server.js'
 
 const GENERIC_500 = { error: 'server_error', error_description: 'The server encountered an unexpected error.' }
@@ -120,6 +121,35 @@ describe('refresh tokens are consumed only when the successor is stored', () => 
     expect(denied.body).toEqual({ error: 'access_denied', error_description: 'Not now.' })
     deny = false
     expect((await refresh(t, first)).status).toBe(200)
+  })
+
+  it('mfa_required on refresh keeps the token until the second factor succeeds, then rotates it', async () => {
+    let requireMfa = false
+    const { t } = await setup({
+      rules: [rule('mfa-on-refresh', "if (context.protocol === 'oauth2-refresh-token' && mfaNow()) context.multifactor = { provider: 'any' }; callback(null, user, context);")],
+      globals: { mfaNow: () => requireMfa },
+    })
+    await using _ = t
+    const first = await offlineLogin(t)
+    requireMfa = true
+    const required = await refresh(t, first)
+    expect(required.status).toBe(403)
+    expect(required.body.error).toBe('mfa_required')
+    const mfaToken = required.body.mfa_token as string
+    const enrollment = await t.post(
+      '/mfa/associate',
+      { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: ['otp'] },
+      { json: true, headers: { authorization: `Bearer ${mfaToken}` } },
+    )
+    expect(enrollment.status).toBe(200)
+    // A wrong code changes nothing: the presented refresh token is not consumed.
+    expect((await t.token({ grant_type: GRANT_TYPES.mfaOtp, mfa_token: mfaToken, otp: '000000' })).status).toBe(403)
+    const done = await t.token({ grant_type: GRANT_TYPES.mfaOtp, mfa_token: mfaToken, otp: totpCode(enrollment.body.secret as string, t.clock.now) })
+    expect(done.status, JSON.stringify(done.body)).toBe(200)
+    expect(typeof done.body.refresh_token).toBe('string')
+    // Now the presented token is used: a replay revokes the family, the successor included.
+    expect((await refresh(t, first)).body).toEqual(INVALID)
+    expect((await refresh(t, done.body.refresh_token as string)).body).toEqual(INVALID)
   })
 
   it('a failing metadata hook issues no token, stores no refresh token, and burns nothing', async () => {
