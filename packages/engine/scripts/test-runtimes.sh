@@ -9,6 +9,8 @@
 #   3. runs vitest on packages/engine with that Node binary and a module-resolution hook
 #      (scripts/ivm-resolve-hook.mjs) that maps 'isolated-vm' to that build.
 # The workspace's own node_modules stay as they are: `pnpm install` keeps working on Node 20 alone.
+# runtime-check.test.ts is left out: it starts a child with NODE_OPTIONS cleared, so the hook is
+# gone and the child loads the workspace's build for Node 20 (ERR_DLOPEN_FAILED), whatever the runtime.
 #
 #   pnpm test:runtimes                    # Node 22 and 24
 #   RUNTIMES="24:7" pnpm test:runtimes    # one runtime
@@ -38,7 +40,7 @@ for pair in $RUNTIMES; do
   [ -f "$dir/node/include/node/node.h" ] || { echo "no headers in $dir/node/include/node" >&2; exit 1; }
   echo "== Node $("$NODE" --version)"
   ivm="$dir/ivm/node_modules/isolated-vm"
-  if [ ! -f "$ivm/out/isolated_vm.node" ]; then
+  if ! ls "$ivm"/build/Release/*.node "$ivm"/out/*.node >/dev/null 2>&1; then
     echo "== building isolated-vm@$ivm_major from source against Node $node_major headers"
     rm -rf "$dir/ivm" && mkdir -p "$dir/ivm"
     echo '{ "private": true }' >"$dir/ivm/package.json"
@@ -49,7 +51,7 @@ for pair in $RUNTIMES; do
   echo "== isolated-vm $("$NODE" -p "require('$ivm/package.json').version")"
   set +e
   (cd "$ROOT" && PATH="$dir/node/bin:$PATH" TOKENRULES_ISOLATED_VM="$ivm" NODE_OPTIONS="--import $HOOK" \
-    "$NODE" "$ROOT/node_modules/vitest/vitest.mjs" run packages/engine)
+    "$NODE" "$ROOT/node_modules/vitest/vitest.mjs" run packages/engine --exclude '**/runtime-check.test.ts')
   code=$?
   set -e
   summary="$summary\nNode $node_major + isolated-vm $ivm_major: $([ $code -eq 0 ] && echo passed || echo FAILED)"
