@@ -53,7 +53,15 @@ export interface RunInput {
 
 /** Validate a run's input and turn it into the JSON text the sandbox parses. */
 export function encodeRunInput(input: unknown, maxBytes: number): string {
-  const parsed = runInputSchema.safeParse(input)
+  let parsed: ReturnType<typeof runInputSchema.safeParse>
+  try {
+    parsed = runInputSchema.safeParse(input)
+  } catch (error) {
+    // A getter or a proxy trap of the host's own input threw while it was read.
+    const reason = error instanceof Error ? error.message : String(error)
+    const issues = [{ path: '(root)', code: 'unreadable', message: `could not be read: ${reason}` }]
+    throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, error)
+  }
   if (!parsed.success) {
     const issues = toIssues(parsed.error)
     throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, parsed.error)
@@ -62,7 +70,12 @@ export function encodeRunInput(input: unknown, maxBytes: number): string {
   try {
     text = JSON.stringify(parsed.data)
   } catch (error) {
-    const found = findNotJson(input, '')
+    let found: ReturnType<typeof findNotJson>
+    try {
+      found = findNotJson(input, '')
+    } catch {
+      found = undefined
+    }
     const issues = [{ path: found?.path ?? '(root)', code: 'not_json', message: found?.message ?? 'is not JSON-serializable' }]
     throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, error)
   }

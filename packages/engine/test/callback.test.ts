@@ -79,3 +79,12 @@ describe('callback(err, user, context) (SPEC §2)', () => {
     expect(error.path).toBe('context')
   })
 })
+
+describe('odd objects passed to the callback', () => {
+  it('a Date as the user is ERR_RULE_RESULT_INVALID, not an internal error', async () => {
+    await using engine = await engineWith([rule('date-user', `callback(null, new Date(0), context);`)])
+    const error = await rejection(engine.run(passwordInput()))
+    expect(error.code).toBe('ERR_RULE_RESULT_INVALID')
+    expect(error.path).toBe('user')
+  })
+})

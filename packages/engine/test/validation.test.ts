@@ -181,3 +181,18 @@ describe('isTokenRulesError', () => {
     expect(isTokenRulesError('ERR_RULE_DENIED')).toBe(false)
   })
 })
+
+describe('input the host cannot even read', () => {
+  it('a throwing getter or a revoked proxy in the input is ERR_INPUT_INVALID', async () => {
+    const { engineWith: make, passwordInput: input, rule: r, rejection: fail } = await import('./helpers.js')
+    await using engine = await make([r('ok', 'callback(null, user, context);')])
+    const withGetter = input()
+    Object.defineProperty(withGetter.user, 'bad', { enumerable: true, get() { throw new Error('boom') } })
+    const first = await fail(engine.run(withGetter))
+    expect(first.code).toBe('ERR_INPUT_INVALID')
+    const revoked = Proxy.revocable({}, {})
+    revoked.revoke()
+    const second = await fail(engine.run({ ...input(), user: revoked.proxy } as never))
+    expect(second.code).toBe('ERR_INPUT_INVALID')
+  })
+})

@@ -81,10 +81,16 @@ function define(obj, key, value) {
 function push(arr, value) {
   ObjectDefineProperty(arr, arr.length, { __proto__: null, value: value, writable: true, enumerable: true, configurable: true });
 }
-// An object the engine can read a user or context from (not a revoked proxy, not an array).
+// An object the engine can read a user or context from (not a revoked proxy, an array or a Date).
 function isPlainTarget(value) {
   if (value === null || typeof value !== 'object') return false;
-  try { return !ArrayIsArray(value); } catch (e) { return false; }
+  try {
+    if (ArrayIsArray(value)) return false;
+  } catch (e) { return false; }
+  try {
+    ReflectApply(DateGetTime, value, []);
+    return false;
+  } catch (e) { return true; }
 }
 function safeString(value, max) {
   let s;

@@ -43,8 +43,11 @@ export type SandboxOutcome =
 const EVALUATE_TIMEOUT_MS = 1_000
 /** Longest the engine's own bookkeeping call (collecting logs after a failure) may take. */
 const ABORT_TIMEOUT_MS = 250
-/** How long past its limit a call into the guest may run before its isolate is disposed. */
-const KILL_GRACE_MS = 100
+/**
+ * How long past its limit a call into the guest may run before its isolate is disposed. Generous:
+ * on a busy machine isolated-vm's own timeout can take a while to bite, and a kill costs `global`.
+ */
+const KILL_GRACE_MS = 1_000
 
 interface ActiveRun {
   runId: number
