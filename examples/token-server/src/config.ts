@@ -29,4 +29,12 @@ export const USERS: NewUser[] = [
     app_metadata: { roles: ['admin'] },
   },
   { directory: 'Customers', email: 'bob@example.com', password: 'hunter2hunter2', email_verified: true, name: 'Bob' },
+  {
+    directory: 'Employees',
+    email: 'carol@example.com',
+    password: 'open sesame seed bagel',
+    email_verified: true,
+    name: 'Carol',
+    app_metadata: { roles: ['support'], use_mfa: true },
+  },
 ]

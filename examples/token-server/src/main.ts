@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createSqliteStores, createTokenServer, hashSecret, toNodeListener } from '@tokenrules/oauth'
 import { API, CLIENT, DIRECTORIES, USERS } from './config.js'
+import { loginBackend } from './login-backend.js'
 import { messagesApi } from './messages-api.js'
+import { playground } from './playground.js'
 import { loadRuleSet } from './rule-set.js'
 
 const port = Number(process.env['PORT'] ?? 3000)
@@ -43,9 +45,21 @@ for (const user of USERS) {
 }
 
 const api = messagesApi({ issuer, audience: API.identifier, jwksUrl: new URL('/.well-known/jwks.json', origin) })
-const tokens = toNodeListener(tokenServer.handler)
+const login = loginBackend({
+  tokenEndpoint: tokenServer.handler,
+  origin,
+  client: { clientId: CLIENT.clientId, secret: CLIENT.secret },
+  audience: API.identifier,
+  realms: DIRECTORIES.map((directory) => directory.name),
+})
+const rulesPlayground = playground()
+// The pages: the trusted app's login page (/, /demo/*) and the rules playground (/playground*);
+// anything else goes to the token server, which answers 404 for what it does not know.
+const pages = async (request: Request, connection?: { remoteAddress?: string | undefined }) =>
+  (await login(request, connection)) ?? (await rulesPlayground(request)) ?? tokenServer.handler(request, connection)
+const site = toNodeListener(pages)
 const resources = toNodeListener(api)
-const http = createServer((req, res) => (req.url?.startsWith('/api/') ? resources(req, res) : tokens(req, res)))
+const http = createServer((req, res) => (req.url?.startsWith('/api/') ? resources(req, res) : site(req, res)))
 http.listen(port, '127.0.0.1')
 await new Promise((done) => http.once('listening', done))
 
@@ -59,7 +73,8 @@ const curl = [
 
 console.log(`tokenrules demo token server listening on ${origin}`)
 console.log(`  database: ${databasePath} (${firstStart ? 'created' : 'existing'}; ${seeded} user(s) seeded)`)
-console.log(`  realms: Employees (alice@example.com), Customers (bob@example.com); client demo-app; API ${API.identifier}`)
+console.log(`  realms: Employees (alice@example.com, carol@example.com with MFA), Customers (bob@example.com); client demo-app; API ${API.identifier}`)
+console.log(`  login page: ${origin}/   rules playground: ${origin}/playground`)
 console.log('')
 console.log('Get a token (password-realm grant):')
 console.log('')

@@ -88,7 +88,7 @@ describe('examples/token-server', () => {
     let aliceTokens: Record<string, string>
     try {
       expect(first.stdout()).toContain(`tokenrules demo token server listening on http://localhost:${port}`)
-      expect(first.stdout()).toContain('(created; 2 user(s) seeded)')
+      expect(first.stdout()).toContain('(created; 3 user(s) seeded)')
 
       // The printed command, pasted into a shell, logs alice in.
       const printed = /Get a token \(password-realm grant\):\n\n([\s\S]+?)\n\n/.exec(first.stdout())?.[1] ?? ''

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface Demo {
+  origin: string
+  stdout: () => string
+  stop: () => Promise<void>
+}
+
+/** The `start` script's command, run directly (no pnpm wrapper between the test and the server's process). */
+const [command = 'node', ...args] = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ')
+
+/** The demo server in its own process group, on `port` and `dataDir`; resolves once it listens. */
+export async function startDemo(port: number, dataDir: string): Promise<Demo> {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return
+    const exited = once(child, 'exit')
+    process.kill(-child.pid, 'SIGTERM')
+    await exited
+  }
+  const deadline = Date.now() + 45_000
+  while (!out.includes('Press Ctrl+C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`the demo exited early:\n${out}\n${err}`)
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`the demo did not start within 45 s:\n${out}\n${err}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { origin: `http://localhost:${port}`, stdout: () => out, stop }
+}
