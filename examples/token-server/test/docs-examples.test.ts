@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createEngine, isTokenRulesError, type EngineOptions } from '@tokenrules/engine'
+import { describe, expect, it } from 'vitest'
+
+/**
+ * Every ```js rule block in docs/*.md runs in the engine; the ```json expect block right after it
+ * says what must come out:
+ * `{ user?, context?, engine?, accessToken?, idToken?, scope?, multifactor?, warnings?, logs?, error? }`
+ * (`user`/`context` are merged over the defaults below; `engine` is extra createEngine options;
+ * `error` is `{ code, status, body }` of the failure and its `toOAuthError()`).
+ * A doc with a rule block and no expectation, or an expectation that does not hold, fails.
+ */
+const docs = fileURLToPath(new URL('../../../docs/', import.meta.url))
+
+const USER = { user_id: 'auth0|alice', email: 'alice@example.com', email_verified: true, app_metadata: { roles: ['admin'] } }
+const CONTEXT = { clientID: 'demo-app', protocol: 'oauth2-password', connection: 'Employees' }
+
+interface Expectation {
+  user?: Record<string, unknown>
+  context?: Record<string, unknown>
+  engine?: Partial<EngineOptions>
+  accessToken?: Record<string, unknown>
+  idToken?: Record<string, unknown>
+  scope?: string[]
+  multifactor?: Record<string, unknown>
+  warnings?: Record<string, unknown>[]
+  logs?: Record<string, unknown>[]
+  error?: { code: string; status: number; body: Record<string, unknown> }
+}
+
+interface Example {
+  file: string
+  line: number
+  script: string
+  expect: Expectation | undefined
+}
+
+/** The fenced blocks of a Markdown file, with their info string and first line. */
+function blocks(text: string): { info: string; body: string; line: number }[] {
+  const found: { info: string; body: string; line: number }[] = []
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(.*)$/.exec(lines[i] as string)
+    if (open === null) continue
+    const start = i
+    const body: string[] = []
+    for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i] as string)
+    found.push({ info: (open[1] as string).trim(), body: body.join('\n'), line: start + 1 })
+  }
+  return found
+}
+
+const examples: Example[] = []
+const files = readdirSync(docs).filter((file) => file.endsWith('.md'))
+for (const file of files) {
+  const found = blocks(readFileSync(join(docs, file), 'utf8'))
+  found.forEach((block, index) => {
+    if (block.info !== 'js rule') return
+    const next = found[index + 1]
+    examples.push({ file, line: block.line, script: block.body, expect: next?.info === 'json expect' ? (JSON.parse(next.body) as Expectation) : undefined })
+  })
+}
+
+describe('code examples in docs/', () => {
+  it('finds the executable examples of the guides', () => {
+    expect(examples.filter((e) => e.file === 'writing-rules.md').length).toBeGreaterThanOrEqual(6)
+    expect(examples.filter((e) => e.file === 'errors.md').length).toBeGreaterThanOrEqual(6)
+  })
+
+  it.each(examples.map((example) => [`${example.file}:${example.line}`, example] as const))('%s runs as documented', async (_, example) => {
+    expect(example.expect, `${example.file}:${example.line}: a js rule block needs a json expect block right after it`).toBeDefined()
+    const want = example.expect as Expectation
+    await using engine = await createEngine({ ...want.engine, rules: [{ name: 'example', script: example.script }], concurrency: 1 })
+    const input = { user: { ...USER, ...want.user }, context: { ...CONTEXT, ...want.context } }
+    if (want.error !== undefined) {
+      const failure = await engine.run(input).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(isTokenRulesError(failure), 'the run fails with a TokenRulesError').toBe(true)
+      if (!isTokenRulesError(failure)) return
+      expect({ code: failure.code, ...failure.toOAuthError() }).toEqual(want.error)
+      return
+    }
+    const result = await engine.run(input)
+    if (want.accessToken !== undefined) expect(result.accessToken.claims).toEqual(want.accessToken)
+    if (want.idToken !== undefined) expect(result.idToken.claims).toEqual(want.idToken)
+    if (want.scope !== undefined) expect(result.accessToken.scope).toEqual(want.scope)
+    if (want.multifactor !== undefined) expect(result.multifactor).toEqual(want.multifactor)
+    expect(result.warnings).toEqual((want.warnings ?? []).map((warning) => expect.objectContaining(warning)))
+    if (want.logs !== undefined) expect(result.logs).toEqual(want.logs.map((entry) => expect.objectContaining(entry)))
+  })
+})
