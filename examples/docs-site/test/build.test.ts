@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const build = fileURLToPath(new URL('../build.mjs', import.meta.url))
+const out = join(mkdtempSync(join(tmpdir(), 'tokenrules-site-')), 'site')
+afterAll(() => rmSync(join(out, '..'), { recursive: true, force: true }))
+
+describe('pnpm docs:build', () => {
+  it('builds the guides and the API reference into static HTML', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [build, out], { timeout: 60_000 })
+    expect(stdout).toMatch(/^docs site: \d+ guide\(s\) and the API reference in /)
+
+    const index = readFileSync(join(out, 'index.html'), 'utf8')
+    expect(index).toContain('<a href="writing-rules.html">Writing rules</a>')
+    expect(index).toContain('<a href="api/index.html">API reference</a>')
+    const errors = readFileSync(join(out, 'errors.html'), 'utf8')
+    expect(errors).toContain('<code>ERR_RULE_UNAUTHORIZED</code>')
+    expect(errors).toContain('<pre><code class="language-js">function requireVerifiedEmail(user, context, callback) {')
+    expect(existsSync(join(out, 'getting-started.html'))).toBe(true)
+
+    const api = readFileSync(join(out, 'api', 'index.html'), 'utf8')
+    for (const name of ['engine', 'oauth', 'testing']) expect(api).toContain(name)
+    expect(readFileSync(join(out, 'api', 'functions', 'engine_src.createEngine.html'), 'utf8')).toContain('createEngine')
+    expect(readFileSync(join(out, 'api', 'functions', 'oauth_src.createTokenServer.html'), 'utf8')).toContain('createTokenServer')
+  }, 60_000)
+})
