@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createEngine, isTokenRulesError, type EngineOptions } from '@tokenrules/engine'
+import { createMemoryStores, createTokenServer, hashSecret } from '@tokenrules/oauth'
+import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { API, CLIENT, DIRECTORIES, USERS } from '../src/config.js'
+import { loadRuleSet } from '../src/rule-set.js'
 
 /**
  * Every ```js rule block in docs/*.md runs in the engine; the ```json expect block right after it
@@ -52,13 +56,24 @@ function blocks(text: string): { info: string; body: string; line: number }[] {
   return found
 }
 
+interface TokenExample {
+  file: string
+  line: number
+  request: Record<string, string>
+  response: { status: number; body: Record<string, unknown>; accessTokenClaims?: Record<string, unknown> } | undefined
+}
+
 const examples: Example[] = []
+const requests: TokenExample[] = []
 const files = readdirSync(docs).filter((file) => file.endsWith('.md'))
 for (const file of files) {
   const found = blocks(readFileSync(join(docs, file), 'utf8'))
   found.forEach((block, index) => {
-    if (block.info !== 'js rule') return
     const next = found[index + 1]
+    if (block.info === 'json token-request') {
+      requests.push({ file, line: block.line, request: JSON.parse(block.body) as Record<string, string>, response: next?.info === 'json token-response' ? JSON.parse(next.body) : undefined })
+    }
+    if (block.info !== 'js rule') return
     examples.push({ file, line: block.line, script: block.body, expect: next?.info === 'json expect' ? (JSON.parse(next.body) as Expectation) : undefined })
   })
 }
@@ -92,4 +107,39 @@ describe('code examples in docs/', () => {
     expect(result.warnings).toEqual((want.warnings ?? []).map((warning) => expect.objectContaining(warning)))
     if (want.logs !== undefined) expect(result.logs).toEqual(want.logs.map((entry) => expect.objectContaining(entry)))
   })
+})
+
+describe('token endpoint examples in docs/', () => {
+  it('finds them', () => {
+    expect(requests.filter((e) => e.file === 'token-endpoint.md').length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('answers each request as documented (the demo configuration, in memory)', async () => {
+    await using server = await createTokenServer({
+      issuer: 'http://localhost:3000/',
+      engine: { rules: loadRuleSet(fileURLToPath(new URL('../rules', import.meta.url))) },
+      clients: [{ clientId: CLIENT.clientId, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
+      apis: [API],
+      directories: DIRECTORIES,
+      defaultDirectory: 'Employees',
+      stores: createMemoryStores(),
+    })
+    for (const user of USERS) await server.users.create(user)
+    for (const example of requests) {
+      const where = `${example.file}:${example.line}`
+      expect(example.response, `${where}: a json token-request block needs a json token-response block right after it`).toBeDefined()
+      const want = example.response as NonNullable<TokenExample['response']>
+      const response = await server.handler(
+        new Request('http://localhost:3000/oauth/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ ...example.request, client_id: CLIENT.clientId, client_secret: CLIENT.secret }),
+        }),
+        { remoteAddress: '127.0.0.1' },
+      )
+      const body = (await response.json()) as Record<string, unknown>
+      expect({ where, status: response.status, body }).toMatchObject({ where, status: want.status, body: want.body })
+      if (want.accessTokenClaims !== undefined) expect(decodeJwt(String(body['access_token']))).toMatchObject(want.accessTokenClaims)
+    }
+  }, 60_000)
 })
