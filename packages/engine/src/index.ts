@@ -3,6 +3,7 @@
  * isolated-vm sandbox, for any Node token server.
  *
  * @packageDocumentation
+ * @module @tokenrules/engine
  */
 export { createEngine, Engine } from './engine.js'
 export type { EngineStats, RunOptions } from './engine.js'

@@ -3,6 +3,7 @@
  * `password-realm`, `refresh_token`, MFA) that runs Auth0-style rules with `@tokenrules/engine`.
  *
  * @packageDocumentation
+ * @module @tokenrules/oauth
  */
 export { createTokenServer } from './server.js'
 export type { TokenServer, TokenServerHandler, ConnectionInfo } from './server.js'

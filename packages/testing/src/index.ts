@@ -5,6 +5,7 @@
  * `tokenrules check` analysis). Vitest matchers live in `@tokenrules/testing/vitest`.
  *
  * @packageDocumentation
+ * @module @tokenrules/testing
  */
 export { makeUser } from './fixtures/user.js'
 export type { TestUser, TestIdentity, UserOverrides } from './fixtures/user.js'
