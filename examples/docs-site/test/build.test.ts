@@ -26,6 +26,6 @@ describe('pnpm docs:build', () => {
     const api = readFileSync(join(out, 'api', 'index.html'), 'utf8')
     for (const name of ['engine', 'oauth', 'testing']) expect(api).toContain(name)
     expect(readFileSync(join(out, 'api', 'functions', '_tokenrules_engine.createEngine.html'), 'utf8')).toContain('createEngine')
-    expect(readFileSync(join(out, 'api', 'functions', 'oauth_src.createTokenServer.html'), 'utf8')).toContain('createTokenServer')
+    expect(readFileSync(join(out, 'api', 'functions', '_tokenrules_oauth.createTokenServer.html'), 'utf8')).toContain('createTokenServer')
   }, 60_000)
 })
