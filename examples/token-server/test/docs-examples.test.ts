@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createEngine, isTokenRulesError, type EngineOptions } from '@tokenrules/engine'
 import { createMemoryStores, createTokenServer, hashSecret } from '@tokenrules/oauth'
 import { decodeJwt } from 'jose'
@@ -63,8 +63,20 @@ interface TokenExample {
   response: { status: number; body: Record<string, unknown>; accessTokenClaims?: Record<string, unknown> } | undefined
 }
 
+/**
+ * A ```ts embed block is a whole TypeScript module: it is written next to this test (so it imports
+ * the workspace's packages as an application would), imported, and must finish without throwing;
+ * it checks its own outcome with node:assert and closes what it opened.
+ */
+interface EmbedExample {
+  file: string
+  line: number
+  source: string
+}
+
 const examples: Example[] = []
 const requests: TokenExample[] = []
+const embeds: EmbedExample[] = []
 const files = readdirSync(docs).filter((file) => file.endsWith('.md'))
 for (const file of files) {
   const found = blocks(readFileSync(join(docs, file), 'utf8'))
@@ -73,6 +85,7 @@ for (const file of files) {
     if (block.info === 'json token-request') {
       requests.push({ file, line: block.line, request: JSON.parse(block.body) as Record<string, string>, response: next?.info === 'json token-response' ? JSON.parse(next.body) : undefined })
     }
+    if (block.info === 'ts embed') embeds.push({ file, line: block.line, source: block.body })
     if (block.info !== 'js rule') return
     examples.push({ file, line: block.line, script: block.body, expect: next?.info === 'json expect' ? (JSON.parse(next.body) as Expectation) : undefined })
   })
@@ -82,6 +95,7 @@ describe('code examples in docs/', () => {
   it('finds the executable examples of the guides', () => {
     expect(examples.filter((e) => e.file === 'writing-rules.md').length).toBeGreaterThanOrEqual(6)
     expect(examples.filter((e) => e.file === 'errors.md').length).toBeGreaterThanOrEqual(6)
+    expect(examples.filter((e) => e.file === 'concepts.md').length).toBeGreaterThanOrEqual(3)
   })
 
   it.each(examples.map((example) => [`${example.file}:${example.line}`, example] as const))('%s runs as documented', async (_, example) => {
@@ -142,4 +156,20 @@ describe('token endpoint examples in docs/', () => {
       if (want.accessTokenClaims !== undefined) expect(decodeJwt(String(body['access_token']))).toMatchObject(want.accessTokenClaims)
     }
   }, 60_000)
+})
+
+describe('embedding examples in docs/', () => {
+  it('finds them', () => {
+    expect(embeds.filter((e) => e.file === 'embedding.md').length).toBeGreaterThanOrEqual(2)
+  })
+
+  it.each(embeds.map((example) => [`${example.file}:${example.line}`, example] as const))('%s runs', async (_, example) => {
+    const module = fileURLToPath(new URL(`./.docs-embed-${process.pid}-${example.file.replace(/\W/g, '-')}-${example.line}.ts`, import.meta.url))
+    writeFileSync(module, example.source)
+    try {
+      await import(pathToFileURL(module).href)
+    } finally {
+      rmSync(module, { force: true })
+    }
+  })
 })
