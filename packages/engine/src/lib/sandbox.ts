@@ -76,6 +76,7 @@ export class Sandbox {
   #runSeq = 0
   #dead = false
   #killed = false
+  #disposedByHost = false
 
   private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry) {
     this.#isolate = isolate
@@ -218,7 +219,11 @@ export class Sandbox {
         // A run that ended inside 'start' answers with its result as the return value.
         if (args[0] === 'start' && typeof value === 'string') this.#done(run, value)
       } catch (error) {
-        const failure = this.#killed ? 'timeout' : classifyIsolateFailure(error, this.#isolate.isDisposed)
+        let failure = this.#killed ? 'timeout' : classifyIsolateFailure(error, this.#isolate.isDisposed)
+        // isolated-vm may dispose an isolate over its memory limit between two calls (a collection
+        // after the last one): the next call then only reads "Isolate is disposed". The engine did
+        // not dispose it, so the memory limit did.
+        if (failure === 'disposed' && !this.#disposedByHost) failure = 'memory-limit'
         // A rule's stray rejection fails the call, but the run may have finished inside it.
         if (failure === 'other' && args[0] === 'start' && !run.settled) {
           const text = await this.#call(['result', run.runId], ABORT_TIMEOUT_MS).catch(() => undefined)
@@ -239,6 +244,7 @@ export class Sandbox {
     const killer = setTimeout(() => {
       this.#killed = true
       this.#dead = true
+      this.#disposedByHost = true
       if (!this.#isolate.isDisposed) this.#isolate.dispose()
     }, timeoutMs + KILL_GRACE_MS)
     try {
@@ -374,6 +380,7 @@ export class Sandbox {
   /** Release the isolate. Safe to call twice. */
   dispose(): void {
     this.#dead = true
+    this.#disposedByHost = true
     if (this.#active !== undefined) this.#fail(this.#active, 'disposed', undefined)
     try {
       this.#dispatch.release()
