@@ -4,9 +4,11 @@
  * would set (packages, crypto, HTTP allowed to that server only).
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Handler, LoopbackServer } from '../loopback-server.js'
 import { fileURLToPath } from 'node:url'
+export { startServer, type Handler, type Recorded, type LoopbackServer } from '../loopback-server.js'
 import type { EngineOptions, RunInput, RunResult } from '@tokenrules/engine'
 import { engineWith, passwordInput, rejection } from '../helpers.js'
 
@@ -28,75 +30,6 @@ export function corpusRuleNames(): string[] {
 /** One corpus rule as the engine takes it: the file's text is the script, unchanged. */
 export function corpusRule(name: string): { name: string; script: string } {
   return { name, script: readFileSync(new URL(`${name}.js`, RULES_DIR), 'utf8') }
-}
-
-/** What reached the loopback server. */
-export interface Recorded {
-  method: string
-  /** Path and query, as sent. */
-  url: string
-  headers: IncomingMessage['headers']
-  body: string
-}
-
-export type Handler = (req: Recorded, res: ServerResponse) => void | Promise<void>
-
-/** A loopback HTTP server with per-path handlers that tests swap, and a log of what it received. */
-export interface LoopbackServer {
-  port: number
-  /** `http://127.0.0.1:<port>` */
-  origin: string
-  /** `127.0.0.1:<port>`, the allow-list entry. */
-  host: string
-  requests: Recorded[]
-  /** Answer `path` (without query) with `handler` until {@link reset}. */
-  on(path: string, handler: Handler): void
-  /** Forget handlers and recorded requests. */
-  reset(): void
-  close(): Promise<void>
-}
-
-export async function startServer(): Promise<LoopbackServer> {
-  const handlers = new Map<string, Handler>()
-  const requests: Recorded[] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const recorded: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }
-      requests.push(recorded)
-      const handler = handlers.get((req.url ?? '').split('?')[0] as string)
-      if (handler === undefined) {
-        sendJson(res, 404, { error: 'not_found' })
-        return
-      }
-      Promise.resolve(handler(recorded, res)).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'handler_failed' })
-      })
-    })
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
-    requests,
-    on: (path, handler) => void handlers.set(path, handler),
-    reset: () => {
-      handlers.clear()
-      requests.length = 0
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
 }
 
 /** A port on 127.0.0.1 that nobody listens on (a server opened and closed). */

@@ -2,9 +2,11 @@
  * Helpers of the module and capability tests: run a snippet of rule code and get back what it
  * handed to `done(value)` (through an ID token claim, so only JSON crosses, as in a real run).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Handler } from '../loopback-server.js'
 import { fileURLToPath } from 'node:url'
+export { startServer, type Handler, type Recorded, type LoopbackServer as TestServer } from '../loopback-server.js'
 import type { EngineOptions, RunInput, RunResult } from '@tokenrules/engine'
 import { engineWith, passwordInput, rejection, rule } from '../helpers.js'
 
@@ -48,77 +50,6 @@ export async function runSnippet(body: string, options: Partial<EngineOptions> =
 /** The error a run of `body` fails with. */
 export async function failSnippet(body: string, options: Partial<EngineOptions> = {}, input: RunInput = passwordInput()): Promise<any> {
   return rejection(runSnippet(body, options, input))
-}
-
-/** What reached a loopback server. */
-export interface Recorded {
-  method: string
-  url: string
-  headers: IncomingMessage['headers']
-  body: string
-}
-
-export type Handler = (req: Recorded, res: ServerResponse) => void
-
-/** A loopback HTTP server (127.0.0.1, port 0) answering by path, recording every request. */
-export interface TestServer {
-  port: number
-  origin: string
-  host: string
-  requests: Recorded[]
-  /** Requests whose connection closed before an answer was sent. */
-  aborted: string[]
-  on(path: string, handler: Handler): void
-  reset(): void
-  close(): Promise<void>
-}
-
-export async function startServer(): Promise<TestServer> {
-  const handlers = new Map<string, Handler>()
-  const requests: Recorded[] = []
-  const aborted: string[] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }
-      requests.push(recorded)
-      res.on('close', () => {
-        if (!res.writableFinished) aborted.push(recorded.url)
-      })
-      const handler = handlers.get((req.url ?? '').split('?')[0] as string)
-      if (handler === undefined) {
-        res.writeHead(404, { 'content-type': 'application/json' })
-        res.end('{"error":"not_found"}')
-        return
-      }
-      handler(recorded, res)
-    })
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
-    requests,
-    aborted,
-    on: (path, handler) => void handlers.set(path, handler),
-    reset: () => {
-      handlers.clear()
-      requests.length = 0
-      aborted.length = 0
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
