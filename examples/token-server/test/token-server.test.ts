@@ -1,64 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { freePort, startDemo } from './demo-process.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const dataDir = mkdtempSync(join(tmpdir(), 'tokenrules-demo-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-interface Demo {
-  origin: string
-  stdout: () => string
-  stop: () => Promise<void>
-}
-
-/** The `start` script's command, run directly (no pnpm wrapper between the test and the server's process). */
-const [command = 'node', ...args] = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ')
-
-/** The demo in its own process group, on a free port and the test's data dir; resolves once it listens. */
-async function startDemo(port: number): Promise<Demo> {
-  const child: ChildProcess = spawn(command, args, {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()))
-  const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return
-    const exited = once(child, 'exit')
-    process.kill(-child.pid, 'SIGTERM')
-    await exited
-  }
-  const deadline = Date.now() + 45_000
-  while (!out.includes('Press Ctrl+C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`the demo exited early:\n${out}\n${err}`)
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`the demo did not start within 45 s:\n${out}\n${err}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return { origin: `http://localhost:${port}`, stdout: () => out, stop }
-}
 
 async function login(origin: string, realm: string, username: string, password: string, scope = 'openid offline_access') {
   const response = await fetch(`${origin}/oauth/token`, {
@@ -84,7 +33,7 @@ const api = (origin: string, token: string, method = 'GET') =>
 describe('examples/token-server', () => {
   it('starts, prints a curl command that logs in, serves the API, and keeps its data across a restart', async () => {
     const port = await freePort()
-    const first = await startDemo(port)
+    const first = await startDemo(port, dataDir)
     let aliceTokens: Record<string, string>
     try {
       expect(first.stdout()).toContain(`tokenrules demo token server listening on http://localhost:${port}`)
@@ -126,7 +75,7 @@ describe('examples/token-server', () => {
       await first.stop()
     }
 
-    const second = await startDemo(port)
+    const second = await startDemo(port, dataDir)
     try {
       expect(second.stdout()).toContain('(existing; 0 user(s) seeded)')
       expect((await api(second.origin, aliceTokens['access_token'] ?? '')).status).toBe(200)
