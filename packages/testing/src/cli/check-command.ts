@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { analyzeRule, type Finding } from '../check/analyze.js'
-import { readRuleDir, readRuleSet, toPath, type RuleFile } from '../rule-sources.js'
+import type { RuleFile } from '../rule-sources.js'
 import { displayPath } from './run-command.js'
+import { readRulePaths } from './rule-paths.js'
 import { styleFor, type Style } from './style.js'
 import { EXIT, listOption, UsageError } from './usage.js'
 
@@ -97,19 +97,8 @@ function parse(argv: readonly string[]) {
   }
 }
 
-async function readRules(paths: readonly string[]): Promise<RuleFile[]> {
-  const rules: RuleFile[] = []
-  for (const given of paths) {
-    const path = toPath(given)
-    let isDir: boolean
-    try {
-      isDir = (await stat(path)).isDirectory()
-    } catch {
-      throw new UsageError(`check: no such file or folder: ${given}`)
-    }
-    rules.push(...(isDir ? await readRuleDir(path) : await readRuleSet({ files: [path] })))
-  }
-  return rules
+function readRules(paths: readonly string[]): Promise<RuleFile[]> {
+  return readRulePaths(paths, 'check')
 }
 
 function formatCheck(rules: readonly RuleFile[], findings: readonly Finding[], s: Style): string {

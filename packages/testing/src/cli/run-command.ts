@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createEngine, isTokenRulesError, type AnyTokenRulesError, type EngineOptions, type JsonValue, type LogEntry, type RunResult, type Warning } from '@tokenrules/engine'
@@ -7,7 +7,8 @@ import { fakeHttp, type FakeHttp, type FakeRoute } from '../fake-http.js'
 import { makeContext } from '../fixtures/context.js'
 import { makeUser } from '../fixtures/user.js'
 import { isPlainObject } from '../lib/merge.js'
-import { readRuleDir, readRuleSet, toPath, type RuleFile } from '../rule-sources.js'
+import { toPath, type RuleFile } from '../rule-sources.js'
+import { readRulePaths } from './rule-paths.js'
 import { styleFor, type Style } from './style.js'
 import { EXIT, listOption, UsageError } from './usage.js'
 
@@ -223,21 +224,9 @@ function engineOptions(rules: RuleFile[], values: RunValues, configuration: Reco
   return options
 }
 
-/** Files and folders, in the order given; folders in file-name order. */
+/** Files and folders, in the order given, numbered in that order. */
 async function readRules(paths: readonly string[]): Promise<RuleFile[]> {
-  const rules: RuleFile[] = []
-  for (const given of paths) {
-    const path = toPath(given)
-    let isDir: boolean
-    try {
-      isDir = (await stat(path)).isDirectory()
-    } catch {
-      throw new UsageError(`run: no such file or folder: ${given}`)
-    }
-    const found = isDir ? await readRuleDir(path) : await readRuleSet({ files: [path] })
-    for (const rule of found) rules.push({ ...rule, order: rules.length + 1 })
-  }
-  return rules
+  return (await readRulePaths(paths, 'run')).map((rule, index) => ({ ...rule, order: index + 1 }))
 }
 
 async function readJson(file: string, option: string): Promise<unknown> {
