@@ -286,25 +286,8 @@ export type AnyTokenRulesError =
   | EngineClosedError
   | EngineInternalError
 
-/** Every error code the engine uses. */
-export type TokenRulesErrorCode =
-  | 'ERR_RULE_UNAUTHORIZED'
-  | 'ERR_RULE_DENIED'
-  | 'ERR_RULE_EXCEPTION'
-  | 'ERR_REDIRECT_UNSUPPORTED'
-  | 'ERR_MFA_PROVIDER_UNSUPPORTED'
-  | 'ERR_RULE_TIMEOUT'
-  | 'ERR_RULE_MEMORY_LIMIT'
-  | 'ERR_RULE_COMPILE'
-  | 'ERR_RULE_RESULT_INVALID'
-  | 'ERR_CLAIMS_TOO_LARGE'
-  | 'ERR_CLAIM_VIOLATION'
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_INPUT_INVALID'
-  | 'ERR_METADATA_UPDATE_FAILED'
-  | 'ERR_MODULE_NOT_ALLOWED'
-  | 'ERR_ENGINE_CLOSED'
-  | 'ERR_ENGINE_INTERNAL'
+/** Every error code the engine uses (derived from the classes, so the two never drift). */
+export type TokenRulesErrorCode = AnyTokenRulesError['code']
 
 /**
  * Whether `value` is an error of this engine. Checks a brand shared by every copy of the package,
