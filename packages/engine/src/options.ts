@@ -321,7 +321,7 @@ export function resolveRules(input: unknown): RuleDefinition[] {
 }
 
 /** Enabled rules in pipeline order: lowest `order` first, ties in list order. */
-export function pipelineOrder(rules: readonly RuleDefinition[]): RuleDefinition[] {
+export function pipelineOrder<T extends RuleDefinition>(rules: readonly T[]): T[] {
   return rules
     .map((rule, index) => ({ rule, index }))
     .filter(({ rule }) => rule.enabled !== false)

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path'
-import type { EngineOptions, RuleDefinition } from '@tokenrules/engine'
+import { pipelineOrder, type EngineOptions, type RuleDefinition } from '@tokenrules/engine'
 import { resolveClock, resolveRandom, type ClockOption, type RandomOption } from './determinism.js'
 import { PROPS_GLOBAL, SEED_GLOBAL, withPrelude } from './lib/guest-wrapper.js'
 import { callableProps, liveStub, liveStubs } from './lib/stubs.js'
@@ -47,15 +47,6 @@ export interface TestEngineOptions {
   random?: RandomOption | undefined
   /** Isolates. Default 1. */
   concurrency?: number | undefined
-}
-
-/** Enabled rules in pipeline order, as the engine orders them. */
-export function pipelineOrder<T extends RuleDefinition>(rules: readonly T[]): T[] {
-  return rules
-    .map((rule, index) => ({ rule, index }))
-    .filter(({ rule }) => rule.enabled !== false)
-    .sort((a, b) => (a.rule.order ?? Infinity) - (b.rule.order ?? Infinity) || a.index - b.index)
-    .map(({ rule }) => rule)
 }
 
 /**
