@@ -37,6 +37,7 @@ export type { AnyTokenRulesError, TokenRulesErrorCode, OAuthErrorResponse, Valid
 export { claimViolation, applyClaimsPolicy, normalizeScope } from './claims.js'
 export type { ClaimsPolicy } from './claims.js'
 export { pipelineOrder } from './options.js'
+export { requiredModules } from './lib/packages.js'
 export {
   REGISTERED_CLAIMS,
   REGISTERED_ID_TOKEN_CLAIMS,

@@ -4,6 +4,7 @@ import { basename, dirname, extname, isAbsolute, join } from 'node:path'
 import {
   createEngine,
   isTokenRulesError,
+  requiredModules,
   RuleCompileError,
   UnauthorizedError,
   type AnyTokenRulesError,
@@ -325,13 +326,7 @@ class RuleHandle {
 
 /** The names in `require('name')` / `require('name@1.2.3')` calls written in the rule. */
 function requiredNames(script: string): string[] {
-  const names = new Set<string>()
-  for (const match of script.matchAll(/\brequire\s*\(\s*(['"`])([^'"`\n]+)\1\s*\)/g)) {
-    const spec = match[2] as string
-    const at = spec.lastIndexOf('@')
-    names.add(at > 0 ? spec.slice(0, at) : spec)
-  }
-  return [...names]
+  return [...new Set(requiredModules(script).map((m) => m.name))]
 }
 
 function resolvable(name: string, from: string): boolean {

@@ -115,7 +115,7 @@ export function requiredModules(script: string): { name: string; version: string
     // Not parseable as written: compiling the rule reports that; scan the text as it is.
   }
   const found: { name: string; version: string | undefined }[] = []
-  for (const match of code.matchAll(/\brequire\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g)) {
+  for (const match of code.matchAll(/\brequire\s*\(\s*(['"`])([^'"`\n]+)\1\s*\)/g)) {
     const spec = match[2] as string
     const at = spec.lastIndexOf('@')
     found.push(at > 0 ? { name: spec.slice(0, at), version: spec.slice(at + 1) } : { name: spec, version: undefined })
