@@ -2,12 +2,10 @@
 // packages' public exports under api/. Output: docs/site/ (gitignored), or the directory given as
 // the first argument. Run from anywhere: `pnpm docs:build`.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import MarkdownIt from 'markdown-it'
-import { Application } from 'typedoc'
+import { convertApi, repo } from './api.mjs'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const docs = join(repo, 'docs')
 const out = resolve(process.argv[2] ?? join(docs, 'site'))
 
@@ -52,17 +50,6 @@ code { font-size: 14px; } table { border-collapse: collapse; } td, th { border: 
   )
 }
 
-const app = await Application.bootstrapWithPlugins({
-  entryPoints: ['packages/engine/src/index.ts', 'packages/oauth/src/index.ts', 'packages/testing/src/index.ts'].map((path) => join(repo, path)),
-  tsconfig: join(repo, 'tsconfig.json'),
-  name: 'tokenrules API',
-  readme: 'none',
-  excludePrivate: true,
-  excludeInternal: true,
-  skipErrorChecking: true,
-  logLevel: 'Error',
-})
-const project = await app.convert()
-if (project === undefined) throw new Error('typedoc could not convert the packages')
+const { app, project } = await convertApi()
 await app.generateDocs(project, join(out, 'api'))
 console.log(`docs site: ${guides.length} guide(s) and the API reference in ${out}`)

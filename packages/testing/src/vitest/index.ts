@@ -20,7 +20,7 @@
  * })
  * ```
  *
- * @module
+ * @module @tokenrules/testing/vitest
  */
 import { afterAll, expect } from 'vitest'
 import { closeAll } from '../lib/resources.js'
