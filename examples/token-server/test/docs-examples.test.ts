@@ -160,7 +160,7 @@ describe('token endpoint examples in docs/', () => {
 
 describe('embedding examples in docs/', () => {
   it('finds them', () => {
-    expect(embeds.filter((e) => e.file === 'embedding.md').length).toBeGreaterThanOrEqual(2)
+    expect(embeds.filter((e) => e.file === 'embedding.md').length).toBeGreaterThanOrEqual(5)
   })
 
   it.each(embeds.map((example) => [`${example.file}:${example.line}`, example] as const))('%s runs', async (_, example) => {
