@@ -24,16 +24,107 @@ import { userAdmin, type UserAdmin } from './users/admin.js'
 import { jwks } from './well-known/jwks.js'
 import { openidConfiguration } from './well-known/openid-configuration.js'
 
-/** What the host knows about the connection a request came on. */
+/**
+ * What the host knows about the connection a request came on: the second argument of
+ * {@link TokenServer.handler}. Its address is the end user's IP that brute-force protection counts
+ * and rules see as `context.request.ip` (without it, every request counts as IP `unknown`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type ConnectionInfo } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'tag-ip', script: `function (user, context, callback) {
+ *     context.accessToken['https://example.com/ip'] = context.request.ip;
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * // What a Node host passes: the socket's peer address (IPv4-mapped IPv6 is normalized).
+ * const connection: ConnectionInfo = { remoteAddress: '::ffff:203.0.113.7' }
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   connection,
+ * )
+ * const { access_token } = (await response.json()) as { access_token: string }
+ * const claims = JSON.parse(Buffer.from(access_token.split('.')[1] ?? '', 'base64url').toString())
+ * assert.equal(claims['https://example.com/ip'], '203.0.113.7')
+ * ```
+ */
 export interface ConnectionInfo {
   /** The socket's peer address (e.g. `req.socket.remoteAddress`). */
   remoteAddress?: string | undefined
 }
 
-/** A Fetch-API handler: mount it in any server that speaks `Request`/`Response`. */
+/**
+ * A Fetch-API handler: mount it in any server that speaks `Request`/`Response`, or wrap it to add
+ * routes of your own. It never rejects: every failure is an OAuth error answer.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createTokenServer, type TokenServerHandler } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ * })
+ *
+ * // A health check in front of the token server's routes.
+ * const app: TokenServerHandler = async (request, connection) =>
+ *   new URL(request.url).pathname === '/healthz' ? new Response('ok') : server.handler(request, connection)
+ *
+ * assert.equal(await (await app(new Request('http://localhost/healthz'))).text(), 'ok')
+ * const jwks = await app(new Request('http://localhost/.well-known/jwks.json'), { remoteAddress: '127.0.0.1' })
+ * assert.equal(jwks.status, 200)
+ * assert.equal(((await jwks.json()) as { keys: unknown[] }).keys.length, 1)
+ * const unknown = await app(new Request('http://localhost/authorize'))
+ * assert.deepEqual([unknown.status, await unknown.json()], [404, { error: 'not_found', error_description: 'Not found.' }])
+ * ```
+ */
 export type TokenServerHandler = (request: Request, connection?: ConnectionInfo) => Promise<Response>
 
-/** A running token server. Dispose it with `close()` or `await using`. */
+/**
+ * A running token server, from {@link createTokenServer}. Dispose it with `close()` or `await using`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createTokenServer, type TokenServer } from '@tokenrules/oauth'
+ *
+ * const server: TokenServer = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   keys: { algorithm: 'ES256' },
+ * })
+ * try {
+ *   const first = server.keys.jwks().keys[0]?.kid
+ *   const next = await server.keys.rotate()
+ *   // The new key signs from now on; the previous one stays published for tokens it signed.
+ *   assert.deepEqual(server.keys.jwks().keys.map((key) => key.kid), [next, first])
+ * } finally {
+ *   await server.close()
+ * }
+ * // A closed server answers 503 to every request.
+ * const late = await server.handler(new Request('http://localhost/.well-known/jwks.json'))
+ * assert.equal(late.status, 503)
+ * assert.equal(((await late.json()) as { error: string }).error, 'temporarily_unavailable')
+ * ```
+ */
 export interface TokenServer extends AsyncDisposable {
   /**
    * Answers `POST /oauth/token`, `POST /mfa/associate`, `POST /mfa/challenge`,
@@ -43,6 +134,7 @@ export interface TokenServer extends AsyncDisposable {
   handler: TokenServerHandler
   /** Operator actions on users, directories and brute-force blocks. */
   users: UserAdmin
+  /** The signing keys: rotate them, reload them after another server rotated, and read the JWKS. */
   keys: {
     /** Makes a new signing key current; the previous stays in the JWKS. Returns the new `kid`. */
     rotate(algorithm?: 'RS256' | 'ES256' | 'EdDSA'): Promise<string>
@@ -67,19 +159,41 @@ const PERSISTENT_STORE_HINT =
  *
  * @example
  * ```ts
- * import { createServer } from 'node:http'
- * import { createTokenServer, createSqliteStores, hashSecret, toNodeListener, GRANT_TYPES } from '@tokenrules/oauth'
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, hashSecret } from '@tokenrules/oauth'
  *
  * await using server = await createTokenServer({
  *   issuer: 'https://auth.example.com/',
- *   engine: { rules: [{ name: 'add-roles', script: '…' }] },
- *   clients: [{ clientId: 'app', secretHash: await hashSecret(secret), grants: [GRANT_TYPES.passwordRealm] }],
+ *   engine: {
+ *     rules: [{ name: 'add-roles', script: `function (user, context, callback) {
+ *       context.accessToken['https://example.com/roles'] = user.app_metadata.roles || [];
+ *       callback(null, user, context);
+ *     }` }],
+ *   },
+ *   clients: [{ clientId: 'app', secretHash: await hashSecret('app-secret', { cost: 2 ** 12 }), grants: [GRANT_TYPES.passwordRealm] }],
  *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
  *   directories: [{ name: 'Employees' }],
- *   stores: createSqliteStores({ path: './data/tokenrules.db' }),
- *   encryptionKey: process.env.TOKENRULES_KEY,
+ *   passwords: { scryptCost: 2 ** 12 }, // fast hashes for the example; keep the default in production
  * })
- * createServer(toNodeListener(server.handler)).listen(3000)
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple', app_metadata: { roles: ['admin'] } })
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({
+ *       grant_type: GRANT_TYPES.passwordRealm, client_id: 'app', client_secret: 'app-secret',
+ *       realm: 'Employees', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com',
+ *     }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * assert.equal(response.status, 200)
+ * const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number }
+ * assert.equal(body.token_type, 'Bearer')
+ * assert.equal(body.expires_in, 86_400)
+ * const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1] ?? '', 'base64url').toString())
+ * assert.deepEqual(claims['https://example.com/roles'], ['admin'])
+ * assert.equal(claims.aud, 'https://api.example.com')
  * ```
  */
 export async function createTokenServer(options: TokenServerOptions): Promise<TokenServer> {
