@@ -3,11 +3,82 @@ import { z } from 'zod'
 import { ALL_GRANT_TYPES, type GrantType } from './grants/grant-types.js'
 import type { TokenServerStores } from './stores/types.js'
 
-/** Signing algorithms the server can use. */
+/**
+ * Signing algorithms the server can use for its tokens (`keys.algorithm`): RSA (`RS256`, the
+ * default), P-256 ECDSA (`ES256`) or Ed25519 (`EdDSA`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createTokenServer, type SigningAlgorithm } from '@tokenrules/oauth'
+ *
+ * const algorithm: SigningAlgorithm = 'EdDSA'
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   keys: { algorithm },
+ * })
+ * const discovery = await server.handler(new Request('http://localhost/.well-known/openid-configuration'))
+ * const { id_token_signing_alg_values_supported } = (await discovery.json()) as { id_token_signing_alg_values_supported: string[] }
+ * assert.deepEqual(id_token_signing_alg_values_supported, ['EdDSA'])
+ * assert.deepEqual(server.keys.jwks().keys.map(({ kty, crv, alg }) => ({ kty, crv, alg })), [{ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' }])
+ * ```
+ */
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 
-/** A client application (Auth0: an application). */
+/**
+ * A client application (Auth0: an application): its credentials, the grants it may use, and what
+ * rules see of it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, hashSecret, type ClientConfig } from '@tokenrules/oauth'
+ *
+ * // A backend that logs users in on their behalf and forwards their IP address.
+ * const backend: ClientConfig = {
+ *   clientId: 'billing-backend',
+ *   name: 'Billing',
+ *   secretHash: await hashSecret('billing-secret', { cost: 2 ** 12 }),
+ *   grants: [GRANT_TYPES.password],
+ *   trustForwardedFor: true,
+ *   metadata: { tier: 'internal' },
+ *   defaultAudience: 'https://api.example.com',
+ * }
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'client-info', script: `function (user, context, callback) {
+ *     context.accessToken['https://example.com/client'] = [context.clientName, context.clientMetadata.tier, context.request.ip];
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [backend],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     headers: { 'auth0-forwarded-for': '203.0.113.7' },
+ *     body: new URLSearchParams({
+ *       grant_type: 'password', client_id: 'billing-backend', client_secret: 'billing-secret',
+ *       username: 'alice@example.com', password: 'correct horse battery staple',
+ *     }),
+ *   }),
+ *   { remoteAddress: '10.0.0.5' },
+ * )
+ * const { access_token } = (await response.json()) as { access_token: string }
+ * const claims = JSON.parse(Buffer.from(access_token.split('.')[1] ?? '', 'base64url').toString())
+ * assert.deepEqual(claims['https://example.com/client'], ['Billing', 'internal', '203.0.113.7'])
+ * assert.equal(claims.aud, 'https://api.example.com')
+ * ```
+ */
 export interface ClientConfig {
+  /** The `client_id` the application sends; unique among the clients. Rules see it as `context.clientID`. */
   clientId: string
   /** Rules see it as `context.clientName`. */
   name?: string | undefined
@@ -28,10 +99,51 @@ export interface ClientConfig {
   defaultAudience?: string | undefined
 }
 
-/** An API (Auth0: a resource server): the audience of access tokens. */
+/**
+ * An API (Auth0: a resource server): the audience of access tokens, its scopes, and how long its
+ * tokens live.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type ApiConfig } from '@tokenrules/oauth'
+ *
+ * const messages: ApiConfig = {
+ *   identifier: 'https://api.example.com',
+ *   name: 'Messages API',
+ *   scopes: ['read:messages', 'write:messages'],
+ *   tokenLifetimeSeconds: 3_600,
+ *   allowOfflineAccess: true,
+ * }
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.refreshToken], allowPublic: true }],
+ *   apis: [messages],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({
+ *       grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple',
+ *       audience: 'https://api.example.com', scope: 'read:messages offline_access',
+ *     }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const body = (await response.json()) as { expires_in: number; scope?: string; refresh_token?: string }
+ * assert.equal(body.expires_in, 3_600)
+ * assert.equal(typeof body.refresh_token, 'string') // offline access is allowed
+ * ```
+ */
 export interface ApiConfig {
   /** The `audience` value, e.g. `https://api.example.com`. */
   identifier: string
+  /** A display name for operators; tokens do not carry it. */
   name?: string | undefined
   /** Scopes the API defines. */
   scopes: readonly string[]
@@ -41,14 +153,88 @@ export interface ApiConfig {
   allowOfflineAccess?: boolean | undefined
 }
 
-/** A user directory (realm). */
+/**
+ * A user directory (realm) the server creates in the user store at start when it is missing.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type DirectoryConfig } from '@tokenrules/oauth'
+ *
+ * const directories: DirectoryConfig[] = [{ name: 'Employees' }, { name: 'Customers', metadata: { tier: 'gold' } }]
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'tier', script: `function (user, context, callback) {
+ *     context.accessToken['https://example.com/tier'] = context.connection + ':' + context.connectionMetadata.tier;
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [{ clientId: 'shop', grants: [GRANT_TYPES.passwordRealm], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:orders'] }],
+ *   directories,
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * await server.users.create({ directory: 'Customers', email: 'bob@example.com', password: 'hunter2hunter2' })
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({
+ *       grant_type: GRANT_TYPES.passwordRealm, client_id: 'shop', realm: 'Customers',
+ *       username: 'bob@example.com', password: 'hunter2hunter2', audience: 'https://api.example.com',
+ *     }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { access_token } = (await response.json()) as { access_token: string }
+ * const claims = JSON.parse(Buffer.from(access_token.split('.')[1] ?? '', 'base64url').toString())
+ * assert.equal(claims['https://example.com/tier'], 'Customers:gold')
+ * ```
+ */
 export interface DirectoryConfig {
+  /** The realm name clients send as `realm`; rules see it as `context.connection`. */
   name: string
   /** Rules see it as `context.connectionMetadata`. */
   metadata?: Readonly<Record<string, string>> | undefined
 }
 
-/** Something the server could not handle, for the host's log. Never contains secrets. */
+/**
+ * Something the server could not handle, for the host's log (`hooks.onError`); the client only
+ * gets a generic `500 server_error`. Never contains secrets.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { isTokenRulesError } from '@tokenrules/engine'
+ * import { GRANT_TYPES, createTokenServer, type ServerErrorEvent } from '@tokenrules/oauth'
+ *
+ * const logged: ServerErrorEvent[] = []
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   // A rule that never calls back times out.
+ *   engine: { rules: [{ name: 'stuck', script: 'function (user, context, callback) {}' }], limits: { timeoutMs: 50 } },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   hooks: { onError: (event) => logged.push(event) },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * assert.equal(response.status, 500)
+ * assert.deepEqual(await response.json(), { error: 'server_error', error_description: 'The server encountered an unexpected error.' })
+ * const [event] = logged
+ * assert.equal(event?.path, '/oauth/token')
+ * assert.ok(isTokenRulesError(event.error))
+ * assert.equal(event.error.code, 'ERR_RULE_TIMEOUT')
+ * ```
+ */
 export interface ServerErrorEvent {
   /** The request's path, without the query. */
   path: string
@@ -56,13 +242,49 @@ export interface ServerErrorEvent {
   error: unknown
 }
 
-/** Options of {@link createTokenServer}. */
+/**
+ * Options of {@link createTokenServer}. Only `issuer`, `engine`, `clients` and `apis` are
+ * required; everything else has a default.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ *
+ * const options: TokenServerOptions = {
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   defaultAudience: 'https://api.example.com', // requests without `audience` get tokens for this API
+ *   bruteForce: { threshold: 5, blockSeconds: 600 },
+ *   passwords: { scryptCost: 2 ** 12 }, // fast hashes for the example; keep the default in production
+ *   currentDate: () => new Date('2026-01-01T00:00:00Z'),
+ * }
+ * await using server = await createTokenServer(options)
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { access_token } = (await response.json()) as { access_token: string }
+ * const { aud, iat, exp } = JSON.parse(Buffer.from(access_token.split('.')[1] ?? '', 'base64url').toString())
+ * assert.deepEqual({ aud, iat, exp }, { aud: 'https://api.example.com', iat: 1_767_225_600, exp: 1_767_225_600 + 86_400 })
+ * ```
+ */
 export interface TokenServerOptions {
   /** The `iss` of every token and the public base URL of the endpoints, e.g. `https://auth.example.com/`. */
   issuer: string
   /** The rules engine, or options to create one (then the server owns it and closes it). */
   engine: Engine | EngineOptions
+  /** The client applications that may call the endpoint; client ids must be unique. */
   clients: readonly ClientConfig[]
+  /** The APIs tokens can be issued for (the valid `audience` values); identifiers must be unique. */
   apis: readonly ApiConfig[]
   /** Directories created in the user store when missing. */
   directories?: readonly DirectoryConfig[] | undefined
@@ -77,36 +299,46 @@ export interface TokenServerOptions {
    * Required when any store is persistent; default for memory stores: a random key per process.
    */
   encryptionKey?: string | Uint8Array | undefined
+  /** Signing keys: the algorithm of new keys and how many the JWKS publishes. */
   keys?: {
     /** Default `RS256`. Changing it rotates to a key of the new algorithm at start. */
     algorithm?: SigningAlgorithm | undefined
     /** Keys published in the JWKS: the current one and its predecessors. Default 2. */
     published?: number | undefined
   } | undefined
+  /** ID tokens (answered when `openid` is granted). */
   idToken?: {
-    /** Default 36000 (10 h), Auth0's default. */
+    /** ID token lifetime in seconds. Default 36000 (10 h), Auth0's default. */
     lifetimeSeconds?: number | undefined
   } | undefined
+  /** Refresh tokens (answered when `offline_access` is granted). */
   refreshTokens?: {
     /** Absolute lifetime of a refresh token family. Default 2592000 (30 days). */
     lifetimeSeconds?: number | undefined
   } | undefined
+  /** Brute-force protection: failed logins counted per (user, IP) before a block. */
   bruteForce?: {
     /** Failures per (user, IP) before every attempt of the pair is refused. Default 10. */
     threshold?: number | undefined
     /** How long the count (and so the block) lasts after the last failure. Default 900 (15 min). */
     blockSeconds?: number | undefined
   } | undefined
+  /** Multi-factor authentication (TOTP enrollment and recovery codes). */
   mfa?: {
     /** The issuer shown in authenticator apps. Default: the issuer's host. */
     issuerName?: string | undefined
     /** Recovery codes handed out at enrollment, each usable once. Default 5. */
     recoveryCodes?: number | undefined
   } | undefined
+  /** Password hashing of users the server creates or re-hashes. */
   passwords?: {
-    /** scrypt cost N for new hashes and the unknown-user dummy. Default 2^15. */
+    /**
+     * scrypt cost N (a power of two from 2^4 to 2^20) for new hashes and the unknown-user dummy.
+     * Default 2^15 ({@link DEFAULT_SCRYPT_COST}); lower it only in tests.
+     */
     scryptCost?: number | undefined
   } | undefined
+  /** Request limits. */
   limits?: {
     /** Largest request body. Default 16384 bytes. */
     maxBodyBytes?: number | undefined
@@ -117,6 +349,7 @@ export interface TokenServerOptions {
   tenant?: string | undefined
   /** The clock (for tests). Default `() => new Date()`. */
   currentDate?: (() => Date) | undefined
+  /** Callbacks to the host. */
   hooks?: {
     /** Unexpected failures (answered with a generic `server_error`). */
     onError?: ((event: ServerErrorEvent) => void) | undefined
