@@ -4,16 +4,54 @@
  * @module
  */
 
-/** An OAuth error answer: status, `error`, `error_description`, and any extra members or headers. */
+/**
+ * An OAuth error answer: status, `error`, `error_description`, and any extra members or headers.
+ * The server answers every failure with one; a host can build its own to answer in the same shape.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { OAuthError, createTokenServer, type TokenServerHandler } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ * })
+ *
+ * // The host refuses logins during maintenance, in the token server's error format.
+ * const maintenance = new OAuthError(503, 'temporarily_unavailable', 'Down for maintenance until 02:00 UTC.', { headers: { 'retry-after': '600' } })
+ * const handler: TokenServerHandler = async () =>
+ *   Response.json(maintenance.toJSON(), { status: maintenance.status, headers: { 'cache-control': 'no-store', ...maintenance.headers } })
+ *
+ * const ours = await handler(new Request('http://localhost/oauth/token', { method: 'POST' }))
+ * assert.equal(ours.status, 503)
+ * assert.equal(ours.headers.get('retry-after'), '600')
+ * assert.deepEqual(await ours.json(), { error: 'temporarily_unavailable', error_description: 'Down for maintenance until 02:00 UTC.' })
+ *
+ * // The same shape as the server's own answers.
+ * const theirs = await server.handler(new Request('http://localhost/oauth/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) }))
+ * assert.equal(theirs.status, 400)
+ * assert.deepEqual(await theirs.json(), { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: client_credentials' })
+ * ```
+ */
 export class OAuthError extends Error {
+  /** The HTTP status of the answer, e.g. 400, 401, 403, 429 or 500. */
   readonly status: number
+  /** The OAuth `error` code, e.g. `invalid_grant`. */
   readonly error: string
+  /** The `error_description`, safe to show to the client. */
   readonly description: string
   /** Extra members of the JSON body (e.g. `mfa_token`). */
   readonly extra: Readonly<Record<string, string>>
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`). */
   readonly headers: Readonly<Record<string, string>>
 
+  /**
+   * Makes an error answer; `more.extra` adds members to the JSON body, `more.headers` response
+   * headers, and `more.cause` the underlying error (never sent).
+   */
   constructor(
     status: number,
     error: string,

@@ -11,7 +11,31 @@ import type { TokenServerHandler } from './server.js'
  *
  * @example
  * ```ts
- * createServer(toNodeListener(server.handler)).listen(3000, '127.0.0.1')
+ * import assert from 'node:assert/strict'
+ * import { once } from 'node:events'
+ * import { createServer } from 'node:http'
+ * import type { AddressInfo } from 'node:net'
+ * import { createTokenServer, toNodeListener } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   basePath: '/auth', // a plain server does not strip the prefix
+ * })
+ * const http = createServer(toNodeListener(server.handler)).listen(0, '127.0.0.1')
+ * await once(http, 'listening')
+ * try {
+ *   const { port } = http.address() as AddressInfo
+ *   const response = await fetch(`http://127.0.0.1:${port}/auth/.well-known/openid-configuration`)
+ *   assert.equal(response.status, 200)
+ *   const discovery = (await response.json()) as { token_endpoint: string }
+ *   assert.equal(discovery.token_endpoint, 'https://auth.example.com/oauth/token')
+ * } finally {
+ *   http.close()
+ *   await once(http, 'close')
+ * }
  * ```
  */
 export function toNodeListener(handler: TokenServerHandler): (req: IncomingMessage, res: ServerResponse) => void {
