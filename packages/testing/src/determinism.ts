@@ -7,15 +7,88 @@
  * @module
  */
 
-/** The instant rules see by default in tests: 2025-01-15T09:30:00.000Z. */
+/**
+ * The instant rules see by default in tests (`Date.now()`, `new Date()`), in milliseconds since
+ * the epoch: 2025-01-15T09:30:00.000Z. `makeUser` uses it for `last_login` and `updated_at`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { FIXED_NOW, runRules } from '@tokenrules/testing'
+ *
+ * const result = await runRules({
+ *   rules: [`function (user, context, callback) {
+ *     context.idToken['https://example.com/checked_at'] = new Date().toISOString();
+ *     callback(null, user, context);
+ *   }`],
+ * })
+ * assert.equal(FIXED_NOW, Date.parse('2025-01-15T09:30:00.000Z'))
+ * assert.equal(result.idToken.claims['https://example.com/checked_at'], new Date(FIXED_NOW).toISOString())
+ * ```
+ */
 export const FIXED_NOW: number = Date.UTC(2025, 0, 15, 9, 30, 0)
 
-/** The seed of the default random sequence. */
+/**
+ * The seed of the default random sequence: without a `random` option, rules draw from
+ * `seededRandom(DEFAULT_SEED)`, fresh for each engine, so every run of a test draws the same numbers.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { DEFAULT_SEED, runRules, seededRandom } from '@tokenrules/testing'
+ *
+ * const rules = [`function (user, context, callback) {
+ *   context.accessToken['https://example.com/sample'] = Math.random();
+ *   callback(null, user, context);
+ * }`]
+ * const result = await runRules({ rules })
+ * const first = seededRandom(DEFAULT_SEED)()
+ * assert.equal(result.accessToken.claims['https://example.com/sample'], first)
+ * assert.deepEqual((await runRules({ rules })).accessToken.claims, result.accessToken.claims)
+ * ```
+ */
 export const DEFAULT_SEED = 0x5eed
 
-/** A clock or `'real'` (the engine's default: the host's real clock). */
+/**
+ * A clock (milliseconds since the epoch) or `'real'` (the engine's default: the host's real clock),
+ * for the `clock` option.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { runRules, type ClockOption } from '@tokenrules/testing'
+ *
+ * const afterExpiry: ClockOption = () => Date.parse('2030-01-01T00:00:00Z')
+ * const login = runRules({
+ *   rules: [`function (user, context, callback) {
+ *     if (Date.now() > Date.parse(user.app_metadata.subscription_ends)) return callback(new UnauthorizedError('Your subscription has ended.'));
+ *     callback(null, user, context);
+ *   }`],
+ *   user: { app_metadata: { subscription_ends: '2029-12-31T23:59:59Z' } },
+ *   clock: afterExpiry,
+ * })
+ * await assert.rejects(login, { code: 'ERR_RULE_UNAUTHORIZED', message: 'Your subscription has ended.' })
+ * ```
+ */
 export type ClockOption = (() => number) | 'real'
-/** A source of numbers in [0, 1) or `'real'` (the engine's default: the platform's randomness). */
+/**
+ * A source of numbers in [0, 1) or `'real'` (the engine's default: the platform's randomness),
+ * for the `random` option.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { runRules, type RandomOption } from '@tokenrules/testing'
+ *
+ * const rules = [`function (user, context, callback) {
+ *   context.idToken['https://example.com/variant'] = Math.random() < 0.1 ? 'new-checkout' : 'classic';
+ *   callback(null, user, context);
+ * }`]
+ * const lucky: RandomOption = () => 0.05
+ * const result = await runRules({ rules, random: lucky })
+ * assert.deepEqual(result.idToken.claims, { 'https://example.com/variant': 'new-checkout' })
+ * ```
+ */
 export type RandomOption = (() => number) | 'real'
 
 /**
@@ -23,10 +96,19 @@ export type RandomOption = (() => number) | 'real'
  *
  * @example
  * ```ts
- * import { fixedClock } from '@tokenrules/testing'
+ * import assert from 'node:assert/strict'
+ * import { fixedClock, runRules } from '@tokenrules/testing'
  *
  * const clock = fixedClock('2030-06-01T12:00:00Z')
- * clock() // 1906545600000
+ * assert.equal(clock(), 1906545600000)
+ * const result = await runRules({
+ *   rules: [`function (user, context, callback) {
+ *     context.idToken['https://example.com/year'] = new Date().getUTCFullYear();
+ *     callback(null, user, context);
+ *   }`],
+ *   clock,
+ * })
+ * assert.deepEqual(result.idToken.claims, { 'https://example.com/year': 2030 })
  * ```
  */
 export function fixedClock(at: number | string | Date = FIXED_NOW): () => number {
@@ -40,11 +122,23 @@ export function fixedClock(at: number | string | Date = FIXED_NOW): () => number
  *
  * @example
  * ```ts
- * import { manualClock } from '@tokenrules/testing'
+ * import assert from 'node:assert/strict'
+ * import { createRuleRunner, manualClock } from '@tokenrules/testing'
  *
  * const clock = manualClock('2025-01-15T09:30:00Z')
- * clock.advance(60_000)
- * new Date(clock()).toISOString() // '2025-01-15T09:31:00.000Z'
+ * await using runner = await createRuleRunner({
+ *   rules: [`function (user, context, callback) {
+ *     const fresh = Date.now() - context.authentication.methods[0].timestamp < 5 * 60 * 1000;
+ *     context.accessToken['https://example.com/fresh_auth'] = fresh;
+ *     callback(null, user, context);
+ *   }`],
+ *   clock,
+ * })
+ * const login = { context: { authentication: { methods: [{ name: 'pwd', timestamp: clock() }] } } }
+ * assert.equal((await runner.run(login)).accessToken.claims['https://example.com/fresh_auth'], true)
+ * clock.advance(10 * 60_000)
+ * assert.equal(new Date(clock()).toISOString(), '2025-01-15T09:40:00.000Z')
+ * assert.equal((await runner.run(login)).accessToken.claims['https://example.com/fresh_auth'], false)
  * ```
  */
 export function manualClock(start: number | string | Date = FIXED_NOW): (() => number) & { advance(ms: number): void; set(at: number | string | Date): void } {
@@ -67,11 +161,18 @@ export function manualClock(start: number | string | Date = FIXED_NOW): (() => n
  *
  * @example
  * ```ts
- * import { seededRandom } from '@tokenrules/testing'
+ * import assert from 'node:assert/strict'
+ * import { runRules, seededRandom } from '@tokenrules/testing'
  *
  * const a = seededRandom(42)
  * const b = seededRandom(42)
- * a() === b() // true
+ * assert.equal(a(), b())
+ * const rules = [`function (user, context, callback) {
+ *   context.accessToken['https://example.com/session_id'] = require('crypto').randomUUID();
+ *   callback(null, user, context);
+ * }`]
+ * const run = () => runRules({ rules, random: seededRandom(7), modules: { crypto: true } })
+ * assert.deepEqual((await run()).accessToken.claims, (await run()).accessToken.claims)
  * ```
  */
 export function seededRandom(seed: number = DEFAULT_SEED): () => number {

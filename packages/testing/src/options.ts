@@ -5,16 +5,74 @@ import { PROPS_GLOBAL, SEED_GLOBAL, withPrelude } from './lib/guest-wrapper.js'
 import { callableProps, liveStub, liveStubs } from './lib/stubs.js'
 import type { RuleFile } from './rule-sources.js'
 
-/** The pipeline budget in tests (the engine's production default is 20 s): below vitest's 5 s test timeout. */
+/**
+ * The pipeline budget in tests, in milliseconds (the engine's production default is 20 s): below
+ * vitest's 5 s test timeout, so a rule that never calls back fails the test with
+ * `ERR_RULE_TIMEOUT` instead of a vitest timeout. `limits.timeoutMs` overrides it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { runRules, TEST_TIMEOUT_MS } from '@tokenrules/testing'
+ *
+ * assert.equal(TEST_TIMEOUT_MS, 2_000)
+ * const forgetful = `function (user, context, callback) {
+ *   if (user.app_metadata.legacy) return; // forgot the callback
+ *   callback(null, user, context);
+ * }`
+ * await assert.rejects(
+ *   runRules({ rules: [forgetful], user: { app_metadata: { legacy: true } }, limits: { timeoutMs: TEST_TIMEOUT_MS / 40 } }),
+ *   { code: 'ERR_RULE_TIMEOUT', timeoutMs: 50 },
+ * )
+ * ```
+ */
 export const TEST_TIMEOUT_MS = 2_000
 
-/** `auth0.domain` as rules see it in tests. */
+/**
+ * `auth0.domain` as rules see it in tests (the `auth0` option overrides it).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { runRules, TEST_AUTH0_DOMAIN } from '@tokenrules/testing'
+ *
+ * const result = await runRules({
+ *   rules: [`function (user, context, callback) {
+ *     context.idToken['https://example.com/issuer'] = 'https://' + auth0.domain + '/';
+ *     callback(null, user, context);
+ *   }`],
+ * })
+ * assert.equal(result.idToken.claims['https://example.com/issuer'], `https://${TEST_AUTH0_DOMAIN}/`)
+ * ```
+ */
 export const TEST_AUTH0_DOMAIN = 'acme.auth.example.com'
 
 /**
  * The engine options a test may set. Everything is passed to `createEngine` as it is, with test
  * defaults: one isolate, a {@link TEST_TIMEOUT_MS} budget, a fixed clock and seeded randomness,
- * `auth0.domain` set, and host stubs that may be class instances.
+ * `auth0.domain` set, and host stubs that may be class instances. `runRules`, `createRuleRunner`
+ * and `loadRule` all take them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { fixedClock, loadRule, makeContext, makeUser, runRules, type TestEngineOptions } from '@tokenrules/testing'
+ *
+ * const script = `function (user, context, callback) {
+ *   const trialEnds = Date.parse(user.app_metadata.trial_ends);
+ *   context.accessToken['https://example.com/plan'] = Date.now() < trialEnds ? 'trial' : configuration.FALLBACK_PLAN;
+ *   callback(null, user, context);
+ * }`
+ * const options: TestEngineOptions = { configuration: { FALLBACK_PLAN: 'free' }, clock: fixedClock('2025-03-01T00:00:00Z') }
+ * const user = { app_metadata: { trial_ends: '2025-02-01T00:00:00Z' } }
+ *
+ * const result = await runRules({ rules: [script], user, ...options })
+ * assert.deepEqual(result.accessToken.claims, { 'https://example.com/plan': 'free' })
+ * await using rule = loadRule(script, options)
+ * const context = makeContext()
+ * await rule(makeUser(user), context)
+ * assert.deepEqual(context.accessToken, { 'https://example.com/plan': 'free' })
+ * ```
  */
 export interface TestEngineOptions {
   /** The rules' `configuration` (string keys to string values). */
@@ -40,6 +98,7 @@ export interface TestEngineOptions {
   claims?: EngineOptions['claims']
   /** Default: `timeoutMs` {@link TEST_TIMEOUT_MS}; the engine's other defaults. */
   limits?: EngineOptions['limits']
+  /** `exposeExceptionMessages`: put a thrown exception's message in the OAuth `error_description` (default `false`, a generic text). */
   errors?: EngineOptions['errors']
   /** What `Date.now()` returns in rules. Default: {@link FIXED_NOW} always; `'real'` for the real clock. */
   clock?: ClockOption | undefined
