@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { blocks, type Block } from './doc-blocks.js'
 import { freePort, startDemo } from './demo-process.js'
 
 /**
@@ -21,27 +22,6 @@ import { freePort, startDemo } from './demo-process.js'
  */
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
-
-interface Block {
-  info: string
-  body: string
-  line: number
-}
-
-/** The fenced blocks of a Markdown file, with their info string and first line. */
-function blocks(text: string): Block[] {
-  const found: Block[] = []
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(.*)$/.exec(lines[i] as string)
-    if (open === null) continue
-    const start = i
-    const body: string[] = []
-    for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i] as string)
-    found.push({ info: (open[1] as string).trim(), body: body.join('\n'), line: start + 1 })
-  }
-  return found
-}
 
 /** The commands of a ```sh block: `\` continuations joined, `# comments` and blank lines dropped. */
 function commands(block: Block): string[] {

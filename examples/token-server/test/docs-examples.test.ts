@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { API, CLIENT, DIRECTORIES, USERS } from '../src/config.js'
 import { loadRuleSet } from '../src/rule-set.js'
+import { blocks } from './doc-blocks.js'
 
 /**
  * Every ```js rule block in docs/*.md runs in the engine; the ```json expect block right after it
@@ -39,21 +40,6 @@ interface Example {
   line: number
   script: string
   expect: Expectation | undefined
-}
-
-/** The fenced blocks of a Markdown file, with their info string and first line. */
-function blocks(text: string): { info: string; body: string; line: number }[] {
-  const found: { info: string; body: string; line: number }[] = []
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(.*)$/.exec(lines[i] as string)
-    if (open === null) continue
-    const start = i
-    const body: string[] = []
-    for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i] as string)
-    found.push({ info: (open[1] as string).trim(), body: body.join('\n'), line: start + 1 })
-  }
-  return found
 }
 
 interface TokenExample {
