@@ -1,6 +1,21 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 
-/** Options of {@link hashPassword}. */
+/**
+ * Options of {@link hashPassword} and {@link hashSecret}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { hashPassword, verifyPassword, type HashPasswordOptions } from '@tokenrules/oauth'
+ *
+ * // A test suite's fixtures: cheap hashes (the format records the cost, so verification needs no option).
+ * const fast: HashPasswordOptions = { cost: 2 ** 10 }
+ * const passwordHash = await hashPassword('correct horse battery staple', fast)
+ * assert.match(passwordHash, /^\$scrypt\$ln=10,r=8,p=1\$/)
+ * assert.equal(await verifyPassword('correct horse battery staple', passwordHash), true)
+ * await assert.rejects(hashPassword('x', { cost: 1000 }), TypeError) // not a power of two
+ * ```
+ */
 export interface HashPasswordOptions {
   /**
    * scrypt's CPU/memory cost N, a power of two. Default 2^15 (32 MiB of memory, about 50–100 ms),
@@ -9,7 +24,23 @@ export interface HashPasswordOptions {
   cost?: number | undefined
 }
 
-/** Default scrypt cost N (OWASP: N=2^15, r=8, p=1 at least). */
+/**
+ * Default scrypt cost N (OWASP: N=2^15, r=8, p=1 at least) of {@link hashPassword} and of the
+ * server's `passwords.scryptCost`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { DEFAULT_SCRYPT_COST, hashPassword } from '@tokenrules/oauth'
+ *
+ * assert.equal(DEFAULT_SCRYPT_COST, 2 ** 15)
+ *
+ * // Find imported hashes weaker than the default, e.g. to plan a migration.
+ * const costOf = (passwordHash: string) => 2 ** Number(/^\$scrypt\$ln=(\d+),/.exec(passwordHash)?.[1])
+ * const imported = [await hashPassword('hunter2hunter2', { cost: 2 ** 12 }), await hashPassword('correct horse battery staple')]
+ * assert.deepEqual(imported.map((passwordHash) => costOf(passwordHash) < DEFAULT_SCRYPT_COST), [true, false])
+ * ```
+ */
 export const DEFAULT_SCRYPT_COST = 2 ** 15
 const BLOCK_SIZE = 8
 const PARALLELISM = 1
@@ -23,8 +54,14 @@ const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
+ * import { hashPassword, verifyPassword } from '@tokenrules/oauth'
+ *
  * const passwordHash = await hashPassword('correct horse battery staple')
- * await verifyPassword('correct horse battery staple', passwordHash) // true
+ * assert.match(passwordHash, /^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
+ * assert.equal(await verifyPassword('correct horse battery staple', passwordHash), true)
+ * // A fresh salt each time: the same password never hashes the same.
+ * assert.notEqual(await hashPassword('correct horse battery staple', { cost: 2 ** 12 }), passwordHash)
  * ```
  */
 export async function hashPassword(password: string, options: HashPasswordOptions = {}): Promise<string> {
@@ -40,6 +77,17 @@ export async function hashPassword(password: string, options: HashPasswordOption
 /**
  * Whether `password` matches `passwordHash` (from {@link hashPassword}). Compares in constant
  * time; a malformed hash is `false`, never an exception that would tell it apart.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { hashPassword, verifyPassword } from '@tokenrules/oauth'
+ *
+ * const stored = await hashPassword('correct horse battery staple', { cost: 2 ** 12 })
+ * assert.equal(await verifyPassword('correct horse battery staple', stored), true)
+ * assert.equal(await verifyPassword('Correct horse battery staple', stored), false)
+ * assert.equal(await verifyPassword('correct horse battery staple', '$2b$10$not-a-scrypt-hash'), false)
+ * ```
  */
 export async function verifyPassword(password: string, passwordHash: string): Promise<boolean> {
   const parsed = parseHash(passwordHash)

@@ -6,30 +6,113 @@ import { randomId } from '../lib/random.js'
 import { hashPassword } from '../passwords/hash.js'
 import type { Directory, UserProfile } from '../stores/types.js'
 
-/** A user to create with {@link UserAdmin.create}. */
+/**
+ * A user to create with {@link UserAdmin.create}: the profile fields rules will see, the password
+ * (hashed before it is stored) and RBAC roles.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createTokenServer, type NewUser } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * const alice: NewUser = {
+ *   directory: 'Employees',
+ *   email: 'alice@example.com',
+ *   email_verified: true,
+ *   password: 'correct horse battery staple',
+ *   given_name: 'Alice',
+ *   family_name: 'Liddell',
+ *   app_metadata: { plan: 'enterprise' },
+ *   roles: ['Administrator'],
+ * }
+ * const profile = await server.users.create(alice)
+ * assert.match(profile.user_id, /^auth0\|[0-9a-f]{24}$/)
+ * // `name` and `nickname` default to the login and its local part; the password is not in the profile.
+ * assert.deepEqual(
+ *   { name: profile.name, nickname: profile.nickname, logins_count: profile.logins_count, app_metadata: profile.app_metadata, password: profile['password'] },
+ *   { name: 'alice@example.com', nickname: 'alice', logins_count: 0, app_metadata: { plan: 'enterprise' }, password: undefined },
+ * )
+ * ```
+ */
 export interface NewUser {
   /** The directory (realm) name. */
   directory: string
   /** At least one of `email` and `username`: what the user logs in with. */
   email?: string | undefined
+  /** A login name, unique in the directory (case-insensitive) like the email. */
   username?: string | undefined
+  /** The plain password; stored only as an scrypt hash of the server's `passwords.scryptCost`. */
   password: string
   /** Default `auth0|` and 24 random hex digits. */
   userId?: string | undefined
+  /** Whether the email is verified. Default `false` when there is an email. */
   email_verified?: boolean | undefined
+  /** Full name. Default: the email, else the username. */
   name?: string | undefined
+  /** Short name. Default: the part of the email (or username) before `@`. */
   nickname?: string | undefined
+  /** First name. */
   given_name?: string | undefined
+  /** Last name. */
   family_name?: string | undefined
+  /** URL of the user's picture. */
   picture?: string | undefined
+  /** Create the user blocked: logins answer `401 unauthorized` "user is blocked". Default `false`. */
   blocked?: boolean | undefined
+  /** Data the user cannot change (roles, plan…); rules see it as `user.app_metadata`. Default `{}`. */
   app_metadata?: Record<string, JsonValue> | undefined
+  /** The user's own preferences; rules see it as `user.user_metadata`. Default `{}`. */
   user_metadata?: Record<string, JsonValue> | undefined
   /** RBAC roles: `context.authorization.roles`. */
   roles?: readonly string[] | undefined
 }
 
-/** Operator actions on users, directories and brute-force blocks. */
+/**
+ * Operator actions on users, directories and brute-force blocks: `server.users` of a
+ * {@link TokenServer}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type UserAdmin } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.passwordRealm], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * const admin: UserAdmin = server.users
+ * await admin.ensureDirectory('Contractors', { agency: 'acme' })
+ * const { user_id } = await admin.create({ directory: 'Contractors', username: 'carol', password: 'open sesame seed bagel' })
+ * await admin.setBlocked(user_id, true) // the contract ended
+ *
+ * const login = () =>
+ *   server.handler(
+ *     new Request('http://localhost/oauth/token', {
+ *       method: 'POST',
+ *       body: new URLSearchParams({
+ *         grant_type: GRANT_TYPES.passwordRealm, client_id: 'mobile', realm: 'Contractors',
+ *         username: 'carol', password: 'open sesame seed bagel', audience: 'https://api.example.com',
+ *       }),
+ *     }),
+ *     { remoteAddress: '127.0.0.1' },
+ *   )
+ * const blocked = await login()
+ * assert.deepEqual([blocked.status, await blocked.json()], [401, { error: 'unauthorized', error_description: 'user is blocked' }])
+ * await admin.setBlocked(user_id, false)
+ * assert.equal((await login()).status, 200)
+ * ```
+ */
 export interface UserAdmin {
   /** Adds a directory (realm) unless it exists. */
   ensureDirectory(name: string, metadata?: Readonly<Record<string, string>>): Promise<Directory>
