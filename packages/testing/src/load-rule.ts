@@ -19,18 +19,74 @@ import { track, untrack } from './lib/resources.js'
 import { engineOptionsFor, type TestEngineOptions } from './options.js'
 import { looksLikeSource, readRuleFileSync, ruleNameOf, toPath, type RuleFile } from './rule-sources.js'
 
-/** Options of {@link loadRule}: the engine's options with test defaults, and the rule's name. */
+/**
+ * Options of {@link loadRule}: the engine's options with test defaults, and the rule's name.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { loadRule, makeContext, makeUser, type LoadRuleOptions } from '@tokenrules/testing'
+ *
+ * const options: LoadRuleOptions = { name: 'allow-countries', configuration: { ALLOWED_COUNTRIES: 'GB,IE' } }
+ * await using rule = loadRule(`function (user, context, callback) {
+ *   const allowed = configuration.ALLOWED_COUNTRIES.split(',');
+ *   if (!allowed.includes(context.request.geoip.country_code)) return callback(new UnauthorizedError('Not available in your country.'));
+ *   callback(null, user, context);
+ * }`, options)
+ * assert.equal(rule.ruleName, 'allow-countries')
+ * const [err] = await rule(makeUser(), makeContext({ request: { geoip: { country_code: 'FR' } } }))
+ * assert.equal((err as Error).message, 'Not available in your country.')
+ * ```
+ */
 export interface LoadRuleOptions extends TestEngineOptions {
   /** The rule's name in errors and logs. Default: the file name, else the function's name, else `rule`. */
   name?: string | undefined
 }
 
-/** A rule's callback, as tests write it. */
+/**
+ * A rule's callback, as tests write it: it receives exactly what the rule passed to its own
+ * callback (`err`, `user`, `context`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { loadRule, makeContext, makeUser, type RuleCallback } from '@tokenrules/testing'
+ *
+ * await using rule = loadRule(`function (user, context, callback) {
+ *   context.accessToken['https://example.com/email'] = user.email;
+ *   callback(null, user, context);
+ * }`)
+ * const seen: unknown[] = []
+ * const callback: RuleCallback = (err, user, context) => seen.push(err, context.accessToken)
+ * await rule(makeUser(), makeContext(), callback)
+ * assert.deepEqual(seen, [null, { 'https://example.com/email': 'ada.lovelace@example.com' }])
+ * ```
+ */
 export type RuleCallback = (...args: any[]) => unknown
 
-/** What the engine did on a loaded rule's last call (its result, or its typed error). */
+/**
+ * What the engine did on a loaded rule's last call (its result, or its typed error).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { loadRule, makeContext, makeUser, type LoadedRuleRun } from '@tokenrules/testing'
+ *
+ * await using rule = loadRule(`function (user, context, callback) {
+ *   if (user.app_metadata.legacy) return; // never calls back
+ *   callback(null, user, context);
+ * }`, { limits: { timeoutMs: 50 } })
+ * const [err] = await rule(makeUser({ app_metadata: { legacy: true } }), makeContext())
+ * const run: LoadedRuleRun | undefined = rule.lastRun
+ * assert.equal(run?.error, err)
+ * assert.equal(run?.error?.code, 'ERR_RULE_TIMEOUT')
+ * assert.equal(run?.result, undefined)
+ * ```
+ */
 export interface LoadedRuleRun {
+  /** The engine's result (claims after the claims policy, logs, warnings) when the run succeeded. */
   result?: RunResult
+  /** The engine's typed error when the run failed (`err.code`, `err.toOAuthError()`). */
   error?: AnyTokenRulesError
 }
 
@@ -39,6 +95,28 @@ export interface LoadedRuleRun {
  * sandbox and calls `callback` with exactly the arguments the rule passed to its own callback,
  * then resolves with them (so `await rule(user, context, callback)` works, and so does
  * `const [err, user, context] = await rule(user, context)`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { loadRule, makeContext, makeUser, type LoadedRule } from '@tokenrules/testing'
+ *
+ * const rule: LoadedRule = loadRule(`function addRoles(user, context, callback) {
+ *   context.accessToken['https://example.com/roles'] = user.app_metadata.roles;
+ *   context.accessToken.roles = user.app_metadata.roles;
+ *   callback(null, user, context);
+ * }`)
+ * try {
+ *   const [err, , context] = await rule(makeUser({ app_metadata: { roles: ['editor'] } }), makeContext())
+ *   assert.equal(err, null)
+ *   assert.equal(rule.ruleName, 'addRoles')
+ *   // The raw context keeps every claim the rule set; the engine's result has them after the claims policy.
+ *   assert.deepEqual(context, makeContext({ accessToken: { 'https://example.com/roles': ['editor'], roles: ['editor'] } }))
+ *   assert.deepEqual(rule.lastRun?.result?.accessToken.claims, { 'https://example.com/roles': ['editor'] })
+ * } finally {
+ *   await rule.close()
+ * }
+ * ```
  */
 export interface LoadedRule extends AsyncDisposable {
   (user: Record<string, any>, context: Record<string, any>, callback?: RuleCallback): Promise<unknown[]>
@@ -94,14 +172,20 @@ const SETUP_ERRORS = new Set(['ERR_CONFIG_INVALID', 'ERR_INPUT_INVALID', 'ERR_RU
  *
  * @example
  * ```ts
- * import { loadRule, makeContext, makeUser } from '@tokenrules/testing'
+ * import assert from 'node:assert/strict'
+ * import { loadRule, makeContext, makeUser, UnauthorizedError } from '@tokenrules/testing'
  *
  * await using rule = loadRule(`function (user, context, callback) {
  *   if (!user.email_verified) return callback(new UnauthorizedError('Verify your email.'));
  *   callback(null, user, context);
  * }`)
  * const [err] = await rule(makeUser({ email_verified: false }), makeContext())
- * err.message // 'Verify your email.'
+ * assert.ok(err instanceof UnauthorizedError)
+ * assert.equal(err.message, 'Verify your email.')
+ * const user = makeUser()
+ * const [ok, sameUser] = await rule(user, makeContext())
+ * assert.equal(ok, null)
+ * assert.equal(sameUser, user)
  * ```
  */
 export function loadRule(fileOrSource: string | URL, options?: LoadRuleOptions): LoadedRule
@@ -118,11 +202,27 @@ export function loadRule(fileOrSource: string | URL, second?: LoadRuleOptions | 
  *
  * @example
  * ```ts
- * import { createRuleLoader } from '@tokenrules/testing'
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { createRuleLoader, makeContext, makeUser } from '@tokenrules/testing'
  *
- * const loadRule = createRuleLoader({ dir: new URL('../rules/', import.meta.url), configuration: { TIER: 'gold' } })
- * const rule = loadRule('add-roles') // ../rules/add-roles.js, or ../rules/04-add-roles.js
- * await rule.close()
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   await writeFile(join(dir, '04-add-tier.js'), `function (user, context, callback) {
+ *     context.accessToken['https://example.com/tier'] = configuration.TIER;
+ *     callback(null, user, context);
+ *   }`)
+ *   const loadRule = createRuleLoader({ dir, configuration: { TIER: 'gold' } })
+ *   await using rule = loadRule('add-tier') // 04-add-tier.js (add-tier.js would do too)
+ *   const context = makeContext()
+ *   await rule(makeUser(), context)
+ *   assert.equal(rule.file, join(dir, '04-add-tier.js'))
+ *   assert.deepEqual(context.accessToken, { 'https://example.com/tier': 'gold' })
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
  * ```
  */
 export function createRuleLoader(defaults: LoadRuleOptions & { dir: string | URL }): typeof loadRule {

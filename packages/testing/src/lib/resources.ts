@@ -20,10 +20,21 @@ export function untrack(resource: Closable): void {
  *
  * @example
  * ```ts
- * import { afterAll } from 'vitest'
- * import { closeAll } from '@tokenrules/testing'
+ * import assert from 'node:assert/strict'
+ * import { closeAll, createRuleRunner, loadRule, makeContext, makeUser, openEngineCount } from '@tokenrules/testing'
  *
- * afterAll(closeAll)
+ * // In a test file: afterAll(closeAll)
+ * const script = 'function (user, context, callback) { callback(null, user, context); }'
+ * const before = openEngineCount()
+ * const runner = await createRuleRunner({ rules: [script] })
+ * const rule = loadRule(script)
+ * await rule(makeUser(), makeContext())
+ * assert.equal(openEngineCount(), before + 2)
+ * await closeAll()
+ * assert.equal(openEngineCount(), 0)
+ * await rule(makeUser(), makeContext()) // a loaded rule starts a fresh engine
+ * await rule.close()
+ * await assert.rejects(runner.run(), { code: 'ERR_ENGINE_CLOSED' })
  * ```
  */
 export async function closeAll(): Promise<void> {
@@ -32,7 +43,24 @@ export async function closeAll(): Promise<void> {
   await Promise.allSettled(closing)
 }
 
-/** How many engines the kit has open now (for leak checks in tests). */
+/**
+ * How many engines the kit has open now (for leak checks in tests): runners not closed yet, and
+ * loaded rules that have run and were not closed.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createRuleRunner, openEngineCount } from '@tokenrules/testing'
+ *
+ * const before = openEngineCount()
+ * {
+ *   await using runner = await createRuleRunner({ rules: ['function (user, context, callback) { callback(null, user, context); }'] })
+ *   await runner.run()
+ *   assert.equal(openEngineCount(), before + 1)
+ * }
+ * assert.equal(openEngineCount(), before)
+ * ```
+ */
 export function openEngineCount(): number {
   return open.size
 }
