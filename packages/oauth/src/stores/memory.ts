@@ -25,7 +25,30 @@ import type {
  *
  * @example
  * ```ts
- * const server = await createTokenServer({ ...options, stores: createMemoryStores() })
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { createMemoryStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ *
+ * // Stores outlive the server that uses them: a hot reload keeps users and signing keys.
+ * const stores = createMemoryStores()
+ * const options: TokenServerOptions = {
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores,
+ *   encryptionKey: randomBytes(32), // servers that share stores need the same key
+ * }
+ * const before = await createTokenServer(options)
+ * const { user_id } = await before.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const kid = before.keys.jwks().keys[0]?.kid
+ * await before.close()
+ *
+ * await using after = await createTokenServer(options)
+ * assert.equal(after.keys.jwks().keys[0]?.kid, kid)
+ * assert.equal((await stores.users.findUser('Employees', 'ALICE@example.com'))?.profile.user_id, user_id)
  * ```
  */
 export function createMemoryStores(): TokenServerStores {

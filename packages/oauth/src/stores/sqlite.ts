@@ -22,15 +22,78 @@ import type {
   UserStore,
 } from './types.js'
 
-/** Options of {@link createSqliteStores}. */
+/**
+ * Options of {@link createSqliteStores}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { createSqliteStores, type SqliteStoresOptions } from '@tokenrules/oauth'
+ *
+ * const dir = mkdtempSync(join(tmpdir(), 'tokenrules-'))
+ * try {
+ *   const options: SqliteStoresOptions = { path: join(dir, 'data', 'tokenrules.db') } // `data/` is created
+ *   using stores = createSqliteStores(options)
+ *   assert.ok(existsSync(options.path))
+ *   assert.deepEqual(await stores.users.listDirectories(), [])
+ * } finally {
+ *   rmSync(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export interface SqliteStoresOptions {
   /** The database file; its folder is created when missing. `:memory:` for a throwaway database. */
   path: string
 }
 
-/** Every store in one SQLite file. */
+/**
+ * Every store in one SQLite file, with housekeeping: purge expired rows, close the database.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createSqliteStores, createTokenServer, type SqliteStores } from '@tokenrules/oauth'
+ *
+ * const stores: SqliteStores = createSqliteStores({ path: ':memory:' })
+ * try {
+ *   await using server = await createTokenServer({
+ *     issuer: 'https://auth.example.com/',
+ *     engine: { rules: [] },
+ *     clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.refreshToken], allowPublic: true }],
+ *     apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'], allowOfflineAccess: true }],
+ *     directories: [{ name: 'Employees' }],
+ *     refreshTokens: { lifetimeSeconds: 3_600 },
+ *     passwords: { scryptCost: 2 ** 12 },
+ *     stores,
+ *     encryptionKey: randomBytes(32),
+ *   })
+ *   await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *   const response = await server.handler(
+ *     new Request('http://localhost/oauth/token', {
+ *       method: 'POST',
+ *       body: new URLSearchParams({
+ *         grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple',
+ *         audience: 'https://api.example.com', scope: 'offline_access',
+ *       }),
+ *     }),
+ *     { remoteAddress: '127.0.0.1' },
+ *   )
+ *   assert.ok(((await response.json()) as { refresh_token?: string }).refresh_token)
+ *
+ *   // A nightly job: nothing has expired yet; in two hours the refresh token has.
+ *   assert.equal(stores.purgeExpired(Date.now()), 0)
+ *   assert.equal(stores.purgeExpired(Date.now() + 2 * 3_600_000), 1)
+ * } finally {
+ *   stores.close()
+ * }
+ * ```
+ */
 export interface SqliteStores extends TokenServerStores, Disposable {
-  /** Deletes expired MFA transactions, refresh tokens and attempt counters. Returns rows deleted. */
+  /** Deletes expired MFA transactions, refresh tokens and attempt counters as of `now` (ms). Returns rows deleted. */
   purgeExpired(now: number): number
   /** Closes the database. */
   close(): void
@@ -91,8 +154,41 @@ CREATE TABLE signing_keys (
  *
  * @example
  * ```ts
- * using stores = createSqliteStores({ path: './data/tokenrules.db' })
- * const server = await createTokenServer({ ...options, stores, encryptionKey })
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { mkdtempSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { createSqliteStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ *
+ * const dir = mkdtempSync(join(tmpdir(), 'tokenrules-'))
+ * const path = join(dir, 'tokenrules.db')
+ * const encryptionKey = randomBytes(32) // in production: a secret from the environment, the same at every start
+ * const options: TokenServerOptions = {
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   encryptionKey,
+ * }
+ * try {
+ *   let kid: string | undefined
+ *   {
+ *     using stores = createSqliteStores({ path })
+ *     await using server = await createTokenServer({ ...options, stores })
+ *     await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *     kid = server.keys.jwks().keys[0]?.kid
+ *   }
+ *   // After a restart: the same users and the same signing key.
+ *   using stores = createSqliteStores({ path })
+ *   await using server = await createTokenServer({ ...options, stores })
+ *   assert.equal(server.keys.jwks().keys[0]?.kid, kid)
+ *   assert.ok(await stores.users.findUser('Employees', 'alice@example.com'))
+ * } finally {
+ *   rmSync(dir, { recursive: true, force: true })
+ * }
  * ```
  */
 export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
