@@ -4,13 +4,71 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RuleDefinition } from '@tokenrules/engine'
 
-/** A rule of a set, with the file it came from when it came from one. */
+/**
+ * A rule of a set, with the file it came from when it came from one: what {@link readRuleSet}
+ * returns, and what `runRules({ rules })` accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readRuleSet, runRules, type RuleFile } from '@tokenrules/testing'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   const file = join(dir, 'add-locale.js')
+ *   await writeFile(file, `function (user, context, callback) {
+ *     context.idToken['https://example.com/locale'] = user.user_metadata.locale || 'en';
+ *     callback(null, user, context);
+ *   }`)
+ *   const rules: RuleFile[] = await readRuleSet({ files: [file] })
+ *   assert.deepEqual(rules.map(({ name, order, file }) => ({ name, order, file })), [{ name: 'add-locale', order: 1, file }])
+ *   const result = await runRules({ rules, user: { user_metadata: { locale: 'de' } } })
+ *   assert.deepEqual(result.idToken.claims, { 'https://example.com/locale': 'de' })
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export interface RuleFile extends RuleDefinition {
   /** Absolute path of the rule's source file. */
   file?: string | undefined
 }
 
-/** Where a rule set comes from: exactly one of `rules`, `files` or `dir`. */
+/**
+ * Where a rule set comes from: exactly one of `rules`, `files` or `dir`. `runRules`,
+ * `createRuleRunner`, `checkRules` and `readRuleSet` take it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { checkRules, runRules, type RuleSetSource } from '@tokenrules/testing'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   await writeFile(join(dir, '01-deny-blocked-country.js'), `function (user, context, callback) {
+ *     if (context.request.geoip.country_code === 'KP') return callback(new UnauthorizedError('Access denied.'));
+ *     callback(null, user, context);
+ *   }`)
+ *   await writeFile(join(dir, '02-add-roles.js'), `function (user, context, callback) {
+ *     context.accessToken['https://example.com/roles'] = user.app_metadata.roles || [];
+ *     callback(null, user, context);
+ *   }`)
+ *   const source: RuleSetSource = { dir }
+ *   assert.equal((await checkRules(source)).errors, 0)
+ *   const result = await runRules({ ...source, user: { app_metadata: { roles: ['admin'] } } })
+ *   assert.deepEqual(result.rules.map((rule) => rule.name), ['deny-blocked-country', 'add-roles'])
+ *   assert.deepEqual(result.accessToken.claims, { 'https://example.com/roles': ['admin'] })
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export interface RuleSetSource {
   /** Rules as Auth0 stores them, or bare source texts (named after their function, else `rule-1`, …). */
   rules?: readonly (RuleDefinition | string)[] | undefined
@@ -31,7 +89,36 @@ export function toPath(value: string | URL): string {
   return resolve(value)
 }
 
-/** The rule set named by `source` (reads files). Throws a TypeError naming what is wrong. */
+/**
+ * The rule set named by `source` (reads files): rules with their names, order and `enabled` flag
+ * as the engine will run them. Throws a TypeError naming what is wrong (no source or several, a
+ * file or folder that cannot be read).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readRuleSet } from '@tokenrules/testing'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   const passThrough = 'function (user, context, callback) { callback(null, user, context); }'
+ *   await writeFile(join(dir, '10-add-roles.js'), passThrough)
+ *   await writeFile(join(dir, '2-check-email.js'), passThrough)
+ *   await writeFile(join(dir, '2-check-email.json'), JSON.stringify({ enabled: false }))
+ *   const rules = await readRuleSet({ dir })
+ *   assert.deepEqual(rules.map(({ name, order, enabled }) => ({ name, order, enabled })), [
+ *     { name: 'check-email', order: 1, enabled: false },
+ *     { name: 'add-roles', order: 2, enabled: undefined },
+ *   ])
+ *   await assert.rejects(readRuleSet({}), TypeError)
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export async function readRuleSet(source: RuleSetSource): Promise<RuleFile[]> {
   const given = (['rules', 'files', 'dir'] as const).filter((key) => source[key] !== undefined)
   if (given.length !== 1) {
@@ -108,7 +195,20 @@ function readSidecar(file: string): { name?: unknown; enabled?: unknown; order?:
   }
 }
 
-/** `rules/01-add-roles.js` → `add-roles`. */
+/**
+ * The name of the rule in `file`: its file name without the extension and a leading number
+ * (`rules/01-add-roles.js` → `add-roles`), as `dir` and `files` rule sets name their rules.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { ruleNameOf } from '@tokenrules/testing'
+ *
+ * assert.equal(ruleNameOf('rules/01-add-roles.js'), 'add-roles')
+ * assert.equal(ruleNameOf('/srv/auth0/rules/deny-blocked-users.js'), 'deny-blocked-users')
+ * assert.equal(ruleNameOf('2024.js'), '2024')
+ * ```
+ */
 export function ruleNameOf(file: string): string {
   const base = basename(file, extname(file))
   const stripped = base.replace(/^\d+[-_.\s]+/, '')
