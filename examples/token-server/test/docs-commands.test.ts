@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { typeErrors } from '../../docs-site/test/typecheck.js'
 import { blocks, type Block } from './doc-blocks.js'
 import { freePort, startDemo } from './demo-process.js'
 
@@ -111,7 +112,9 @@ describe.concurrent('docs/testing-rules.md and the testing READMEs: vitest block
           '',
         ].join('\n'),
       )
-      for (const block of testBlocks) writeFileSync(join(dir, `${block.file}-${block.line}.test.ts`), block.body)
+      const files = testBlocks.map((block) => join(dir, `${block.file}-${block.line}.test.ts`))
+      testBlocks.forEach((block, index) => writeFileSync(files[index] as string, block.body))
+      expect(typeErrors([join(dir, 'vitest.config.ts'), ...files]).map((problem) => problem.slice(dir.length))).toEqual([])
       const vitest = join(root, 'examples/rule-tests/node_modules/vitest/vitest.mjs')
       const ran = await run(`"${process.execPath}" "${vitest}" run --config vitest.source.config.ts --reporter=json`, dir, 90_000)
       const report = JSON.parse(ran.stdout.slice(ran.stdout.indexOf('{'))) as {
@@ -294,6 +297,18 @@ describe('README modules', () => {
   it('finds them', () => {
     expect(modules.map((m) => m.path)).toEqual(['README.md', 'packages/engine/README.md', 'packages/engine/README.md', 'packages/oauth/README.md'])
   })
+
+  it('typecheck as modules of an application', () => {
+    const dir = fileURLToPath(new URL(`./.docs-typecheck-readme-${process.pid}/`, import.meta.url))
+    mkdirSync(dir, { recursive: true })
+    try {
+      const files = modules.map((m) => join(dir, `${m.path.replace(/\W/g, '-')}-${m.line}.ts`))
+      modules.forEach((m, index) => writeFileSync(files[index] as string, m.body))
+      expect(typeErrors(files).map((problem) => problem.slice(dir.length))).toEqual([])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 
   it.each(modules.map((m) => [`${m.path}:${m.line}`, m] as const))('%s runs', async (_, m) => {
     const file = fileURLToPath(new URL(`./.docs-readme-${process.pid}-${m.path.replace(/\W/g, '-')}-${m.line}.ts`, import.meta.url))

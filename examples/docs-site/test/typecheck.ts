@@ -1,0 +1,26 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+/**
+ * Typechecks documentation examples written out as files, with the workspace's compiler options
+ * (strict, NodeNext, the `@tokenrules/source` condition), each resolving its imports from where it
+ * lies, as an application's module would. Returns one readable line per error in those files
+ * (`file:line: message`); errors elsewhere (the packages themselves) are `pnpm typecheck`'s.
+ */
+export function typeErrors(files: readonly string[]): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(join(repo, 'tsconfig.json'), { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
+  if (config === undefined) throw new Error('tsconfig.json could not be read')
+  const program = ts.createProgram(files, { ...config.options, noEmit: true })
+  const wanted = new Set(files)
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((diagnostic) => diagnostic.file !== undefined && wanted.has(diagnostic.file.fileName))
+    .map((diagnostic) => {
+      const file = diagnostic.file as ts.SourceFile
+      const { line } = file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
+      return `${file.fileName}:${line + 1}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`
+    })
+}
