@@ -1,10 +1,49 @@
 import { createClient } from '@redis/client'
 import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, RefreshTokenStore, RefreshTokenUse } from './types.js'
 
-/** A connected node-redis client (from `@redis/client` or `redis`). */
+/**
+ * A connected node-redis client (from `@redis/client` or `redis`), for {@link RedisStoresOptions.client}:
+ * the stores then share the application's connection and never close it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createRedisStores, type RedisClient, type RedisStores } from '@tokenrules/oauth'
+ *
+ * // The application's own client (`createClient()` of `redis`), connected at start and closed at exit.
+ * export async function tokenStores(client: RedisClient): Promise<RedisStores> {
+ *   assert.ok(client.isOpen, 'connect the client before handing it over')
+ *   return createRedisStores({ client, prefix: 'auth:' })
+ * }
+ *
+ * // Without a client, the stores need a `url` to connect to.
+ * await assert.rejects(createRedisStores({ prefix: 'auth:' }), { name: 'TypeError', message: 'createRedisStores: pass `url` or `client`' })
+ * ```
+ */
 export type RedisClient = ReturnType<typeof createClient>
 
-/** Options of {@link createRedisStores}: either a `url` (the stores own the connection) or a `client` (yours). */
+/**
+ * Options of {@link createRedisStores}: either a `url` (the stores own the connection) or a `client` (yours).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createRedisStores, type AttemptKey, type RedisStoresOptions } from '@tokenrules/oauth'
+ *
+ * // Two tenants share one Redis; their prefixes keep their counters apart.
+ * const tenantA: RedisStoresOptions = { url: process.env.REDIS_URL, prefix: 'tenant-a:' }
+ * await using a = await createRedisStores(tenantA)
+ * await using b = await createRedisStores({ ...tenantA, prefix: 'tenant-b:' })
+ *
+ * const key: AttemptKey = { subject: 'auth0|alice', ip: '203.0.113.7' }
+ * const settings = { now: Date.now(), windowMs: 60_000, threshold: 10 }
+ * await a.attempts.attempt(key, settings)
+ * assert.equal((await a.attempts.attempt(key, settings)).failures, 2)
+ * assert.equal((await b.attempts.attempt(key, settings)).failures, 1)
+ * await a.attempts.resetSubject(key.subject)
+ * await b.attempts.resetSubject(key.subject)
+ * ```
+ */
 export interface RedisStoresOptions {
   /** e.g. `redis://127.0.0.1:6379`; the stores connect and {@link RedisStores.close} disconnects. */
   url?: string | undefined
@@ -14,9 +53,53 @@ export interface RedisStoresOptions {
   prefix?: string | undefined
 }
 
-/** The stores several token servers can share through Redis. */
+/**
+ * The stores several token servers can share through Redis: attempt counters and refresh tokens.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createRedisStores, createTokenServer, type RedisStores, type TokenServerOptions } from '@tokenrules/oauth'
+ *
+ * const redis: RedisStores = await createRedisStores({ url: process.env.REDIS_URL })
+ * const shared = createMemoryStores() // users and keys: a shared database in production
+ * const options: TokenServerOptions = {
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.refreshToken], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'], allowOfflineAccess: true }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { ...shared, attempts: redis.attempts, refreshTokens: redis.refreshTokens },
+ *   encryptionKey: randomBytes(32),
+ * }
+ * try {
+ *   // Two servers behind a load balancer.
+ *   await using one = await createTokenServer(options)
+ *   await using two = await createTokenServer(options)
+ *   await one.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *   const token = async (server: typeof one, params: Record<string, string>) => {
+ *     const body = new URLSearchParams({ client_id: 'mobile', ...params })
+ *     const response = await server.handler(new Request('http://localhost/oauth/token', { method: 'POST', body }), { remoteAddress: '127.0.0.1' })
+ *     return { status: response.status, body: (await response.json()) as { refresh_token: string; error?: string } }
+ *   }
+ *   const login = await token(one, { grant_type: 'password', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com', scope: 'offline_access' })
+ *
+ *   // Server two rotates the refresh token server one issued; replaying it on server one is refused.
+ *   const refreshed = await token(two, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token })
+ *   assert.equal(refreshed.status, 200)
+ *   const replay = await token(one, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token })
+ *   assert.deepEqual([replay.status, replay.body.error], [403, 'invalid_grant'])
+ * } finally {
+ *   await redis.close()
+ * }
+ * ```
+ */
 export interface RedisStores extends AsyncDisposable {
+  /** Failed-login counters per (user, IP), shared by every server. */
   attempts: AttemptStore
+  /** Refresh tokens, rotated exactly once across every server. */
   refreshTokens: RefreshTokenStore
   /** Disconnects when the stores made the connection. */
   close(): Promise<void>
@@ -30,8 +113,41 @@ export interface RedisStores extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createRedisStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ *
  * await using redis = await createRedisStores({ url: process.env.REDIS_URL })
- * const server = await createTokenServer({ ...options, stores: { ...sqlite, ...redis } })
+ * const { users, mfa, keys } = createMemoryStores() // a shared database in production
+ * const options: TokenServerOptions = {
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   bruteForce: { threshold: 2 },
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { users, mfa, keys, attempts: redis.attempts, refreshTokens: redis.refreshTokens },
+ *   encryptionKey: randomBytes(32), // the same on every server
+ * }
+ * await using one = await createTokenServer(options)
+ * await using two = await createTokenServer(options)
+ * await one.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * const login = (server: typeof one, password: string) =>
+ *   server.handler(
+ *     new Request('http://localhost/oauth/token', {
+ *       method: 'POST',
+ *       body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password, audience: 'https://api.example.com' }),
+ *     }),
+ *     { remoteAddress: '203.0.113.7' },
+ *   )
+ * assert.equal((await login(one, 'guess-1')).status, 403)
+ * assert.equal((await login(one, 'guess-2')).status, 403)
+ * // The (user, IP) pair is blocked on every server, even with the right password.
+ * const blocked = await login(two, 'correct horse battery staple')
+ * assert.equal(blocked.status, 429)
+ * assert.ok(Number(blocked.headers.get('retry-after')) > 0)
  * ```
  */
 export async function createRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
