@@ -1,8 +1,38 @@
-/** One request a rule made, as the fake server saw it. */
+/**
+ * One request a rule made, as the fake server saw it (`http.requests`, and the argument of a route
+ * function).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { fakeHttp, runRules, type RecordedRequest } from '@tokenrules/testing'
+ *
+ * const http = fakeHttp({ 'POST https://crm.acme.example/oauth/token': { json: { access_token: 'crm-token' } } })
+ * await runRules({
+ *   rules: [`async function (user, context, callback) {
+ *     await fetch('https://crm.acme.example/oauth/token', {
+ *       method: 'POST',
+ *       headers: { 'content-type': 'application/x-www-form-urlencoded' },
+ *       body: 'grant_type=client_credentials&client_id=' + configuration.CRM_CLIENT_ID,
+ *     });
+ *     callback(null, user, context);
+ *   }`],
+ *   configuration: { CRM_CLIENT_ID: 'crm-app' },
+ *   modules: { http: http.module },
+ * })
+ * const [request]: RecordedRequest[] = http.requests
+ * assert.equal(request?.method, 'POST')
+ * assert.equal(request?.headers['content-type'], 'application/x-www-form-urlencoded')
+ * assert.equal(request?.body, 'grant_type=client_credentials&client_id=crm-app')
+ * assert.deepEqual(request?.json, { grant_type: 'client_credentials', client_id: 'crm-app' })
+ * ```
+ */
 export interface RecordedRequest {
+  /** The HTTP method, upper case (`GET`, `POST`, …). */
   method: string
   /** The full URL, query included. */
   url: string
+  /** The request's headers, names in lower case. */
   headers: Record<string, string>
   /** The body as text (`''` when there is none). */
   body: string
@@ -10,13 +40,83 @@ export interface RecordedRequest {
   json: unknown
 }
 
-/** What a route answers: a description, a `Response`, or a function of the request returning either. */
+/**
+ * What a route answers: `{ status, json, body, headers }` (status default 200; `json` is sent as
+ * JSON with its content type) or a `Response`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { fakeHttp, runRules, type FakeResponse } from '@tokenrules/testing'
+ *
+ * const outage: FakeResponse = { status: 503, body: 'maintenance' }
+ * const http = fakeHttp({ 'https://risk.acme.example/v1/score': outage })
+ * const login = runRules({
+ *   rules: [`async function (user, context, callback) {
+ *     const res = await fetch('https://risk.acme.example/v1/score?user=' + encodeURIComponent(user.user_id));
+ *     if (!res.ok) return callback(new UnauthorizedError('Please try again later.'));
+ *     callback(null, user, context);
+ *   }`],
+ *   modules: { http: http.module },
+ * })
+ * await assert.rejects(login, { code: 'ERR_RULE_UNAUTHORIZED', message: 'Please try again later.' })
+ * ```
+ */
 export type FakeResponse =
   | { status?: number; json?: unknown; body?: string; headers?: Record<string, string> }
   | Response
+/**
+ * A route of {@link fakeHttp}: a {@link FakeResponse}, or a function of the {@link RecordedRequest}
+ * returning one (or a promise of one), for answers that depend on the request.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { fakeHttp, runRules, type FakeRoute } from '@tokenrules/testing'
+ *
+ * const lookup: FakeRoute = (request) => {
+ *   const email = new URL(request.url).searchParams.get('email')
+ *   return email === 'ada.lovelace@example.com' ? { json: { customerId: 'cus_1815' } } : { status: 404, json: {} }
+ * }
+ * const http = fakeHttp({ 'GET https://billing.acme.example/customers': lookup })
+ * const result = await runRules({
+ *   rules: [`async function (user, context, callback) {
+ *     const res = await fetch('https://billing.acme.example/customers?email=' + encodeURIComponent(user.email));
+ *     if (res.ok) context.accessToken['https://example.com/customer_id'] = (await res.json()).customerId;
+ *     callback(null, user, context);
+ *   }`],
+ *   modules: { http: http.module },
+ * })
+ * assert.deepEqual(result.accessToken.claims, { 'https://example.com/customer_id': 'cus_1815' })
+ * ```
+ */
 export type FakeRoute = FakeResponse | ((request: RecordedRequest) => FakeResponse | Promise<FakeResponse>)
 
-/** A fake HTTP server for the rules' `request`, `axios`, `node-fetch` and `fetch`. */
+/**
+ * A fake HTTP server for the rules' `request`, `axios`, `node-fetch` and `fetch`, as
+ * {@link fakeHttp} returns it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createRuleRunner, fakeHttp, type FakeHttp } from '@tokenrules/testing'
+ *
+ * const http: FakeHttp = fakeHttp({ 'GET https://api.acme.example/flags': { json: { beta: false } } })
+ * await using runner = await createRuleRunner({
+ *   rules: [`async function (user, context, callback) {
+ *     const { data } = await require('axios').get('https://api.acme.example/flags');
+ *     context.idToken['https://example.com/beta'] = data.beta === true;
+ *     callback(null, user, context);
+ *   }`],
+ *   modules: { http: http.module },
+ * })
+ * assert.deepEqual((await runner.run()).idToken.claims, { 'https://example.com/beta': false })
+ * http.route('GET https://api.acme.example/flags', { json: { beta: true } })
+ * assert.deepEqual((await runner.run()).idToken.claims, { 'https://example.com/beta': true })
+ * assert.equal(http.requests.length, 2)
+ * assert.deepEqual(http.unmatched, [])
+ * ```
+ */
 export interface FakeHttp {
   /** Pass as the engine option `modules.http`: the routes' hosts are allowed, requests go to the fake. */
   readonly module: { allow: string[]; fetch: typeof fetch }
@@ -41,6 +141,7 @@ export interface FakeHttp {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import { fakeHttp, runRules } from '@tokenrules/testing'
  *
  * const http = fakeHttp({ 'POST https://risk.acme.example/v1/score': { json: { score: 12 } } })
@@ -52,8 +153,8 @@ export interface FakeHttp {
  *   }`],
  *   modules: { http: http.module },
  * })
- * http.requests[0]?.json // { id: 'auth0|65a1f0c2e4b0a1b2c3d4e5f6' }
- * result.accessToken.claims['https://acme.example/risk'] // 12
+ * assert.deepEqual(http.requests[0]?.json, { id: 'auth0|65a1f0c2e4b0a1b2c3d4e5f6' })
+ * assert.deepEqual(result.accessToken.claims, { 'https://acme.example/risk': 12 })
  * ```
  */
 export function fakeHttp(routes: Readonly<Record<string, FakeRoute>> = {}, options: { allow?: readonly string[] } = {}): FakeHttp {
