@@ -7,7 +7,27 @@
  */
 import type { JsonValue } from '@tokenrules/engine'
 
-/** A user directory (Auth0: a database connection), selected by `realm`. */
+/**
+ * A user directory (Auth0: a database connection), selected by `realm`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createTokenServer, type Directory } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ * })
+ * const partners: Directory = await server.users.ensureDirectory('Partners', { region: 'eu' })
+ * assert.match(partners.id, /^con_/)
+ * assert.deepEqual(partners.metadata, { region: 'eu' })
+ * // Ensuring it again returns the same directory.
+ * assert.equal((await server.users.ensureDirectory('Partners')).id, partners.id)
+ * ```
+ */
 export interface Directory {
   /** Stable id, `con_…`; rules see it as `context.connectionID`. */
   id: string
@@ -17,35 +37,133 @@ export interface Directory {
   metadata: Record<string, string>
 }
 
-/** The normalized profile rules see as `user` (SPEC.md §4); unknown fields pass through. */
+/**
+ * The normalized profile rules see as `user` (SPEC.md §4); unknown fields pass through.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type UserProfile } from '@tokenrules/oauth'
+ *
+ * const stores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores,
+ *   currentDate: () => new Date('2026-01-01T09:00:00Z'),
+ * })
+ * const created: UserProfile = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * assert.equal(created.logins_count, 0)
+ *
+ * await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '203.0.113.7' },
+ * )
+ * // A successful login is recorded in the profile.
+ * const profile = (await stores.users.getUser(created.user_id))?.profile
+ * assert.deepEqual(
+ *   { logins_count: profile?.logins_count, last_login: profile?.last_login, last_ip: profile?.last_ip },
+ *   { logins_count: 1, last_login: '2026-01-01T09:00:00.000Z', last_ip: '203.0.113.7' },
+ * )
+ * ```
+ */
 export interface UserProfile {
+  /** Stable id, e.g. `auth0|…`; the tokens' `sub`. */
   user_id: string
+  /** Email address, a login name unique in the directory. */
   email?: string
+  /** Whether the email is verified. */
   email_verified?: boolean
+  /** Login name, unique in the directory. */
   username?: string
+  /** Full name. */
   name?: string
+  /** Short name. */
   nickname?: string
+  /** First name. */
   given_name?: string
+  /** Last name. */
   family_name?: string
+  /** URL of the user's picture. */
   picture?: string
+  /** Phone number. */
   phone_number?: string
+  /** Whether the phone number is verified. */
   phone_verified?: boolean
+  /** When the user was created (ISO 8601). */
   created_at: string
+  /** When the profile last changed (ISO 8601). */
   updated_at: string
+  /** When the user last logged in successfully (ISO 8601). */
   last_login?: string
+  /** The IP address of that login. */
   last_ip?: string
+  /** Successful logins so far. */
   logins_count: number
+  /** Whether logins are refused with `401 unauthorized` "user is blocked". */
   blocked?: boolean
+  /** When the password was last set by an operator (ISO 8601). */
   last_password_reset?: string
+  /** Data the user cannot change (roles, plan…). */
   app_metadata: Record<string, JsonValue>
+  /** The user's own preferences. */
   user_metadata: Record<string, JsonValue>
   [field: string]: JsonValue | undefined
 }
 
-/** A user as a store keeps it: the profile, its directory, and the password hash (never shown to rules). */
+/**
+ * A user as a store keeps it: the profile, its directory, and the password hash (never shown to rules).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, hashPassword, type UserRecord } from '@tokenrules/oauth'
+ *
+ * // Importing a user with an existing hash, straight into the store.
+ * const stores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'roles', script: `function (user, context, callback) {
+ *     context.accessToken['https://example.com/roles'] = context.authorization.roles;
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores,
+ * })
+ * const imported: UserRecord = {
+ *   directory: 'Employees',
+ *   profile: { user_id: 'auth0|legacy-42', email: 'alice@example.com', created_at: '2019-05-01T00:00:00.000Z', updated_at: '2019-05-01T00:00:00.000Z', logins_count: 12, app_metadata: {}, user_metadata: {} },
+ *   passwordHash: await hashPassword('correct horse battery staple', { cost: 2 ** 12 }),
+ *   roles: ['Administrator'],
+ * }
+ * await stores.users.createUser(imported)
+ *
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { access_token } = (await response.json()) as { access_token: string }
+ * const claims = JSON.parse(Buffer.from(access_token.split('.')[1] ?? '', 'base64url').toString())
+ * assert.deepEqual([claims.sub, claims['https://example.com/roles']], ['auth0|legacy-42', ['Administrator']])
+ * ```
+ */
 export interface UserRecord {
   /** The directory's name. */
   directory: string
+  /** The profile rules see as `user`. */
   profile: UserProfile
   /** From {@link hashPassword}. */
   passwordHash: string
@@ -53,14 +171,67 @@ export interface UserRecord {
   roles: string[]
 }
 
-/** Users and directories. */
+/**
+ * Users and directories.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type UserStore } from '@tokenrules/oauth'
+ *
+ * // The memory store, wrapped to publish every successful login to an audit log.
+ * const inner = createMemoryStores().users
+ * const audit: string[] = []
+ * const users: UserStore = {
+ *   getDirectory: (name) => inner.getDirectory(name),
+ *   listDirectories: () => inner.listDirectories(),
+ *   createDirectory: (directory) => inner.createDirectory(directory),
+ *   findUser: (directory, login) => inner.findUser(directory, login),
+ *   getUser: (userId) => inner.getUser(userId),
+ *   createUser: (user) => inner.createUser(user),
+ *   async recordLogin(userId, login) {
+ *     audit.push(`${userId} from ${login.ip}`)
+ *     return inner.recordLogin(userId, login)
+ *   },
+ *   setPasswordHash: (userId, passwordHash, change) => inner.setPasswordHash(userId, passwordHash, change),
+ *   setBlocked: (userId, blocked, at) => inner.setBlocked(userId, blocked, at),
+ *   updateAppMetadata: (userId, metadata, at) => inner.updateAppMetadata(userId, metadata, at),
+ *   updateUserMetadata: (userId, metadata, at) => inner.updateUserMetadata(userId, metadata, at),
+ * }
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { users },
+ *   encryptionKey: randomBytes(32), // required with any store but the built-in memory ones
+ * })
+ * const { user_id } = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '203.0.113.7' },
+ * )
+ * assert.equal(response.status, 200)
+ * assert.deepEqual(audit, [`${user_id} from 203.0.113.7`])
+ * ```
+ */
 export interface UserStore {
+  /** The directory named `name`, or `undefined`. */
   getDirectory(name: string): Promise<Directory | undefined>
+  /** Every directory. */
   listDirectories(): Promise<Directory[]>
   /** Adds a directory; refuses a name that exists. */
   createDirectory(directory: Directory): Promise<void>
   /** The user of `directory` whose email or username is `login` (case-insensitive). */
   findUser(directory: string, login: string): Promise<UserRecord | undefined>
+  /** The user with this `user_id`, or `undefined`. */
   getUser(userId: string): Promise<UserRecord | undefined>
   /** Adds a user; refuses an id, or an email/username already taken in the directory. */
   createUser(user: UserRecord): Promise<void>
@@ -71,9 +242,11 @@ export interface UserStore {
    * `false` for a rehash of the same password with a higher cost.
    */
   setPasswordHash(userId: string, passwordHash: string, change: { at: number; reset: boolean }): Promise<void>
+  /** Sets the profile's `blocked` flag (and `updated_at` to `at`). */
   setBlocked(userId: string, blocked: boolean, at: number): Promise<void>
   /** Merges `metadata` into `app_metadata` (Auth0's semantics: a `null` value removes the key). */
   updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
+  /** Merges `metadata` into `user_metadata`, like {@link UserStore.updateAppMetadata}. */
   updateUserMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
 }
 
