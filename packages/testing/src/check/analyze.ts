@@ -3,7 +3,28 @@ import { parse } from 'acorn'
 import { stripTrailingSemicolon } from '../lib/guest-wrapper.js'
 import { claimProblem, type NamespacePolicy } from './claims-policy.js'
 
-/** What `tokenrules check` can find in a rule. */
+/**
+ * What `tokenrules check` can find in a rule: a syntax or shape error, a custom claim the claims
+ * policy drops (`claim-*`), a redirect the password grant refuses (`redirect-*`), a path that never
+ * calls back (`callback-*`, `return-without-callback`), a `require` not allowed (`module-not-allowed`)
+ * or not checkable (`require-dynamic`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { analyzeRule, type FindingCode } from '@tokenrules/testing'
+ *
+ * const hangs: FindingCode[] = ['callback-never-called', 'callback-not-reached', 'return-without-callback']
+ * const findings = analyzeRule({
+ *   name: 'check-plan',
+ *   script: `function (user, context, callback) {
+ *     if (!user.app_metadata.plan) return;
+ *     callback(null, user, context);
+ *   }`,
+ * })
+ * assert.deepEqual(findings.filter((f) => hangs.includes(f.code)).map((f) => [f.code, f.line]), [['return-without-callback', 2]])
+ * ```
+ */
 export type FindingCode =
   | 'syntax-error'
   | 'not-a-function'
@@ -20,8 +41,26 @@ export type FindingCode =
   | 'module-not-allowed'
   | 'require-dynamic'
 
-/** One problem in one rule, with its place in the rule's file. */
+/**
+ * One problem in one rule, with its place in the rule's file.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { checkRules, type Finding } from '@tokenrules/testing'
+ *
+ * const format = (f: Finding) => `${f.file ?? f.rule}:${f.line}:${f.column} ${f.severity} ${f.code}`
+ * const report = await checkRules({
+ *   rules: [{ name: 'add-plan', script: `function (user, context, callback) {
+ *   context.accessToken.plan = user.app_metadata.plan;
+ *   callback(null, user, context);
+ * }` }],
+ * })
+ * assert.deepEqual(report.findings.map(format), ['add-plan:2:23 error claim-not-namespaced'])
+ * ```
+ */
 export interface Finding {
+  /** What kind of problem it is. */
   code: FindingCode
   /** `error`: the rule misbehaves at run time. `warning`: it may, or it cannot be checked. */
   severity: 'error' | 'warning'
@@ -33,10 +72,29 @@ export interface Finding {
   line: number
   /** 1-based column. */
   column: number
+  /** What is wrong and what the engine will do about it, for a person to read. */
   message: string
 }
 
-/** What to check a rule against. */
+/**
+ * What to check a rule against: the modules it may `require` and the engine's claims policy
+ * (`checkRules` and `analyzeRule` take them).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { checkRules, type AnalyzeOptions } from '@tokenrules/testing'
+ *
+ * const rules = [`function (user, context, callback) {
+ *   const _ = require('lodash');
+ *   context.idToken.teams = _.uniq(user.app_metadata.teams);
+ *   callback(null, user, context);
+ * }`]
+ * assert.deepEqual((await checkRules({ rules })).findings.map((f) => f.code), ['module-not-allowed', 'claim-not-namespaced'])
+ * const options: AnalyzeOptions = { allow: ['lodash'], namespace: 'optional' }
+ * assert.deepEqual((await checkRules({ rules }, options)).findings, [])
+ * ```
+ */
 export interface AnalyzeOptions {
   /** Modules rules may `require` (the engine's `modules.packages`, plus `crypto`, `request`, … when those capabilities are on). */
   allow?: readonly string[] | undefined
@@ -51,10 +109,33 @@ export interface AnalyzeOptions {
   passwordOnly?: boolean | undefined
 }
 
-/** The rule to analyze. */
+/**
+ * The rule to analyze: a rule definition (`{ name, script }`) or a rule file `readRuleSet` read.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { analyzeRule, type AnalyzedRule } from '@tokenrules/testing'
+ *
+ * const rule: AnalyzedRule = {
+ *   name: 'require-consent',
+ *   file: 'rules/03-require-consent.js',
+ *   script: `function (user, context, callback) {
+ *   if (!user.app_metadata.consented) context.redirect = { url: 'https://app.acme.example/consent' };
+ *   callback(null, user, context);
+ * }`,
+ * }
+ * const [finding] = analyzeRule(rule)
+ * assert.equal(finding?.code, 'redirect-password-grant')
+ * assert.equal(finding?.file, 'rules/03-require-consent.js')
+ * ```
+ */
 export interface AnalyzedRule {
+  /** The rule's name, reported in its findings. */
   name: string
+  /** The rule's source text: `function (user, context, callback) { … }`. */
   script: string
+  /** The rule's file, reported in its findings; `undefined` for a rule without one. */
   file?: string | undefined
 }
 
@@ -80,6 +161,24 @@ const FUNCTION_TYPES = new Set(['FunctionExpression', 'ArrowFunctionExpression',
  * password grant would refuse, paths that never reach `callback`, and `require`s of modules not
  * allowed. Conservative: what it cannot decide (a computed claim name, a condition it cannot
  * evaluate) it does not report.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { analyzeRule } from '@tokenrules/testing'
+ *
+ * const findings = analyzeRule({
+ *   name: 'step-up',
+ *   script: `function (user, context, callback) {
+ *   if (context.protocol === 'oauth2-password' || context.protocol === 'oauth2-refresh-token') return callback(null, user, context);
+ *   context.redirect = { url: 'https://app.acme.example/step-up' };
+ *   callback(null, user, context);
+ * }`,
+ * })
+ * assert.deepEqual(findings, []) // the redirect never runs under the password grant or its refreshes
+ * const strict = analyzeRule({ name: 'step-up', script: 'function (user, context, callback) { context.redirect = { url: "https://app.acme.example/step-up" }; callback(null, user, context); }' })
+ * assert.deepEqual(strict.map((f) => [f.code, f.severity]), [['redirect-password-grant', 'error']])
+ * ```
  */
 export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): Finding[] {
   const findings: Finding[] = []

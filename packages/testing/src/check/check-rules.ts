@@ -1,14 +1,38 @@
 import { analyzeRule, type AnalyzeOptions, type Finding } from './analyze.js'
 import { readRuleSet, type RuleFile, type RuleSetSource } from '../rule-sources.js'
 
-/** What `checkRules` found. */
+/**
+ * What `checkRules` found: the rules it checked and every finding, with counts by severity (a CI
+ * step fails when `errors` is not 0).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { checkRules, type CheckReport } from '@tokenrules/testing'
+ *
+ * const report: CheckReport = await checkRules({
+ *   rules: [
+ *     { name: 'add-roles', script: `function (user, context, callback) { context.accessToken['https://example.com/roles'] = []; callback(null, user, context); }` },
+ *     { name: 'geo', script: `function (user, context, callback) { const lib = require(configuration.LIB); callback(null, user, context); }`, enabled: false },
+ *   ],
+ * })
+ * assert.deepEqual(report.rules, [
+ *   { name: 'add-roles', file: undefined, enabled: true },
+ *   { name: 'geo', file: undefined, enabled: false },
+ * ])
+ * assert.deepEqual(report.findings.map((f) => `${f.rule}: ${f.code}`), ['geo: require-dynamic'])
+ * assert.equal(report.errors, 0)
+ * assert.equal(report.warnings, 1)
+ * ```
+ */
 export interface CheckReport {
   /** The rules checked, in pipeline order of their files. */
   rules: { name: string; file: string | undefined; enabled: boolean }[]
   /** Every finding, by rule then line. */
   findings: Finding[]
-  /** Counts by severity. */
+  /** How many findings are errors (the rule misbehaves at run time). */
   errors: number
+  /** How many findings are warnings (the rule may misbehave, or could not be checked). */
   warnings: number
 }
 
@@ -19,10 +43,13 @@ export interface CheckReport {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import { checkRules } from '@tokenrules/testing'
  *
  * const report = await checkRules({ rules: ["function (user, context, callback) { context.idToken.roles = []; callback(null, user, context); }"] })
- * report.findings[0]?.code // 'claim-not-namespaced'
+ * assert.equal(report.errors, 1)
+ * assert.equal(report.findings[0]?.code, 'claim-not-namespaced')
+ * assert.match(report.findings[0]?.message ?? '', /e\.g\. 'https:\/\/example\.com\/roles'/)
  * ```
  */
 export async function checkRules(source: RuleSetSource, options: AnalyzeOptions = {}): Promise<CheckReport> {
