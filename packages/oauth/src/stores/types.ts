@@ -250,26 +250,100 @@ export interface UserStore {
   updateUserMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
 }
 
-/** One refresh token. Its family is every token rotated from one login. */
+/**
+ * One refresh token. Its family is every token rotated from one login.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createHash } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type RefreshTokenRecord } from '@tokenrules/oauth'
+ *
+ * const stores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.refreshToken], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'], allowOfflineAccess: true }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   refreshTokens: { lifetimeSeconds: 7 * 86_400 },
+ *   stores,
+ * })
+ * const { user_id } = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({
+ *       grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple',
+ *       audience: 'https://api.example.com', scope: 'read:messages offline_access',
+ *     }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { refresh_token } = (await response.json()) as { refresh_token: string }
+ *
+ * // The store keeps a digest of the token, never the token itself.
+ * const id = createHash('sha256').update(refresh_token).digest('base64url')
+ * const record: RefreshTokenRecord | undefined = await stores.refreshTokens.get(id)
+ * assert.ok(record)
+ * const { clientId, userId, directory, audience, scope, createdAt, expiresAt } = record
+ * assert.deepEqual(
+ *   { clientId, userId, directory, audience, scope, lifetime: expiresAt - createdAt },
+ *   { clientId: 'mobile', userId: user_id, directory: 'Employees', audience: 'https://api.example.com', scope: ['read:messages', 'offline_access'], lifetime: 7 * 86_400_000 },
+ * )
+ * ```
+ */
 export interface RefreshTokenRecord {
   /** SHA-256 of the token; the token itself is never stored. */
   id: string
+  /** The id of the family: every token rotated from one login shares it. */
   familyId: string
+  /** The client the token was issued to; only it may use the token. */
   clientId: string
+  /** The user's `user_id`. */
   userId: string
+  /** The name of the user's directory. */
   directory: string
+  /** The API the tokens are for. */
   audience: string
+  /** The scopes granted at login; a refresh may ask for fewer, never more. */
   scope: string[]
   /** When the user authenticated (seconds), for the ID token's `auth_time`. */
   authTime: number
   /** Whether the login of this family passed MFA. */
   mfa: boolean
+  /** When this token was issued (ms). */
   createdAt: number
   /** The family's absolute expiry: rotation never extends it. */
   expiresAt: number
 }
 
-/** What using a refresh token found. */
+/**
+ * What using a refresh token found: {@link RefreshTokenStore.use}'s answer.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type RefreshTokenRecord, type RefreshTokenUse } from '@tokenrules/oauth'
+ *
+ * const { refreshTokens } = createMemoryStores()
+ * const now = Date.now()
+ * const record: RefreshTokenRecord = {
+ *   id: 'digest-1', familyId: 'family-1', clientId: 'mobile', userId: 'auth0|alice', directory: 'Employees',
+ *   audience: 'https://api.example.com', scope: ['offline_access'], authTime: Math.floor(now / 1000), mfa: false,
+ *   createdAt: now, expiresAt: now + 86_400_000,
+ * }
+ * await refreshTokens.save(record)
+ *
+ * const outcome = (use: RefreshTokenUse | undefined) => use?.outcome
+ * assert.equal(outcome(await refreshTokens.use('digest-1', now)), 'rotated') // first use
+ * assert.equal(outcome(await refreshTokens.use('digest-1', now)), 'reused') // a replay: revoke the family
+ * await refreshTokens.revokeFamily('family-1', now)
+ * assert.equal(outcome(await refreshTokens.use('digest-1', now)), 'revoked')
+ * assert.equal(outcome(await refreshTokens.use('unknown', now)), undefined)
+ * ```
+ */
 export type RefreshTokenUse =
   /** This call used the token first: rotate it. */
   | { outcome: 'rotated'; record: RefreshTokenRecord }
@@ -278,9 +352,56 @@ export type RefreshTokenUse =
   /** The token's family was revoked. */
   | { outcome: 'revoked'; record: RefreshTokenRecord }
 
-/** Refresh tokens with rotation and family revocation. */
+/**
+ * Refresh tokens with rotation and family revocation.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type RefreshTokenStore } from '@tokenrules/oauth'
+ *
+ * // The memory store, wrapped to raise an alert when a replayed token revokes its family.
+ * const inner = createMemoryStores().refreshTokens
+ * const alerts: string[] = []
+ * const refreshTokens: RefreshTokenStore = {
+ *   save: (record) => inner.save(record),
+ *   get: (id) => inner.get(id),
+ *   use: (id, at) => inner.use(id, at),
+ *   async revokeFamily(familyId, at) {
+ *     alerts.push(`refresh token family ${familyId} revoked`)
+ *     await inner.revokeFamily(familyId, at)
+ *   },
+ * }
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.refreshToken], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'], allowOfflineAccess: true }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { refreshTokens },
+ *   encryptionKey: randomBytes(32),
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const token = async (params: Record<string, string>) => {
+ *   const body = new URLSearchParams({ client_id: 'mobile', ...params })
+ *   const response = await server.handler(new Request('http://localhost/oauth/token', { method: 'POST', body }), { remoteAddress: '127.0.0.1' })
+ *   return { status: response.status, body: (await response.json()) as { refresh_token: string } }
+ * }
+ * const login = await token({ grant_type: 'password', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com', scope: 'offline_access' })
+ * const first = await token({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token })
+ * assert.equal(first.status, 200)
+ * // The first token again: a replay. The whole family is revoked, the rotated token too.
+ * assert.equal((await token({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token })).status, 403)
+ * assert.equal((await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token })).status, 403)
+ * assert.equal(alerts.length, 1)
+ * ```
+ */
 export interface RefreshTokenStore {
+  /** Stores a new token (its record, keyed by `id`). */
   save(record: RefreshTokenRecord): Promise<void>
+  /** The token's record, used or not, or `undefined`. */
   get(id: string): Promise<RefreshTokenRecord | undefined>
   /**
    * Whether the token is still usable, without changing anything: lets the server refuse a replayed
