@@ -3,12 +3,65 @@ import { isTokenRulesError } from '@tokenrules/engine'
 import type { MatcherState } from 'vitest'
 import { isPlainObject } from '../lib/merge.js'
 
-/** A token of a result or a context. */
+/**
+ * A token of a result or a context: the first argument of `toHaveClaim`.
+ *
+ * @example
+ * ```ts
+ * import { expect, it } from 'vitest'
+ * import { runRules, type TokenName } from '@tokenrules/testing/vitest'
+ *
+ * it('puts the tenant in both tokens', async () => {
+ *   const result = await runRules({
+ *     rules: [`function (user, context, callback) {
+ *       context.accessToken['https://example.com/tenant'] = context.tenant;
+ *       context.idToken['https://example.com/tenant'] = context.tenant;
+ *       callback(null, user, context);
+ *     }`],
+ *   })
+ *   const tokens: TokenName[] = ['accessToken', 'idToken']
+ *   for (const token of tokens) expect(result).toHaveClaim(token, 'https://example.com/tenant', 'acme')
+ * })
+ * ```
+ */
 export type TokenName = 'accessToken' | 'idToken'
 
 /**
  * The matchers `@tokenrules/testing/vitest` adds to `expect`. They read a `runRules` result, a raw
  * `context` (what `loadRule` calls back with), or an engine error, as fits each matcher.
+ *
+ * @example
+ * ```ts
+ * import { expect, it } from 'vitest'
+ * import { runRules } from '@tokenrules/testing/vitest'
+ *
+ * const rules = [`function (user, context, callback) {
+ *   if (user.app_metadata.suspended) return callback(new UnauthorizedError('Account suspended.'));
+ *   console.log('roles: ' + user.app_metadata.roles.join(','));
+ *   context.accessToken.scope = ['openid', 'read:reports'];
+ *   context.accessToken.favourite_colour = 'teal';
+ *   if (user.app_metadata.roles.includes('admin')) context.multifactor = { provider: 'guardian' };
+ *   callback(null, user, context);
+ * }`]
+ *
+ * it('lets admins in with MFA and their scopes', async () => {
+ *   const result = await runRules({ rules, user: { app_metadata: { roles: ['admin'] } } })
+ *   expect(result).toHaveScopes(['read:reports', 'openid'])
+ *   expect(result).toRequireMfa('guardian')
+ *   expect(result).toDropClaim('favourite_colour', 'not-namespaced')
+ *   expect(result).toHaveLogged('roles: admin', 'log')
+ *   expect(result).not.toHaveClaim('accessToken', 'favourite_colour')
+ * })
+ *
+ * it('denies suspended users', async () => {
+ *   await expect(runRules({ rules, user: { app_metadata: { suspended: true } } })).toDenyWith('ERR_RULE_UNAUTHORIZED', 'Account suspended.')
+ * })
+ *
+ * it('refuses a redirect under the password grant', async () => {
+ *   const redirect = `function (user, context, callback) { context.redirect = { url: 'https://app.acme.example/consent' }; callback(null, user, context); }`
+ *   await expect(runRules({ rules: [redirect] })).toRefuseRedirect()
+ * })
+ * ```
  */
 export interface TokenRulesMatchers<R = unknown> {
   /**
@@ -126,7 +179,28 @@ function messageMatches(error: { message: string; toOAuthError?: () => { body: {
   }
 }
 
-/** The matchers, for `expect.extend` (the vitest entry registers them). */
+/**
+ * The matchers, for `expect.extend` (the vitest entry registers them on vitest's `expect` when it
+ * is imported; extending again is harmless).
+ *
+ * @example
+ * ```ts
+ * import { expect, it } from 'vitest'
+ * import { loadRule, makeContext, makeUser, tokenRulesMatchers } from '@tokenrules/testing/vitest'
+ *
+ * expect.extend(tokenRulesMatchers)
+ *
+ * it('reads the raw context a loaded rule calls back with', async () => {
+ *   await using rule = loadRule(`function (user, context, callback) {
+ *     context.idToken['https://example.com/email'] = user.email;
+ *     callback(null, user, context);
+ *   }`)
+ *   const [err, , context] = await rule(makeUser(), makeContext())
+ *   expect(err).toBeNull()
+ *   expect(context).toHaveClaim('idToken', 'https://example.com/email', 'ada.lovelace@example.com')
+ * })
+ * ```
+ */
 export const tokenRulesMatchers: Record<keyof TokenRulesMatchers, Matcher> = {
   toHaveClaim(received: unknown, token: TokenName, name: string, ...rest: unknown[]) {
     const { printExpected, printReceived } = this.utils
