@@ -418,19 +418,115 @@ export interface RefreshTokenStore {
   revokeFamily(familyId: string, at: number): Promise<void>
 }
 
-/** An `mfa_required` answer waiting for the second factor: the tokens the rules computed. */
+/**
+ * An `mfa_required` answer waiting for the second factor: the tokens the rules computed.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createHash } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type MfaTransaction } from '@tokenrules/oauth'
+ *
+ * const stores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'require-mfa', script: `function (user, context, callback) {
+ *     context.multifactor = { provider: 'any' };
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.mfaOtp], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores,
+ *   currentDate: () => new Date('2026-01-01T09:00:00Z'),
+ * })
+ * const { user_id } = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { error, mfa_token } = (await response.json()) as { error: string; mfa_token: string }
+ * assert.deepEqual([response.status, error], [403, 'mfa_required'])
+ *
+ * // The transaction is stored under the token's SHA-256 and lives 10 minutes.
+ * const transaction: MfaTransaction | undefined = await stores.mfa.getTransaction(createHash('sha256').update(mfa_token).digest('base64url'))
+ * assert.deepEqual(
+ *   { clientId: transaction?.clientId, userId: transaction?.userId, expiresAt: transaction?.expiresAt },
+ *   { clientId: 'mobile', userId: user_id, expiresAt: Date.parse('2026-01-01T09:10:00Z') },
+ * )
+ * ```
+ */
 export interface MfaTransaction {
   /** SHA-256 of the `mfa_token`. */
   id: string
+  /** The client that logged in; only it may complete the transaction. */
   clientId: string
+  /** The user who logged in. */
   userId: string
+  /** When the `mfa_token` expires (ms): 10 minutes after the login. */
   expiresAt: number
   /** The issuance the rules computed (JSON), replayed once MFA succeeds. */
   issuance: JsonValue
 }
 
-/** A user's TOTP authenticator. */
+/**
+ * A user's TOTP authenticator, stored by `POST /mfa/associate`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type MfaEnrollment } from '@tokenrules/oauth'
+ *
+ * const stores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'require-mfa', script: `function (user, context, callback) {
+ *     context.multifactor = { provider: 'any' };
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.mfaOtp], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores,
+ * })
+ * const { user_id } = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { mfa_token } = (await response.json()) as { mfa_token: string }
+ *
+ * // Enroll an authenticator app: the secret and the recovery codes are answered once.
+ * const associate = await server.handler(
+ *   new Request('http://localhost/mfa/associate', {
+ *     method: 'POST',
+ *     headers: { authorization: `Bearer ${mfa_token}`, 'content-type': 'application/json' },
+ *     body: JSON.stringify({ client_id: 'mobile', authenticator_types: ['otp'] }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const answer = (await associate.json()) as { secret: string; recovery_codes: string[] }
+ * assert.equal(answer.recovery_codes.length, 5)
+ *
+ * const enrollment: MfaEnrollment | undefined = await stores.mfa.getEnrollment(user_id)
+ * assert.ok(enrollment)
+ * assert.equal(enrollment.confirmed, false) // until the first valid code
+ * assert.equal(enrollment.lastStep, -1)
+ * assert.equal(enrollment.recoveryCodes.length, 5)
+ * assert.ok(!enrollment.sealedSecret.includes(answer.secret)) // sealed, and codes kept as digests
+ * assert.ok(!enrollment.recoveryCodes.some((digest) => answer.recovery_codes.includes(digest)))
+ * ```
+ */
 export interface MfaEnrollment {
+  /** The enrolled user. */
   userId: string
   /** The TOTP secret, sealed with AES-256-GCM under the server's encryption key. */
   sealedSecret: string
@@ -440,15 +536,68 @@ export interface MfaEnrollment {
   lastStep: number
   /** SHA-256 of each unused recovery code. */
   recoveryCodes: string[]
+  /** When the authenticator was enrolled (ms). */
   createdAt: number
 }
 
-/** MFA transactions and enrollments. */
+/**
+ * MFA transactions and enrollments.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type MfaStore } from '@tokenrules/oauth'
+ *
+ * // The memory store, wrapped to count logins that stopped at the second factor.
+ * const inner = createMemoryStores().mfa
+ * let challenged = 0
+ * const mfa: MfaStore = {
+ *   async saveTransaction(transaction) {
+ *     challenged++
+ *     await inner.saveTransaction(transaction)
+ *   },
+ *   getTransaction: (id) => inner.getTransaction(id),
+ *   takeTransaction: (id) => inner.takeTransaction(id),
+ *   getEnrollment: (userId) => inner.getEnrollment(userId),
+ *   saveEnrollment: (enrollment) => inner.saveEnrollment(enrollment),
+ *   useOtpStep: (userId, step) => inner.useOtpStep(userId, step),
+ *   useRecoveryCode: (userId, codeDigest) => inner.useRecoveryCode(userId, codeDigest),
+ *   deleteEnrollment: (userId) => inner.deleteEnrollment(userId),
+ * }
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [{ name: 'require-mfa', script: `function (user, context, callback) {
+ *     context.multifactor = { provider: 'any' };
+ *     callback(null, user, context);
+ *   }` }] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.mfaOtp], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { mfa },
+ *   encryptionKey: randomBytes(32),
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * assert.equal(response.status, 403)
+ * assert.equal(challenged, 1)
+ * ```
+ */
 export interface MfaStore {
+  /** Stores a transaction (an `mfa_required` answer) under its `id`. */
   saveTransaction(transaction: MfaTransaction): Promise<void>
+  /** The transaction, without consuming it, or `undefined`. */
   getTransaction(id: string): Promise<MfaTransaction | undefined>
   /** Deletes and returns the transaction, atomically: it completes at most once. */
   takeTransaction(id: string): Promise<MfaTransaction | undefined>
+  /** The user's enrollment, confirmed or not, or `undefined`. */
   getEnrollment(userId: string): Promise<MfaEnrollment | undefined>
   /** Saves (or replaces) the user's enrollment. */
   saveEnrollment(enrollment: MfaEnrollment): Promise<void>
@@ -456,6 +605,7 @@ export interface MfaStore {
   useOtpStep(userId: string, step: number): Promise<boolean>
   /** Consumes a recovery code (by digest) when it is unused. Atomic. */
   useRecoveryCode(userId: string, codeDigest: string): Promise<boolean>
+  /** Removes the user's enrollment (an operator's MFA reset). */
   deleteEnrollment(userId: string): Promise<void>
 }
 
