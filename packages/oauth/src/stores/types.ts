@@ -609,13 +609,53 @@ export interface MfaStore {
   deleteEnrollment(userId: string): Promise<void>
 }
 
-/** Which (subject, IP) pair an attempt belongs to. `subject` is a user id, or a key for an unknown login. */
+/**
+ * Which (subject, IP) pair an attempt belongs to. `subject` is a user id, or a key for an unknown login.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type AttemptKey } from '@tokenrules/oauth'
+ *
+ * const { attempts } = createMemoryStores()
+ * const settings = { now: Date.now(), windowMs: 900_000, threshold: 10 }
+ * const office: AttemptKey = { subject: 'auth0|alice', ip: '203.0.113.7' }
+ * const home: AttemptKey = { subject: 'auth0|alice', ip: '198.51.100.23' }
+ * await attempts.attempt(office, settings)
+ * await attempts.attempt(office, settings)
+ * // Each IP counts on its own, so an attacker cannot lock the user out everywhere.
+ * assert.equal((await attempts.attempt(home, settings)).failures, 1)
+ * await attempts.resetSubject('auth0|alice') // a new password forgets every pair
+ * assert.equal((await attempts.attempt(office, settings)).failures, 1)
+ * ```
+ */
 export interface AttemptKey {
+  /** The user's id, or a key derived from the login name when no such user exists. */
   subject: string
+  /** The end user's IP address. */
   ip: string
 }
 
-/** What {@link AttemptStore.attempt} decided. */
+/**
+ * What {@link AttemptStore.attempt} decided.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type AttemptOutcome } from '@tokenrules/oauth'
+ *
+ * const { attempts } = createMemoryStores()
+ * const key = { subject: 'auth0|alice', ip: '203.0.113.7' }
+ * const now = Date.parse('2026-01-01T09:00:00Z')
+ * const settings = { now, windowMs: 900_000, threshold: 2 }
+ * await attempts.attempt(key, settings)
+ * await attempts.attempt(key, settings)
+ * const outcome: AttemptOutcome = await attempts.attempt(key, settings)
+ * // Blocked: the server answers 429 with Retry-After until the count expires.
+ * assert.deepEqual(outcome, { blocked: true, failures: 2, expiresAt: now + 900_000 })
+ * assert.equal(Math.ceil((outcome.expiresAt - now) / 1000), 900)
+ * ```
+ */
 export interface AttemptOutcome {
   /** The pair had reached the threshold: refuse without checking the credentials. */
   blocked: boolean
@@ -628,6 +668,44 @@ export interface AttemptOutcome {
 /**
  * Failed-login counters per (user, IP). An attempt is counted *before* the credentials are checked
  * and the count is reset on success, so parallel guesses cannot slip past the threshold.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type AttemptStore } from '@tokenrules/oauth'
+ *
+ * // The memory store, wrapped to report pairs that hit the threshold (e.g. to a SIEM).
+ * const inner = createMemoryStores().attempts
+ * const blockedPairs: string[] = []
+ * const attempts: AttemptStore = {
+ *   async attempt(key, settings) {
+ *     const outcome = await inner.attempt(key, settings)
+ *     if (outcome.blocked) blockedPairs.push(key.ip)
+ *     return outcome
+ *   },
+ *   reset: (key) => inner.reset(key),
+ *   resetSubject: (subject) => inner.resetSubject(subject),
+ * }
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   bruteForce: { threshold: 3 },
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { attempts },
+ *   encryptionKey: randomBytes(32),
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const login = async (password: string) => {
+ *   const body = new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password, audience: 'https://api.example.com' })
+ *   return (await server.handler(new Request('http://localhost/oauth/token', { method: 'POST', body }), { remoteAddress: '203.0.113.7' })).status
+ * }
+ * assert.deepEqual([await login('a'), await login('b'), await login('c'), await login('correct horse battery staple')], [403, 403, 403, 429])
+ * assert.deepEqual(blockedPairs, ['203.0.113.7'])
+ * ```
  */
 export interface AttemptStore {
   /**
@@ -641,29 +719,124 @@ export interface AttemptStore {
   resetSubject(subject: string): Promise<void>
 }
 
-/** A signing key as stored. */
+/**
+ * A signing key as stored.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, createTokenServer, type SigningKeyRecord } from '@tokenrules/oauth'
+ *
+ * const stores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   keys: { algorithm: 'ES256' },
+ *   stores,
+ * })
+ * const [current]: SigningKeyRecord[] = await stores.keys.list()
+ * assert.ok(current)
+ * assert.equal(current.alg, 'ES256')
+ * assert.deepEqual(current.publicJwk, server.keys.jwks().keys[0])
+ * // The private key is stored sealed: no private JWK member `d` in clear.
+ * assert.ok(!current.sealedPrivateJwk.includes('"d"'))
+ * ```
+ */
 export interface SigningKeyRecord {
+  /** The key id: the public JWK's thumbprint (RFC 7638), in the tokens' `kid` header. */
   kid: string
+  /** The signing algorithm. */
   alg: 'RS256' | 'ES256' | 'EdDSA'
   /** The private JWK as JSON, sealed with the server's encryption key. */
   sealedPrivateJwk: string
   /** The public JWK (with `kid`, `alg`, `use`). */
   publicJwk: Record<string, string>
+  /** When the key was made (ms); the newest signs. */
   createdAt: number
 }
 
-/** Signing keys, newest first. */
+/**
+ * Signing keys, newest first.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { createTokenServer, type KeyStore, type SigningKeyRecord } from '@tokenrules/oauth'
+ *
+ * // A minimal store of its own (in production: a table, a secrets manager…).
+ * const records: SigningKeyRecord[] = []
+ * const keys: KeyStore = {
+ *   list: async () => [...records].sort((a, b) => b.createdAt - a.createdAt),
+ *   add: async (key) => void records.push(key),
+ *   remove: async (kid) => void records.splice(records.findIndex((key) => key.kid === kid), 1),
+ * }
+ * let now = Date.parse('2026-01-01T00:00:00Z')
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   keys: { algorithm: 'ES256', published: 2 },
+ *   stores: { keys },
+ *   encryptionKey: randomBytes(32),
+ *   currentDate: () => new Date(now),
+ * })
+ * now += 86_400_000
+ * const second = await server.keys.rotate()
+ * now += 86_400_000
+ * const third = await server.keys.rotate()
+ * // Only the `published` newest keys are kept.
+ * assert.deepEqual((await keys.list()).map((key) => key.kid), [third, second])
+ * ```
+ */
 export interface KeyStore {
+  /** Every stored key, newest (`createdAt`) first. */
   list(): Promise<SigningKeyRecord[]>
+  /** Stores a new key. */
   add(key: SigningKeyRecord): Promise<void>
+  /** Deletes the key with this `kid`. */
   remove(kid: string): Promise<void>
 }
 
-/** Every store the server uses. */
+/**
+ * Every store the server uses ({@link TokenServerOptions.stores}; any left out is in memory).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, createTokenServer, verifyPassword, type TokenServerStores } from '@tokenrules/oauth'
+ *
+ * const stores: TokenServerStores = createMemoryStores()
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores,
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ *
+ * // What the server wrote: the directory, the user with a password hash, the signing key.
+ * assert.deepEqual((await stores.users.listDirectories()).map((directory) => directory.name), ['Employees'])
+ * const alice = await stores.users.findUser('Employees', 'alice@example.com')
+ * assert.equal(await verifyPassword('correct horse battery staple', alice?.passwordHash ?? ''), true)
+ * assert.equal((await stores.keys.list()).length, 1)
+ * ```
+ */
 export interface TokenServerStores {
+  /** Users and directories. */
   users: UserStore
+  /** Refresh tokens and their families. */
   refreshTokens: RefreshTokenStore
+  /** MFA transactions and enrollments. */
   mfa: MfaStore
+  /** Failed-login counters for brute-force protection. */
   attempts: AttemptStore
+  /** Signing keys. */
   keys: KeyStore
 }

@@ -5,7 +5,45 @@ import type { SigningAlgorithm } from '../options.js'
 
 const PURPOSE = 'signing-key'
 
-/** A public key as published in the JWKS. */
+/**
+ * A public key as published in the JWKS (`server.keys.jwks()`, `GET /.well-known/jwks.json`):
+ * JWK members with `kid`, `alg` and `use: "sig"`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createPublicKey, verify } from 'node:crypto'
+ * import { GRANT_TYPES, createTokenServer, type PublicJwk } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'] }],
+ *   directories: [{ name: 'Employees' }],
+ *   keys: { algorithm: 'ES256' },
+ *   passwords: { scryptCost: 2 ** 12 },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * const { access_token } = (await response.json()) as { access_token: string }
+ *
+ * // An API verifies the token with the published key of its `kid`.
+ * const [header = '', payload = '', signature = ''] = access_token.split('.')
+ * const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }
+ * const jwk: PublicJwk | undefined = server.keys.jwks().keys.find((key) => key.kid === kid)
+ * assert.equal(jwk?.use, 'sig')
+ * const key = createPublicKey({ key: jwk, format: 'jwk' })
+ * const valid = verify('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))
+ * assert.equal(valid, true)
+ * ```
+ */
 export type PublicJwk = Record<string, string>
 
 /**
