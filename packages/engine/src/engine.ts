@@ -27,7 +27,32 @@ import { prepareShared } from './lib/shared.js'
 import { NO_BROWSER_PROTOCOLS, isNoBrowserProtocol } from './lib/protocols.js'
 import { assertNodeSnapshotDisabled } from './lib/runtime-check.js'
 
-/** Options of one {@link Engine.run}. */
+/**
+ * Options of one {@link Engine.run}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type RunOptions } from '@tokenrules/engine'
+ *
+ * await using engine = await createEngine({
+ *   rules: [{
+ *     name: 'risk-score',
+ *     script: `function (user, context, callback) {
+ *       context.riskScore = context.request.ip.startsWith('10.') ? 0 : 3; // scratch value for later rules
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ * })
+ * // While debugging a rule set: see the context the last rule left.
+ * const options: RunOptions = { includeContext: true }
+ * const result = await engine.run(
+ *   { user: { user_id: 'auth0|42' }, context: { clientID: 'app', protocol: 'oauth2-password', request: { ip: '203.0.113.7' } } },
+ *   options,
+ * )
+ * assert.equal(result.context?.['riskScore'], 3)
+ * ```
+ */
 export interface RunOptions {
   /**
    * Also return the `context` exactly as the last rule left it (JSON copy, before the claims
@@ -36,7 +61,25 @@ export interface RunOptions {
   includeContext?: boolean | undefined
 }
 
-/** Counters of {@link Engine.stats}, for the rule set in service. */
+/**
+ * Counters of {@link Engine.stats}, for the rule set in service.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type EngineStats } from '@tokenrules/engine'
+ *
+ * await using engine = await createEngine({
+ *   concurrency: 2,
+ *   rules: [{ name: 'noop', script: 'function (user, context, callback) { callback(null, user, context); }' }],
+ * })
+ * await engine.run({ user: { user_id: 'auth0|42' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ *
+ * // What a /metrics endpoint would export.
+ * const stats: EngineStats = engine.stats
+ * assert.deepEqual(stats, { isolates: 2, isolatesCreated: 2, recycled: 0, runs: 1, catastrophes: 0 })
+ * ```
+ */
 export interface EngineStats extends PoolCounters {
   /** Isolates alive now (one per `concurrency` unless one is being replaced). */
   isolates: number
@@ -108,6 +151,34 @@ const collected = z.object({ logs: trailer.logs, warnings: trailer.warnings }).p
  *
  * One engine serves one rule set (one tenant). Runs of one engine may share `global`; nothing of
  * one run's `user` or `context` is visible to another unless a rule put it in `global` itself.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type RunInput } from '@tokenrules/engine'
+ *
+ * const login: RunInput = { user: { user_id: 'auth0|42', app_metadata: { plan: 'gold' } }, context: { clientID: 'app', protocol: 'oauth2-password' } }
+ * await using engine = await createEngine({
+ *   rules: [{
+ *     name: 'add-plan',
+ *     script: `function (user, context, callback) {
+ *       context.accessToken['https://example.com/plan'] = user.app_metadata.plan;
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ * })
+ * assert.deepEqual((await engine.run(login)).accessToken.claims, { 'https://example.com/plan': 'gold' })
+ *
+ * // The rule was edited in the admin UI: switch to the new version without a restart.
+ * await engine.update([{
+ *   name: 'add-plan',
+ *   script: `function (user, context, callback) {
+ *     context.accessToken['https://example.com/plan'] = { tier: user.app_metadata.plan };
+ *     callback(null, user, context);
+ *   }`,
+ * }])
+ * assert.deepEqual((await engine.run(login)).accessToken.claims, { 'https://example.com/plan': { tier: 'gold' } })
+ * ```
  */
 export class Engine implements AsyncDisposable {
   readonly #options: ResolvedOptions
@@ -130,11 +201,24 @@ export class Engine implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import assert from 'node:assert/strict'
+   * import { createEngine } from '@tokenrules/engine'
+   *
+   * await using engine = await createEngine({
+   *   rules: [{
+   *     name: 'add-roles',
+   *     script: `function (user, context, callback) {
+   *       context.accessToken['https://example.com/roles'] = user.app_metadata.roles || [];
+   *       callback(null, user, context);
+   *     }`,
+   *   }],
+   * })
    * const result = await engine.run({
    *   user: { user_id: 'auth0|42', email: 'ada@example.com', app_metadata: { roles: ['admin'] } },
    *   context: { clientID: 'app', protocol: 'oauth2-password', connection: 'Employees' },
    * })
-   * result.accessToken.claims // { 'https://example.com/roles': ['admin'] }
+   * assert.deepEqual(result.accessToken.claims, { 'https://example.com/roles': ['admin'] })
+   * assert.deepEqual(result.rules.map((rule) => rule.name), ['add-roles'])
    * ```
    */
   async run<U extends Record<string, unknown> = Record<string, unknown>>(input: RunInput, options: RunOptions = {}): Promise<RunResult<U>> {
@@ -184,6 +268,7 @@ export class Engine implements AsyncDisposable {
     return { isolates: this.#pool.size, ...this.#pool.counters }
   }
 
+  /** The same as {@link Engine.close}, so that `await using engine = await createEngine(…)` closes it. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
@@ -342,17 +427,26 @@ async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import { createEngine } from '@tokenrules/engine'
  *
  * await using engine = await createEngine({
+ *   concurrency: 2, // isolates running rules in parallel; default: one per CPU core
+ *   configuration: { ADMIN_DOMAIN: 'example.com' },
  *   rules: [{
- *     name: 'add-roles',
+ *     name: 'admins-by-domain',
  *     script: `function (user, context, callback) {
- *       context.accessToken['https://example.com/roles'] = user.app_metadata.roles || [];
+ *       const admin = user.email_verified && user.email.endsWith('@' + configuration.ADMIN_DOMAIN);
+ *       context.accessToken['https://example.com/roles'] = admin ? ['admin'] : [];
  *       callback(null, user, context);
  *     }`,
  *   }],
  * })
+ * const result = await engine.run({
+ *   user: { user_id: 'auth0|42', email: 'ada@example.com', email_verified: true },
+ *   context: { clientID: 'app', protocol: 'oauth2-password' },
+ * })
+ * assert.deepEqual(result.accessToken.claims, { 'https://example.com/roles': ['admin'] })
  * ```
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
