@@ -101,7 +101,31 @@ const optionsSchema = z.strictObject({
     .optional(),
 })
 
-/** One rule as Auth0 stores it. Unknown fields (an Auth0 export's `id`, `stage`) are ignored. */
+/**
+ * One rule as Auth0 stores it. Unknown fields (an Auth0 export's `id`, `stage`) are ignored.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type RuleDefinition } from '@tokenrules/engine'
+ *
+ * // Rules as Auth0's Management API exports them.
+ * const exported = [
+ *   { id: 'rul_1', stage: 'login_success', name: 'add-roles', order: 2, enabled: true, script: `function (user, context, callback) {
+ *     context.accessToken['https://example.com/roles'] = user.app_metadata.roles || [];
+ *     callback(null, user, context);
+ *   }` },
+ *   { id: 'rul_2', stage: 'login_success', name: 'legacy-ip-block', order: 1, enabled: false, script: `function (user, context, callback) {
+ *     callback(new Error('blocked'));
+ *   }` },
+ * ]
+ * const rules: RuleDefinition[] = exported
+ *
+ * await using engine = await createEngine({ rules })
+ * const result = await engine.run({ user: { user_id: 'auth0|42', app_metadata: { roles: ['admin'] } }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ * assert.deepEqual(result.rules.map((rule) => rule.name), ['add-roles']) // the disabled rule never ran
+ * ```
+ */
 export interface RuleDefinition {
   /** Unique within the rule set; appears in errors, logs and timings. */
   name: string
@@ -113,31 +137,95 @@ export interface RuleDefinition {
   order?: number | undefined
 }
 
-/** What the host learns when a rule fails by throwing. */
+/**
+ * What the host learns when a rule fails by throwing (the `hooks.onRuleError` hook's argument).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type RuleErrorEvent } from '@tokenrules/engine'
+ *
+ * const events: RuleErrorEvent[] = []
+ * await using engine = await createEngine({
+ *   hooks: { onRuleError: (event) => events.push(event) },
+ *   rules: [{
+ *     name: 'add-groups',
+ *     script: `function (user, context, callback) {
+ *       context.idToken['https://example.com/groups'] = user.app_metadata.groups.map(function (g) { return g.name; });
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ * })
+ * await assert.rejects(engine.run({ user: { user_id: 'auth0|42', app_metadata: {} }, context: { clientID: 'app', protocol: 'oauth2-password' } }), {
+ *   code: 'ERR_RULE_EXCEPTION',
+ * })
+ *
+ * const [event] = events
+ * assert.ok(event)
+ * assert.deepEqual([event.code, event.rule, event.message], ['ERR_RULE_EXCEPTION', 'add-groups', "Cannot read properties of undefined (reading 'map')"])
+ * assert.match(event.stack ?? '', /rule:add-groups:2/)
+ * ```
+ */
 export interface RuleErrorEvent {
+  /** The failure's code: `ERR_RULE_EXCEPTION`, or `ERR_MODULE_NOT_ALLOWED` for an uncaught `require` of a module not allowed. */
   code: string
+  /** The rule that threw, when known. */
   rule: string | undefined
+  /** The exception's message (the guest's own text, never shown to the client unless `errors.exposeExceptionMessages`). */
   message: string
   /** Guest stack trace: rule file names and lines only, never host paths. */
   stack: string | undefined
 }
 
-/** Options of {@link createEngine}. */
+/**
+ * Options of {@link createEngine}. Only `rules` is required.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type EngineOptions } from '@tokenrules/engine'
+ *
+ * const options: EngineOptions = {
+ *   rules: [{
+ *     name: 'add-tenant',
+ *     script: `function (user, context, callback) {
+ *       context.idToken['https://example.com/tenant'] = configuration.TENANT;
+ *       context.idToken['https://example.com/login_at'] = new Date().toISOString();
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ *   configuration: { TENANT: 'acme' },
+ *   limits: { timeoutMs: 5_000, memoryLimitMb: 64 },
+ *   claims: { namespace: 'required', onViolation: 'drop', forbiddenNamespaces: ['login.acme.example'] },
+ *   errors: { exposeExceptionMessages: false },
+ *   concurrency: 1,
+ *   clock: () => Date.parse('2024-05-01T12:00:00Z'), // what rules see as "now", e.g. in tests
+ * }
+ * await using engine = await createEngine(options)
+ * const result = await engine.run({ user: { user_id: 'auth0|42' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ * assert.deepEqual(result.idToken.claims, {
+ *   'https://example.com/tenant': 'acme',
+ *   'https://example.com/login_at': '2024-05-01T12:00:00.000Z',
+ * })
+ * ```
+ */
 export interface EngineOptions {
   /** The rule set, in Auth0's shape. */
   rules: readonly RuleDefinition[]
   /** Settings the rules read as `configuration` (string keys to string values, frozen). */
   configuration?: Readonly<Record<string, string>> | undefined
+  /** Resource limits of each run and isolate; each has a default. */
   limits?: {
-    /** Wall-clock budget of the whole pipeline, awaited work included. Default 20000. */
+    /** Wall-clock budget of the whole pipeline, awaited work included, in milliseconds. Default 20000. */
     timeoutMs?: number | undefined
-    /** Heap limit of each isolate. Default 128. */
+    /** Heap limit of each isolate, in MB. Default 128. */
     memoryLimitMb?: number | undefined
     /** Log lines kept per run. Default 100. */
     maxLogEntries?: number | undefined
     /** Largest `user` (as JSON characters) a run may return. Default 1,000,000. */
     maxUserBytes?: number | undefined
   } | undefined
+  /** How custom claims are checked (SPEC.md §6). Default: namespaced URLs required, violations dropped with a warning. */
   claims?: {
     /** `required` (default): custom claims must be namespaced URLs. `optional`: Auth0's rules since July 2022. */
     namespace?: 'required' | 'optional' | undefined
@@ -146,6 +234,7 @@ export interface EngineOptions {
     /** More forbidden namespace hosts (typically your issuer's), as host names or URLs. */
     forbiddenNamespaces?: readonly string[] | undefined
   } | undefined
+  /** What rule failures reveal to the OAuth client. */
   errors?: {
     /** Put a thrown exception's message in `error_description`. Default `false` (generic text). */
     exposeExceptionMessages?: boolean | undefined
@@ -157,11 +246,33 @@ export interface EngineOptions {
    *
    * @example
    * ```ts
-   * modules: {
-   *   packages: ['lodash', 'uuid', 'moment'],          // pure-JS packages, bundled into the sandbox
-   *   http: { allow: ['api.example.com', '*.corp.example'], timeoutMs: 5_000 },
-   *   crypto: true,                                     // crypto and jsonwebtoken
-   * }
+   * import assert from 'node:assert/strict'
+   * import { createEngine } from '@tokenrules/engine'
+   *
+   * await using engine = await createEngine({
+   *   modules: {
+   *     packages: ['querystring'], // pure-JS packages, bundled into the sandbox (e.g. 'lodash', 'uuid')
+   *     http: {
+   *       allow: ['api.example.com', '*.corp.example'],
+   *       timeoutMs: 2_000,
+   *       fetch: async () => Response.json({ tier: 'gold' }), // the host's HTTP client; a fake here
+   *     },
+   *     crypto: true, // crypto and jsonwebtoken
+   *   },
+   *   rules: [{
+   *     name: 'enrich-profile',
+   *     script: `async function (user, context, callback) {
+   *       const crypto = require('crypto');
+   *       const qs = require('querystring');
+   *       const res = await fetch('https://api.example.com/customers?' + qs.stringify({ id: user.user_id }));
+   *       context.idToken['https://example.com/tier'] = (await res.json()).tier;
+   *       context.idToken['https://example.com/email_sha256'] = crypto.createHash('sha256').update(user.email).digest('hex').slice(0, 8);
+   *       callback(null, user, context);
+   *     }`,
+   *   }],
+   * })
+   * const result = await engine.run({ user: { user_id: 'auth0|42', email: 'ada@example.com' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+   * assert.equal(result.idToken.claims['https://example.com/tier'], 'gold')
    * ```
    */
   modules?: {
@@ -175,7 +286,7 @@ export interface EngineOptions {
       allow: readonly string[]
       /** Allowed methods. Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS. */
       methods?: readonly string[] | undefined
-      /** Per-request timeout (also bounded by the run's budget). Default 5000. */
+      /** Per-request timeout in milliseconds (also bounded by the run's budget). Default 5000. */
       timeoutMs?: number | undefined
       /** Largest response body. Default 1,000,000 bytes. */
       maxResponseBytes?: number | undefined
@@ -202,6 +313,7 @@ export interface EngineOptions {
   random?: (() => number) | undefined
   /** `auth0.domain` (and `auth0.baseUrl`, `https://<domain>/api/v2`) as rules see them. */
   auth0?: { domain?: string | undefined } | undefined
+  /** Host functions the engine calls: persisting metadata, receiving logs and failures. None by default. */
   hooks?: {
     /** Persist `auth0.users.updateAppMetadata(userId, metadata)`. A rejection fails the run (`ERR_METADATA_UPDATE_FAILED`). */
     updateAppMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
@@ -320,7 +432,27 @@ export function resolveRules(input: unknown): RuleDefinition[] {
   return parsed.data
 }
 
-/** Enabled rules in pipeline order: lowest `order` first, ties in list order. */
+/**
+ * Enabled rules in pipeline order: lowest `order` first, ties in list order, rules without `order`
+ * last. The order {@link Engine.run} runs them in.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipelineOrder, type RuleDefinition } from '@tokenrules/engine'
+ *
+ * const noop = 'function (user, context, callback) { callback(null, user, context); }'
+ * const rules: RuleDefinition[] = [
+ *   { name: 'add-roles', script: noop, order: 2 },
+ *   { name: 'audit', script: noop },
+ *   { name: 'block-countries', script: noop, order: 1 },
+ *   { name: 'old-ip-block', script: noop, order: 1, enabled: false },
+ *   { name: 'add-plan', script: noop, order: 2 },
+ * ]
+ * // What a deployment check prints as "rules that will run, in order".
+ * assert.deepEqual(pipelineOrder(rules).map((rule) => rule.name), ['block-countries', 'add-roles', 'add-plan', 'audit'])
+ * ```
+ */
 export function pipelineOrder<T extends RuleDefinition>(rules: readonly T[]): T[] {
   return rules
     .map((rule, index) => ({ rule, index }))
