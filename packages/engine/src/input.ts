@@ -41,13 +41,105 @@ const runInputSchema = z.strictObject({ user: userSchema, context: contextSchema
   }
 })
 
-/** The normalized Auth0 user profile (SPEC.md §4). Unknown fields pass through to rules. */
+/**
+ * The normalized Auth0 user profile (SPEC.md §4). Unknown fields pass through to rules.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type User } from '@tokenrules/engine'
+ *
+ * // The host's user record, in Auth0's profile shape.
+ * const user: User = {
+ *   user_id: 'auth0|5f7c8ec7c33c6c004bbafe82',
+ *   email: 'ada@example.com',
+ *   email_verified: true,
+ *   app_metadata: { roles: ['admin'] },
+ *   identities: [{ connection: 'Employees', provider: 'auth0', user_id: '5f7c8ec7c33c6c004bbafe82', isSocial: false }],
+ *   department: 'R&D', // a field of your own: rules see it too
+ * }
+ * await using engine = await createEngine({
+ *   rules: [{
+ *     name: 'add-department',
+ *     script: `function (user, context, callback) {
+ *       if (!user.identities[0].isSocial) context.idToken['https://example.com/department'] = user.department;
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ * })
+ * const result = await engine.run({ user, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ * assert.deepEqual(result.idToken.claims, { 'https://example.com/department': 'R&D' })
+ * ```
+ */
 export type User = z.infer<typeof userSchema>
-/** The Auth0 `context` (SPEC.md §5). `protocol` and `clientID` are required; the rest passes through. */
+/**
+ * The Auth0 `context` (SPEC.md §5). `protocol` and `clientID` are required; the rest passes through.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type Context } from '@tokenrules/engine'
+ *
+ * const context: Context = {
+ *   clientID: 'k5u3o2fiAA8XweXEEX604KCwCjzjtMU6',
+ *   clientName: 'Admin Dashboard',
+ *   clientMetadata: { require_mfa: 'true' },
+ *   connection: 'Employees',
+ *   protocol: 'oauth2-password',
+ *   request: { ip: '203.0.113.7', userAgent: 'curl/8.5.0' }, // passed through as it is
+ * }
+ * await using engine = await createEngine({
+ *   rules: [{
+ *     name: 'mfa-per-client',
+ *     script: `function (user, context, callback) {
+ *       if (context.clientMetadata.require_mfa === 'true') context.multifactor = { provider: 'any', allowRememberBrowser: false };
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ * })
+ * const result = await engine.run({ user: { user_id: 'auth0|42' }, context })
+ * assert.deepEqual(result.multifactor, { provider: 'any', allowRememberBrowser: false })
+ * ```
+ */
 export type Context = z.infer<typeof contextSchema>
-/** What {@link Engine.run} takes. */
+/**
+ * What {@link Engine.run} takes.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type RunInput, type User } from '@tokenrules/engine'
+ *
+ * // The token endpoint builds the input from the request and the user it authenticated.
+ * function passwordLogin(body: URLSearchParams, user: User): RunInput {
+ *   return {
+ *     user,
+ *     context: {
+ *       clientID: body.get('client_id') ?? '',
+ *       protocol: 'oauth2-password',
+ *       connection: body.get('realm') ?? 'Username-Password-Authentication',
+ *     },
+ *   }
+ * }
+ *
+ * await using engine = await createEngine({
+ *   rules: [{
+ *     name: 'add-connection',
+ *     script: `function (user, context, callback) {
+ *       context.accessToken['https://example.com/connection'] = context.connection;
+ *       callback(null, user, context);
+ *     }`,
+ *   }],
+ * })
+ * const body = new URLSearchParams({ grant_type: 'http://auth0.com/oauth/grant-type/password-realm', client_id: 'app', realm: 'Employees' })
+ * const result = await engine.run(passwordLogin(body, { user_id: 'auth0|42', email: 'ada@example.com' }))
+ * assert.deepEqual(result.accessToken.claims, { 'https://example.com/connection': 'Employees' })
+ * ```
+ */
 export interface RunInput {
+  /** The user who is logging in, as rules receive it. */
   user: User
+  /** The login's context, as rules receive it. */
   context: Context
 }
 
