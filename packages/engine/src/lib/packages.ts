@@ -106,7 +106,29 @@ export function majorOf(version: string): string | undefined {
   return /^[~^=v]*(\d+)/.exec(version)?.[1]
 }
 
-/** `require('name@version')` calls written literally in a rule's source (comments do not count). */
+/**
+ * `require('name@version')` calls written literally in a rule's source (comments do not count).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { requiredModules } from '@tokenrules/engine'
+ *
+ * const script = `function (user, context, callback) {
+ *   // const moment = require('moment'); (commented out: not counted)
+ *   const _ = require('lodash@4.17.21');
+ *   const { v4: uuid } = require("uuid");
+ *   context.idToken['https://example.com/session'] = uuid();
+ *   callback(null, user, _.omit(context, ['sso']));
+ * }`
+ * assert.deepEqual(requiredModules(script), [
+ *   { name: 'lodash', version: '4.17.21' },
+ *   { name: 'uuid', version: undefined },
+ * ])
+ * // The packages to allow with the engine option modules.packages:
+ * assert.deepEqual([...new Set(requiredModules(script).map((m) => m.name))], ['lodash', 'uuid'])
+ * ```
+ */
 export function requiredModules(script: string): { name: string; version: string | undefined }[] {
   let code = script
   try {
