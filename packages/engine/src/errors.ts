@@ -807,7 +807,7 @@ export class MetadataUpdateFailedError extends TokenRulesError {
  */
 export class ModuleNotAllowedError extends TokenRulesError {
   readonly code = 'ERR_MODULE_NOT_ALLOWED'
-  /** The name of the module the rule required, e.g. `lodash` or `node:fs`. */
+  /** The module to allow, as `modules.*` names it: `lodash` for `require('lodash@4.17.21')`, or `node:fs`. The message quotes the require as written. */
   readonly module: string
   /** Called by the engine with the module's name and the message the rule saw. */
   constructor(module: string, message: string, details: FailureDetails = {}) {

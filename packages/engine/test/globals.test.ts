@@ -372,10 +372,14 @@ describe('host things a rule must not see', () => {
     expect(err.toOAuthError()).toEqual(GENERIC_500)
   })
 
-  it('names the module as written, version suffix or node: prefix included', async () => {
+  it('quotes the require as written (node: prefix, version suffix) and names the module to allow', async () => {
     const err = await rejection(runBody(`require('node:child_process'); callback(null, user, context);`))
     expect(err.code).toBe('ERR_MODULE_NOT_ALLOWED')
     expect(err.module).toBe('node:child_process')
     expect(err.message).toBe(notAllowed('node:child_process'))
+
+    const versioned = await rejection(runBody(`require('left-pad@1.3.0'); callback(null, user, context);`))
+    expect(versioned.module).toBe('left-pad')
+    expect(versioned.message).toBe(notAllowed('left-pad@1.3.0'))
   })
 })

@@ -257,7 +257,7 @@ function require(spec) {
   const key = ReflectApply(StringSlice, name, [0, 5]) === 'node:' ? ReflectApply(StringSlice, name, [5]) : name;
   const def = hasOwnData(allowedModules, key) ? allowedModules[key] : undefined;
   if (def === undefined) {
-    throw moduleError(name, "Cannot require '" + name + "': the integrator has not allowed this module in rules " +
+    throw moduleError(name, "Cannot require '" + spec + "': the integrator has not allowed this module in rules " +
       '(allow it with the engine option modules.packages, modules.http, modules.crypto or modules.host).');
   }
   if (parsed.version !== undefined && def.version !== undefined && !satisfies(def.version, parsed.version)) {
