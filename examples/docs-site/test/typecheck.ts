@@ -8,7 +8,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..')
  * Typechecks documentation examples written out as files, with the workspace's compiler options
  * (strict, NodeNext, the `@tokenrules/source` condition), each resolving its imports from where it
  * lies, as an application's module would. Returns one readable line per error in those files
- * (`file:line: message`); errors elsewhere (the packages themselves) are `pnpm typecheck`'s.
+ * (`file:line: message`, or `(program): message`); errors elsewhere (the packages themselves) are `pnpm typecheck`'s.
  */
 export function typeErrors(files: readonly string[]): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(join(repo, 'tsconfig.json'), { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
@@ -17,10 +17,12 @@ export function typeErrors(files: readonly string[]): string[] {
   const wanted = new Set(files)
   return ts
     .getPreEmitDiagnostics(program)
-    .filter((diagnostic) => diagnostic.file !== undefined && wanted.has(diagnostic.file.fileName))
+    .filter((diagnostic) => diagnostic.file === undefined || wanted.has(diagnostic.file.fileName))
     .map((diagnostic) => {
-      const file = diagnostic.file as ts.SourceFile
-      const { line } = file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
-      return `${file.fileName}:${line + 1}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`
+      const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
+      // Without a file: the program's own problems (options, file names), which concern these files too.
+      if (diagnostic.file === undefined) return `(program): ${message}`
+      const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
+      return `${diagnostic.file.fileName}:${line + 1}: ${message}`
     })
 }

@@ -296,7 +296,9 @@ export interface TokenServerOptions {
   stores?: Partial<TokenServerStores> | undefined
   /**
    * 32 bytes (or their base64url text) that seal TOTP secrets and private signing keys at rest.
-   * Required when any store is persistent; default for memory stores: a random key per process.
+   * Required when any store is not one of `createMemoryStores()`'s own (a persistent store, or your
+   * wrapper around a memory store). Default otherwise: a random key per process, kept in memory only,
+   * so servers of one process can share memory stores.
    */
   encryptionKey?: string | Uint8Array | undefined
   /** Signing keys: the algorithm of new keys and how many the JWKS publishes. */

@@ -149,6 +149,12 @@ export interface TokenServer extends AsyncDisposable {
 
 const MFA_TRANSACTION_LIFETIME_MS = 10 * 60 * 1000
 const PUBLIC_DOCUMENT_MAX_AGE_SECONDS = 300
+/**
+ * The default encryption key of memory-only servers: one per process, never written anywhere, so
+ * servers of one process may share memory stores (what they seal dies with the process anyway).
+ */
+let processKey: Buffer | undefined
+
 const PERSISTENT_STORE_HINT =
   'encryptionKey is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
 
@@ -208,7 +214,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   }
   const allMemory = Object.values(stores).every(isMemoryStore)
   if (options.encryptionKey === undefined && !allMemory) throw new TypeError(`Invalid token server options: ${PERSISTENT_STORE_HINT}`)
-  const box = new SecretBox(options.encryptionKey === undefined ? randomBytes(32) : encryptionKeyFrom(options.encryptionKey))
+  const box = new SecretBox(options.encryptionKey === undefined ? (processKey ??= randomBytes(32)) : encryptionKeyFrom(options.encryptionKey))
   const currentDate = options.currentDate ?? (() => new Date())
   const now = () => currentDate().getTime()
   const keys = new SigningKeys(stores.keys, box, options.keys?.published ?? 2, now)

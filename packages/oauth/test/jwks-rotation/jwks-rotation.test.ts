@@ -114,4 +114,17 @@ describe('signing keys, JWKS and discovery', () => {
     await first.close()
     await expect(createTokenServer({ ...options, encryptionKey: new Uint8Array(32).fill(2) })).rejects.toThrow(/sealed with another encryptionKey/)
   })
+
+  it('lets servers of one process share memory stores without an encryptionKey (one key per process)', async () => {
+    const { createMemoryStores, createTokenServer } = await import('@tokenrules/oauth')
+    const stores = createMemoryStores()
+    const options = { issuer: ISSUER, engine: { rules: [], concurrency: 1 }, clients: [], apis: [], stores, keys: { algorithm: 'ES256' as const } }
+    const first = await createTokenServer(options)
+    const published = first.keys.jwks()
+    await first.close()
+    // The second server opens the signing key the first one sealed, and publishes the same one.
+    const second = await createTokenServer(options)
+    expect(second.keys.jwks()).toEqual(published)
+    await second.close()
+  })
 })
