@@ -8,16 +8,19 @@ import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, Refr
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
- * import { createRedisStores, type RedisClient, type RedisStores } from '@tokenrules/oauth'
+ * import { createClient } from '@redis/client'
+ * import { createRedisStores, type RedisClient } from '@tokenrules/oauth'
  *
- * // The application's own client (`createClient()` of `redis`), connected at start and closed at exit.
- * export async function tokenStores(client: RedisClient): Promise<RedisStores> {
- *   assert.ok(client.isOpen, 'connect the client before handing it over')
- *   return createRedisStores({ client, prefix: 'auth:' })
+ * // The application's own connection, opened at start and closed at exit.
+ * const client: RedisClient = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
+ * await client.connect()
+ * try {
+ *   const stores = await createRedisStores({ client, prefix: 'auth:' })
+ *   await stores.close() // the stores leave the shared client open
+ *   assert.ok(client.isOpen)
+ * } finally {
+ *   await client.close()
  * }
- *
- * // Without a client, the stores need a `url` to connect to.
- * await assert.rejects(createRedisStores({ prefix: 'auth:' }), { name: 'TypeError', message: 'createRedisStores: pass `url` or `client`' })
  * ```
  */
 export type RedisClient = ReturnType<typeof createClient>
