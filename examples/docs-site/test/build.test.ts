@@ -27,5 +27,8 @@ describe('pnpm docs:build', () => {
     for (const name of ['engine', 'oauth', 'testing']) expect(api).toContain(name)
     expect(readFileSync(join(out, 'api', 'functions', '_tokenrules_engine.createEngine.html'), 'utf8')).toContain('createEngine')
     expect(readFileSync(join(out, 'api', 'functions', '_tokenrules_oauth.createTokenServer.html'), 'utf8')).toContain('createTokenServer')
+    // Examples are part of the pages, and the vitest entry point is documented under its own name.
+    expect(readFileSync(join(out, 'api', 'functions', '_tokenrules_engine.createEngine.html'), 'utf8')).toMatch(/<h4[^>]*>Example/)
+    expect(existsSync(join(out, 'api', 'modules', '_tokenrules_testing_vitest.html'))).toBe(true)
   }, 60_000)
 })
