@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -25,4 +26,22 @@ export function typeErrors(files: readonly string[]): string[] {
       const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
       return `${diagnostic.file.fileName}:${line + 1}: ${message}`
     })
+}
+
+/**
+ * Writes each source as `<dir>/<name>.ts` (`dir` decides what its imports resolve to), typechecks
+ * them with {@link typeErrors}, removes `dir`, and returns the errors with paths relative to it.
+ */
+export function typeErrorsOfSources(dir: string, sources: readonly { name: string; source: string }[]): string[] {
+  mkdirSync(dir, { recursive: true })
+  try {
+    const files = sources.map(({ name, source }) => {
+      const file = join(dir, `${name.replace(/\W/g, '-')}.ts`)
+      writeFileSync(file, source)
+      return file
+    })
+    return typeErrors(files).map((problem) => problem.replace(`${dir}/`, ''))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { typeErrors } from '../../docs-site/test/typecheck.js'
+import { typeErrors, typeErrorsOfSources } from '../../docs-site/test/typecheck.js'
 import { blocks, type Block } from './doc-blocks.js'
 import { freePort, startDemo } from './demo-process.js'
 
@@ -299,15 +299,8 @@ describe('README modules', () => {
   })
 
   it('typecheck as modules of an application', () => {
-    const dir = fileURLToPath(new URL(`./.docs-typecheck-readme-${process.pid}/`, import.meta.url))
-    mkdirSync(dir, { recursive: true })
-    try {
-      const files = modules.map((m) => join(dir, `${m.path.replace(/\W/g, '-')}-${m.line}.ts`))
-      modules.forEach((m, index) => writeFileSync(files[index] as string, m.body))
-      expect(typeErrors(files).map((problem) => problem.slice(dir.length))).toEqual([])
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    const dir = fileURLToPath(new URL(`./.docs-typecheck-readme-${process.pid}`, import.meta.url))
+    expect(typeErrorsOfSources(dir, modules.map((m) => ({ name: `${m.path}-${m.line}`, source: m.body })))).toEqual([])
   }, 60_000)
 
   it.each(modules.map((m) => [`${m.path}:${m.line}`, m] as const))('%s runs', async (_, m) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createEngine, isTokenRulesError, type EngineOptions } from '@tokenrules/engine'
@@ -7,7 +7,7 @@ import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { API, CLIENT, DIRECTORIES, USERS } from '../src/config.js'
 import { loadRuleSet } from '../src/rule-set.js'
-import { typeErrors } from '../../docs-site/test/typecheck.js'
+import { typeErrorsOfSources } from '../../docs-site/test/typecheck.js'
 import { blocks } from './doc-blocks.js'
 
 /**
@@ -151,15 +151,8 @@ describe('embedding examples in docs/', () => {
   })
 
   it('typecheck as modules of an application', () => {
-    const dir = fileURLToPath(new URL(`./.docs-typecheck-${process.pid}/`, import.meta.url))
-    mkdirSync(dir, { recursive: true })
-    try {
-      const files = embeds.map((example) => join(dir, `${example.file.replace(/\W/g, '-')}-${example.line}.ts`))
-      embeds.forEach((example, index) => writeFileSync(files[index] as string, example.source))
-      expect(typeErrors(files).map((problem) => problem.slice(dir.length))).toEqual([])
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    const dir = fileURLToPath(new URL(`./.docs-typecheck-${process.pid}`, import.meta.url))
+    expect(typeErrorsOfSources(dir, embeds.map((example) => ({ name: `${example.file}-${example.line}`, source: example.source })))).toEqual([])
   }, 60_000)
 
   it.each(embeds.map((example) => [`${example.file}:${example.line}`, example] as const))('%s runs', async (_, example) => {
