@@ -366,7 +366,7 @@ export class Engine implements AsyncDisposable {
         return new RuleTimeoutError(this.#options.limits.timeoutMs, details)
       case 'memory-limit':
         return new RuleMemoryLimitError(
-          `A rule exceeded the memory limit of ${this.#options.limits.memoryLimitMb} MB; its isolate was recycled.`,
+          `${outcome.rule === undefined ? 'A rule' : `Rule '${outcome.rule}'`} exceeded the memory limit of ${this.#options.limits.memoryLimitMb} MB; its isolate was recycled.`,
           details,
         )
       case 'disposed':

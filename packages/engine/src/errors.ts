@@ -457,6 +457,7 @@ export class RuleTimeoutError extends TokenRulesError {
  *
  * assert.ok(err instanceof RuleMemoryLimitError)
  * assert.equal(err.code, 'ERR_RULE_MEMORY_LIMIT')
+ * assert.equal(err.rule, 'audit-trail') // for your logs: which rule to fix
  * assert.deepEqual(err.toOAuthError(), { status: 500, body: { error: 'server_error', error_description: 'The server encountered an unexpected error.' } })
  * assert.equal(engine.stats.recycled, 1) // the killed isolate was replaced
  * ```

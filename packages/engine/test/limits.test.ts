@@ -68,9 +68,36 @@ describe('limits.memoryLimitMb', () => {
     )
     const error = await rejection(engine.run(attackInput()))
     expect(error.code).toBe('ERR_RULE_MEMORY_LIMIT')
-    expect(error.message).toBe('A rule exceeded the memory limit of 32 MB; its isolate was recycled.')
+    expect(error.message).toBe("Rule 'benign' exceeded the memory limit of 32 MB; its isolate was recycled.")
     await expectHealthy(engine)
     expect(engine.stats).toMatchObject({ isolates: 1, isolatesCreated: 2, recycled: 1 })
+  })
+
+  it('names the rule that ran out of memory, also when its isolate is gone', async () => {
+    const hog = 'const keep = []; while (true) keep.push({ n: keep.length, s: String(keep.length) });'
+    await using engine = await engineWith(
+      [
+        rule('first', `context.idToken['https://t.example/a'] = 1; callback(null, user, context);`),
+        rule('hog', `if (user.app_metadata.attack) { ${hog} } callback(null, user, context);`),
+        rule('last', `callback(null, user, context);`),
+      ],
+      { limits: { memoryLimitMb: 32, timeoutMs: 10_000 } },
+    )
+    const error = await rejection(engine.run(attackInput()))
+    expect({ code: error.code, rule: error.rule }).toEqual({ code: 'ERR_RULE_MEMORY_LIMIT', rule: 'hog' })
+  })
+
+  it('names the rule whose timer ran out of memory while a later rule waited', async () => {
+    const hog = 'const keep = []; while (true) keep.push({ n: keep.length, s: String(keep.length) });'
+    await using engine = await engineWith(
+      [
+        rule('leaky', `setTimeout(function () { ${hog} }, 10); callback(null, user, context);`),
+        rule('waiting', `setTimeout(function () { callback(null, user, context); }, 2000);`),
+      ],
+      { limits: { memoryLimitMb: 32, timeoutMs: 10_000 } },
+    )
+    const error = await rejection(engine.run(passwordInput()))
+    expect({ code: error.code, rule: error.rule }).toEqual({ code: 'ERR_RULE_MEMORY_LIMIT', rule: 'leaky' })
   })
 
   it('never fails a run in another isolate of the same engine', async () => {

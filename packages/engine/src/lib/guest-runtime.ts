@@ -7,7 +7,7 @@ import { GUEST_SHIMS } from './guest-shims.js'
  * `JSON.stringify`, patch `Array.prototype`, or plant setters on `Object.prototype` cannot change
  * what the engine does (SANDBOX-NOTES.md, classes 8, 10 and 11).
  *
- * It is evaluated with `context.evalClosure(GUEST_RUNTIME, [notify, settingsJson, invoke, bufferSource])`
+ * It is evaluated with `context.evalClosure(GUEST_RUNTIME, [notify, settingsJson, invoke, bufferSource, runningRule])`
  * and returns a
  * single dispatch function. Nothing it creates is reachable from rules: no global names, and every
  * function is strict, so `fn.caller`, `arguments.callee` and CallSite `getFunction`/`getThis` reveal
@@ -21,6 +21,10 @@ const GUEST_CORE = String.raw`
 'use strict';
 const notify = $0;
 const settings = JSON.parse($1);
+// One cell of memory shared with the host: 1 + the index (in registration order) of the rule that
+// runs now, 0 between rules. The host reads it when the isolate dies under a rule (memory limit),
+// where nothing can be asked of the guest any more.
+const runningRule = new Int32Array($4);
 
 // ---- intrinsics, captured before any rule runs -------------------------------------------------
 const G = globalThis;
@@ -596,7 +600,7 @@ function startRule(r) {
   // The callback does as little as it can where the rule calls it (maybe at the very edge of the
   // stack): it records the arguments; 'accept' judges them from a fresh stack.
   const state = { called: false, accepted: false, durationMs: 0, err: undefined, user: undefined, context: undefined };
-  r.currentRule = rule.name;
+  setCurrentRule(r, rule.name);
   function callback(err, user, context) {
     if (r.finished) return;
     if (state.called) {
@@ -687,6 +691,7 @@ function start(runId, inputJson, includeContext) {
     timers: new MapCtor(), noBrowser: isNoBrowser, inputPrimaryUser: own(context, 'primaryUser'), currentFailed: null,
     fns: new MapCtor(), fnSeq: 0, pending: new MapCtor(), includeContext: includeContext === 1, deferred: false,
   };
+  runningRule[0] = 0;
   startingRun = runId;
   try {
     startRule(run);
@@ -714,14 +719,14 @@ function fire(runId, timerId) {
 function callOnBehalf(r, owner, args) {
   const previousRule = r.currentRule;
   const previousFailed = r.currentFailed;
-  r.currentRule = owner.rule;
+  setCurrentRule(r, owner.rule);
   r.currentFailed = owner.failed;
   try {
     ReflectApply(owner.fn, undefined, args);
   } catch (e) {
     owner.failed(e);
   } finally {
-    r.currentRule = previousRule;
+    setCurrentRule(r, previousRule);
     r.currentFailed = previousFailed;
   }
 }
@@ -738,7 +743,14 @@ function abort(runId) {
 function register(name, fn) {
   if (typeof fn !== 'function') return false;
   push(rules, { name: name, fn: fn });
+  ReflectApply(MapSet, ruleIndex, [name, rules.length]);
   return true;
+}
+
+const ruleIndex = new MapCtor();   // rule name -> 1 + its index in registration order
+function setCurrentRule(r, name) {
+  r.currentRule = name;
+  runningRule[0] = name === null ? 0 : ReflectApply(MapGet, ruleIndex, [name]);
 }
 `
 

@@ -77,11 +77,21 @@ export class Sandbox {
   #dead = false
   #killed = false
   #disposedByHost = false
+  /** Shared with the guest: 1 + the index in `#ruleNames` of the rule running now, 0 for none. */
+  readonly #runningRule: Int32Array
+  /** The rules' names, in the order the guest registered them. */
+  readonly #ruleNames: string[] = []
 
-  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry) {
+  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry, runningRule: Int32Array) {
     this.#isolate = isolate
     this.#dispatch = dispatch
     this.#registry = registry
+    this.#runningRule = runningRule
+  }
+
+  /** The rule the guest said runs now, read from shared memory: works when the isolate is gone. */
+  #ruleRunning(): string | undefined {
+    return this.#ruleNames[(this.#runningRule[0] ?? 0) - 1]
   }
 
   /** A new isolate with the guest runtime and `rules` compiled. Throws `RuleCompileError`. */
@@ -92,6 +102,7 @@ export class Sandbox {
     onCatastrophe: (message: string) => void = () => undefined,
   ): Promise<Sandbox> {
     let sandbox: Sandbox | undefined
+    const runningRule = new Int32Array(new SharedArrayBuffer(4))
     // Some allocations V8 cannot survive even in an isolate (a 40 MB property key at a 64 MB
     // limit): without this callback isolated-vm aborts the whole process.
     const isolate = new ivm.Isolate({
@@ -115,10 +126,10 @@ export class Sandbox {
       )
       const dispatch = (await context.evalClosure(
         GUEST_RUNTIME,
-        [notify, JSON.stringify(shared.settings), invoke, shared.bufferSource],
+        [notify, JSON.stringify(shared.settings), invoke, shared.bufferSource, new ivm.ExternalCopy(runningRule.buffer).copyInto({ release: true })],
         { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
       )) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
-      sandbox = new Sandbox(isolate, dispatch, shared.registry)
+      sandbox = new Sandbox(isolate, dispatch, shared.registry, runningRule)
       for (const rule of rules) await sandbox.#compile(context, rule)
       return sandbox
     } catch (error) {
@@ -148,8 +159,9 @@ export class Sandbox {
         { rule: rule.name },
       )
     }
-    await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
+    const registered = await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
     fn.release()
+    if (registered === true) this.#ruleNames.push(rule.name)
   }
 
   /**
@@ -163,7 +175,7 @@ export class Sandbox {
     run.settled = true
     this.#stopTimers(run)
     this.#active = undefined
-    run.resolve({ kind: 'failed', failure: 'memory-limit', rule: undefined, logs: undefined, warnings: undefined, cause: undefined })
+    run.resolve({ kind: 'failed', failure: 'memory-limit', rule: this.#ruleRunning(), logs: undefined, warnings: undefined, cause: undefined })
   }
 
   /** Whether the isolate is gone (memory limit, crash, disposal); the pool replaces it. */
@@ -275,7 +287,7 @@ export class Sandbox {
       run.resolve({
         kind: 'failed',
         failure,
-        rule: typeof collected.rule === 'string' ? collected.rule : undefined,
+        rule: typeof collected.rule === 'string' ? collected.rule : this.#ruleRunning(),
         logs: collected.logs,
         warnings: collected.warnings,
         cause,
