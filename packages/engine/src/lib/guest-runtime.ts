@@ -91,6 +91,11 @@ function isPlainTarget(value) {
   try {
     if (ArrayIsArray(value)) return false;
   } catch (e) { return false; }
+  // As in ser: plain objects are not Dates (a Date moved onto Object.prototype reads as {}), so
+  // only other objects pay for the brand check, whose throw costs microseconds on every rule.
+  let proto;
+  try { proto = ObjectGetPrototypeOf(value); } catch (e) { proto = undefined; }
+  if (proto === ObjectPrototype || proto === null) return true;
   try {
     ReflectApply(DateGetTime, value, []);
     return false;
