@@ -87,4 +87,10 @@ describe('odd objects passed to the callback', () => {
     expect(error.code).toBe('ERR_RULE_RESULT_INVALID')
     expect(error.path).toBe('user')
   })
+
+  it('a Date moved onto Object.prototype reads as the plain object it claims to be (no own data: {})', async () => {
+    await using engine = await engineWith([rule('disguised', `callback(null, Object.setPrototypeOf(new Date(0), Object.prototype), context);`)])
+    const result = await engine.run(passwordInput())
+    expect(result.user).toEqual({})
+  })
 })
