@@ -82,3 +82,12 @@ export async function startServer(): Promise<LoopbackServer> {
     },
   }
 }
+
+/** A TCP port on 127.0.0.1 that nobody listens on now (a server opened and closed): free to use, or to be refused. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}

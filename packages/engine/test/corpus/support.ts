@@ -4,8 +4,7 @@
  * would set (packages, crypto, HTTP allowed to that server only).
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
 import type { Handler, LoopbackServer } from '../loopback-server.js'
 import { fileURLToPath } from 'node:url'
 export { startServer, type Handler, type Recorded, type LoopbackServer } from '../loopback-server.js'
@@ -32,14 +31,8 @@ export function corpusRule(name: string): { name: string; script: string } {
   return { name, script: readFileSync(new URL(`${name}.js`, RULES_DIR), 'utf8') }
 }
 
-/** A port on 127.0.0.1 that nobody listens on (a server opened and closed). */
-export async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/** A port on 127.0.0.1 that nobody listens on. */
+export { freePort as closedPort } from '../loopback-server.js'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)

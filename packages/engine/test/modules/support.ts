@@ -2,8 +2,7 @@
  * Helpers of the module and capability tests: run a snippet of rule code and get back what it
  * handed to `done(value)` (through an ID token claim, so only JSON crosses, as in a real run).
  */
-import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
 import type { Handler } from '../loopback-server.js'
 import { fileURLToPath } from 'node:url'
 export { startServer, type Handler, type Recorded, type LoopbackServer as TestServer } from '../loopback-server.js'
@@ -66,11 +65,5 @@ export function later(ms: number, then: Handler): Handler {
   }
 }
 
-/** A port on 127.0.0.1 that nobody listens on (a server opened and closed). */
-export async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/** A port on 127.0.0.1 that nobody listens on. */
+export { freePort as closedPort } from '../loopback-server.js'

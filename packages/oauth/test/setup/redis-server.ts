@@ -1,22 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from '../../../engine/test/loopback-server.js'
 
 /** A `redis-server` of the Debian package, on 127.0.0.1 and a free port, without persistence. */
 export interface RunningRedis {
   url: string
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 async function answersPing(port: number): Promise<boolean> {
