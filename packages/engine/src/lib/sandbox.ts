@@ -79,14 +79,15 @@ export class Sandbox {
   #disposedByHost = false
   /** Shared with the guest: 1 + the index in `#ruleNames` of the rule running now, 0 for none. */
   readonly #runningRule: Int32Array
-  /** The rules' names, in the order the guest registered them. */
-  readonly #ruleNames: string[] = []
+  /** The rules' names, in the order they are compiled and registered in the guest. */
+  readonly #ruleNames: readonly string[]
 
-  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry, runningRule: Int32Array) {
+  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry, runningRule: Int32Array, ruleNames: readonly string[]) {
     this.#isolate = isolate
     this.#dispatch = dispatch
     this.#registry = registry
     this.#runningRule = runningRule
+    this.#ruleNames = ruleNames
   }
 
   /** The rule the guest said runs now, read from shared memory: works when the isolate is gone. */
@@ -129,7 +130,7 @@ export class Sandbox {
         [notify, JSON.stringify(shared.settings), invoke, shared.bufferSource, new ivm.ExternalCopy(runningRule.buffer).copyInto({ release: true })],
         { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
       )) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
-      sandbox = new Sandbox(isolate, dispatch, shared.registry, runningRule)
+      sandbox = new Sandbox(isolate, dispatch, shared.registry, runningRule, rules.map((rule) => rule.name))
       for (const rule of rules) await sandbox.#compile(context, rule)
       return sandbox
     } catch (error) {
@@ -159,9 +160,8 @@ export class Sandbox {
         { rule: rule.name },
       )
     }
-    const registered = await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
+    await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
     fn.release()
-    if (registered === true) this.#ruleNames.push(rule.name)
   }
 
   /**
