@@ -224,7 +224,7 @@ const readmes = [
 ]
 
 describe('set-up, test and script commands', () => {
-  const ci = readFileSync(join(root, '.ci/run'), 'utf8')
+  const ci = read('.ci/run')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#') && !/^(set|cd) /.test(line))
