@@ -70,15 +70,8 @@ function encodeArg(v, r, depth, seen) {
   for (let i = 0; i < seen.length; i++) if (seen[i] === v) throw new TypeErrorCtor('Cannot pass a circular value to a host function.');
   const bytes = bytesOf(v);
   if (bytes !== undefined) return '{' + MARK + ':"b","d":' + JSONStringify(bytesToBase64(bytes)) + '}';
-  // Arrays and plain objects are not Dates (as in ser): only other objects pay for the brand check,
-  // whose throw is costly.
-  let time, isDate = false;
-  const proto = ArrayIsArray(v) ? null : ObjectGetPrototypeOf(v);
-  if (proto !== ObjectPrototype && proto !== null) {
-    isDate = true;
-    try { time = ReflectApply(DateGetTime, v, []); } catch (e) { isDate = false; }
-  }
-  if (isDate) return time !== time ? 'null' : JSONStringify(ReflectApply(DateToISOString, v, []));
+  const time = ArrayIsArray(v) ? undefined : dateTimeOf(v, ObjectGetPrototypeOf(v));
+  if (time !== undefined) return time !== time ? 'null' : JSONStringify(ReflectApply(DateToISOString, v, []));
   push(seen, v);
   let out;
   if (ArrayIsArray(v)) {
