@@ -25,7 +25,7 @@ import { SandboxPool, type PoolCounters } from './lib/pool.js'
 import type { SandboxOutcome } from './lib/sandbox.js'
 import { prepareShared } from './lib/shared.js'
 import { NO_BROWSER_PROTOCOLS, isNoBrowserProtocol } from './lib/protocols.js'
-import { assertNodeSnapshotDisabled } from './lib/runtime-check.js'
+import { assertNodeSnapshotDisabled, assertPatchedIsolatedVm } from './lib/runtime-check.js'
 
 /**
  * Options of one {@link Engine.run}.
@@ -422,7 +422,8 @@ async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
  * ready to run. All cold work (isolates, compilation) happens here, never per run.
  *
  * Throws `ERR_CONFIG_INVALID` for bad options (zod's issues in `issues` and `cause`) or a Node.js
- * process started without `--no-node-snapshot` (required by isolated-vm on Node ≥ 20), and
+ * process started without `--no-node-snapshot` (required by isolated-vm on Node ≥ 20) or with an
+ * isolated-vm that advisory GHSA-864f-rcv7-6rh4 affects (before 6.2.0, or 7.0.0), and
  * `ERR_RULE_COMPILE` for a rule that does not compile, naming the rule and line.
  *
  * @example
@@ -451,6 +452,7 @@ async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   assertNodeSnapshotDisabled()
+  assertPatchedIsolatedVm()
   const resolved = resolveOptions(options)
   const pool = await createPool(resolved)
   return new Engine(resolved, pool)
