@@ -129,26 +129,27 @@ function workspaceEnv() {
   return env
 }
 
-function run(command, args, env) {
+function run(command, args, env, what = [command, ...args].join(' ')) {
   const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' })
-  if (result.status !== 0) fail(`${[command, ...args].join(' ')} failed (exit ${result.status ?? result.signal})`)
+  if (result.status !== 0) fail(`${what} failed (exit ${result.status ?? result.signal})`)
 }
 
 /** The isolated-vm and better-sqlite3 builds load in the workspace's Node. */
 function verifyAddons(env) {
   const check = `
-    const req = require('node:module').createRequire(process.argv[1]);
-    const version = (name) => {
-      const main = req.resolve(name);
-      const dir = main.slice(0, main.lastIndexOf('/node_modules/' + name + '/') + '/node_modules/'.length + name.length);
-      return JSON.parse(require('node:fs').readFileSync(dir + '/package.json', 'utf8')).version;
+    const { createRequire } = require('node:module');
+    const load = (from, name) => {
+      const req = createRequire(from);
+      return { module: req(name), version: req(name + '/package.json').version };
     };
-    const ivm = req('isolated-vm');
-    new ivm.Isolate({ memoryLimit: 8 }).dispose();
-    new (req('better-sqlite3'))(':memory:').close();
-    console.log('setup: Node.js ' + process.version + ', isolated-vm ' + version('isolated-vm') + ', better-sqlite3 ' + version('better-sqlite3'));
+    const ivm = load(process.argv[1], 'isolated-vm');
+    new ivm.module.Isolate({ memoryLimit: 8 }).dispose();
+    const sqlite = load(process.argv[2], 'better-sqlite3');
+    new sqlite.module(':memory:').close();
+    console.log('setup: Node.js ' + process.version + ', isolated-vm ' + ivm.version + ', better-sqlite3 ' + sqlite.version + ': both load');
   `
-  run(runtimeNode, ['--no-node-snapshot', '-e', check, join(root, 'packages', 'oauth', 'package.json')], env)
+  const from = (name) => join(root, 'packages', name, 'package.json')
+  run(runtimeNode, ['--no-node-snapshot', '-e', check, from('engine'), from('oauth')], env, 'loading isolated-vm and better-sqlite3')
 }
 
 chooseNode()

@@ -16,7 +16,9 @@ const dir = process.env.TOKENRULES_NATIVE_DIR
 if (dir !== undefined && dir !== '') {
   const names = (process.env.TOKENRULES_NATIVE_PACKAGES ?? 'isolated-vm,better-sqlite3').split(',').filter(Boolean)
   const fromBuild = createRequire(join(dir, 'package.json'))
-  const inBuild = pathToFileURL(join(dir, 'node_modules')).href + '/'
+  const buildURL = pathToFileURL(dir).href + '/'
+  // This file is packages/engine/scripts/ of the workspace.
+  const workspaceModules = new URL('../../../node_modules/', import.meta.url).href
   /** The mapped package a bare specifier names, with its subpath ('isolated-vm/package.json'). */
   const mapped = (specifier) => names.find((name) => specifier === name || specifier.startsWith(`${name}/`))
   let inner = false
@@ -34,13 +36,17 @@ if (dir !== undefined && dir !== '') {
       if (inner) return nextResolve(specifier, context)
       if (mapped(specifier) !== undefined) return resolveInBuild(specifier)
       const found = nextResolve(specifier, context)
-      // Files of the build resolve as they are (a build's own file may load another by path).
-      if (found.url.startsWith(inBuild) || context.parentURL?.startsWith(inBuild)) return found
-      // A file of a mapped package reached by path (vitest resolves dependencies itself and imports
-      // the workspace's file by its path): the same file in the build.
+      // A file of the workspace's own install of a mapped package, reached by path (vitest resolves
+      // dependencies itself and imports their entry files by path): the same file in the build.
+      // Left as they are: what the build's files load (a test's fake package there loads a real
+      // one by path), a package's own files, and compiled addons (only their package loads them).
+      if (!found.url.startsWith(workspaceModules) || found.url.endsWith('.node')) return found
+      if (context.parentURL?.startsWith(buildURL)) return found
       for (const name of names) {
         const at = found.url.lastIndexOf(`/node_modules/${name}/`)
-        if (at !== -1) return resolveInBuild(`${name}/${decodeURIComponent(found.url.slice(at + `/node_modules/${name}/`.length))}`)
+        if (at !== -1 && !context.parentURL?.includes(`/node_modules/${name}/`)) {
+          return resolveInBuild(`${name}/${decodeURIComponent(found.url.slice(at + `/node_modules/${name}/`.length))}`)
+        }
       }
       return found
     },

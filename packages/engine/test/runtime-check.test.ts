@@ -107,7 +107,8 @@ describe(`isolated-vm must be patched for ${ISOLATED_VM_ADVISORY}`, () => {
     function fakeInstall(version: string): NodeJS.ProcessEnv {
       const dir = mkdtempSync(join(tmpdir(), 'tokenrules-fake-ivm-'))
       dirs.push(dir)
-      const real = createRequire(import.meta.url).resolve('isolated-vm')
+      // import.meta.resolve follows resolve hooks on every runtime (require.resolve does not on Node 22).
+      const real = fileURLToPath(import.meta.resolve('isolated-vm'))
       const pkg = join(dir, 'node_modules', 'isolated-vm')
       mkdirSync(pkg, { recursive: true })
       writeFileSync(join(dir, 'package.json'), '{ "private": true }')
