@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { promisify } from 'node:util'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { typeErrors, typeErrorsOfSources } from '../../docs-site/test/typecheck.js'
 import { blocks, type Block } from './doc-blocks.js'
 import { freePort, startDemo } from './demo-process.js'
@@ -325,5 +326,36 @@ describe('README modules', () => {
       rmSync(file, { force: true })
       rmSync(scratch, { recursive: true, force: true })
     }
+  })
+
+  /**
+   * The same modules as a user runs them: plain `node --no-node-snapshot file.mts` (Node ≥ 24 strips
+   * the types itself and runs `await using`), importing the packages' built `dist/` through their
+   * `exports`, with no tsx, no vite and no source condition.
+   */
+  describe('as plain Node modules, on the built packages', () => {
+    beforeAll(async () => {
+      const tsc = join(root, 'node_modules/typescript/bin/tsc')
+      for (const name of ['engine', 'oauth']) {
+        await promisify(execFile)(process.execPath, [tsc, '-p', join(root, `packages/${name}/tsconfig.build.json`)], { cwd: root })
+      }
+    }, 120_000)
+
+    it.each(modules.map((m) => [`${m.path}:${m.line}`, m] as const))('%s runs', async (_, m) => {
+      const file = fileURLToPath(new URL(`./.docs-plain-${process.pid}-${m.path.replace(/\W/g, '-')}-${m.line}.mts`, import.meta.url))
+      const scratch = mkdtempSync(join(tmpdir(), 'tokenrules-readme-plain-'))
+      writeFileSync(file, m.body)
+      const cwd = m.path === 'packages/engine/README.md' ? join(root, 'packages/engine') : m.path === 'packages/oauth/README.md' ? scratch : root
+      const env: NodeJS.ProcessEnv = { ...process.env, APP_SECRET: randomBytes(16).toString('hex'), TOKENRULES_KEY: randomBytes(32).toString('base64url'), PORT: '0' }
+      // Nothing of vitest's or vite's may leak into the child.
+      for (const key of Object.keys(env)) if (/^(VITEST|VITE_|TEST$|NODE_ENV$)/.test(key)) delete env[key]
+      try {
+        const ran = await promisify(execFile)(process.execPath, ['--no-node-snapshot', file], { cwd, env, timeout: 60_000 })
+        expect(ran.stderr).toBe('')
+      } finally {
+        rmSync(file, { force: true })
+        rmSync(scratch, { recursive: true, force: true })
+      }
+    }, 90_000)
   })
 })
