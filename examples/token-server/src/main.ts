@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sandboxRuntime } from '@tokenrules/engine'
 import { createSqliteStores, createTokenServer, hashSecret, toNodeListener } from '@tokenrules/oauth'
 import { API, CLIENT, DIRECTORIES, USERS } from './config.js'
 import { loginBackend } from './login-backend.js'
@@ -72,6 +73,8 @@ const curl = [
 ].join(' \\\n')
 
 console.log(`tokenrules demo token server listening on ${origin}`)
+const runtime = sandboxRuntime()
+console.log(`  runtime: Node.js ${runtime.node}, isolated-vm ${runtime.isolatedVm}`)
 console.log(`  database: ${databasePath} (${firstStart ? 'created' : 'existing'}; ${seeded} user(s) seeded)`)
 console.log(`  realms: Employees (alice@example.com, carol@example.com with MFA), Customers (bob@example.com); client demo-app; API ${API.identifier}`)
 console.log(`  login page: ${origin}/   rules playground: ${origin}/playground`)

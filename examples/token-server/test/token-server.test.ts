@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -38,6 +39,9 @@ describe('examples/token-server', () => {
     try {
       expect(first.stdout()).toContain(`tokenrules demo token server listening on http://localhost:${port}`)
       expect(first.stdout()).toContain('(created; 3 user(s) seeded)')
+      // The runtime it serves on: this test's Node, and the isolated-vm the engine loads.
+      const ivm = (createRequire(new URL('../../../packages/engine/package.json', import.meta.url))('isolated-vm/package.json') as { version: string }).version
+      expect(first.stdout()).toContain(`  runtime: Node.js ${process.version}, isolated-vm ${ivm}\n`)
 
       // The printed command, pasted into a shell, logs alice in.
       const printed = /Get a token \(password-realm grant\):\n\n([\s\S]+?)\n\n/.exec(first.stdout())?.[1] ?? ''

@@ -46,3 +46,5 @@ export {
   MAX_CUSTOM_CLAIMS_BYTES,
 } from './claims.js'
 export { NO_BROWSER_PROTOCOLS } from './lib/protocols.js'
+export { sandboxRuntime } from './runtime.js'
+export type { SandboxRuntime } from './runtime.js'
