@@ -37,7 +37,7 @@ export type { AnyTokenRulesError, TokenRulesErrorCode, OAuthErrorResponse, Valid
 export { claimViolation, applyClaimsPolicy, normalizeScope } from './claims.js'
 export type { ClaimsPolicy } from './claims.js'
 export { pipelineOrder } from './options.js'
-export { requiredModules } from './lib/packages.js'
+export { requiredModules } from './modules.js'
 export {
   REGISTERED_CLAIMS,
   REGISTERED_ID_TOKEN_CLAIMS,
@@ -45,6 +45,6 @@ export {
   FORBIDDEN_NAMESPACE_HOSTS,
   MAX_CUSTOM_CLAIMS_BYTES,
 } from './claims.js'
-export { NO_BROWSER_PROTOCOLS } from './lib/protocols.js'
+export { NO_BROWSER_PROTOCOLS } from './protocols.js'
 export { sandboxRuntime } from './runtime.js'
 export type { SandboxRuntime } from './runtime.js'

@@ -1,25 +1,15 @@
 import { EngineInternalError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
+import type { PoolCounters } from '../stats.js'
 import { Sandbox, type SandboxOutcome, type SandboxShared } from './sandbox.js'
+
+// The counters are part of the public `EngineStats`, so they live outside lib/; re-exported for
+// the modules that import them from here.
+export type { PoolCounters }
 
 interface Slot {
   sandbox: Sandbox | undefined
   busy: boolean
-}
-
-/** What a pool has done since it was created. */
-export interface PoolCounters {
-  /** Isolates created (at creation and to replace dead ones). */
-  isolatesCreated: number
-  /** Isolates replaced after a memory-limit kill or a crash. */
-  recycled: number
-  /** Runs started. */
-  runs: number
-  /**
-   * Isolates V8 gave up on (a fatal out-of-memory inside the sandbox). Each leaves a parked thread
-   * behind: drain the process and restart it soon (see `hooks.onCatastrophicError`).
-   */
-  catastrophes: number
 }
 
 interface Queued {

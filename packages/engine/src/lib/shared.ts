@@ -2,7 +2,8 @@ import { ConfigInvalidError, RuleCompileError } from '../errors.js'
 import type { ResolvedOptions, RuleDefinition } from '../options.js'
 import { registerAuth0, registerBasics, registerCrypto, registerHttp } from './capabilities.js'
 import { HostRegistry } from './host-bridge.js'
-import { bufferSource, bundlePackage, majorOf, requiredModules } from './packages.js'
+import { requiredModules } from '../modules.js'
+import { bufferSource, bundlePackage, majorOf } from './packages.js'
 import type { SandboxSettings, SandboxShared } from './sandbox.js'
 
 /** Built-in modules any rule set may list in `modules.packages`: pure functions of data. */

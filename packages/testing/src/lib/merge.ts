@@ -1,10 +1,3 @@
-/** A deep, partial version of `T` for overrides: `undefined` removes a field. */
-export type Overrides<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: Overrides<T[K]> | undefined }
-    : T
-
 /** Whether `value` is a plain object (not an array, a Date, a class instance, …). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false

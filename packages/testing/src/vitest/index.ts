@@ -23,7 +23,7 @@
  * @module @tokenrules/testing/vitest
  */
 import { afterAll, expect } from 'vitest'
-import { closeAll } from '../lib/resources.js'
+import { closeAll } from '../resources.js'
 import { tokenRulesMatchers, type TokenRulesMatchers } from './matchers.js'
 
 expect.extend(tokenRulesMatchers)
