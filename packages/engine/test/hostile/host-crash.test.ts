@@ -55,12 +55,17 @@ describe('heap bombs that V8 cannot survive must not take the host process down'
     expectSurvived(await runInChild(`var a = []; while (true) a.push([a.length, {}]);`))
   })
 
+  // On Node 22 and 24 making a 40 MB string a key goes past a 64 MB limit and the run is stopped;
+  // on Node 26 (pnpm test:runtimes) the same rule completes within the limit. Either way the
+  // process survives and serves the next login, which is what these attacks test.
+  const keyBomb = ['ERR_RULE_MEMORY_LIMIT', 'resolved']
+
   it('host-crash: a 40 MB string used as a property key does not abort the host process', async () => {
-    expectSurvived(await runInChild(`var k = 'n'.repeat(40 * 1024 * 1024); var o = {}; o[k] = 1; callback(null, user, context);`))
+    expectSurvived(await runInChild(`var k = 'n'.repeat(40 * 1024 * 1024); var o = {}; o[k] = 1; callback(null, user, context);`), keyBomb)
   })
 
   it('host-crash: Symbol.for of a 40 MB string does not abort the host process', async () => {
-    expectSurvived(await runInChild(`Symbol.for('n'.repeat(40 * 1024 * 1024)); callback(null, user, context);`))
+    expectSurvived(await runInChild(`Symbol.for('n'.repeat(40 * 1024 * 1024)); callback(null, user, context);`), keyBomb)
   })
 
   // Under CPU contention V8's last-resort collections can outlast the budget: what is guaranteed is
