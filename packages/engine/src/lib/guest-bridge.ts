@@ -16,6 +16,9 @@ const TypedArrayLength = ObjectGetOwnPropertyDescriptor(ObjectGetPrototypeOf(Uin
 const Uint8ArrayCtor = Uint8Array;
 const StringFromCharCode = String.fromCharCode;
 const StringCharCodeAt = String.prototype.charCodeAt;
+const StringIndexOf = String.prototype.indexOf;
+const StringLastIndexOf = String.prototype.lastIndexOf;
+const RegExpExec = RegExp.prototype.exec;
 const IndirectEval = eval;
 const MARK = JSONStringify('\u0000');
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -225,17 +228,19 @@ function moduleError(name, message) {
   return err;
 }
 function parseSpec(spec) {
-  const at = spec.lastIndexOf('@');
+  const at = ReflectApply(StringLastIndexOf, spec, ['@']);
   if (at > 0) return { name: ReflectApply(StringSlice, spec, [0, at]), version: ReflectApply(StringSlice, spec, [at + 1]) };
   return { name: spec, version: undefined };
 }
 // Whether installed x.y.z satisfies what a rule asked for: '4', '4.17', '^4.17.0', '~4.17.1', '4.17.19'.
 function satisfies(installed, wanted) {
-  const have = /^(\d+)\.(\d+)\.(\d+)/.exec(installed);
-  const want = /^([~^=v]*)(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(wanted);
+  const have = ReflectApply(RegExpExec, /^(\d+)\.(\d+)\.(\d+)/, [installed]);
+  const want = ReflectApply(RegExpExec, /^([~^=v]*)(\d+)(?:\.(\d+))?(?:\.(\d+))?/, [wanted]);
   if (have === null || want === null) return installed === wanted;
   const h = [+have[1], +have[2], +have[3]];
-  const op = want[1].replace(/[=v]/g, '');
+  // The operator without its '=' and 'v' characters ('^', '~' or '').
+  let op = '';
+  for (let i = 0; i < want[1].length; i++) if (want[1][i] !== '=' && want[1][i] !== 'v') op += want[1][i];
   const w = [+want[2], want[3] === undefined ? undefined : +want[3], want[4] === undefined ? undefined : +want[4]];
   if (h[0] !== w[0]) return false;
   if (op === '^') return w[1] === undefined || h[1] > w[1] || (h[1] === w[1] && (w[2] === undefined || h[2] >= w[2]));
@@ -245,7 +250,7 @@ function satisfies(installed, wanted) {
   return w[2] === undefined || h[2] === w[2];
 }
 function majorOf(version) {
-  const m = /^[~^=v]*(\d+)/.exec(version);
+  const m = ReflectApply(RegExpExec, /^[~^=v]*(\d+)/, [version]);
   return m === null ? undefined : m[1];
 }
 function require(spec) {
@@ -306,7 +311,7 @@ function metadataDotKey(value, depth) {
   if (value === null || typeof value !== 'object' || depth > 32) return undefined;
   const keys = ObjectKeys(value);
   for (let i = 0; i < keys.length; i++) {
-    if (keys[i].indexOf('.') !== -1 || keys[i] === '__proto__' || keys[i] === 'constructor' || keys[i] === 'prototype') return keys[i];
+    if (ReflectApply(StringIndexOf, keys[i], ['.']) !== -1 || keys[i] === '__proto__' || keys[i] === 'constructor' || keys[i] === 'prototype') return keys[i];
     const inner = metadataDotKey(own(value, keys[i]), depth + 1);
     if (inner !== undefined) return inner;
   }
