@@ -14,7 +14,7 @@
 //
 // This file runs on whatever Node the machine has (Node >= 18), so it uses nothing newer.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -58,12 +58,12 @@ function nodePackageName() {
 }
 
 /** Node `NODE_MAJOR` from the npm registry into tools/node/runtime (bin/node and include/node). */
-function downloadNode() {
+function downloadNode(machineVersion) {
   const name = `${nodePackageName()}@${NODE_MAJOR}`
   const work = join(tmpdir(), `tokenrules-node-${process.pid}`)
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
-  say(`Node.js ${process.version} is older than ${MIN_MAJOR}: fetching ${name} from the npm registry`)
+  say(`the machine's Node.js (${machineVersion ?? 'none found'}) is older than ${MIN_MAJOR}: fetching ${name} from the npm registry`)
   try {
     const tarball = execFileSync('npm', ['pack', name, '--silent'], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop()
     execFileSync('tar', ['xzf', tarball], { cwd: work })
@@ -75,9 +75,23 @@ function downloadNode() {
   }
 }
 
+/**
+ * The machine's own Node.js: the one that runs npm (or this script), else the first on the PATH,
+ * never one inside this repository (once installed, `npm run setup` itself runs through
+ * node_modules/.bin/node, the workspace's Node).
+ */
+function machineNode() {
+  const path = (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'node'))
+  for (const candidate of [process.env.npm_node_execpath, process.execPath, ...path]) {
+    if (candidate === undefined || candidate === '' || !existsSync(candidate)) continue
+    const real = realpathSync(candidate)
+    if (!real.startsWith(`${realpathSync(root)}/`)) return real
+  }
+  return undefined
+}
+
 /** tools/node/runtime/bin/node → the machine's own Node (no download). */
-function linkMachineNode() {
-  const target = realpathSync(process.execPath)
+function linkMachineNode(target) {
   rmSync(runtime, { recursive: true, force: true })
   mkdirSync(join(runtime, 'bin'), { recursive: true })
   symlinkSync(target, runtimeNode)
@@ -87,20 +101,42 @@ function linkMachineNode() {
 }
 
 function chooseNode() {
-  const current = versionOf(runtimeNode)
-  if (current !== undefined && majorOf(current) >= MIN_MAJOR) {
-    say(`the workspace's Node.js is ${current} (tools/node/runtime)`)
-    return
-  }
-  if (majorOf(process.version) >= MIN_MAJOR) {
-    linkMachineNode()
-    say(`using the machine's Node.js ${process.version} (${process.execPath})`)
+  // The machine's own Node wins whenever it is new enough (also over an earlier download, so a
+  // machine that moved to Node >= 24 stops using the copy); a download is kept until then.
+  const machine = machineNode()
+  const machineVersion = machine === undefined ? undefined : versionOf(machine)
+  if (machine !== undefined && machineVersion !== undefined && majorOf(machineVersion) >= MIN_MAJOR) {
+    const linked = existsSync(runtimeNode) ? realpathSync(runtimeNode) : undefined
+    if (linked !== machine) linkMachineNode(machine)
+    say(`using the machine's Node.js ${machineVersion} (${machine}): no download`)
   } else {
-    downloadNode()
+    const current = versionOf(runtimeNode)
+    if (current === undefined || majorOf(current) < MIN_MAJOR) downloadNode(machineVersion)
   }
   const chosen = versionOf(runtimeNode)
   if (chosen === undefined || majorOf(chosen) < MIN_MAJOR) fail(`${runtimeNode} does not run as Node.js >= ${MIN_MAJOR}`)
   say(`the workspace's Node.js is ${chosen} (tools/node/runtime)`)
+}
+
+/** Where setup notes the ABI (process.versions.modules) the native addons were last built for. */
+const abiFile = join(root, 'node_modules', '.tokenrules-node-abi')
+
+function runtimeAbi() {
+  return execFileSync(runtimeNode, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim()
+}
+
+/**
+ * `pnpm install` leaves an installed node_modules alone, addons included, so after the workspace's
+ * Node changed major (a new machine Node, say) the addons are rebuilt for it here.
+ */
+function rebuildAddonsIfNodeChanged(pnpm, env) {
+  const abi = runtimeAbi()
+  const built = existsSync(abiFile) ? readFileSync(abiFile, 'utf8').trim() : abi
+  if (built !== abi) {
+    say(`the native addons were built for Node ABI ${built}, the workspace's Node is ABI ${abi}: rebuilding them`)
+    run(pnpm.command, [...pnpm.prefix, '--recursive', 'rebuild', 'isolated-vm', 'better-sqlite3'], env)
+  }
+  return abi
 }
 
 /** The JavaScript file behind the `pnpm` on the PATH, installing pnpm 10 first if needed. */
@@ -156,6 +192,8 @@ chooseNode()
 const pnpm = pnpmEntry()
 const env = workspaceEnv()
 run(pnpm.command, [...pnpm.prefix, 'install', '--frozen-lockfile'], env)
+const abi = rebuildAddonsIfNodeChanged(pnpm, env)
 verifyAddons(env)
+writeFileSync(abiFile, `${abi}\n`)
 run(pnpm.command, [...pnpm.prefix, '-r', '--if-present', 'run', 'setup:system'], env)
 say('done: pnpm start runs the token server, pnpm test runs every test')
