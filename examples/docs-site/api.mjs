@@ -11,6 +11,8 @@ export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const entryPoints = [
   'packages/engine/src/index.ts',
   'packages/oauth/src/index.ts',
+  'packages/oauth/src/sqlite.ts',
+  'packages/oauth/src/redis.ts',
   'packages/testing/src/index.ts',
   'packages/testing/src/vitest/index.ts',
 ].map((path) => join(repo, path))

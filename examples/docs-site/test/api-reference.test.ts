@@ -81,8 +81,15 @@ for (const example of examples) writeFileSync(example.file, example.source)
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 describe('the API reference', () => {
-  it('covers the four public entry points', () => {
-    expect(modules.map((mod) => mod.name).sort()).toEqual(['@tokenrules/engine', '@tokenrules/oauth', '@tokenrules/testing', '@tokenrules/testing/vitest'])
+  it('covers the public entry points', () => {
+    expect(modules.map((mod) => mod.name).sort()).toEqual([
+      '@tokenrules/engine',
+      '@tokenrules/oauth',
+      '@tokenrules/oauth/redis',
+      '@tokenrules/oauth/sqlite',
+      '@tokenrules/testing',
+      '@tokenrules/testing/vitest',
+    ])
     expect(symbols.length).toBeGreaterThan(100)
   })
 

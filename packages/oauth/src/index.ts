@@ -1,6 +1,8 @@
 /**
  * `@tokenrules/oauth`: an OAuth 2.0 token endpoint for the password exchange (`password`,
  * `password-realm`, `refresh_token`, MFA) that runs Auth0-style rules with `@tokenrules/engine`.
+ * Stores on a database have entry points of their own (`@tokenrules/oauth/sqlite`,
+ * `@tokenrules/oauth/redis`), so this one loads no database driver.
  *
  * @packageDocumentation
  * @module @tokenrules/oauth
@@ -17,10 +19,6 @@ export type { HashPasswordOptions } from './passwords/hash.js'
 export { hashSecret } from './passwords/hash-secret.js'
 export { OAuthError } from './errors.js'
 export { createMemoryStores } from './stores/memory.js'
-export { createSqliteStores } from './stores/sqlite.js'
-export type { SqliteStores, SqliteStoresOptions } from './stores/sqlite.js'
-export { createRedisStores } from './stores/redis.js'
-export type { RedisStores, RedisStoresOptions, RedisClient } from './stores/redis.js'
 export type {
   TokenServerStores,
   UserStore,

@@ -1,5 +1,11 @@
-import { createClient } from '@redis/client'
+import type { createClient as CreateClient } from '@redis/client'
+import { missingPeer } from '../lib/optional-peer.js'
 import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, RefreshTokenStore, RefreshTokenUse } from './types.js'
+
+// Loaded here, not by the package's main entry point: only `@tokenrules/oauth/redis` needs the driver.
+const { createClient } = await import('@redis/client').catch((error: unknown) => {
+  throw missingPeer('@redis/client', '@tokenrules/oauth/redis', error)
+})
 
 /**
  * A connected node-redis client (from `@redis/client` or `redis`), for {@link RedisStoresOptions.client}:
@@ -9,7 +15,7 @@ import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, Refr
  * ```ts
  * import assert from 'node:assert/strict'
  * import { createClient } from '@redis/client'
- * import { createRedisStores, type RedisClient } from '@tokenrules/oauth'
+ * import { createRedisStores, type RedisClient } from '@tokenrules/oauth/redis'
  *
  * // The application's own connection, opened at start and closed at exit.
  * const client: RedisClient = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
@@ -23,7 +29,7 @@ import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, Refr
  * }
  * ```
  */
-export type RedisClient = ReturnType<typeof createClient>
+export type RedisClient = ReturnType<typeof CreateClient>
 
 /**
  * Options of {@link createRedisStores}: either a `url` (the stores own the connection) or a `client` (yours).
@@ -31,7 +37,8 @@ export type RedisClient = ReturnType<typeof createClient>
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
- * import { createRedisStores, type AttemptKey, type RedisStoresOptions } from '@tokenrules/oauth'
+ * import type { AttemptKey } from '@tokenrules/oauth'
+ * import { createRedisStores, type RedisStoresOptions } from '@tokenrules/oauth/redis'
  *
  * // Two tenants share one Redis; their prefixes keep their counters apart.
  * const tenantA: RedisStoresOptions = { url: process.env.REDIS_URL, prefix: 'tenant-a:' }
@@ -63,7 +70,8 @@ export interface RedisStoresOptions {
  * ```ts
  * import assert from 'node:assert/strict'
  * import { randomBytes } from 'node:crypto'
- * import { GRANT_TYPES, createMemoryStores, createRedisStores, createTokenServer, type RedisStores, type TokenServerOptions } from '@tokenrules/oauth'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ * import { createRedisStores, type RedisStores } from '@tokenrules/oauth/redis'
  *
  * const redis: RedisStores = await createRedisStores({ url: process.env.REDIS_URL })
  * const shared = createMemoryStores() // users and keys: a shared database in production
@@ -118,7 +126,8 @@ export interface RedisStores extends AsyncDisposable {
  * ```ts
  * import assert from 'node:assert/strict'
  * import { randomBytes } from 'node:crypto'
- * import { GRANT_TYPES, createMemoryStores, createRedisStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ * import { createRedisStores } from '@tokenrules/oauth/redis'
  *
  * await using redis = await createRedisStores({ url: process.env.REDIS_URL })
  * const { users, mfa, keys } = createMemoryStores() // a shared database in production

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type BetterSqlite3 from 'better-sqlite3'
 import type { JsonValue } from '@tokenrules/engine'
+import { missingPeer } from '../lib/optional-peer.js'
 import { loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
@@ -22,6 +23,11 @@ import type {
   UserStore,
 } from './types.js'
 
+// Loaded here, not by the package's main entry point: only `@tokenrules/oauth/sqlite` needs the driver.
+const { default: Database } = await import('better-sqlite3').catch((error: unknown) => {
+  throw missingPeer('better-sqlite3', '@tokenrules/oauth/sqlite', error)
+})
+
 /**
  * Options of {@link createSqliteStores}.
  *
@@ -31,7 +37,7 @@ import type {
  * import { existsSync, mkdtempSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
- * import { createSqliteStores, type SqliteStoresOptions } from '@tokenrules/oauth'
+ * import { createSqliteStores, type SqliteStoresOptions } from '@tokenrules/oauth/sqlite'
  *
  * const dir = mkdtempSync(join(tmpdir(), 'tokenrules-'))
  * try {
@@ -56,7 +62,8 @@ export interface SqliteStoresOptions {
  * ```ts
  * import assert from 'node:assert/strict'
  * import { randomBytes } from 'node:crypto'
- * import { GRANT_TYPES, createSqliteStores, createTokenServer, type SqliteStores } from '@tokenrules/oauth'
+ * import { GRANT_TYPES, createTokenServer } from '@tokenrules/oauth'
+ * import { createSqliteStores, type SqliteStores } from '@tokenrules/oauth/sqlite'
  *
  * const stores: SqliteStores = createSqliteStores({ path: ':memory:' })
  * try {
@@ -159,7 +166,8 @@ CREATE TABLE signing_keys (
  * import { mkdtempSync, rmSync } from 'node:fs'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
- * import { createSqliteStores, createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ * import { createTokenServer, type TokenServerOptions } from '@tokenrules/oauth'
+ * import { createSqliteStores } from '@tokenrules/oauth/sqlite'
  *
  * const dir = mkdtempSync(join(tmpdir(), 'tokenrules-'))
  * const path = join(dir, 'tokenrules.db')
@@ -224,7 +232,7 @@ export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
   return stores
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: BetterSqlite3.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number
   if (version === SCHEMA_VERSION) return
   if (version !== 0) throw new Error(`The database has schema version ${version}; this version of @tokenrules/oauth knows ${SCHEMA_VERSION}.`)
@@ -247,7 +255,7 @@ const toUser = (row: UserRow | undefined): UserRecord | undefined =>
     : { directory: row.directory, profile: JSON.parse(row.profile) as UserProfile, passwordHash: row.password_hash, roles: JSON.parse(row.roles) as string[] }
 
 class SqliteUserStore implements UserStore {
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: BetterSqlite3.Database) {}
 
   async getDirectory(name: string) {
     const row = this.db.prepare('SELECT id, name, metadata FROM directories WHERE name = ?').get(name) as
@@ -334,7 +342,7 @@ class SqliteUserStore implements UserStore {
 }
 
 class SqliteRefreshTokenStore implements RefreshTokenStore {
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: BetterSqlite3.Database) {}
 
   async save(record: RefreshTokenRecord) {
     this.db
@@ -383,7 +391,7 @@ interface EnrollmentRow {
 }
 
 class SqliteMfaStore implements MfaStore {
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: BetterSqlite3.Database) {}
 
   async saveTransaction(transaction: MfaTransaction) {
     this.db.prepare('INSERT INTO mfa_transactions (id, record, expires_at) VALUES (?, ?, ?)').run(transaction.id, JSON.stringify(transaction), transaction.expiresAt)
@@ -446,7 +454,7 @@ class SqliteMfaStore implements MfaStore {
 }
 
 class SqliteAttemptStore implements AttemptStore {
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: BetterSqlite3.Database) {}
 
   async attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome> {
     return this.db.transaction((): AttemptOutcome => {
@@ -476,7 +484,7 @@ class SqliteAttemptStore implements AttemptStore {
 }
 
 class SqliteKeyStore implements KeyStore {
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: BetterSqlite3.Database) {}
 
   async list() {
     const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC').all() as {

@@ -18,12 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   GRANT_TYPES,
   createMemoryStores,
-  createRedisStores,
-  createSqliteStores,
   type RefreshTokenStore,
   type ServerErrorEvent,
   type TokenServerStores,
 } from '@tokenrules/oauth'
+import { createRedisStores } from '@tokenrules/oauth/redis'
+import { createSqliteStores } from '@tokenrules/oauth/sqlite'
 import { ALICE, CLIENT_ID, CLIENT_SECRET, rule, startServer, totpCode, type Answer, type TestServer } from '../helpers.js'
 import { startRedisServer, type RunningRedis } from '../setup/redis-server.js'
 

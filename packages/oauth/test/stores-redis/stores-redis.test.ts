@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMemoryStores, createRedisStores, type RedisStores } from '@tokenrules/oauth'
+import { createMemoryStores } from '@tokenrules/oauth'
+import { createRedisStores, type RedisStores } from '@tokenrules/oauth/redis'
 import { attemptStoreContract, refreshTokenStoreContract } from '../stores/contract.js'
 import { startRedisServer, type RunningRedis } from '../setup/redis-server.js'
 import { ALICE, startServer } from '../helpers.js'
