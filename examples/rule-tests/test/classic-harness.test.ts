@@ -138,3 +138,31 @@ describe('accept-terms', () => {
     expect(naive.lastRun?.error?.code).toBe('ERR_REDIRECT_UNSUPPORTED')
   })
 })
+
+describe('globals called limits or hooks (the two loadRule forms never guess)', () => {
+  // A classic suite may define globals whose names are also loadRule options.
+  const source = `function (user, context, callback) {
+    if (user.logins_count > limits.maxLogins) return callback(new UnauthorizedError('Too many logins.'));
+    hooks.audit(user.user_id);
+    callback(null, user, context);
+  }`
+
+  it('with three arguments they are globals, whatever their names', async () => {
+    const hooks = { audit: vi.fn() }
+    const rule = loadRule(source, { limits: { maxLogins: 5 }, hooks }, {})
+    const [err] = await rule(makeUser({ logins_count: 9 }), makeContext())
+    expect(err).toBeInstanceOf(UnauthorizedError)
+    const [ok] = await rule(makeUser({ logins_count: 2 }), makeContext())
+    expect(ok).toBeNull()
+    expect(hooks.audit).toHaveBeenCalledWith(makeUser().user_id)
+  })
+
+  it('with two they go under globals; alone they are refused, not taken for options', async () => {
+    const hooks = { audit: vi.fn() }
+    const rule = loadRule(source, { globals: { limits: { maxLogins: 5 }, hooks } })
+    expect((await rule(makeUser({ logins_count: 2 }), makeContext()))[0]).toBeNull()
+    expect(hooks.audit).toHaveBeenCalledTimes(1)
+    const classicGlobals = { limits: { maxLogins: 5 }, audit: hooks.audit }
+    expect(() => loadRule(source, classicGlobals)).toThrow(/'audit' is not an option .*loadRule\(file, globals, stubs\)/)
+  })
+})

@@ -2,7 +2,7 @@
  * Deterministic time and randomness for tests. Every run of `runRules`, `createRuleRunner` and
  * `loadRule` sees {@link FIXED_NOW} as `Date.now()` and a {@link seededRandom} sequence behind
  * `Math.random()` and the `crypto` module's random bytes and UUIDs, unless the test passes its own
- * `clock` / `random` (or `'real'`).
+ * `clock` (`Date.now` for the real one) / `random` (or `'real'`).
  *
  * @module
  */
@@ -50,8 +50,8 @@ export const FIXED_NOW: number = Date.UTC(2025, 0, 15, 9, 30, 0)
 export const DEFAULT_SEED = 0x5eed
 
 /**
- * A clock (milliseconds since the epoch) or `'real'` (the engine's default: the host's real clock),
- * for the `clock` option.
+ * A clock, for the `clock` option: a function that returns milliseconds since the epoch, the same
+ * `clock: () => number` as the engine's option (`Date.now` is the real clock).
  *
  * @example
  * ```ts
@@ -70,7 +70,7 @@ export const DEFAULT_SEED = 0x5eed
  * await assert.rejects(login, { code: 'ERR_RULE_UNAUTHORIZED', message: 'Your subscription has ended.' })
  * ```
  */
-export type ClockOption = (() => number) | 'real'
+export type ClockOption = () => number
 /**
  * A source of numbers in [0, 1) or `'real'` (the engine's default: the platform's randomness),
  * for the `random` option.
@@ -187,9 +187,13 @@ export function seededRandom(seed: number = DEFAULT_SEED): () => number {
 }
 
 /** The engine's `clock` option for a test: the fixed clock unless the test chose one. */
-export function resolveClock(option: ClockOption | undefined): (() => number) | undefined {
-  if (option === 'real') return undefined
-  return option ?? fixedClock()
+export function resolveClock(option: (() => number) | undefined): () => number {
+  if (option === undefined) return fixedClock()
+  if (typeof option !== 'function') {
+    // `'real'` was the kit's own spelling of the real clock; the clock is spelled one way everywhere now.
+    throw new TypeError(`clock must be a function returning milliseconds since the epoch (Date.now for the real clock), not ${JSON.stringify(option) ?? typeof option}.`)
+  }
+  return option
 }
 
 /** The engine's `random` option for a test: a fresh seeded sequence unless the test chose one. */

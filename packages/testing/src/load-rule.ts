@@ -8,8 +8,10 @@ import {
   RuleCompileError,
   UnauthorizedError,
   type AnyTokenRulesError,
+  type Context,
   type Engine,
   type RunResult,
+  type User,
 } from '@tokenrules/engine'
 import { makeContext } from './fixtures/context.js'
 import { makeUser } from './fixtures/user.js'
@@ -130,7 +132,7 @@ export interface LoadedRule extends AsyncDisposable {
   close(): Promise<void>
 }
 
-/** Option names of {@link LoadRuleOptions}: a second argument with other keys is classic `globals`. */
+/** Option names of {@link LoadRuleOptions}: the only keys `loadRule`'s options may have. */
 const OPTION_KEYS = new Set(['configuration', 'global', 'globals', 'modules', 'auth0', 'hooks', 'claims', 'limits', 'errors', 'clock', 'random', 'concurrency', 'name'])
 /** Classic harness globals the sandbox already provides. */
 const PROVIDED_GLOBALS = new Set(['UnauthorizedError', 'require', 'console', 'globalThis', 'module', 'exports'])
@@ -143,15 +145,19 @@ const SETUP_ERRORS = new Set(['ERR_CONFIG_INVALID', 'ERR_INPUT_INVALID', 'ERR_RU
 
 /**
  * Load one rule to call it directly, like the `loadRule(name, globals, stubs)` helpers of classic
- * Auth0 rule test suites — but the rule runs in the real sandbox. Two ways to call it:
+ * Auth0 rule test suites — but the rule runs in the real sandbox. Two ways to call it, told apart
+ * by the number of arguments, never by key names:
  *
- * - `loadRule(fileOrSource, options)` with {@link LoadRuleOptions} (`globals`, `modules`,
- *   `configuration`, `global`, `hooks`, `clock`, …);
- * - `loadRule(fileOrSource, globals, stubs)`, the classic harness's signature: `globals` is what
- *   the rule sees as globals (`configuration`, `global`, `auth0`, and any stub; `UnauthorizedError`,
- *   `require` and `console` are the sandbox's own), `stubs` are modules `require` returns. As in
- *   those harnesses, other modules the rule requires are loaded from your `node_modules` (bundled
- *   into the sandbox), unless you list `modules.packages` yourself.
+ * - `loadRule(fileOrSource, options?)` with {@link LoadRuleOptions} (`globals`, `modules`,
+ *   `configuration`, `global`, `hooks`, `clock`, …). The rule's extra globals go under `globals`
+ *   (`loadRule(file, { globals: { limits: … } })` is a global called `limits`); a key that is not an
+ *   option name throws a `TypeError` that says so.
+ * - `loadRule(fileOrSource, globals, stubs)`, the classic harness's signature (three arguments;
+ *   `stubs` may be `{}`): `globals` is what the rule sees as globals (`configuration`, `global`,
+ *   `auth0`, and any stub, whatever its name; `UnauthorizedError`, `require` and `console` are the
+ *   sandbox's own), `stubs` are modules `require` returns. As in those harnesses, other modules the
+ *   rule requires are loaded from your `node_modules` (bundled into the sandbox), unless you list
+ *   `modules.packages` yourself.
  *
  * `fileOrSource` is a path (absolute, or relative to the working directory; `.js` optional), a
  * `file:` URL, or the rule's source text.
@@ -190,10 +196,16 @@ const SETUP_ERRORS = new Set(['ERR_CONFIG_INVALID', 'ERR_INPUT_INVALID', 'ERR_RU
  */
 export function loadRule(fileOrSource: string | URL, options?: LoadRuleOptions): LoadedRule
 export function loadRule(fileOrSource: string | URL, globals: Record<string, unknown> | undefined, stubs: Record<string, unknown> | undefined): LoadedRule
-export function loadRule(fileOrSource: string | URL, second?: LoadRuleOptions | Record<string, unknown>, third?: Record<string, unknown>): LoadedRule {
-  const classic = third !== undefined || (second !== undefined && isClassicGlobals(second as Record<string, unknown>))
-  const options = classic ? fromClassic((second ?? {}) as Record<string, unknown>, third ?? {}) : { ...(second as LoadRuleOptions | undefined) }
-  return loadWith(fileOrSource, options, classic)
+export function loadRule(fileOrSource: string | URL, ...rest: LoadRuleArguments): LoadedRule {
+  if (isClassic(rest)) return loadWith(fileOrSource, fromClassic(rest[0] ?? {}, rest[1] ?? {}), true)
+  return loadWith(fileOrSource, { ...checkedOptions(rest[0], 'loadRule') }, false)
+}
+
+/** What follows the rule in a `loadRule` call: options, or the classic harness's globals and stubs. */
+type LoadRuleArguments = [options?: LoadRuleOptions | undefined] | [globals: Record<string, unknown> | undefined, stubs: Record<string, unknown> | undefined]
+
+function isClassic(rest: LoadRuleArguments): rest is [globals: Record<string, unknown> | undefined, stubs: Record<string, unknown> | undefined] {
+  return rest.length >= 2
 }
 
 /**
@@ -228,14 +240,15 @@ export function loadRule(fileOrSource: string | URL, second?: LoadRuleOptions | 
 export function createRuleLoader(defaults: LoadRuleOptions & { dir: string | URL }): typeof loadRule {
   const { dir, ...shared } = defaults
   const base = toPath(dir)
-  const loader = (name: string | URL, second?: Record<string, unknown>, third?: Record<string, unknown>): LoadedRule => {
+  checkedOptions(shared, 'createRuleLoader')
+  return function loadRule(name: string | URL, ...rest: LoadRuleArguments): LoadedRule {
     const target = typeof name === 'string' && !looksLikeSource(name) && !isAbsolute(name) ? findRuleFile(base, name) : name
-    if (third !== undefined || (second !== undefined && isClassicGlobals(second))) {
-      return loadWith(target, { ...mergeOptions(shared, fromClassic(second ?? {}, third ?? {})), classicStubs: third ?? {} }, true)
+    if (isClassic(rest)) {
+      const stubs = rest[1] ?? {}
+      return loadWith(target, { ...mergeOptions(shared, fromClassic(rest[0] ?? {}, stubs)), classicStubs: stubs }, true)
     }
-    return loadWith(target, mergeOptions(shared, (second ?? {}) as LoadRuleOptions), false)
+    return loadWith(target, mergeOptions(shared, checkedOptions(rest[0], 'loadRule')), false)
   }
-  return loader as typeof loadRule
 }
 
 /** `name` in `dir`: the file itself, with `.js` added, or the file whose rule name it is (`add-roles` → `04-add-roles.js`). */
@@ -272,13 +285,24 @@ function readRule(fileOrSource: string | URL): RuleFile {
   return readRuleFileSync(toPath(fileOrSource))
 }
 
-function isClassicGlobals(value: Record<string, unknown>): boolean {
-  for (const key of Object.keys(value)) {
-    if (!OPTION_KEYS.has(key)) return true
-    // Classic harnesses pass an `auth0` object of stubs; the option only has `domain`.
-    if (key === 'auth0' && isPlainObject(value[key]) && Object.keys(value[key]).some((k) => k !== 'domain')) return true
-  }
-  return false
+/**
+ * `options` when every key is an option name. The classic harness's globals passed alone (the old
+ * two-argument shape, `loadRule(file, { configuration, myStub })`) throw here: what a key means
+ * never depends on which other keys sit beside it.
+ */
+function checkedOptions(options: LoadRuleOptions | undefined, caller: string): LoadRuleOptions {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') throw new TypeError(`${caller}: the options must be an object, not ${options === null ? 'null' : typeof options}.`)
+  const unknown = Object.keys(options).filter((key) => !OPTION_KEYS.has(key))
+  const { auth0 } = options as { auth0?: unknown }
+  // The option only has `domain`; an object of stubs (`users.updateAppMetadata`, …) is a global.
+  if (isPlainObject(auth0) && Object.keys(auth0).some((key) => key !== 'domain')) unknown.push('auth0')
+  if (unknown.length === 0) return options
+  const names = unknown.map((key) => `'${key}'`).join(', ')
+  throw new TypeError(
+    `${caller}: ${names} ${unknown.length === 1 ? 'is not an option' : 'are not options'} (the options are ${[...OPTION_KEYS].join(', ')}). ` +
+      `Put the rule's globals under globals (loadRule(file, { globals: { ${unknown[0]}: … } })), or pass the classic harness's three arguments (loadRule(file, globals, stubs)).`,
+  )
 }
 
 /** The classic harness's `globals` and `stubs` as options. */
@@ -352,7 +376,7 @@ class RuleHandle {
     let result: RunResult | undefined
     let error: AnyTokenRulesError | undefined
     try {
-      result = await engine.run({ user: withRequiredUser(user), context: withRequiredContext(context) } as never, { includeContext: true })
+      result = await engine.run({ user: withRequiredUser(user), context: withRequiredContext(context) }, { includeContext: true })
     } catch (thrown) {
       if (!isTokenRulesError(thrown)) throw thrown
       error = thrown
@@ -453,14 +477,16 @@ function isInstalled(name: string, value: unknown, from: string): boolean {
 }
 
 /** Classic tests may build users and contexts without the fields the engine requires. */
-function withRequiredUser(user: Record<string, any>): Record<string, unknown> {
-  return typeof user.user_id === 'string' && user.user_id !== '' ? user : { ...user, user_id: makeUser().user_id }
+function withRequiredUser(user: Record<string, any>): User {
+  return typeof user.user_id === 'string' && user.user_id !== '' ? { ...user, user_id: user.user_id } : { ...user, user_id: makeUser().user_id }
 }
-function withRequiredContext(context: Record<string, any>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...context }
-  if (typeof out.protocol !== 'string' || out.protocol === '') out.protocol = 'oauth2-password'
-  if (typeof out.clientID !== 'string' || out.clientID === '') out.clientID = makeContext().clientID
-  return out
+function withRequiredContext(context: Record<string, any>): Context {
+  const { protocol, clientID } = context
+  return {
+    ...context,
+    protocol: typeof protocol === 'string' && protocol !== '' ? protocol : 'oauth2-password',
+    clientID: typeof clientID === 'string' && clientID !== '' ? clientID : makeContext().clientID,
+  }
 }
 
 /** The arguments the rule passed to its callback, as the test's callback receives them. */

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path'
 import { pipelineOrder, type EngineOptions, type RuleDefinition } from '@tokenrules/engine'
-import { resolveClock, resolveRandom, type ClockOption, type RandomOption } from './determinism.js'
+import { resolveClock, resolveRandom, type RandomOption } from './determinism.js'
 import { PROPS_GLOBAL, SEED_GLOBAL, withPrelude } from './lib/guest-wrapper.js'
 import { callableProps, liveStub, liveStubs } from './lib/stubs.js'
 import type { RuleFile } from './rule-sources.js'
@@ -100,8 +100,8 @@ export interface TestEngineOptions {
   limits?: EngineOptions['limits']
   /** `exposeExceptionMessages`: put a thrown exception's message in the OAuth `error_description` (default `false`, a generic text). */
   errors?: EngineOptions['errors']
-  /** What `Date.now()` returns in rules. Default: {@link FIXED_NOW} always; `'real'` for the real clock. */
-  clock?: ClockOption | undefined
+  /** What `Date.now()` returns in rules, in milliseconds since the epoch. Default: {@link FIXED_NOW} always; `Date.now` for the real clock. */
+  clock?: (() => number) | undefined
   /** Randomness behind `Math.random()` and `crypto`. Default: {@link seededRandom}; `'real'` for the platform's. */
   random?: RandomOption | undefined
   /** Isolates. Default 1. */

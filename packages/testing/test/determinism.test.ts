@@ -38,9 +38,9 @@ describe('deterministic time and ids', () => {
     expect(await drawOnce({ random: seededRandom(7) })).toEqual(await drawOnce({ random: seededRandom(7) }))
     expect((await drawOnce({ random: seededRandom(7) })).uuid).not.toEqual((await drawOnce()).uuid)
     const before = Date.now()
-    const real = await drawOnce({ clock: 'real', random: 'real' })
+    const real = await drawOnce({ clock: Date.now, random: 'real' })
     expect(real.now as number).toBeGreaterThanOrEqual(before)
-    expect(real.uuid).not.toEqual((await drawOnce({ clock: 'real', random: 'real' })).uuid)
+    expect(real.uuid).not.toEqual((await drawOnce({ clock: Date.now, random: 'real' })).uuid)
   })
 })
 
@@ -65,5 +65,14 @@ describe('clock and randomness helpers', () => {
     expect(Math.max(...values)).toBeLessThan(1)
     expect(new Set(values.map((v) => Math.floor(v * 10))).size).toBe(10)
     expect(seededRandom(1)()).not.toBe(seededRandom(2)())
+  })
+})
+
+describe('one clock option spelled one way (issue 13)', () => {
+  it('clock is () => number, as in the engine: Date.now is the real clock, and the old "real" is a TypeError', async () => {
+    const rules = ['function (user, context, callback) { callback(null, user, context); }']
+    const options = { rules, clock: 'real' }
+    // @ts-expect-error -- 'real' is not a clock
+    await expect(runRules(options)).rejects.toThrow(/^clock must be a function returning milliseconds since the epoch \(Date\.now for the real clock\), not "real"\.$/)
   })
 })

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createEngine, isTokenRulesError, type AnyTokenRulesError, type EngineOptions, type JsonValue, type LogEntry, type RunResult, type Warning } from '@tokenrules/engine'
+import { createEngine, isTokenRulesError, type AnyTokenRulesError, type EngineOptions, type JsonValue, type LogEntry, type RunInput, type RunResult, type Warning } from '@tokenrules/engine'
 import { fixedClock, seededRandom } from '../determinism.js'
 import { fakeHttp, type FakeHttp, type FakeRoute } from '../fake-http.js'
 import { makeContext } from '../fixtures/context.js'
@@ -93,9 +93,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (values.protocol !== undefined) contextInput.protocol = values.protocol
   const configuration = values.config === undefined ? undefined : await readConfiguration(values.config)
   const raw = values.raw === true
-  const user = raw ? userInput : makeUser(userInput)
-  const context = raw ? contextInput : makeContext(contextInput)
-  const protocol = typeof context.protocol === 'string' ? context.protocol : '(none)'
+  const input: RunInput = raw ? rawInput(userInput, contextInput) : { user: makeUser(userInput), context: makeContext(contextInput) }
+  const protocol = input.context.protocol
 
   const options = engineOptions(rules, values, configuration)
   let http: FakeHttp | undefined
@@ -111,7 +110,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const report: RunReport = { outcome: 'failed', exitCode: EXIT.failed, protocol, rules: rules.map((r) => ({ name: r.name, file: r.file === undefined ? undefined : displayPath(r.file) })) }
   try {
     await using engine = await createEngine(options)
-    const result = await engine.run({ user, context } as never)
+    const result = await engine.run(input)
     report.outcome = 'allowed'
     report.exitCode = EXIT.allowed
     report.result = {
@@ -241,6 +240,20 @@ async function readJson(file: string, option: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`run: ${option} ${file} is not valid JSON: ${(error as Error).message}`)
   }
+}
+
+/**
+ * `--user` and `--context` as they are. The engine checks every field when the rules run; the three
+ * a run cannot start without must at least be strings here.
+ */
+function rawInput(user: Record<string, unknown>, context: Record<string, unknown>): RunInput {
+  const { user_id } = user
+  const { protocol, clientID } = context
+  if (typeof user_id === 'string' && typeof protocol === 'string' && typeof clientID === 'string') {
+    return { user: { ...user, user_id }, context: { ...context, protocol, clientID } }
+  }
+  const missing = [typeof user_id === 'string' ? '' : 'user.user_id', typeof protocol === 'string' ? '' : 'context.protocol', typeof clientID === 'string' ? '' : 'context.clientID'].filter((path) => path !== '')
+  throw new UsageError(`run: with --raw, --user and --context must give user.user_id, context.protocol and context.clientID as strings (not: ${missing.join(', ')})`)
 }
 
 async function readJsonObject(file: string, option: string): Promise<Record<string, unknown>> {
