@@ -163,6 +163,7 @@ describe('globals called limits or hooks (the two loadRule forms never guess)', 
     expect((await rule(makeUser({ logins_count: 2 }), makeContext()))[0]).toBeNull()
     expect(hooks.audit).toHaveBeenCalledTimes(1)
     const classicGlobals = { limits: { maxLogins: 5 }, audit: hooks.audit }
+    // @ts-expect-error -- TypeScript refuses it too: these limits are not the limits option
     expect(() => loadRule(source, classicGlobals)).toThrow(/'audit' is not an option .*loadRule\(file, globals, stubs\)/)
   })
 })
