@@ -11,7 +11,7 @@ import { once } from 'node:events'
 import { Agent, createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import autocannon from 'autocannon'
-import { Engine, type RunInput, type RunResult } from '@tokenrules/engine'
+import { createEngine, type Engine, type RunInput, type RunResult } from '@tokenrules/engine'
 import { DEFAULT_SCRYPT_COST, GRANT_TYPES, createTokenServer, hashPassword, hashSecret, toNodeListener, verifyPassword } from '@tokenrules/oauth'
 import { median, sleep, summarize } from './stats.js'
 import { configuration, rules } from './workload.js'
@@ -61,14 +61,13 @@ const AUDIENCE = 'https://api.bench.example.com'
 
 /**
  * An `Engine` that runs nothing: the endpoint without a rules engine at all (the floor).
- * Bench-only: it subclasses the engine so the server accepts it, and never calls into a sandbox.
+ * Bench-only: a real engine (so the server accepts it, typed as it is) whose `run` never calls
+ * into the sandbox. The caller closes it.
  */
-class NoRulesEngine extends Engine {
-  constructor() {
-    super(undefined as never, undefined as never)
-  }
-  override run<U extends Record<string, unknown> = Record<string, unknown>>(input: RunInput): Promise<RunResult<U>> {
-    return Promise.resolve({
+async function noRulesEngine(): Promise<Engine> {
+  const engine = await createEngine({ rules: [] })
+  engine.run = <U extends Record<string, unknown> = Record<string, unknown>>(input: RunInput): Promise<RunResult<U>> =>
+    Promise.resolve({
       user: input.user as U,
       accessToken: { claims: {}, scope: undefined },
       idToken: { claims: {} },
@@ -77,10 +76,7 @@ class NoRulesEngine extends Engine {
       rules: [],
       metadataUpdates: [],
     } as RunResult<U>)
-  }
-  override close(): Promise<void> {
-    return Promise.resolve()
-  }
+  return engine
 }
 
 async function measureHashing(parallelism: number): Promise<EndpointReport['hashing']> {
@@ -123,7 +119,8 @@ async function measureHashing(parallelism: number): Promise<EndpointReport['hash
 }
 
 async function startServer(kind: 'none' | 'empty' | 'rules', scryptCost: number) {
-  const engine = kind === 'none' ? new NoRulesEngine() : { rules: kind === 'rules' ? rules : [], configuration }
+  const own = kind === 'none' ? await noRulesEngine() : undefined
+  const engine = own ?? { rules: kind === 'rules' ? rules : [], configuration }
   const server = await createTokenServer({
     issuer: 'https://auth.bench.example.com/',
     engine,
@@ -158,6 +155,7 @@ async function startServer(kind: 'none' | 'empty' | 'rules', scryptCost: number)
       http.closeAllConnections()
       http.close()
       await server.close()
+      await own?.close()
     },
   }
 }

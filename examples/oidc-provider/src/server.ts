@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createEngine, isTokenRulesError, type Context, type EngineOptions, type LogEntry, type RuleErrorEvent, type User } from '@tokenrules/engine'
-import Provider, { errors, type AccessToken, type ClientCredentials, type ClientMetadata, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
+import Provider, { errors, type AccessToken, type ClientCredentials, type ClientMetadata, type JWK, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
 import { Directory, type StoredUser, type UserSeed } from './directory.js'
 import { MemoryAdapter } from './memory-adapter.js'
 
@@ -87,7 +87,7 @@ export class TokenEndpointError extends errors.OIDCProviderError {
 /** Wrong username or password: Auth0's answer (SPEC.md §7), not the provider's 400 (see README). */
 export const WRONG_CREDENTIALS = (): TokenEndpointError => new TokenEndpointError(403, 'invalid_grant', 'Wrong email or password.')
 
-function jwk(): Record<string, unknown> {
+function jwk(): JWK {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   return { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' }
 }
@@ -197,7 +197,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
           token_endpoint_auth_method: 'client_secret_post',
         }),
       ),
-      jwks: { keys: [jwk() as never] },
+      jwks: { keys: [jwk()] },
       cookies: { keys: [randomBytes(32).toString('base64url')] },
       features: {
         devInteractions: { enabled: false },
