@@ -3,7 +3,7 @@
  * callbacks never called, microtask loops) while the others run normal ones. Used by the in-suite
  * load test (short) and by `pnpm soak` (long, prints heap and RSS over time). No network at all.
  */
-import { createEngine, isTokenRulesError, type Engine, type EngineOptions, type EngineStats } from '@tokenrules/engine'
+import { createEngine, isTokenRulesError, type Engine, type EngineOptions, type EngineStats, type RunInput } from '@tokenrules/engine'
 
 export interface Tenant {
   name: string
@@ -13,7 +13,7 @@ export interface Tenant {
   options: EngineOptions
 }
 
-const input = (n: number) => ({
+const input = (n: number): RunInput => ({
   user: {
     user_id: `auth0|${n}`,
     email: `user${n}@example.com`,
@@ -165,7 +165,7 @@ export async function runLoad(options: {
         const runStarted = performance.now()
         report.runs++
         try {
-          const result = await engine.run(input(n++) as never)
+          const result = await engine.run(input(n++))
           if (t.hostile) report.unexpected.push('a hostile run succeeded')
           else if (!Array.isArray(result.accessToken.claims['https://t.example/roles'])) report.unexpected.push('claims missing')
           else report.ok++
