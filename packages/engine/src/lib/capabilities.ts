@@ -1,6 +1,7 @@
 import { createHash, createHmac, getHashes, randomBytes, randomInt, randomUUID, sign, timingSafeEqual, verify } from 'node:crypto'
 import querystring from 'node:querystring'
 import { format as formatUrl, parse as parseUrl, resolve as resolveUrl } from 'node:url'
+import type { HttpRequestSpec, UrlParts } from '../guest/contract.js'
 import type { CallContext, HostRegistry } from './host-bridge.js'
 
 /** A failure that must end the run (no token), not just reject the rule's promise. */
@@ -23,8 +24,8 @@ class HttpError extends Error {
 
 const URL_PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const
 
-function urlParts(url: URL): Record<string, string> {
-  return Object.fromEntries(URL_PARTS.map((p) => [p, url[p]]))
+function urlParts(url: URL): UrlParts {
+  return Object.fromEntries(URL_PARTS.map((p) => [p, url[p]])) as Record<(typeof URL_PARTS)[number], string>
 }
 
 function bytes(value: unknown, what: string): Buffer {
@@ -160,19 +161,10 @@ const MAX_REDIRECTS = 5
 
 /** One HTTP bridge for `fetch`, `node-fetch`, `axios` and `request`, behind the policy. */
 export function registerHttp(registry: HostRegistry, policy: HttpPolicy): void {
-  registry.register('$http', (args, context) => httpRequest(args[0] as HttpSpec, policy, context))
+  registry.register('$http', ([spec], context) => httpRequest(spec, policy, context))
 }
 
-interface HttpSpec {
-  url: string
-  method: string
-  headers: Record<string, string>
-  body?: string | Buffer | undefined
-  timeoutMs?: number | undefined
-  redirect?: 'follow' | 'manual' | 'error' | undefined
-}
-
-async function httpRequest(spec: HttpSpec, policy: HttpPolicy, context: CallContext) {
+async function httpRequest(spec: HttpRequestSpec, policy: HttpPolicy, context: CallContext) {
   const method = String(spec.method ?? 'GET').toUpperCase()
   if (!policy.methods.includes(method)) throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP method ${method} is not allowed for rules.`)
   // The request's own timeout; the run's budget is enforced by the run itself (its end aborts

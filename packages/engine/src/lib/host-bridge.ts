@@ -9,11 +9,9 @@
  * copied arguments. No host object, and no isolated-vm object, is ever handed to rules.
  */
 
-/** What the guest learns about a host value: its shape, with functions replaced by ids. */
-export type HostDescriptor =
-  | { kind: 'function'; id: string; props?: Record<string, HostDescriptor> }
-  | { kind: 'object'; props: Record<string, HostDescriptor> }
-  | { kind: 'value'; json: string }
+import type { HostCallId, HostCalls, HostDescriptor } from '../guest/contract.js'
+
+export type { HostDescriptor }
 
 /** The run a host call belongs to. */
 export interface CallContext {
@@ -27,6 +25,12 @@ export interface CallContext {
 
 /** A function the guest can call; receives decoded arguments. */
 export type HostEntry = (args: unknown[], context: CallContext) => unknown
+
+/**
+ * An engine capability: what {@link HostCalls} says its id takes and gives. The arguments come
+ * from the engine's guest code (their shape is the type), but their values from rules: check them.
+ */
+export type HostCapability<K extends HostCallId> = (args: HostCalls[K]['args'], context: CallContext) => HostCalls[K]['result']
 
 /** Marker key of encoded non-JSON values: `{ "\u0000": "u" }` is undefined, `"f"` a guest function, `"b"` bytes. */
 export const MARK = '\u0000'
@@ -43,9 +47,9 @@ export class HostRegistry {
   readonly #entries = new Map<string, HostEntry>()
   #next = 0
 
-  /** Register an engine capability under a fixed id. */
-  register(id: string, entry: HostEntry): void {
-    this.#entries.set(id, entry)
+  /** Register an engine capability under its id. */
+  register<K extends HostCallId>(id: K, entry: HostCapability<K>): void {
+    this.#entries.set(id, entry as unknown as HostEntry)
   }
 
   get(id: string): HostEntry | undefined {

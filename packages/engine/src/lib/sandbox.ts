@@ -2,29 +2,12 @@ import ivm from 'isolated-vm'
 import { RuleCompileError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
 import { RunFailure } from './capabilities.js'
-import { GUEST_RUNTIME } from './guest-runtime.js'
-import { decodeFromGuest, encodeError, encodeForGuest, type CallContext, type HostDescriptor, type HostRegistry } from './host-bridge.js'
+import type { SandboxSettings } from '../guest/contract.js'
+import { GUEST_RUNTIME, guestArguments } from './guest-source.js'
+import { decodeFromGuest, encodeError, encodeForGuest, type CallContext, type HostRegistry } from './host-bridge.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
 
-/** What the guest runtime needs to know; passed in as JSON at bootstrap. */
-export interface SandboxSettings {
-  configuration: Record<string, string>
-  noBrowserProtocols: readonly string[]
-  maxLogEntries: number
-  maxTimers: number
-  maxClaimsBytes: number
-  maxUserBytes: number
-  /** What `require` may load, by name. */
-  modules: Record<string, { kind: 'package' | 'builtin' | 'host'; version?: string | undefined; descriptor?: HostDescriptor | undefined }>
-  /** The integrator's extra globals. */
-  globals: Record<string, HostDescriptor>
-  auth0: { domain: string | undefined; baseUrl: string | undefined }
-  /** Whether rules get a global `fetch` (HTTP allowed). */
-  fetch: boolean
-  /** Whether `Date` reads the integrator's clock, and `Math.random` its random source. */
-  clock: boolean
-  random: boolean
-}
+export type { SandboxSettings }
 
 /** What the host side of every sandbox of one rule set shares. */
 export interface SandboxShared {
@@ -127,7 +110,13 @@ export class Sandbox {
       )
       const dispatch = (await context.evalClosure(
         GUEST_RUNTIME,
-        [notify, JSON.stringify(shared.settings), invoke, shared.bufferSource, new ivm.ExternalCopy(runningRule.buffer).copyInto({ release: true })],
+        guestArguments({
+          notify,
+          settingsJson: JSON.stringify(shared.settings),
+          hostInvoke: invoke,
+          bufferSource: shared.bufferSource,
+          runningRuleBuffer: new ivm.ExternalCopy(runningRule.buffer).copyInto({ release: true }),
+        }),
         { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
       )) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
       sandbox = new Sandbox(isolate, dispatch, shared.registry, runningRule, rules.map((rule) => rule.name))

@@ -1,0 +1,73 @@
+// ---- intrinsics, captured before any rule runs ----------------------------------------------------
+// The one place of the guest that may touch a built-in as rules see it: it runs first, before any
+// rule, and keeps what every other file calls. After it, guest code calls only these (the lint of
+// test/guest/capture-discipline.test.ts fails on any other call of a built-in).
+const G = globalThis;
+const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+/**
+ * The getter of an accessor property, captured.
+ * @param {object} obj
+ * @param {PropertyKey} key
+ * @returns {(this: any) => any}
+ */
+function getterOf(obj, key) {
+  const d = ReflectGetOwnPropertyDescriptor(obj, key);
+  return /** @type {(this: any) => any} */ (d === undefined ? undefined : d.get);
+}
+const ReflectApply = Reflect.apply;
+const ObjectCreate = Object.create;
+const ObjectDefineProperty = Object.defineProperty;
+const ObjectFreeze = Object.freeze;
+const ObjectGetPrototypeOf = Object.getPrototypeOf;
+const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const ObjectKeys = Object.keys;
+const ObjectHasOwn = Object.hasOwn;
+const ObjectPrototype = Object.prototype;
+const ArrayIsArray = Array.isArray;
+const ArrayPrototype = Array.prototype;
+const JSONStringify = JSON.stringify;
+const JSONParse = JSON.parse;
+const StringCtor = String;
+const StringSlice = String.prototype.slice;
+const DateNow = Date.now;
+const DateGetTime = Date.prototype.getTime;
+const DateToISOString = Date.prototype.toISOString;
+const NumberIsFinite = Number.isFinite;
+const MathFloor = Math.floor;
+const ErrorCtor = Error;
+const ErrorCaptureStackTrace = Error.captureStackTrace;
+const ErrorPrototype = Error.prototype;
+const TypeErrorCtor = TypeError;
+const WeakSetCtor = WeakSet;
+const WeakSetAdd = WeakSet.prototype.add;
+const WeakSetHas = WeakSet.prototype.has;
+const MapCtor = Map;
+const MapGet = Map.prototype.get;
+const MapSet = Map.prototype.set;
+const MapDelete = Map.prototype.delete;
+const MapHas = Map.prototype.has;
+const MapSize = getterOf(Map.prototype, 'size');
+const PromiseThen = Promise.prototype.then;
+// A settled promise of our own whose own 'constructor' is undefined, so that 'then' on it never
+// consults Promise.prototype.constructor or Promise[Symbol.species], which rules can replace.
+const settledPromise = Promise.resolve();
+Object.defineProperty(settledPromise, 'constructor', { value: undefined });
+function QueueMicrotask(fn) { ReflectApply(PromiseThen, settledPromise, [fn]); }
+const FunctionToString = Function.prototype.toString;
+
+const PromiseCtor = Promise;
+const MapForEach = Map.prototype.forEach;
+const ArrayBufferIsView = ArrayBuffer.isView;
+const TypedArrayTag = getterOf(ObjectGetPrototypeOf(Uint8Array.prototype), Symbol.toStringTag);
+const TypedArrayBuffer = getterOf(ObjectGetPrototypeOf(Uint8Array.prototype), 'buffer');
+const TypedArrayOffset = getterOf(ObjectGetPrototypeOf(Uint8Array.prototype), 'byteOffset');
+const TypedArrayLength = getterOf(ObjectGetPrototypeOf(Uint8Array.prototype), 'byteLength');
+const Uint8ArrayCtor = Uint8Array;
+const Int32ArrayCtor = Int32Array;
+const StringFromCharCode = String.fromCharCode;
+const StringCharCodeAt = String.prototype.charCodeAt;
+const StringIndexOf = String.prototype.indexOf;
+const StringLastIndexOf = String.prototype.lastIndexOf;
+const RegExpExec = RegExp.prototype.exec;
+const IndirectEval = eval;
+const PromiseReject = Promise.reject;
