@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path'
 import MarkdownIt from 'markdown-it'
 import { convertApi, repo } from './api.mjs'
+import { githubSlug } from './slug.mjs'
 
 const docs = join(repo, 'docs')
 const out = resolve(process.argv[2] ?? join(docs, 'site'))
@@ -22,6 +23,21 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   else if (href.startsWith('../')) tokens[idx].attrSet('href', `../${href}`)
   return defaultLink(tokens, idx, options, env, self)
 }
+
+// Headings get GitHub's anchors (lower case, punctuation dropped, spaces → '-', repeats numbered),
+// so `behaviour.md#custom-claims` lands on the same section here as on GitHub.
+md.core.ruler.push('heading_ids', (state) => {
+  const seen = new Map()
+  for (let i = 0; i < state.tokens.length; i++) {
+    const token = state.tokens[i]
+    if (token.type !== 'heading_open') continue
+    const text = (state.tokens[i + 1].children ?? []).filter((child) => child.type === 'text' || child.type === 'code_inline').map((child) => child.content).join('')
+    const base = githubSlug(text)
+    const count = seen.get(base) ?? 0
+    seen.set(base, count + 1)
+    token.attrSet('id', count === 0 ? base : `${base}-${count}`)
+  }
+})
 
 const escape = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
 const guides = readdirSync(docs).filter((file) => file.endsWith('.md')).sort()
@@ -51,5 +67,15 @@ code { font-size: 14px; } table { border-collapse: collapse; } td, th { border: 
 }
 
 const { app, project } = await convertApi()
+// TSDoc cites the guides by their path in the repository (`../../../docs/behaviour.md#custom-claims`,
+// which editors and GitHub follow); typedoc copies such files to api/media/ as raw Markdown. On the
+// site the citation points at the guide's page instead.
+const guidePages = new Set(guides.filter((file) => file !== 'README.md').map((file) => file.replace(/\.md$/, '')))
+app.renderer.on('endPage', (page) => {
+  page.contents = page.contents?.replace(/href="((?:\.\.\/)*)media\/([\w-]+)\.md(#[^"]*)?"/g, (link, up, name, hash = '') =>
+    guidePages.has(name) ? `href="${up}../${name}.html${hash}"` : link,
+  )
+})
 await app.generateDocs(project, join(out, 'api'))
+for (const name of guidePages) rmSync(join(out, 'api', 'media', `${name}.md`), { force: true })
 console.log(`docs site: ${guides.length} guide(s) and the API reference in ${out}`)
