@@ -30,7 +30,7 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return expected.length === actual.length && timingSafeEqual(expected, actual)
 }
 
-/** A user as the directory stores it: an Auth0 profile (SPEC.md §4) and a password hash. */
+/** A user as the directory stores it: an Auth0 profile (docs/behaviour.md#the-user-object) and a password hash. */
 export interface StoredUser {
   profile: User
   passwordHash: string

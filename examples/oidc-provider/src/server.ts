@@ -15,7 +15,7 @@ interface ProviderInternals {
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm'
 const GRANT_TYPES = ['password', PASSWORD_REALM_GRANT] as const
 
-/** Parameters that are secrets: they never reach rules (SPEC.md §5). */
+/** Parameters that are secrets: they never reach rules (docs/behaviour.md#the-context-object). */
 const SECRET_PARAMETERS = new Set(['password', 'client_secret', 'client_assertion'])
 /** Scopes that are not an API's: they pass through to the access token when requested. */
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access']
@@ -84,7 +84,7 @@ export class TokenEndpointError extends errors.OIDCProviderError {
   }
 }
 
-/** Wrong username or password: Auth0's answer (SPEC.md §7), not the provider's 400 (see README). */
+/** Wrong username or password: Auth0's answer (docs/behaviour.md#the-token-endpoint), not the provider's 400 (see README). */
 export const WRONG_CREDENTIALS = (): TokenEndpointError => new TokenEndpointError(403, 'invalid_grant', 'Wrong email or password.')
 
 function jwk(): JWK {
@@ -259,7 +259,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       if (user.profile.blocked === true) throw new TokenEndpointError(401, 'unauthorized', 'user is blocked')
       const authenticatedAt = Date.now()
 
-      // Scopes before rules (SPEC.md §7): requested OIDC scopes, and the requested API scopes the
+      // Scopes before rules (docs/behaviour.md#the-token-endpoint): requested OIDC scopes, and the requested API scopes the
       // API defines, or all of them when none was requested.
       const requested = (stringParam(ctx, 'scope') ?? '').split(' ').filter(Boolean)
       const requestedApiScopes = requested.filter((scope) => api.scopes.includes(scope))
@@ -332,7 +332,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       ctx.oidc.entity('AccessToken', token)
       const accessToken = await token.save()
 
-      // An ID token when `openid` is granted: the profile as the rules left it (SPEC.md §4), masked
+      // An ID token when `openid` is granted: the profile as the rules left it (docs/behaviour.md#the-user-object), masked
       // by the granted scopes, plus the rules' ID token claims.
       let idToken: string | undefined
       if (scope.includes('openid')) {

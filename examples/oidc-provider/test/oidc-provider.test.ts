@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API, demoConfig } from '../src/config.js'
 import { PASSWORD_REALM_GRANT, startOidcServer, type LogEvent, type OidcServer } from '../src/server.js'
 
-/** A test-only last rule: what the rules saw of `context`, as a claim, to check it against SPEC.md §5. */
+/** A test-only last rule: what the rules saw of `context`, as a claim, to check it against docs/behaviour.md#the-context-object. */
 const SEEN_CONTEXT_RULE = `function seenContext(user, context, callback) {
   context.accessToken['https://tokenrules.example/seen'] = {
     protocol: context.protocol,
@@ -91,7 +91,7 @@ describe('node-oidc-provider password grant with rules', () => {
     expect(typeof id['auth_time']).toBe('number')
   })
 
-  it('builds the context of SPEC §5: oauth2-password, pwd authentication, no secrets in request.body', async () => {
+  it('builds the context of docs/behaviour.md#the-context-object: oauth2-password, pwd authentication, no secrets in request.body', async () => {
     const { status, body } = await token({
       grant_type: 'password',
       username: 'ALICE@example.com',

@@ -2,7 +2,7 @@ import { ClaimViolationError, ClaimsTooLargeError, type FailureDetails } from '.
 import type { ClaimDropReason, JsonValue, Warning } from './result.js'
 
 /**
- * Claims the server sets itself; a rule never overwrites them (SPEC.md §6).
+ * Claims the server sets itself; a rule never overwrites them ([behaviour: custom claims](../../../docs/behaviour.md#custom-claims)).
  *
  * @example
  * ```ts

@@ -42,7 +42,7 @@ const runInputSchema = z.strictObject({ user: userSchema, context: contextSchema
 })
 
 /**
- * The normalized Auth0 user profile (SPEC.md §4). Unknown fields pass through to rules.
+ * The normalized Auth0 user profile ([behaviour: the user object](../../../docs/behaviour.md#the-user-object)). Unknown fields pass through to rules.
  *
  * @example
  * ```ts
@@ -73,7 +73,7 @@ const runInputSchema = z.strictObject({ user: userSchema, context: contextSchema
  */
 export type User = z.infer<typeof userSchema>
 /**
- * The Auth0 `context` (SPEC.md §5). `protocol` and `clientID` are required; the rest passes through.
+ * The Auth0 `context` ([behaviour: the context object](../../../docs/behaviour.md#the-context-object)). `protocol` and `clientID` are required; the rest passes through.
  *
  * @example
  * ```ts

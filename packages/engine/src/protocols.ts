@@ -1,5 +1,5 @@
 /**
- * Protocols with no browser in the loop: a rule's `context.redirect` cannot work there (SPEC.md §2).
+ * Protocols with no browser in the loop: a rule's `context.redirect` cannot work there ([behaviour: callback outcomes](../../../docs/behaviour.md#callback-outcomes)).
  * Under any other protocol a redirect is returned as `result.redirect` for the host to act on.
  *
  * @example

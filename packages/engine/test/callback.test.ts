@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { engineWith, passwordInput, rejection, rule } from './helpers.js'
 
-describe('callback(err, user, context) (SPEC §2)', () => {
+describe('callback(err, user, context) (docs/behaviour.md#callback-outcomes)', () => {
   it('ignores a second call and reports CALLBACK_CALLED_TWICE without changing the outcome', async () => {
     await using engine = await engineWith([
       rule('twice', `context.accessToken['https://t.example/a'] = 1; callback(null, user, context); callback(new Error('too late'));`),

@@ -1,5 +1,5 @@
 /**
- * SPEC.md §6 (custom claims) and the §2 rows about claims (`ERR_RULE_RESULT_INVALID`,
+ * docs/behaviour.md#custom-claims (custom claims) and the docs/behaviour.md#callback-outcomes rows about claims (`ERR_RULE_RESULT_INVALID`,
  * `ERR_CLAIMS_TOO_LARGE`): what reaches `result.accessToken.claims` / `result.idToken.claims`,
  * what is dropped and reported, and what fails the run.
  */
@@ -7,13 +7,13 @@ import { MAX_CUSTOM_CLAIMS_BYTES, type EngineOptions, type RunInput, type RunRes
 import { describe, expect, it } from 'vitest'
 import { engineWith, passwordInput, rejection, rule } from './helpers.js'
 
-/** SPEC §6, copied from the SPEC (not from the engine) so that the test checks the engine against it. */
-const SPEC_RESTRICTED =
+/** docs/behaviour.md#custom-claims, copied from the document (not from the engine) so that the test checks the engine against it. */
+const DOCUMENTED_RESTRICTED =
   'acr act active amr at_hash ath attest aud auth_time authorization_details azp c_hash client_id cnf cty dest ' +
   'entitlements events exp groups gty htm htu iat internalService iss jcard jku jti jwe jwk kid may_act mky nbf ' +
   'nonce object_id org_id org_name orig origid permissions roles rph s_hash sid sip_callid sip_cseq_num sip_date ' +
   'sip_from_tag sip_via_branch sub sub_jwk toe txn typ uuid vot vtm x5t#S256'
-const RESTRICTED = SPEC_RESTRICTED.split(' ')
+const RESTRICTED = DOCUMENTED_RESTRICTED.split(' ')
 const REGISTERED = ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'scope', 'gty']
 const REGISTERED_ID_ONLY = ['nonce', 'at_hash', 'auth_time']
 
@@ -136,7 +136,7 @@ describe('claims under the `optional` namespace policy', () => {
     expect(result.warnings).toEqual([])
   })
 
-  it('drops every restricted claim of the SPEC list (reason restricted; registered where the server sets it)', async () => {
+  it('drops every restricted claim of the documented list (reason restricted; registered where the server sets it)', async () => {
     expect(RESTRICTED).toHaveLength(60)
     const result = await runBody(setting('accessToken', [...RESTRICTED, 'plan']), optional)
     expect(result.accessToken.claims).toEqual({ plan: 'v' })

@@ -9,7 +9,7 @@ async function outcomeOf(body: string, options: Parameters<typeof engineWith>[1]
   return error
 }
 
-describe('the SPEC §2 table: what a rule does → code → OAuth answer', () => {
+describe('the docs/behaviour.md#callback-outcomes table: what a rule does → code → OAuth answer', () => {
   it('callback(new UnauthorizedError(msg)) → ERR_RULE_UNAUTHORIZED → 401 unauthorized with msg', async () => {
     const error = await outcomeOf(`callback(new UnauthorizedError('Access denied for this user.'));`)
     expect(error.code).toBe('ERR_RULE_UNAUTHORIZED')

@@ -1,5 +1,5 @@
 /**
- * SPEC.md §3: the globals a rule can use (`configuration`, `global`, `UnauthorizedError`,
+ * docs/behaviour.md#globals: the globals a rule can use (`configuration`, `global`, `UnauthorizedError`,
  * `console`, timers, `require`) and the host things a rule must not see.
  */
 import type { EngineOptions, LogEntry, RunInput, RunResult } from '@tokenrules/engine'

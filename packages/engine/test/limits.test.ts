@@ -119,7 +119,7 @@ describe('limits.memoryLimitMb', () => {
     expect((await innocent).accessToken.claims).toEqual({ 'https://t.example/user': 'auth0|5f7c8ec7c33c6c004bbafe82' })
   })
 
-  it('loses `global` with the recycled isolate, as SPEC §3 allows', async () => {
+  it('loses `global` with the recycled isolate, as docs/behaviour.md#globals allows', async () => {
     await using engine = await engineWith(
       [
         rule('count', `

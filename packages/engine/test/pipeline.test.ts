@@ -5,7 +5,7 @@ import { engineWith, passwordInput, rejection, rule } from './helpers.js'
 const claim = (name: string, value: string) =>
   `context.accessToken['https://t.example/' + ${JSON.stringify(name)}] = ${value};`
 
-describe('rules as Auth0 stores them (SPEC §1)', () => {
+describe('rules as Auth0 stores them (docs/behaviour.md#the-pipeline)', () => {
   it.each([
     ['named', `function addRole(user, context, callback) { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`],
     ['anonymous', `function (user, context, callback) { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`],
@@ -113,7 +113,7 @@ describe('rules as Auth0 stores them (SPEC §1)', () => {
   })
 })
 
-describe('protocols (SPEC §1)', () => {
+describe('protocols (docs/behaviour.md#the-pipeline)', () => {
   it.each(['oauth2-password', 'oauth2-refresh-token', 'oidc-basic-profile', 'my-custom-protocol'])('runs rules for %s', async (protocol) => {
     await using engine = await engineWith([rule('p', "context.accessToken['https://t.example/p'] = context.protocol; callback(null, user, context);")])
     const result = await engine.run(passwordInput({ context: { protocol } }))

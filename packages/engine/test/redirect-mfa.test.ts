@@ -1,13 +1,13 @@
 /**
- * SPEC.md §2, the rows about `context.redirect`, `context.multifactor` and `context.primaryUser`
- * (SPEC.md §5 "effective outputs").
+ * docs/behaviour.md#callback-outcomes, the rows about `context.redirect`, `context.multifactor` and `context.primaryUser`
+ * (docs/behaviour.md#the-context-object "effective outputs").
  */
 import { NO_BROWSER_PROTOCOLS, REDIRECT_UNSUPPORTED_DESCRIPTION, type EngineOptions, type RunInput, type RunResult } from '@tokenrules/engine'
 import { describe, expect, it } from 'vitest'
 import { engineWith, passwordInput, rejection, rule } from './helpers.js'
 
-/** SPEC §2, copied from the SPEC. */
-const SPEC_NO_BROWSER = [
+/** docs/behaviour.md#callback-outcomes, copied from the document (not from the engine). */
+const DOCUMENTED_NO_BROWSER = [
   'oauth2-password',
   'oauth2-refresh-token',
   'oauth2-resource-owner',
@@ -26,8 +26,8 @@ async function runRules(rules: EngineOptions['rules'], input: RunInput, options:
 const under = (protocol: string, context: Record<string, unknown> = {}) => passwordInput({ context: { protocol, ...context } })
 
 describe('context.redirect', () => {
-  it('NO_BROWSER_PROTOCOLS lists exactly the SPEC’s protocols without a browser', () => {
-    expect([...NO_BROWSER_PROTOCOLS].sort()).toEqual([...SPEC_NO_BROWSER].sort())
+  it('NO_BROWSER_PROTOCOLS lists exactly the documented protocols without a browser', () => {
+    expect([...NO_BROWSER_PROTOCOLS].sort()).toEqual([...DOCUMENTED_NO_BROWSER].sort())
     expect(REDIRECT_UNSUPPORTED_DESCRIPTION).toBe('Redirect from a rule is not supported in the password exchange.')
   })
 

@@ -1,6 +1,6 @@
 /**
- * SPEC.md §2 "Other codes": `ERR_INPUT_INVALID` (a `user` or `context` that is not usable, naming
- * the path) and `ERR_CONFIG_INVALID` (the integrator's options, zod's issues as cause); SPEC §4
+ * docs/behaviour.md#callback-outcomes "Other codes": `ERR_INPUT_INVALID` (a `user` or `context` that is not usable, naming
+ * the path) and `ERR_CONFIG_INVALID` (the integrator's options, zod's issues as cause); docs/behaviour.md#the-user-object
  * "Unknown fields pass through".
  */
 import { createEngine, isTokenRulesError, type EngineOptions, type RunInput } from '@tokenrules/engine'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { BROWSER_PROTOCOLS, FIXED_NOW, makeContext, makeUser, runRules } from '@tokenrules/testing'
 
 describe('makeUser', () => {
-  it('is a fully shaped database user (SPEC §4)', () => {
+  it('is a fully shaped database user (docs/behaviour.md#the-user-object)', () => {
     const user = makeUser()
     expect(Object.keys(user).sort()).toEqual(
       [
@@ -64,7 +64,7 @@ describe('makeUser', () => {
 })
 
 describe('makeContext', () => {
-  it('is the password grant by default, fully shaped (SPEC §5)', () => {
+  it('is the password grant by default, fully shaped (docs/behaviour.md#the-context-object)', () => {
     const context = makeContext()
     expect(context).toMatchObject({
       protocol: 'oauth2-password',

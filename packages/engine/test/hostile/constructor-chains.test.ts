@@ -1,5 +1,5 @@
 /**
- * Class 1 (SANDBOX-NOTES.md): `x.constructor.constructor('return process')()` on every object the
+ * Class 1 (docs/security.md#sandbox-attack-classes): `x.constructor.constructor('return process')()` on every object the
  * host supplied — arguments, globals, callbacks, errors, `configuration`, `UnauthorizedError`.
  *
  * Each chain must land on the sandbox's own `Function`, whose global is the sandbox's: no Node

@@ -1,5 +1,5 @@
 /**
- * Class 7 (SANDBOX-NOTES.md): well-known cross-realm symbols. `Symbol.for(...)` is the same symbol
+ * Class 7 (docs/security.md#sandbox-attack-classes): well-known cross-realm symbols. `Symbol.for(...)` is the same symbol
  * in every realm of a process, so an object carrying `Symbol.for('nodejs.util.inspect.custom')`
  * would run its inspector in the host if the host ever `util.inspect`ed or logged a guest value.
  * The engine formats logs and copies results inside the sandbox, as data: the inspector (and

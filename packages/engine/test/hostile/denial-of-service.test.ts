@@ -1,5 +1,5 @@
 /**
- * Class 12 (SANDBOX-NOTES.md): denial of service. Every way a rule can burn CPU, block, wait for
+ * Class 12 (docs/security.md#sandbox-attack-classes): denial of service. Every way a rule can burn CPU, block, wait for
  * ever, exhaust memory, or flood the host with output ends with a typed error within the budget
  * (or the memory limit), and the SAME engine then answers a normal login correctly and promptly.
  */

@@ -1,5 +1,5 @@
 /**
- * Class 10 (SANDBOX-NOTES.md): reaching the engine's internals by name. The guest runtime keeps
+ * Class 10 (docs/security.md#sandbox-attack-classes): reaching the engine's internals by name. The guest runtime keeps
  * its state (`notify`, `dispatch`, the run, the rules) in a strict closure: nothing of it may be a
  * global, be found by enumerating `globalThis`, by computed or escaped names, by `eval`, or through
  * `caller` / `arguments.callee` from the rule, a timer or a promise job.
@@ -14,7 +14,7 @@ guardHost()
 /** Globals of a fresh V8 context: what every context has before any embedder code runs. */
 const V8_GLOBALS = new Set<string>(vm.runInNewContext('Object.getOwnPropertyNames(globalThis)') as string[])
 
-/** SPEC.md §3, plus the Node.js timer functions rules expect. */
+/** docs/behaviour.md#globals, plus the Node.js timer functions rules expect. */
 const DOCUMENTED_GLOBALS = [
   'configuration',
   'global',

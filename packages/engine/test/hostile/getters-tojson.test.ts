@@ -1,5 +1,5 @@
 /**
- * Class 8 (SANDBOX-NOTES.md): getters, `toJSON`, `valueOf`, `then` on returned objects. isolated-vm
+ * Class 8 (docs/security.md#sandbox-attack-classes): getters, `toJSON`, `valueOf`, `then` on returned objects. isolated-vm
  * would run them while copying a result out, after the time limit stopped; the engine must read
  * own data properties only, inside the sandbox. A getter claim is ERR_RULE_RESULT_INVALID and the
  * getter never runs; `toJSON` is never honored (not in the sandbox, not on the host).

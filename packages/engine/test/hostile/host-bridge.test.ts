@@ -1,5 +1,5 @@
 /**
- * Classes 4 and 6 (SANDBOX-NOTES.md) through the engine's host bridge: values a rule hands to host
+ * Classes 4 and 6 (docs/security.md#sandbox-attack-classes) through the engine's host bridge: values a rule hands to host
  * functions (the integrator's `globals`), and host results and promises coming back. Only data may
  * cross: proxies and getters are read inside the sandbox, a rule cannot forge a function or bytes
  * reference, host errors carry no host stack, and a guest function called after its run ended

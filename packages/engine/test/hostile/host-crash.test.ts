@@ -1,5 +1,5 @@
 /**
- * Class 12 (SANDBOX-NOTES.md), the worst case of a heap bomb: an allocation V8 cannot satisfy at
+ * Class 12 (docs/security.md#sandbox-attack-classes), the worst case of a heap bomb: an allocation V8 cannot satisfy at
  * once is a *fatal* out-of-memory error, and isolated-vm's default handler then calls `abort()` on
  * the whole process (its README: "it is possible, and even common, to crash a process with … hostile
  * software"). Each attack runs in a child Node.js process, so a crash fails the test instead of

@@ -1,5 +1,5 @@
 /**
- * Class 2 (SANDBOX-NOTES.md): errors crossing the boundary. Stack overflows inside the rule and
+ * Class 2 (docs/security.md#sandbox-attack-classes): errors crossing the boundary. Stack overflows inside the rule and
  * inside the engine's own functions, thrown Proxies, Symbols as `error.name`, spoofed
  * `UnauthorizedError`s, and unhandled rejections (which isolated-vm hands to the host by copying
  * the rejected value, i.e. by running its getters).

@@ -1,5 +1,5 @@
 /**
- * Class 3 (SANDBOX-NOTES.md): `Error.prepareStackTrace` and CallSites. A rule that installs its
+ * Class 3 (docs/security.md#sandbox-attack-classes): `Error.prepareStackTrace` and CallSites. A rule that installs its
  * own `prepareStackTrace` sees a CallSite for every frame on the stack, including the engine's
  * frames: `getThis()` and `getFunction()` must reveal nothing of the engine (its functions are
  * strict), and `getFileName()` must never be a host path.

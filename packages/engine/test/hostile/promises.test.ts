@@ -1,5 +1,5 @@
 /**
- * Class 6 (SANDBOX-NOTES.md): promises and `then` hijacks. The engine awaits only genuine promises
+ * Class 6 (docs/security.md#sandbox-attack-classes): promises and `then` hijacks. The engine awaits only genuine promises
  * with a `then` captured before any rule ran; thenables are never called; raw rejection values are
  * exceptions; nothing a rule does with promises reaches the host's `unhandledRejection`.
  */

@@ -1,5 +1,5 @@
 /**
- * Class 9 (SANDBOX-NOTES.md): `__proto__`, `constructor` and `prototype` as claim names (and keys
+ * Class 9 (docs/security.md#sandbox-attack-classes): `__proto__`, `constructor` and `prototype` as claim names (and keys
  * inside claim values and the user). The host parses the sandbox's JSON and merges claims: none of
  * that may set a prototype or pollute `Object.prototype`. Reserved names are dropped with a
  * `CLAIM_DROPPED` warning (`reason: 'reserved-name'`), even under the `optional` namespace policy

@@ -1,5 +1,5 @@
 /**
- * Class 11 (SANDBOX-NOTES.md): a reused context keeps everything a rule changed. Setters planted on
+ * Class 11 (docs/security.md#sandbox-attack-classes): a reused context keeps everything a rule changed. Setters planted on
  * `Object.prototype` / `Array.prototype` and monkey-patched intrinsics (JSON, Object, Array, Map,
  * WeakSet, Function.prototype.call/apply, …) must change neither the engine's wrapper in the run
  * that plants them nor any later run on the same isolate: later runs still get the right claims,

@@ -1,5 +1,5 @@
 /**
- * Class 4 (SANDBOX-NOTES.md): Proxies handed to the engine as `user`, `context`, claims or log
+ * Class 4 (docs/security.md#sandbox-attack-classes): Proxies handed to the engine as `user`, `context`, claims or log
  * arguments. Their traps may only ever run inside the sandbox, under the run's budget; the host
  * receives plain data, never a proxy, and a trap that throws or loops is a typed failure.
  */
@@ -101,7 +101,7 @@ describe('Proxies handed to the engine (class 4)', () => {
   })
 
   it('proxy-revoked: a revoked Proxy passed as user is ERR_RULE_RESULT_INVALID, promptly', async () => {
-    // SPEC §2: a non-object user is ERR_RULE_RESULT_INVALID. A revoked proxy makes the engine's
+    // docs/behaviour.md#callback-outcomes: a non-object user is ERR_RULE_RESULT_INVALID. A revoked proxy makes the engine's
     // own Array.isArray check throw inside callback(); the run must still end, with that code.
     await using h = await harness([hostileRule(`var p = Proxy.revocable({}, {}); p.revoke(); callback(null, p.proxy, context);`)])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')

@@ -1,5 +1,5 @@
 /**
- * Class 5 (SANDBOX-NOTES.md): `Symbol.species` and constructor hijacks on promises and arrays.
+ * Class 5 (docs/security.md#sandbox-attack-classes): `Symbol.species` and constructor hijacks on promises and arrays.
  * `promise.then` and array methods consult `constructor[Symbol.species]`; a rule that replaces
  * them must not change how the engine awaits an async rule, copies arrays, or reports outcomes —
  * in the run that does it or in the next ones (the context is reused).

@@ -1,5 +1,5 @@
 /**
- * Shared harness of the hostile-rules suite (SANDBOX-NOTES.md, classes 1–12).
+ * Shared harness of the hostile-rules suite (docs/security.md#sandbox-attack-classes, classes 1–12).
  *
  * Every test builds an engine whose one rule is hostile only when `user.app_metadata.attack` says
  * so, and otherwise answers like a normal rule. So the SAME engine (same isolate, same context,

@@ -13,7 +13,7 @@ const CODES: Record<ClaimDropReason, FindingCode> = {
 }
 
 /**
- * Why the engine's claims policy would drop the custom claim `name` of `token` (SPEC.md §6):
+ * Why the engine's claims policy would drop the custom claim `name` of `token` ([behaviour: custom claims](../../../../docs/behaviour.md#custom-claims)):
  * the engine's own decision (`claimViolation`), made statically; `undefined` when the claim is kept.
  */
 export function claimProblem(
