@@ -1,6 +1,18 @@
 import { installedIsolatedVmVersion } from './lib/runtime-check.js'
 
-/** The versions under the engine's sandboxes, as {@link sandboxRuntime} reads them. */
+/**
+ * The versions under the engine's sandboxes, as {@link sandboxRuntime} reads them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { sandboxRuntime, type SandboxRuntime } from '@tokenrules/engine'
+ *
+ * // A health check's answer names what the rules run on.
+ * const health = (runtime: SandboxRuntime) => ({ status: 'ok', node: runtime.node, isolatedVm: runtime.isolatedVm })
+ * assert.equal(health(sandboxRuntime()).node, process.version)
+ * ```
+ */
 export interface SandboxRuntime {
   /** The Node.js that runs this process, as `process.version` gives it (`'v24.22.3'`). */
   readonly node: string
@@ -19,7 +31,8 @@ export interface SandboxRuntime {
  * import { sandboxRuntime } from '@tokenrules/engine'
  *
  * const { node, isolatedVm } = sandboxRuntime()
- * console.log(`Node ${node}, isolated-vm ${isolatedVm}`)
+ * const startLine = `Node ${node}, isolated-vm ${isolatedVm}` // what a server prints at start
+ * assert.ok(startLine.startsWith(`Node ${process.version}, isolated-vm `))
  * assert.equal(node, process.version)
  * assert.match(isolatedVm, /^(6\.(\d{2,}|[2-9])|7|[89]|\d{2,})\./)
  * ```
