@@ -62,14 +62,14 @@ function anchorsOf(file: string): Set<string> {
 }
 
 describe('citations', () => {
-  it('no file cites SPEC.md or SANDBOX-NOTES.md, which are not in the repository', () => {
+  it('no file cites SPEC.md, SANDBOX-NOTES.md, DESIGN.md or STYLE.md, which are not in the repository', () => {
     const citing = files
       .filter((file) => file !== SELF && !PENDING.some((pattern) => pattern.test(file)))
       .flatMap((file) =>
         (text.get(file) as string)
           .split('\n')
           .map((line, index) => ({ line, at: `${file}:${index + 1}` }))
-          .filter(({ line }) => /SPEC\.md|SPEC §|SANDBOX-NOTES/.test(line))
+          .filter(({ line }) => /SPEC\.md|SPEC §|SANDBOX-NOTES|DESIGN\.md|STYLE\.md/.test(line))
           .map(({ at, line }) => `${at}: ${line.trim()}`),
       )
     expect(citing).toEqual([])
