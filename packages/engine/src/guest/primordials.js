@@ -71,3 +71,39 @@ const StringLastIndexOf = String.prototype.lastIndexOf;
 const RegExpExec = RegExp.prototype.exec;
 const IndirectEval = eval;
 const PromiseReject = Promise.reject;
+
+// Methods as plain functions of their receiver, `StringPrototypeReplace(s, a, b)`, as Node's
+// primordials: `bind.bind(call)` calls the captured method, whatever Function.prototype.call or a
+// prototype later holds.
+const FunctionPrototypeCall = Function.prototype.call;
+const FunctionPrototypeBind = Function.prototype.bind;
+/** @type {(fn: Function) => (self: any, ...args: any[]) => any} */
+const uncurryThis = ReflectApply(FunctionPrototypeBind, FunctionPrototypeBind, [FunctionPrototypeCall]);
+const StringPrototypeReplace = uncurryThis(String.prototype.replace);
+const StringPrototypeToLowerCase = uncurryThis(String.prototype.toLowerCase);
+const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
+const StringPrototypeSplit = uncurryThis(String.prototype.split);
+const StringPrototypeTrim = uncurryThis(String.prototype.trim);
+const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
+const ArrayPrototypeForEach = uncurryThis(Array.prototype.forEach);
+const ArrayPrototypeMap = uncurryThis(Array.prototype.map);
+const ArrayPrototypeFilter = uncurryThis(Array.prototype.filter);
+const ArrayPrototypeJoin = uncurryThis(Array.prototype.join);
+const ArrayPrototypeSort = uncurryThis(Array.prototype.sort);
+const ArrayPrototypeSome = uncurryThis(Array.prototype.some);
+const ArrayPrototypeIndexOf = uncurryThis(Array.prototype.indexOf);
+const ArrayBufferPrototypeSlice = uncurryThis(ArrayBuffer.prototype.slice);
+const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
+const PromiseResolve = Promise.resolve;
+const RegExpPrototypeTest = uncurryThis(RegExp.prototype.test);
+const RegExpPrototypeExec = uncurryThis(RegExp.prototype.exec);
+const NumberPrototypeToString = uncurryThis(Number.prototype.toString);
+const DateCtor = Date;
+const DatePrototypeToString = Date.prototype.toString;
+const DateUTC = Date.UTC;
+const DateParse = Date.parse;
+const ReflectConstruct = Reflect.construct;
+const MathRandom = Math.random;
+const RangeErrorCtor = RangeError;
+const EncodeURIComponent = encodeURIComponent;
+const DecodeURIComponent = decodeURIComponent;

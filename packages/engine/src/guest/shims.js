@@ -9,6 +9,7 @@ let BufferCtor;
 function loadBuffer() {
   if (BufferCtor === undefined) {
     /** @type {{ exports: any }} */
+    /** @type {{ exports: any }} */
     const cjs = { exports: {} };
     ReflectApply(IndirectEval(bufferSource), undefined, [cjs, cjs.exports, function () { return {}; }]);
     BufferCtor = cjs.exports.Buffer;
@@ -18,27 +19,27 @@ function loadBuffer() {
 }
 // The buffer package predates Node's 'base64url' encoding: translate it to and from base64.
 function addBase64url(B) {
-  const toB64 = function (s) { return StringCtor(s).replace(/-/g, '+').replace(/_/g, '/'); };
+  const toB64 = function (s) { return StringPrototypeReplace(StringPrototypeReplace(StringCtor(s), /-/g, '+'), /_/g, '/'); };
   const proto = B.prototype;
   const toString = proto.toString;
   proto.toString = function (encoding, start, end) {
-    if (typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') {
-      return ReflectApply(toString, this, ['base64', start, end]).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    if (typeof encoding === 'string' && StringPrototypeToLowerCase(encoding) === 'base64url') {
+      return StringPrototypeReplace(StringPrototypeReplace(StringPrototypeReplace(ReflectApply(toString, this, ['base64', start, end]), /=+$/, ''), /\+/g, '-'), /\//g, '_');
     }
     return ReflectApply(toString, this, arguments);
   };
   const from = B.from;
   B.from = function (value, encoding, length) {
-    if (typeof value === 'string' && typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') return ReflectApply(from, B, [toB64(value), 'base64']);
+    if (typeof value === 'string' && typeof encoding === 'string' && StringPrototypeToLowerCase(encoding) === 'base64url') return ReflectApply(from, B, [toB64(value), 'base64']);
     return ReflectApply(from, B, arguments);
   };
   const byteLength = B.byteLength;
   B.byteLength = function (value, encoding) {
-    if (typeof value === 'string' && typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') return ReflectApply(byteLength, B, [toB64(value), 'base64']);
+    if (typeof value === 'string' && typeof encoding === 'string' && StringPrototypeToLowerCase(encoding) === 'base64url') return ReflectApply(byteLength, B, [toB64(value), 'base64']);
     return ReflectApply(byteLength, B, arguments);
   };
   const isEncoding = B.isEncoding;
-  B.isEncoding = function (encoding) { return (typeof encoding === 'string' && encoding.toLowerCase() === 'base64url') || ReflectApply(isEncoding, B, [encoding]); };
+  B.isEncoding = function (encoding) { return (typeof encoding === 'string' && StringPrototypeToLowerCase(encoding) === 'base64url') || ReflectApply(isEncoding, B, [encoding]); };
 }
 function lazyGlobal(name, load) {
   ObjectDefineProperty(G, name, {
@@ -121,15 +122,15 @@ TextEncoder.prototype.encodeInto = function encodeInto(text, destination) {
 };
 function TextDecoder(label, options) {
   if (new.target === undefined) throw new TypeErrorCtor("Class constructor TextDecoder cannot be invoked without 'new'");
-  const l = label === undefined ? 'utf-8' : StringCtor(label).trim().toLowerCase();
-  if (l !== 'utf-8' && l !== 'utf8' && l !== 'unicode-1-1-utf-8') throw new RangeError('The "' + l + '" encoding is not supported');
+  const l = label === undefined ? 'utf-8' : StringPrototypeToLowerCase(StringPrototypeTrim(StringCtor(label)));
+  if (l !== 'utf-8' && l !== 'utf8' && l !== 'unicode-1-1-utf-8') throw new RangeErrorCtor('The "' + l + '" encoding is not supported');
   define(this, 'encoding', 'utf-8');
   define(this, 'fatal', !!(options && options.fatal));
   define(this, 'ignoreBOM', !!(options && options.ignoreBOM));
 }
 TextDecoder.prototype.decode = function decode(input) {
   let text = utf8Decode(input);
-  if (this.fatal && text.indexOf('\ufffd') !== -1 && utf8Decode(utf8Encode(text)) === text) {
+  if (this.fatal && StringPrototypeIndexOf(text, '\ufffd') !== -1 && utf8Decode(utf8Encode(text)) === text) {
     // Only a U+FFFD the decoder produced is an error; one encoded in the input is not.
     const bytes = input === undefined ? new Uint8ArrayCtor(0) : bytesOf(input) || new Uint8ArrayCtor(input);
     const reencoded = utf8Encode(text);
@@ -163,9 +164,9 @@ function invalidCharacter() {
 function atob(text) {
   if (arguments.length === 0) throw new TypeErrorCtor('The "data" argument must be specified');
   // The forgiving-base64 decode of the HTML standard.
-  let s = StringCtor(text).replace(/[\t\n\f\r ]/g, '');
-  if (s.length % 4 === 0) s = s.replace(/==?$/, '');
-  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw invalidCharacter();
+  let s = StringPrototypeReplace(StringCtor(text), /[\t\n\f\r ]/g, '');
+  if (s.length % 4 === 0) s = StringPrototypeReplace(s, /==?$/, '');
+  if (s.length % 4 === 1 || RegExpPrototypeTest(/[^A-Za-z0-9+/]/, s)) throw invalidCharacter();
   const bytes = base64ToBytes(s);
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += StringFromCharCode(bytes[i]);
@@ -175,11 +176,11 @@ function atob(text) {
 // ---- URL and URLSearchParams: parsing is Node's, on the host ---------------------------------------------
 const URL_PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'];
 function formEncode(s) {
-  return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, function (c) { return '%' + ReflectApply(StringCharCodeAt, c, [0]).toString(16).toUpperCase(); });
+  return StringPrototypeReplace(StringPrototypeReplace(EncodeURIComponent(s), /%20/g, '+'), /[!'()~]/g, function (c) { return '%' + StringPrototypeToUpperCase(NumberPrototypeToString(ReflectApply(StringCharCodeAt, c, [0]), 16)); });
 }
 // application/x-www-form-urlencoded parsing: '+' is a space, valid %XX are bytes, the rest stays.
 function formDecode(s) {
-  const text = s.replace(/\+/g, ' ');
+  const text = StringPrototypeReplace(s, /\+/g, ' ');
   const bytes = utf8Encode(text);
   const out = new Uint8ArrayCtor(bytes.length);
   let n = 0;
@@ -192,6 +193,7 @@ function formDecode(s) {
   }
   return utf8Decode(new Uint8ArrayCtor(ReflectApply(TypedArrayBuffer, out, []), 0, n));
 }
+/** @constructor */
 /** @constructor */
 function URLSearchParams(init) {
   if (new.target === undefined) throw new TypeErrorCtor("Class constructor URLSearchParams cannot be invoked without 'new'");
@@ -207,34 +209,34 @@ function URLSearchParams(init) {
   }
   let s = StringCtor(init);
   if (s[0] === '?') s = ReflectApply(StringSlice, s, [1]);
-  const parts = s.split('&');
+  const parts = StringPrototypeSplit(s, '&');
   for (let i = 0; i < parts.length; i++) {
     if (parts[i] === '') continue;
-    const eq = parts[i].indexOf('=');
+    const eq = StringPrototypeIndexOf(parts[i], '=');
     push(this._list, eq === -1 ? [formDecode(parts[i]), ''] : [formDecode(ReflectApply(StringSlice, parts[i], [0, eq])), formDecode(ReflectApply(StringSlice, parts[i], [eq + 1]))]);
   }
 }
 const USP = URLSearchParams.prototype;
-USP._update = function () { if (this._url !== null) this._url._setSearch(this.toString()); };
+USP._update = function () { if (this._url !== null) this._url._setSearch(this.toString()); }; // live: the params' own toString
 USP.append = function (k, v) { push(this._list, [StringCtor(k), StringCtor(v)]); this._update(); };
-USP.delete = function (k) { const key = StringCtor(k); define(this, '_list', this._list.filter(function (p) { return p[0] !== key; })); this._update(); };
+USP.delete = function (k) { const key = StringCtor(k); define(this, '_list', ArrayPrototypeFilter(this._list, function (p) { return p[0] !== key; })); this._update(); };
 USP.get = function (k) { const key = StringCtor(k); for (let i = 0; i < this._list.length; i++) if (this._list[i][0] === key) return this._list[i][1]; return null; };
-USP.getAll = function (k) { const key = StringCtor(k); return this._list.filter(function (p) { return p[0] === key; }).map(function (p) { return p[1]; }); };
-USP.has = function (k) { return this.get(k) !== null; };
+USP.getAll = function (k) { const key = StringCtor(k); return ArrayPrototypeMap(ArrayPrototypeFilter(this._list, function (p) { return p[0] === key; }), function (p) { return p[1]; }); };
+USP.has = function (k) { return this.get(k) !== null; }; // live: the params' own get
 USP.set = function (k, v) {
   const key = StringCtor(k), value = StringCtor(v);
   let found = false;
-  define(this, '_list', this._list.filter(function (p) { if (p[0] !== key) return true; if (found) return false; found = true; p[1] = value; return true; }));
+  define(this, '_list', ArrayPrototypeFilter(this._list, function (p) { if (p[0] !== key) return true; if (found) return false; found = true; p[1] = value; return true; }));
   if (!found) push(this._list, [key, value]);
   this._update();
 };
-USP.sort = function () { this._list.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; }); this._update(); };
-USP.forEach = function (fn, thisArg) { for (let i = 0; i < this._list.length; i++) fn.call(thisArg, this._list[i][1], this._list[i][0], this); };
-USP.keys = function () { return this._list.map(function (p) { return p[0]; })[Symbol.iterator](); };
-USP.values = function () { return this._list.map(function (p) { return p[1]; })[Symbol.iterator](); };
-USP.entries = function () { return this._list.map(function (p) { return [p[0], p[1]]; })[Symbol.iterator](); };
+USP.sort = function () { ArrayPrototypeSort(this._list, function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; }); this._update(); };
+USP.forEach = function (fn, thisArg) { for (let i = 0; i < this._list.length; i++) ReflectApply(fn, thisArg, [this._list[i][1], this._list[i][0], this]); };
+USP.keys = function () { return ArrayPrototypeMap(this._list, function (p) { return p[0]; })[Symbol.iterator](); };
+USP.values = function () { return ArrayPrototypeMap(this._list, function (p) { return p[1]; })[Symbol.iterator](); };
+USP.entries = function () { return ArrayPrototypeMap(this._list, function (p) { return [p[0], p[1]]; })[Symbol.iterator](); };
 USP[Symbol.iterator] = USP.entries;
-USP.toString = function () { return this._list.map(function (p) { return formEncode(p[0]) + '=' + formEncode(p[1]); }).join('&'); };
+USP.toString = function () { return ArrayPrototypeJoin(ArrayPrototypeMap(this._list, function (p) { return formEncode(p[0]) + '=' + formEncode(p[1]); }), '&'); };
 ObjectDefineProperty(USP, 'size', { get: function () { return this._list.length; } });
 
 function URL(input, base) {
@@ -295,7 +297,7 @@ function toBytes(data, encoding) {
 }
 function digestOutput(bytes, encoding) {
   const buf = toBuffer(bytes);
-  return encoding === undefined || encoding === 'buffer' ? buf : buf.toString(encoding);
+  return encoding === undefined || encoding === 'buffer' ? buf : buf.toString(encoding); // live: the buffer package's Buffer
 }
 function Hash(algorithm, key) {
   define(this, '_alg', StringCtor(algorithm));
@@ -318,7 +320,7 @@ Hash.prototype.digest = function digest(encoding) {
 };
 function randomBytes(size, callback) {
   const n = +size;
-  if (!(n >= 0 && n <= 65536 * 16)) throw new RangeError('The value of "size" is out of range.');
+  if (!(n >= 0 && n <= 65536 * 16)) throw new RangeErrorCtor('The value of "size" is out of range.');
   const buf = toBuffer(callHost('$crypto.randomBytes', [n]));
   if (typeof callback === 'function') { QueueMicrotask(function () { callback(null, buf); }); return undefined; }
   return buf;
@@ -348,14 +350,14 @@ function JwtError(name, message, extra) {
   if (extra !== undefined) { const k = ObjectKeys(extra); for (let i = 0; i < k.length; i++) define(err, k[i], extra[k[i]]); }
   return err;
 }
-function base64url(bytes) { return bytesToBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'); }
+function base64url(bytes) { return StringPrototypeReplace(StringPrototypeReplace(StringPrototypeReplace(bytesToBase64(bytes), /=+$/, ''), /\+/g, '-'), /\//g, '_'); }
 function timespan(value, iat, name) {
   if (typeof value === 'number') return iat + value;
   if (typeof value !== 'string') throw JwtError('Error', '"' + name + '" should be a number of seconds or string representing a timespan');
-  const m = /^(-?\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)?$/i.exec(value.trim());
+  const m = RegExpPrototypeExec(/^(-?\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)?$/i, StringPrototypeTrim(value));
   if (m === null) throw JwtError('Error', '"' + name + '" should be a number of seconds or string representing a timespan');
   const n = +m[1];
-  const unit = (m[2] || 'ms').toLowerCase();
+  const unit = StringPrototypeToLowerCase((m[2] || 'ms'));
   const seconds = unit === 'ms' ? n / 1000 : unit[0] === 's' ? n : unit[0] === 'm' ? n * 60 : unit[0] === 'h' ? n * 3600 : unit[0] === 'd' ? n * 86400 : unit[0] === 'w' ? n * 604800 : n * 31557600;
   return MathFloor(iat + seconds);
 }
@@ -402,7 +404,7 @@ function jwtSign(payload, secret, options, callback) {
 }
 function jwtDecode(token, options) {
   if (typeof token !== 'string') return null;
-  const parts = token.split('.');
+  const parts = StringPrototypeSplit(token, '.');
   if (parts.length !== 3) return null;
   try {
     const header = JSONParse(utf8Decode(base64ToBytes(parts[0])));
@@ -418,13 +420,14 @@ function jwtVerify(token, secret, options, callback) {
   options = options || {};
   try {
     if (typeof token !== 'string' || token === '') throw JwtError('JsonWebTokenError', 'jwt must be provided');
-    const parts = token.split('.');
+    const parts = StringPrototypeSplit(token, '.');
     if (parts.length !== 3) throw JwtError('JsonWebTokenError', 'jwt malformed');
     const decoded = jwtDecode(token, { complete: true });
     if (decoded === null) throw JwtError('JsonWebTokenError', 'invalid token');
     const alg = decoded.header.alg;
-    const allowed = options.algorithms || (typeof secret === 'string' && secret.indexOf('-----BEGIN') === 0 ? ['RS256', 'RS384', 'RS512'] : ['HS256', 'HS384', 'HS512']);
-    if (alg === 'none' || allowed.indexOf(alg) === -1) throw JwtError('JsonWebTokenError', 'invalid algorithm');
+    const allowed = options.algorithms || (typeof secret === 'string' && StringPrototypeIndexOf(secret, '-----BEGIN') === 0 ? ['RS256', 'RS384', 'RS512'] : ['HS256', 'HS384', 'HS512']);
+    // live: options.algorithms is the rule's (an array, for jsonwebtoken; whatever it is, its own indexOf).
+    if (alg === 'none' || allowed.indexOf(alg) === -1) throw JwtError('JsonWebTokenError', 'invalid algorithm'); // live: see above
     if (parts[2] === '') throw JwtError('JsonWebTokenError', 'jwt signature is required');
     if (!callHost('$jwt.verify', [alg, parts[0] + '.' + parts[1], parts[2], jwtKey(secret)])) throw JwtError('JsonWebTokenError', 'invalid signature');
     const payload = decoded.payload;
@@ -432,19 +435,19 @@ function jwtVerify(token, secret, options, callback) {
     const tolerance = options.clockTolerance || 0;
     if (typeof payload === 'object' && payload !== null) {
       if (payload.nbf !== undefined && !options.ignoreNotBefore && payload.nbf > clock + tolerance) {
-        throw JwtError('NotBeforeError', 'jwt not active', { date: new Date(payload.nbf * 1000) });
+        throw JwtError('NotBeforeError', 'jwt not active', { date: ReflectConstruct(DateCtor, [payload.nbf * 1000]) });
       }
       if (payload.exp !== undefined && !options.ignoreExpiration && clock >= payload.exp + tolerance) {
-        throw JwtError('TokenExpiredError', 'jwt expired', { expiredAt: new Date(payload.exp * 1000) });
+        throw JwtError('TokenExpiredError', 'jwt expired', { expiredAt: ReflectConstruct(DateCtor, [payload.exp * 1000]) });
       }
       if (options.audience !== undefined) {
         const wanted = ArrayIsArray(options.audience) ? options.audience : [options.audience];
         const got = ArrayIsArray(payload.aud) ? payload.aud : [payload.aud];
-        if (!wanted.some(function (a) { return got.indexOf(a) !== -1; })) throw JwtError('JsonWebTokenError', 'jwt audience invalid. expected: ' + wanted.join(' or '));
+        if (!ArrayPrototypeSome(wanted, function (a) { return ArrayPrototypeIndexOf(got, a) !== -1; })) throw JwtError('JsonWebTokenError', 'jwt audience invalid. expected: ' + ArrayPrototypeJoin(wanted, ' or '));
       }
       if (options.issuer !== undefined) {
         const issuers = ArrayIsArray(options.issuer) ? options.issuer : [options.issuer];
-        if (issuers.indexOf(payload.iss) === -1) throw JwtError('JsonWebTokenError', 'jwt issuer invalid. expected: ' + issuers.join(','));
+        if (ArrayPrototypeIndexOf(issuers, payload.iss) === -1) throw JwtError('JsonWebTokenError', 'jwt issuer invalid. expected: ' + ArrayPrototypeJoin(issuers, ','));
       }
       if (options.subject !== undefined && payload.sub !== options.subject) throw JwtError('JsonWebTokenError', 'jwt subject invalid. expected: ' + options.subject);
     }
@@ -471,16 +474,16 @@ function bodyOf(body, headers) {
 }
 function hasHeader(headers, name) {
   const keys = ObjectKeys(headers);
-  for (let i = 0; i < keys.length; i++) if (keys[i].toLowerCase() === name) return true;
+  for (let i = 0; i < keys.length; i++) if (StringPrototypeToLowerCase(keys[i]) === name) return true;
   return false;
 }
 function plainHeaders(h) {
   const out = {};
   if (h === undefined || h === null) return out;
-  if (typeof h.forEach === 'function' && !ArrayIsArray(h) && typeof h.get === 'function') { h.forEach(function (v, k) { out[k] = StringCtor(v); }); return out; }
+  if (typeof h.forEach === 'function' && !ArrayIsArray(h) && typeof h.get === 'function') { h.forEach(function (v, k) { out[k] = StringCtor(v); }); return out; } // live: the rule's Headers or Map
   if (ArrayIsArray(h)) { for (let i = 0; i < h.length; i++) out[h[i][0]] = StringCtor(h[i][1]); return out; }
   const keys = ObjectKeys(h);
-  for (let i = 0; i < keys.length; i++) if (h[keys[i]] !== undefined) out[keys[i]] = ArrayIsArray(h[keys[i]]) ? h[keys[i]].join(', ') : StringCtor(h[keys[i]]);
+  for (let i = 0; i < keys.length; i++) if (h[keys[i]] !== undefined) out[keys[i]] = ArrayIsArray(h[keys[i]]) ? ArrayPrototypeJoin(h[keys[i]], ', ') : StringCtor(h[keys[i]]);
   return out;
 }
 // Query strings as the libraries build them: request (qs) writes a[0]=1, axios writes a[]=1.
@@ -488,7 +491,7 @@ function withQuery(url, params, arrayStyle) {
   if (params === undefined || params === null) return url;
   const qs = encodeParams(params, arrayStyle);
   if (qs === '') return url;
-  return url + (url.indexOf('?') === -1 ? '?' : '&') + qs;
+  return url + (StringPrototypeIndexOf(url, '?') === -1 ? '?' : '&') + qs;
 }
 function encodeParams(params, arrayStyle) {
   let qs;
@@ -506,20 +509,20 @@ function encodeParams(params, arrayStyle) {
         for (let i = 0; i < keys.length; i++) add(key + '[' + keys[i] + ']', value[keys[i]]);
         return;
       }
-      push(parts, encodeURIComponent(key) + '=' + encodeURIComponent(value instanceof Date ? value.toISOString() : StringCtor(value)));
+      push(parts, EncodeURIComponent(key) + '=' + EncodeURIComponent(value instanceof Date ? ReflectApply(DateToISOString, value, []) : StringCtor(value)));
     };
     const keys = ObjectKeys(params);
     for (let i = 0; i < keys.length; i++) add(keys[i], params[keys[i]]);
-    qs = parts.join('&');
+    qs = ArrayPrototypeJoin(parts, '&');
   }
   return qs;
 }
 // user:pass@ in a URL becomes a Basic authorization header, as request and axios do.
 function moveCredentials(url, headers) {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@\/?#]*)@/i.exec(url);
+  const m = RegExpPrototypeExec(/^([a-z][a-z0-9+.-]*:\/\/)([^@\/?#]*)@/i, url);
   if (m === null) return url;
-  const colon = m[2].indexOf(':');
-  const decode = function (s) { try { return decodeURIComponent(s); } catch (e) { return s; } };
+  const colon = StringPrototypeIndexOf(m[2], ':');
+  const decode = function (s) { try { return DecodeURIComponent(s); } catch (e) { return s; } };
   const user = decode(colon === -1 ? m[2] : ReflectApply(StringSlice, m[2], [0, colon]));
   const pass = colon === -1 ? '' : decode(ReflectApply(StringSlice, m[2], [colon + 1]));
   if (!hasHeader(headers, 'authorization')) headers['authorization'] = 'Basic ' + bytesToBase64(utf8Encode(user + ':' + pass));
@@ -530,19 +533,19 @@ function Headers(init) {
   define(this, '_map', {});
   const plain = plainHeaders(init);
   const keys = ObjectKeys(plain);
-  for (let i = 0; i < keys.length; i++) this._map[keys[i].toLowerCase()] = plain[keys[i]];
+  for (let i = 0; i < keys.length; i++) this._map[StringPrototypeToLowerCase(keys[i])] = plain[keys[i]];
 }
-Headers.prototype.get = function (name) { const v = this._map[StringCtor(name).toLowerCase()]; return v === undefined ? null : v; };
-Headers.prototype.has = function (name) { return this._map[StringCtor(name).toLowerCase()] !== undefined; };
-Headers.prototype.set = function (name, value) { this._map[StringCtor(name).toLowerCase()] = StringCtor(value); };
-Headers.prototype.append = function (name, value) { const k = StringCtor(name).toLowerCase(); this._map[k] = this._map[k] === undefined ? StringCtor(value) : this._map[k] + ', ' + value; };
-Headers.prototype.delete = function (name) { delete this._map[StringCtor(name).toLowerCase()]; };
-Headers.prototype.forEach = function (fn, thisArg) { const keys = ObjectKeys(this._map).sort(); for (let i = 0; i < keys.length; i++) fn.call(thisArg, this._map[keys[i]], keys[i], this); };
-Headers.prototype.entries = function () { const m = this._map; return ObjectKeys(m).sort().map(function (k) { return [k, m[k]]; })[Symbol.iterator](); };
-Headers.prototype.keys = function () { return ObjectKeys(this._map).sort()[Symbol.iterator](); };
-Headers.prototype.values = function () { const m = this._map; return ObjectKeys(m).sort().map(function (k) { return m[k]; })[Symbol.iterator](); };
+Headers.prototype.get = function (name) { const v = this._map[StringPrototypeToLowerCase(StringCtor(name))]; return v === undefined ? null : v; };
+Headers.prototype.has = function (name) { return this._map[StringPrototypeToLowerCase(StringCtor(name))] !== undefined; };
+Headers.prototype.set = function (name, value) { this._map[StringPrototypeToLowerCase(StringCtor(name))] = StringCtor(value); };
+Headers.prototype.append = function (name, value) { const k = StringPrototypeToLowerCase(StringCtor(name)); this._map[k] = this._map[k] === undefined ? StringCtor(value) : this._map[k] + ', ' + value; };
+Headers.prototype.delete = function (name) { delete this._map[StringPrototypeToLowerCase(StringCtor(name))]; };
+Headers.prototype.forEach = function (fn, thisArg) { const keys = ArrayPrototypeSort(ObjectKeys(this._map)); for (let i = 0; i < keys.length; i++) ReflectApply(fn, thisArg, [this._map[keys[i]], keys[i], this]); };
+Headers.prototype.entries = function () { const m = this._map; return ArrayPrototypeMap(ArrayPrototypeSort(ObjectKeys(m)), function (k) { return [k, m[k]]; })[Symbol.iterator](); };
+Headers.prototype.keys = function () { return ArrayPrototypeSort(ObjectKeys(this._map))[Symbol.iterator](); };
+Headers.prototype.values = function () { const m = this._map; return ArrayPrototypeMap(ArrayPrototypeSort(ObjectKeys(m)), function (k) { return m[k]; })[Symbol.iterator](); };
 Headers.prototype[Symbol.iterator] = Headers.prototype.entries;
-Headers.prototype.raw = function () { const out = {}; const m = this._map; ObjectKeys(m).forEach(function (k) { out[k] = [m[k]]; }); return out; };
+Headers.prototype.raw = function () { const out = {}; const m = this._map; ArrayPrototypeForEach(ObjectKeys(m), function (k) { out[k] = [m[k]]; }); return out; };
 
 function Response(res) {
   define(this, '_res', res);
@@ -557,12 +560,12 @@ function Response(res) {
 Response.prototype._consume = function () {
   if (this._used) return ReflectApply(PromiseReject, PromiseCtor, [new TypeErrorCtor('Body is unusable: Body has already been read')]);
   define(this, '_used', true);
-  return ReflectApply(Promise.resolve, PromiseCtor, [this._res.body]);
+  return ReflectApply(PromiseResolve, PromiseCtor, [this._res.body]);
 };
-Response.prototype.text = function () { return this._consume().then(function (b) { return utf8Decode(b); }); };
-Response.prototype.json = function () { return this.text().then(function (t) { return JSONParse(t); }); };
-Response.prototype.arrayBuffer = function () { return this._consume().then(function (b) { return ReflectApply(TypedArrayBuffer, b, []).slice(ReflectApply(TypedArrayOffset, b, []), ReflectApply(TypedArrayOffset, b, []) + b.length); }); };
-Response.prototype.buffer = function () { return this._consume().then(function (b) { return toBuffer(b); }); };
+Response.prototype.text = function () { return PromisePrototypeThen(this._consume(), function (b) { return utf8Decode(b); }); };
+Response.prototype.json = function () { return PromisePrototypeThen(this.text(), function (t) { return JSONParse(t); }); };
+Response.prototype.arrayBuffer = function () { return PromisePrototypeThen(this._consume(), function (b) { return ArrayBufferPrototypeSlice(ReflectApply(TypedArrayBuffer, b, []), ReflectApply(TypedArrayOffset, b, []), ReflectApply(TypedArrayOffset, b, []) + b.length); }); };
+Response.prototype.buffer = function () { return PromisePrototypeThen(this._consume(), function (b) { return toBuffer(b); }); };
 Response.prototype.clone = function () { return new Response(this._res); };
 
 function fetchShim(input, init) {
@@ -570,8 +573,8 @@ function fetchShim(input, init) {
     init = init || {};
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input && typeof input.url === 'string' ? input.url : StringCtor(input);
     const headers = plainHeaders(init.headers);
-    const spec = { url: url, method: (init.method || 'GET').toUpperCase(), headers: headers, body: bodyOf(init.body, headers), redirect: init.redirect || 'follow' };
-    return httpCall(spec).then(function (res) { return new Response(res); });
+    const spec = { url: url, method: StringPrototypeToUpperCase((init.method || 'GET')), headers: headers, body: bodyOf(init.body, headers), redirect: init.redirect || 'follow' };
+    return PromisePrototypeThen(httpCall(spec), function (res) { return new Response(res); });
   } catch (e) {
     return ReflectApply(PromiseReject, PromiseCtor, [e]);
   }
@@ -597,16 +600,16 @@ function axiosRequest(defaults, config) {
   for (let i = 0; i < ck.length; i++) c[ck[i]] = config[ck[i]];
   c.headers = plainHeaders(defaults && defaults.headers);
   const extra = plainHeaders(config && config.headers);
-  ObjectKeys(extra).forEach(function (k) { c.headers[k] = extra[k]; });
+  ArrayPrototypeForEach(ObjectKeys(extra), function (k) { c.headers[k] = extra[k]; });
   try {
     let url = c.url || '';
-    if (c.baseURL && !/^[a-z][a-z0-9+.-]*:/i.test(url)) url = c.baseURL.replace(/\/+$/, '') + '/' + url.replace(/^\/+/, '');
+    if (c.baseURL && !RegExpPrototypeTest(/^[a-z][a-z0-9+.-]*:/i, url)) url = StringPrototypeReplace(c.baseURL, /\/+$/, '') + '/' + StringPrototypeReplace(url, /^\/+/, '');
     url = moveCredentials(withQuery(url, c.params, 'brackets'), c.headers);
     if (c.auth) c.headers['authorization'] = 'Basic ' + bytesToBase64(utf8Encode(c.auth.username + ':' + c.auth.password));
     if (!hasHeader(c.headers, 'accept')) c.headers['accept'] = 'application/json, text/plain, */*';
-    const method = (c.method || 'get').toUpperCase();
+    const method = StringPrototypeToUpperCase((c.method || 'get'));
     const body = c.data === undefined ? undefined : bodyOf(c.data, c.headers);
-    return httpCall({ url: url, method: method, headers: c.headers, body: body, timeoutMs: c.timeout || undefined, redirect: c.maxRedirects === 0 ? 'manual' : 'follow' }).then(function (res) {
+    return PromisePrototypeThen(httpCall({ url: url, method: method, headers: c.headers, body: body, timeoutMs: c.timeout || undefined, redirect: c.maxRedirects === 0 ? 'manual' : 'follow' }), function (res) {
       const text = utf8Decode(res.body);
       let data = text;
       if (c.responseType === 'arraybuffer') data = toBuffer(res.body);
@@ -627,17 +630,17 @@ function makeAxios(defaults) {
     if (typeof urlOrConfig === 'string') { const c = config || {}; c.url = urlOrConfig; return axiosRequest(defaults, c); }
     return axiosRequest(defaults, urlOrConfig);
   };
-  ['get', 'delete', 'head', 'options'].forEach(function (m) {
+  ArrayPrototypeForEach(['get', 'delete', 'head', 'options'], function (m) {
     instance[m] = function (url, config) { const c = config || {}; c.url = url; c.method = m; return axiosRequest(defaults, c); };
   });
-  ['post', 'put', 'patch'].forEach(function (m) {
+  ArrayPrototypeForEach(['post', 'put', 'patch'], function (m) {
     instance[m] = function (url, data, config) { const c = config || {}; c.url = url; c.method = m; c.data = data; return axiosRequest(defaults, c); };
   });
   instance.request = function (config) { return axiosRequest(defaults, config); };
   instance.create = function (more) {
     const merged = {};
-    ObjectKeys(defaults || {}).forEach(function (k) { merged[k] = defaults[k]; });
-    ObjectKeys(more || {}).forEach(function (k) { merged[k] = more[k]; });
+    ArrayPrototypeForEach(ObjectKeys(defaults || {}), function (k) { merged[k] = defaults[k]; });
+    ArrayPrototypeForEach(ObjectKeys(more || {}), function (k) { merged[k] = more[k]; });
     return makeAxios(merged);
   };
   instance.defaults = defaults || {};
@@ -650,15 +653,15 @@ function makeAxios(defaults) {
 function requestCall(defaults, uri, options, callback) {
   if (typeof options === 'function') { callback = options; options = undefined; }
   let o = {};
-  ObjectKeys(defaults || {}).forEach(function (k) { o[k] = defaults[k]; });
-  if (typeof uri === 'object' && uri !== null) ObjectKeys(uri).forEach(function (k) { o[k] = uri[k]; });
+  ArrayPrototypeForEach(ObjectKeys(defaults || {}), function (k) { o[k] = defaults[k]; });
+  if (typeof uri === 'object' && uri !== null) ArrayPrototypeForEach(ObjectKeys(uri), function (k) { o[k] = uri[k]; });
   else o.uri = uri;
-  if (options) ObjectKeys(options).forEach(function (k) { o[k] = options[k]; });
+  if (options) ArrayPrototypeForEach(ObjectKeys(options), function (k) { o[k] = options[k]; });
   const done = typeof callback === 'function' ? callback : function () {};
   try {
     let url = o.uri || o.url;
     if (url instanceof URL) url = url.href;
-    if (o.baseUrl) url = o.baseUrl.replace(/\/+$/, '') + '/' + StringCtor(url).replace(/^\/+/, '');
+    if (o.baseUrl) url = StringPrototypeReplace(o.baseUrl, /\/+$/, '') + '/' + StringPrototypeReplace(StringCtor(url), /^\/+/, '');
     const headers = plainHeaders(o.headers);
     url = moveCredentials(withQuery(StringCtor(url), o.qs, 'indices'), headers);
     let body;
@@ -677,8 +680,8 @@ function requestCall(defaults, uri, options, callback) {
       if (o.auth.bearer) headers['authorization'] = 'Bearer ' + o.auth.bearer;
       else headers['authorization'] = 'Basic ' + bytesToBase64(utf8Encode((o.auth.user || o.auth.username || '') + ':' + (o.auth.pass || o.auth.password || '')));
     }
-    const method = (o.method || 'GET').toUpperCase();
-    httpCall({ url: url, method: method, headers: headers, body: body === undefined ? undefined : bodyOf(body, headers), timeoutMs: o.timeout || undefined, redirect: o.followRedirect === false ? 'manual' : 'follow' }).then(function (res) {
+    const method = StringPrototypeToUpperCase((o.method || 'GET'));
+    PromisePrototypeThen(httpCall({ url: url, method: method, headers: headers, body: body === undefined ? undefined : bodyOf(body, headers), timeoutMs: o.timeout || undefined, redirect: o.followRedirect === false ? 'manual' : 'follow' }), function (res) {
       let resBody = o.encoding === null ? toBuffer(res.body) : utf8Decode(res.body);
       if (o.json && typeof resBody === 'string' && resBody !== '') { try { resBody = JSONParse(resBody); } catch (e) { /* keep text */ } }
       const response = { statusCode: res.status, statusMessage: res.statusText, headers: res.headers, body: resBody, request: { uri: { href: res.url } } };
@@ -691,19 +694,19 @@ function requestCall(defaults, uri, options, callback) {
 }
 function makeRequest(defaults) {
   const request = function request(uri, options, callback) { return requestCall(defaults, uri, options, callback); };
-  [['get', 'GET'], ['post', 'POST'], ['put', 'PUT'], ['patch', 'PATCH'], ['del', 'DELETE'], ['delete', 'DELETE'], ['head', 'HEAD']].forEach(function (m) {
+  ArrayPrototypeForEach([['get', 'GET'], ['post', 'POST'], ['put', 'PUT'], ['patch', 'PATCH'], ['del', 'DELETE'], ['delete', 'DELETE'], ['head', 'HEAD']], function (m) {
     request[m[0]] = function (uri, options, callback) {
       if (typeof options === 'function') { callback = options; options = {}; }
       const o = {};
-      ObjectKeys(options || {}).forEach(function (k) { o[k] = options[k]; });
+      ArrayPrototypeForEach(ObjectKeys(options || {}), function (k) { o[k] = options[k]; });
       o.method = m[1];
       return requestCall(defaults, uri, o, callback);
     };
   });
   request.defaults = function (more) {
     const merged = {};
-    ObjectKeys(defaults || {}).forEach(function (k) { merged[k] = defaults[k]; });
-    ObjectKeys(more || {}).forEach(function (k) { merged[k] = more[k]; });
+    ArrayPrototypeForEach(ObjectKeys(defaults || {}), function (k) { merged[k] = defaults[k]; });
+    ArrayPrototypeForEach(ObjectKeys(more || {}), function (k) { merged[k] = more[k]; });
     return makeRequest(merged);
   };
   return request;
@@ -741,23 +744,21 @@ function builtinModule(name) {
 }
 // The integrator's clock and randomness (deterministic tests): Date and Math.random ask the host.
 if (settings.clock) {
-  const RealDate = Date;
-  const ReflectConstruct = Reflect.construct;
+  const RealDate = DateCtor;
   const clockNow = function now() { return run === null ? ReflectApply(DateNow, undefined, []) : callHost('$clock', []); };
   const FakeDate = function Date() {
-    if (new.target === undefined) return ReflectApply(RealDate.prototype.toString, ReflectConstruct(RealDate, [clockNow()]), []);
+    if (new.target === undefined) return ReflectApply(DatePrototypeToString, ReflectConstruct(RealDate, [clockNow()]), []);
     return ReflectConstruct(RealDate, arguments.length === 0 ? [clockNow()] : arguments, new.target);
   };
   FakeDate.prototype = RealDate.prototype;
   FakeDate.now = clockNow;
-  FakeDate.UTC = RealDate.UTC;
-  FakeDate.parse = RealDate.parse;
+  FakeDate.UTC = DateUTC;
+  FakeDate.parse = DateParse;
   ObjectDefineProperty(RealDate.prototype, 'constructor', { value: FakeDate, writable: true, enumerable: false, configurable: true });
   ObjectDefineProperty(G, 'Date', { value: FakeDate, writable: true, enumerable: false, configurable: true });
 }
 if (settings.random) {
-  const realRandom = Math.random;
-  Math.random = function random() { return run === null ? realRandom() : callHost('$random', []); };
+  Math.random = function random() { return run === null ? MathRandom() : callHost('$random', []); };
 }
 if (settings.fetch) {
   ObjectDefineProperty(G, 'fetch', { value: fetchShim, writable: true, enumerable: false, configurable: true });
