@@ -1,0 +1,213 @@
+import { z } from 'zod'
+import { applyClaimsPolicy, MAX_CUSTOM_CLAIMS_BYTES, normalizeScope } from '../claims.js'
+import {
+  ClaimsTooLargeError,
+  EngineInternalError,
+  MetadataUpdateFailedError,
+  MfaProviderUnsupportedError,
+  ModuleNotAllowedError,
+  RedirectUnsupportedError,
+  RuleDeniedError,
+  RuleExceptionError,
+  RuleMemoryLimitError,
+  RuleResultInvalidError,
+  RuleTimeoutError,
+  RuleUnauthorizedError,
+  type AnyTokenRulesError,
+  type FailureDetails,
+} from '../errors.js'
+import type { ResolvedOptions } from '../options.js'
+import type { JsonValue, LogEntry, RunResult, Warning } from '../result.js'
+import { isNoBrowserProtocol } from './protocols.js'
+import type { SandboxOutcome } from './sandbox.js'
+
+/*
+ * How a run's outcome becomes a RunResult or a typed error: the result text the guest runtime
+ * wrote is read like any input (validated), the claims policy applied, failures classified.
+ */
+
+const json: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+)
+const logEntry = z.object({
+  level: z.enum(['log', 'info', 'warn', 'error', 'debug']),
+  rule: z.string(),
+  message: z.string(),
+  atMs: z.number(),
+})
+const warning = z.union([
+  z.object({ code: z.literal('CALLBACK_CALLED_TWICE'), rule: z.string(), message: z.string() }),
+  z.object({ code: z.literal('RULE_THREW_AFTER_CALLBACK'), rule: z.string(), message: z.string() }),
+  z.object({ code: z.literal('LOGS_TRUNCATED'), message: z.string() }),
+  z.object({ code: z.literal('MODULE_VERSION_MISMATCH'), rule: z.string(), message: z.string() }),
+])
+const metadataUpdates = z.array(
+  z.object({
+    userId: z.string(),
+    kind: z.enum(['app_metadata', 'user_metadata']),
+    metadata: z.record(z.string(), json),
+  }),
+)
+const trailer = {
+  logs: z.array(logEntry),
+  warnings: z.array(warning),
+  rules: z.array(z.object({ name: z.string(), durationMs: z.number() })),
+}
+/** What the guest runtime sends back (read out of the sandbox, so validated like any input). */
+const guestResult = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    user: z.record(z.string(), z.unknown()),
+    context: z.record(z.string(), z.unknown()).optional(),
+    accessToken: z.record(z.string(), json),
+    scope: z.union([z.string(), z.array(z.string())]).optional(),
+    idToken: z.record(z.string(), json),
+    multifactor: z.object({ provider: z.string(), allowRememberBrowser: z.boolean() }).optional(),
+    redirect: z.object({ url: z.string() }).optional(),
+    primaryUser: z.string().optional(),
+    ...trailer,
+  }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      rule: z.string().nullable().optional(),
+      path: z.string().optional(),
+      stack: z.string().optional(),
+      module: z.string().optional(),
+    }),
+    ...trailer,
+  }),
+])
+const collected = z.object({ logs: trailer.logs, warnings: trailer.warnings }).partial()
+
+/** A run's outcome as the engine answers it: its result, or (thrown) its typed error. Hooks `onLog` and `onRuleError` see it first. */
+export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options: ResolvedOptions): RunResult {
+  if (outcome.kind === 'failed') throw isolateFailure(outcome, options)
+  const raw = JSON.parse(outcome.payload) as { accessToken: Record<string, JsonValue>; idToken: Record<string, JsonValue> }
+  const parsed = guestResult.safeParse(raw)
+  if (!parsed.success) {
+    throw new EngineInternalError('The sandbox returned a result the engine cannot read.', { cause: parsed.error })
+  }
+  const data = parsed.data
+  emitLogs(data.logs, options)
+  const warnings: Warning[] = [...data.warnings]
+  if (!data.ok) {
+    const details: FailureDetails = { rule: data.error.rule ?? undefined, logs: data.logs, warnings }
+    throw ruleFailure(data.error, protocol, details, options)
+  }
+  const details: FailureDetails = { logs: data.logs, warnings }
+  // The policy reads the parsed text, not zod's copy: zod's records skip an own `__proto__` key,
+  // which must be reported as dropped like every other refused name.
+  const policy = options.claims
+  const accessClaims = applyClaimsPolicy(raw.accessToken, 'accessToken', policy, warnings, details)
+  const idClaims = applyClaimsPolicy(raw.idToken, 'idToken', policy, warnings, details)
+  if (data.multifactor?.provider === 'duo' && isNoBrowserProtocol(protocol)) {
+    throw new MfaProviderUnsupportedError('duo', protocol, details)
+  }
+  const result: RunResult = {
+    user: data.user,
+    accessToken: { claims: accessClaims, scope: data.scope === undefined ? undefined : normalizeScope(data.scope) },
+    idToken: { claims: idClaims },
+    logs: data.logs,
+    warnings,
+    rules: data.rules,
+    metadataUpdates: outcome.metadataUpdates.length === 0 ? [] : metadataUpdates.parse(outcome.metadataUpdates),
+  }
+  if (data.multifactor !== undefined) result.multifactor = data.multifactor
+  if (data.redirect !== undefined) result.redirect = data.redirect
+  if (data.primaryUser !== undefined) result.primaryUser = data.primaryUser
+  if (data.context !== undefined) result.context = data.context
+  return result
+}
+
+function ruleFailure(
+  error: { code: string; message: string; path?: string | undefined; stack?: string | undefined; module?: string | undefined },
+  protocol: string,
+  details: FailureDetails,
+  options: ResolvedOptions,
+): AnyTokenRulesError {
+  switch (error.code) {
+    case 'ERR_RULE_UNAUTHORIZED':
+      return new RuleUnauthorizedError(error.message, details)
+    case 'ERR_RULE_DENIED':
+      return new RuleDeniedError(error.message, details)
+    case 'ERR_REDIRECT_UNSUPPORTED':
+      return new RedirectUnsupportedError(protocol, details)
+    case 'ERR_RULE_RESULT_INVALID':
+      return new RuleResultInvalidError(error.message, { ...details, path: error.path ?? '' })
+    case 'ERR_CLAIMS_TOO_LARGE':
+      // The sandbox stopped copying at four times the limit; the exact size is not known.
+      return new ClaimsTooLargeError(
+        error.path === 'context.idToken' ? 'idToken' : 'accessToken',
+        MAX_CUSTOM_CLAIMS_BYTES * 4,
+        MAX_CUSTOM_CLAIMS_BYTES,
+        details,
+      )
+    case 'ERR_METADATA_UPDATE_FAILED':
+      return new MetadataUpdateFailedError(error.message, details)
+    case 'ERR_MODULE_NOT_ALLOWED':
+      reportRuleError(error, details.rule, options)
+      return new ModuleNotAllowedError(error.module ?? '', error.message, details)
+    case 'ERR_RULE_EXCEPTION':
+      reportRuleError(error, details.rule, options)
+      return new RuleExceptionError(error.message, {
+        ...details,
+        expose: options.errors.exposeExceptionMessages,
+        guestStack: error.stack,
+      })
+    default:
+      return new EngineInternalError(`The sandbox reported an unknown outcome '${error.code}'.`, details)
+  }
+}
+
+function isolateFailure(outcome: Extract<SandboxOutcome, { kind: 'failed' }>, options: ResolvedOptions): AnyTokenRulesError {
+  const extra = collected.safeParse(outcome.logs === undefined ? {} : { logs: outcome.logs, warnings: outcome.warnings })
+  const logs = extra.success ? (extra.data.logs ?? []) : []
+  emitLogs(logs, options)
+  const details: FailureDetails = {
+    rule: outcome.rule,
+    logs,
+    warnings: extra.success ? (extra.data.warnings ?? []) : [],
+    cause: outcome.cause,
+  }
+  switch (outcome.failure) {
+    case 'timeout':
+      return new RuleTimeoutError(options.limits.timeoutMs, details)
+    case 'memory-limit':
+      return new RuleMemoryLimitError(
+        `${outcome.rule === undefined ? 'A rule' : `Rule '${outcome.rule}'`} exceeded the memory limit of ${options.limits.memoryLimitMb} MB; its isolate was recycled.`,
+        details,
+      )
+    case 'disposed':
+      return new EngineInternalError('The sandbox was disposed while the rules ran.', details)
+    case 'other': {
+      const message = outcome.cause instanceof Error ? outcome.cause.message : 'The rule broke the sandbox.'
+      reportRuleError({ code: 'ERR_RULE_EXCEPTION', message, stack: undefined }, outcome.rule, options)
+      return new RuleExceptionError(message, { ...details, expose: options.errors.exposeExceptionMessages })
+    }
+  }
+}
+
+function emitLogs(logs: readonly LogEntry[], options: ResolvedOptions): void {
+  const onLog = options.hooks.onLog
+  if (onLog === undefined) return
+  for (const entry of logs) {
+    try {
+      onLog(entry)
+    } catch {
+      // A host hook never changes a run's outcome.
+    }
+  }
+}
+
+function reportRuleError(error: { code: string; message: string; stack?: string | undefined }, rule: string | undefined, options: ResolvedOptions): void {
+  const onRuleError = options.hooks.onRuleError
+  if (onRuleError === undefined) return
+  try {
+    onRuleError({ code: error.code, rule, message: error.message, stack: error.stack })
+  } catch {
+    // A host hook never changes a run's outcome.
+  }
+}
