@@ -62,3 +62,11 @@ describe('the capture lint', () => {
     ).toEqual([])
   })
 })
+
+describe('the guest files', () => {
+  it('are checked in the order the host runs them (tsconfig files = guest.d.ts, then GUEST_FILES)', async () => {
+    const { GUEST_FILES } = await import('../../src/lib/guest-source.js')
+    const roots = program.getRootFileNames().map((name) => name.slice(name.lastIndexOf('/') + 1))
+    expect(roots).toEqual(['guest.d.ts', ...GUEST_FILES])
+  })
+})
