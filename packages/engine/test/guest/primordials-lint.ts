@@ -40,7 +40,7 @@ export function guestProgram(): ts.Program {
   return ts.createProgram(parsed.fileNames, parsed.options)
 }
 
-/** A program of guest sources given as text (the real guest.d.ts and primordials.js first). */
+/** The guest program with more sources, given as text, after the real guest files. */
 export function programOf(files: Record<string, string>): ts.Program {
   const base = guestProgram()
   const options = base.getCompilerOptions()
@@ -58,7 +58,7 @@ export function programOf(files: Record<string, string>): ts.Program {
     return ts.createSourceFile(fileName, files[Object.keys(files)[own] as string] as string, languageVersion, true)
   }
   host.fileExists = ((exists) => (fileName: string) => names.includes(fileName) || exists(fileName))(host.fileExists.bind(host))
-  return ts.createProgram([`${GUEST_DIR}guest.d.ts`, `${GUEST_DIR}${CAPTURE_FILE}`, ...names], options, host)
+  return ts.createProgram([...base.getRootFileNames(), ...names], options, host)
 }
 
 /** Method names of the built-in prototypes, for calls on values of no known type. */
