@@ -13,6 +13,7 @@ export const entryPoints = [
   'packages/oauth/src/index.ts',
   'packages/oauth/src/sqlite.ts',
   'packages/oauth/src/redis.ts',
+  'packages/oauth/src/testing.ts',
   'packages/testing/src/index.ts',
   'packages/testing/src/vitest/index.ts',
 ].map((path) => join(repo, path))

@@ -87,6 +87,7 @@ describe('the API reference', () => {
       '@tokenrules/oauth',
       '@tokenrules/oauth/redis',
       '@tokenrules/oauth/sqlite',
+      '@tokenrules/oauth/testing',
       '@tokenrules/testing',
       '@tokenrules/testing/vitest',
     ])
@@ -126,8 +127,8 @@ describe('API examples run', () => {
   }
   for (const example of examples) {
     const url = pathToFileURL(example.file).href
-    // An example that declares vitest tests contributes them; any other runs as one test.
-    if (/^\s*(it|test|describe)(\.\w+)?\(/m.test(example.source)) describe(example.symbol, async () => void (await import(url)))
+    // An example that declares vitest tests (itself, or through the store contract) contributes them; any other runs as one test.
+    if (/^\s*(it|test|describe|describeStoreContract)(\.\w+)?\(/m.test(example.source)) describe(example.symbol, async () => void (await import(url)))
     else it(example.symbol, async () => void (await import(url)))
   }
 })

@@ -19,6 +19,7 @@ export type { HashPasswordOptions } from './passwords/hash.js'
 export { hashSecret } from './passwords/hash-secret.js'
 export { OAuthError } from './errors.js'
 export { createMemoryStores } from './stores/memory.js'
+export { StoreConflictError } from './stores/conflict.js'
 export type {
   TokenServerStores,
   UserStore,

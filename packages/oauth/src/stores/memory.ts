@@ -1,4 +1,5 @@
 import type { JsonValue } from '@tokenrules/engine'
+import { StoreConflictError } from './conflict.js'
 import { loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
@@ -87,7 +88,9 @@ export class MemoryUserStore implements UserStore {
     return [...this.#directories.values()].map(copy)
   }
   async createDirectory(directory: Directory) {
-    if (this.#directories.has(directory.name)) throw new Error(`Directory '${directory.name}' exists.`)
+    if (this.#directories.has(directory.name) || [...this.#directories.values()].some((d) => d.id === directory.id)) {
+      throw new StoreConflictError('duplicate_directory', `Directory '${directory.name}' exists.`)
+    }
     this.#directories.set(directory.name, copy(directory))
   }
   async findUser(directory: string, login: string) {
@@ -104,10 +107,10 @@ export class MemoryUserStore implements UserStore {
     return found === undefined ? undefined : copy(found)
   }
   async createUser(user: UserRecord) {
-    if (this.#users.has(user.profile.user_id)) throw new Error(`User '${user.profile.user_id}' exists.`)
+    if (this.#users.has(user.profile.user_id)) throw new StoreConflictError('duplicate_user', `User '${user.profile.user_id}' exists.`)
     for (const login of [user.profile.email, user.profile.username]) {
       if (login !== undefined && (await this.findUser(user.directory, login)) !== undefined) {
-        throw new Error(`'${login}' is taken in directory '${user.directory}'.`)
+        throw new StoreConflictError('duplicate_login', `'${login}' is taken in directory '${user.directory}'.`)
       }
     }
     this.#users.set(user.profile.user_id, copy(user))
@@ -159,6 +162,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
   readonly #revokedFamilies = new Set<string>()
 
   async save(record: RefreshTokenRecord) {
+    if (this.#tokens.has(record.id)) throw new StoreConflictError('duplicate_refresh_token', 'A refresh token with this id is stored.')
     this.#tokens.set(record.id, { record: copy(record), usedAt: undefined })
   }
   async get(id: string) {
@@ -261,6 +265,7 @@ export class MemoryKeyStore implements KeyStore {
     return [...this.#keys].reverse().sort((a, b) => b.createdAt - a.createdAt).map(copy)
   }
   async add(key: SigningKeyRecord) {
+    if (this.#keys.some((stored) => stored.kid === key.kid)) throw new StoreConflictError('duplicate_signing_key', `A signing key '${key.kid}' is stored.`)
     this.#keys.push(copy(key))
   }
   async remove(kid: string) {

@@ -1,5 +1,6 @@
 import type { createClient as CreateClient } from '@redis/client'
 import { missingPeer } from '../lib/optional-peer.js'
+import { StoreConflictError } from './conflict.js'
 import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, RefreshTokenStore, RefreshTokenUse } from './types.js'
 
 // Loaded here, not by the package's main entry point: only `@tokenrules/oauth/redis` needs the driver.
@@ -240,6 +241,15 @@ export class RedisAttemptStore implements AttemptStore {
   }
 }
 
+const SAVE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 'f', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+`
+
 const USE = `
 local record = redis.call('HGET', KEYS[1], 'r')
 if not record then return nil end
@@ -273,15 +283,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
 
   async save(record: RefreshTokenRecord) {
     const ttl = Math.max(1, record.expiresAt - record.createdAt)
-    const key = this.#token(record.id)
-    const members = this.#members(record.familyId)
-    await this.client
-      .multi()
-      .hSet(key, { r: JSON.stringify(record), f: record.familyId })
-      .pExpire(key, ttl)
-      .sAdd(members, record.id)
-      .pExpire(members, ttl)
-      .exec()
+    const saved = await this.client.eval(SAVE, {
+      keys: [this.#token(record.id), this.#members(record.familyId)],
+      arguments: [JSON.stringify(record), record.familyId, String(ttl), record.id],
+    })
+    if (saved === 0) throw new StoreConflictError('duplicate_refresh_token', 'A refresh token with this id is stored.')
   }
   async get(id: string) {
     const text = await this.client.hGet(this.#token(id), 'r')

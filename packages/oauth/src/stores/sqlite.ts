@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { JsonValue } from '@tokenrules/engine'
 import { missingPeer } from '../lib/optional-peer.js'
+import { StoreConflictError } from './conflict.js'
 import { loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
@@ -242,6 +243,21 @@ function migrate(db: BetterSqlite3.Database): void {
   })()
 }
 
+/**
+ * Runs a write; a uniqueness constraint it breaks becomes the interface's {@link StoreConflictError}
+ * (`reason` picked from the constraint's message, e.g. `UNIQUE constraint failed: users.user_id`).
+ */
+function unique<T>(write: () => T, reason: (constraint: string) => StoreConflictError['reason']): T {
+  try {
+    return write()
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' && code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error
+    const constraint = String((error as Error).message)
+    throw new StoreConflictError(reason(constraint), constraint, { cause: error })
+  }
+}
+
 interface UserRow {
   directory: string
   profile: string
@@ -268,7 +284,10 @@ class SqliteUserStore implements UserStore {
     return rows.map((row) => ({ id: row.id, name: row.name, metadata: JSON.parse(row.metadata) as Record<string, string> }))
   }
   async createDirectory(directory: Directory) {
-    this.db.prepare('INSERT INTO directories (id, name, metadata) VALUES (?, ?, ?)').run(directory.id, directory.name, JSON.stringify(directory.metadata))
+    unique(
+      () => this.db.prepare('INSERT INTO directories (id, name, metadata) VALUES (?, ?, ?)').run(directory.id, directory.name, JSON.stringify(directory.metadata)),
+      () => 'duplicate_directory',
+    )
   }
   async findUser(directory: string, login: string) {
     const key = loginKey(login)
@@ -284,17 +303,21 @@ class SqliteUserStore implements UserStore {
   }
   async createUser(user: UserRecord) {
     const { profile } = user
-    this.db
-      .prepare('INSERT INTO users (user_id, directory, email_key, username_key, profile, password_hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(
-        profile.user_id,
-        user.directory,
-        profile.email === undefined ? null : loginKey(profile.email),
-        profile.username === undefined ? null : loginKey(profile.username),
-        JSON.stringify(profile),
-        user.passwordHash,
-        JSON.stringify(user.roles),
-      )
+    unique(
+      () =>
+        this.db
+          .prepare('INSERT INTO users (user_id, directory, email_key, username_key, profile, password_hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(
+            profile.user_id,
+            user.directory,
+            profile.email === undefined ? null : loginKey(profile.email),
+            profile.username === undefined ? null : loginKey(profile.username),
+            JSON.stringify(profile),
+            user.passwordHash,
+            JSON.stringify(user.roles),
+          ),
+      (constraint) => (constraint.includes('users.user_id') ? 'duplicate_user' : 'duplicate_login'),
+    )
   }
   async recordLogin(userId: string, login: { at: number; ip: string }) {
     return this.#update(userId, login.at, (profile) => {
@@ -345,9 +368,13 @@ class SqliteRefreshTokenStore implements RefreshTokenStore {
   constructor(readonly db: BetterSqlite3.Database) {}
 
   async save(record: RefreshTokenRecord) {
-    this.db
-      .prepare('INSERT INTO refresh_tokens (id, family_id, record, used_at, expires_at) VALUES (?, ?, ?, NULL, ?)')
-      .run(record.id, record.familyId, JSON.stringify(record), record.expiresAt)
+    unique(
+      () =>
+        this.db
+          .prepare('INSERT INTO refresh_tokens (id, family_id, record, used_at, expires_at) VALUES (?, ?, ?, NULL, ?)')
+          .run(record.id, record.familyId, JSON.stringify(record), record.expiresAt),
+      () => 'duplicate_refresh_token',
+    )
   }
   async get(id: string) {
     const row = this.db.prepare('SELECT record FROM refresh_tokens WHERE id = ?').get(id) as { record: string } | undefined
@@ -503,9 +530,13 @@ class SqliteKeyStore implements KeyStore {
     }))
   }
   async add(key: SigningKeyRecord) {
-    this.db
-      .prepare('INSERT INTO signing_keys (kid, alg, sealed_private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key.kid, key.alg, key.sealedPrivateJwk, JSON.stringify(key.publicJwk), key.createdAt)
+    unique(
+      () =>
+        this.db
+          .prepare('INSERT INTO signing_keys (kid, alg, sealed_private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(key.kid, key.alg, key.sealedPrivateJwk, JSON.stringify(key.publicJwk), key.createdAt),
+      () => 'duplicate_signing_key',
+    )
   }
   async remove(kid: string) {
     this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid)

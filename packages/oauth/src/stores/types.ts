@@ -6,6 +6,7 @@
  * @module
  */
 import type { JsonValue } from '@tokenrules/engine'
+import type { StoreConflictError } from './conflict.js'
 
 /**
  * A user directory (Auth0: a database connection), selected by `realm`.
@@ -227,13 +228,16 @@ export interface UserStore {
   getDirectory(name: string): Promise<Directory | undefined>
   /** Every directory. */
   listDirectories(): Promise<Directory[]>
-  /** Adds a directory; refuses a name that exists. */
+  /** Adds a directory; a name (or id) that exists rejects with {@link StoreConflictError} `duplicate_directory`. */
   createDirectory(directory: Directory): Promise<void>
   /** The user of `directory` whose email or username is `login` (case-insensitive). */
   findUser(directory: string, login: string): Promise<UserRecord | undefined>
   /** The user with this `user_id`, or `undefined`. */
   getUser(userId: string): Promise<UserRecord | undefined>
-  /** Adds a user; refuses an id, or an email/username already taken in the directory. */
+  /**
+   * Adds a user. A `user_id` that exists rejects with {@link StoreConflictError} `duplicate_user`;
+   * an email or username already taken in the directory (case-insensitively), `duplicate_login`.
+   */
   createUser(user: UserRecord): Promise<void>
   /** Counts a successful login: `logins_count + 1`, `last_login`, `last_ip`. Returns the new profile. */
   recordLogin(userId: string, login: { at: number; ip: string }): Promise<UserProfile | undefined>
@@ -399,7 +403,7 @@ export type RefreshTokenUse =
  * ```
  */
 export interface RefreshTokenStore {
-  /** Stores a new token (its record, keyed by `id`). */
+  /** Stores a new token (its record, keyed by `id`); an `id` stored before rejects with {@link StoreConflictError} `duplicate_refresh_token`. */
   save(record: RefreshTokenRecord): Promise<void>
   /** The token's record, used or not, or `undefined`. */
   get(id: string): Promise<RefreshTokenRecord | undefined>
@@ -795,7 +799,7 @@ export interface SigningKeyRecord {
 export interface KeyStore {
   /** Every stored key, newest (`createdAt`) first. */
   list(): Promise<SigningKeyRecord[]>
-  /** Stores a new key. */
+  /** Stores a new key; a `kid` stored before rejects with {@link StoreConflictError} `duplicate_signing_key`. */
   add(key: SigningKeyRecord): Promise<void>
   /** Deletes the key with this `kid`. */
   remove(kid: string): Promise<void>

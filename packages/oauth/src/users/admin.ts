@@ -4,6 +4,7 @@ import type { Core } from '../lib/core.js'
 import { normalizeIp } from '../lib/ip.js'
 import { randomId } from '../lib/random.js'
 import { hashPassword } from '../passwords/hash.js'
+import { StoreConflictError } from '../stores/conflict.js'
 import type { Directory, UserProfile } from '../stores/types.js'
 
 /**
@@ -116,7 +117,7 @@ export interface NewUser {
 export interface UserAdmin {
   /** Adds a directory (realm) unless it exists. */
   ensureDirectory(name: string, metadata?: Readonly<Record<string, string>>): Promise<Directory>
-  /** Creates a user, hashing the password with the configured scrypt cost. */
+  /** Creates a user, hashing the password with the configured scrypt cost; a login taken in the directory rejects with {@link StoreConflictError} `duplicate_login`. */
   create(user: NewUser): Promise<UserProfile>
   /** Sets a new password; also lifts every brute-force block of the user (SPEC.md §7). */
   setPassword(userId: string, password: string): Promise<void>
@@ -135,7 +136,14 @@ export function userAdmin(core: Core): UserAdmin {
       const existing = await users.getDirectory(name)
       if (existing !== undefined) return existing
       const directory = { id: randomId('con'), name, metadata: { ...metadata } }
-      await users.createDirectory(directory)
+      try {
+        await users.createDirectory(directory)
+      } catch (error) {
+        // Another server on the same store created it meanwhile: that one is the directory.
+        const created = StoreConflictError.is(error) && error.reason === 'duplicate_directory' ? await users.getDirectory(name) : undefined
+        if (created === undefined) throw error
+        return created
+      }
       return directory
     },
     async create(input) {

@@ -1,11 +1,10 @@
-import { describe } from 'vitest'
 import { createMemoryStores } from '@tokenrules/oauth'
-import { attemptStoreContract, keyStoreContract, mfaStoreContract, refreshTokenStoreContract, userStoreContract } from '../stores/contract.js'
+import { describeStoreContract } from '@tokenrules/oauth/testing'
 
-describe('in-memory stores', () => {
-  userStoreContract(async () => ({ store: createMemoryStores().users }))
-  refreshTokenStoreContract(async () => ({ store: createMemoryStores().refreshTokens }))
-  mfaStoreContract(async () => ({ store: createMemoryStores().mfa }))
-  attemptStoreContract(async () => ({ store: createMemoryStores().attempts }))
-  keyStoreContract(async () => ({ store: createMemoryStores().keys }))
+describeStoreContract('in-memory stores', {
+  users: async () => ({ store: createMemoryStores().users }),
+  refreshTokens: async () => ({ store: createMemoryStores().refreshTokens }),
+  mfa: async () => ({ store: createMemoryStores().mfa }),
+  attempts: async () => ({ store: createMemoryStores().attempts }),
+  keys: async () => ({ store: createMemoryStores().keys }),
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMemoryStores } from '@tokenrules/oauth'
 import { createRedisStores, type RedisStores } from '@tokenrules/oauth/redis'
-import { attemptStoreContract, refreshTokenStoreContract } from '../stores/contract.js'
+import { describeStoreContract } from '@tokenrules/oauth/testing'
 import { startRedisServer, type RunningRedis } from '../setup/redis-server.js'
 import { ALICE, startServer } from '../helpers.js'
 
@@ -17,15 +17,18 @@ let n = 0
 /** Stores on the shared server, isolated by a key prefix of their own. */
 const fresh = async (): Promise<RedisStores> => createRedisStores({ url: redis.url, prefix: `test${n++}:` })
 
-describe('Redis stores: the contract, against a real redis-server', () => {
-  attemptStoreContract(async () => {
+describeStoreContract('Redis stores: the contract, against a real redis-server', {
+  attempts: async () => {
     const stores = await fresh()
     return { store: stores.attempts, dispose: () => stores.close() }
-  })
-  refreshTokenStoreContract(async () => {
+  },
+  refreshTokens: async () => {
     const stores = await fresh()
     return { store: stores.refreshTokens, dispose: () => stores.close() }
-  })
+  },
+})
+
+describe('Redis stores, against a real redis-server', () => {
 
   it('expires a refresh token in Redis with its family (a TTL is set)', async () => {
     await using stores = await fresh()

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { GRANT_TYPES } from '@tokenrules/oauth'
 import { createSqliteStores, type SqliteStores } from '@tokenrules/oauth/sqlite'
-import { attemptStoreContract, keyStoreContract, mfaStoreContract, refreshTokenStoreContract, userStoreContract } from '../stores/contract.js'
+import { describeStoreContract } from '@tokenrules/oauth/testing'
 import { ALICE, CLIENT_ID, CLIENT_SECRET, rule, startServer, totpCode, type TestServer } from '../helpers.js'
 
 const root = mkdtempSync(join(tmpdir(), 'tokenrules-sqlite-'))
@@ -15,27 +15,18 @@ const fresh = async () => {
   return stores
 }
 
-describe('SQLite stores: the contract', () => {
-  userStoreContract(async () => {
-    const stores = await fresh()
-    return { store: stores.users, dispose: () => stores.close() }
-  })
-  refreshTokenStoreContract(async () => {
-    const stores = await fresh()
-    return { store: stores.refreshTokens, dispose: () => stores.close() }
-  })
-  mfaStoreContract(async () => {
-    const stores = await fresh()
-    return { store: stores.mfa, dispose: () => stores.close() }
-  })
-  attemptStoreContract(async () => {
-    const stores = await fresh()
-    return { store: stores.attempts, dispose: () => stores.close() }
-  })
-  keyStoreContract(async () => {
-    const stores = await fresh()
-    return { store: stores.keys, dispose: () => stores.close() }
-  })
+/** Each kind of store on a database file of its own. */
+const on = <K extends keyof SqliteStores>(kind: K) => async () => {
+  const stores = await fresh()
+  return { store: stores[kind], dispose: () => stores.close() }
+}
+
+describeStoreContract('SQLite stores: the contract', {
+  users: on('users'),
+  refreshTokens: on('refreshTokens'),
+  mfa: on('mfa'),
+  attempts: on('attempts'),
+  keys: on('keys'),
 })
 
 const encryptionKey = 'qjD0Yq8mQ1oM2Zt9l5cT4h3bW7xN6eR1uI0oP9aS8dF' // 32 bytes, base64url
