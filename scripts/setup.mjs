@@ -52,7 +52,9 @@ function nodePackageName() {
   const os = { linux: 'linux', darwin: 'darwin' }[process.platform]
   const cpu = { x64: 'x64', arm64: 'arm64' }[process.arch]
   if (os === undefined || cpu === undefined) {
-    fail(`no Node.js ${NODE_MAJOR} package for ${process.platform}-${process.arch} on the npm registry; install Node.js >= ${MIN_MAJOR} yourself and run npm run setup again`)
+    fail(
+      `no Node.js ${NODE_MAJOR} package for ${process.platform}-${process.arch} on the npm registry; install Node.js >= ${MIN_MAJOR} yourself and run npm run setup again`,
+    )
   }
   return `node-${os}-${cpu}`
 }
@@ -81,7 +83,10 @@ function downloadNode(machineVersion) {
  * node_modules/.bin/node, the workspace's Node).
  */
 function machineNode() {
-  const path = (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'node'))
+  const path = (process.env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => join(dir, 'node'))
   for (const candidate of [process.env.npm_node_execpath, process.execPath, ...path]) {
     if (candidate === undefined || candidate === '' || !existsSync(candidate)) continue
     const real = realpathSync(candidate)

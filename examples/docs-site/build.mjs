@@ -31,7 +31,10 @@ md.core.ruler.push('heading_ids', (state) => {
   for (let i = 0; i < state.tokens.length; i++) {
     const token = state.tokens[i]
     if (token.type !== 'heading_open') continue
-    const text = (state.tokens[i + 1].children ?? []).filter((child) => child.type === 'text' || child.type === 'code_inline').map((child) => child.content).join('')
+    const text = (state.tokens[i + 1].children ?? [])
+      .filter((child) => child.type === 'text' || child.type === 'code_inline')
+      .map((child) => child.content)
+      .join('')
     const base = githubSlug(text)
     const count = seen.get(base) ?? 0
     seen.set(base, count + 1)
@@ -40,7 +43,9 @@ md.core.ruler.push('heading_ids', (state) => {
 })
 
 const escape = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
-const guides = readdirSync(docs).filter((file) => file.endsWith('.md')).sort()
+const guides = readdirSync(docs)
+  .filter((file) => file.endsWith('.md'))
+  .sort()
 const titles = new Map(guides.map((file) => [file, /^# (.+)$/m.exec(readFileSync(join(docs, file), 'utf8'))?.[1] ?? file]))
 const page = (file) => (file === 'README.md' ? 'index.html' : file.replace(/\.md$/, '.html'))
 const nav = [

@@ -3,5 +3,8 @@
 
 /** GitHub's anchor for a heading whose text is `text` (before any `-1`, `-2` for repeats). */
 export function githubSlug(text) {
-  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-')
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-')
 }

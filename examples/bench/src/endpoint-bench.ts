@@ -196,7 +196,14 @@ async function sequential(url: string, seconds: number): Promise<SequentialFigur
     new Promise<number>((resolve, reject) => {
       const t = performance.now()
       const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume()
           res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`status ${res.statusCode}`))))
@@ -214,7 +221,13 @@ async function sequential(url: string, seconds: number): Promise<SequentialFigur
   return { requests: samples.length, requestsPerSecond: samples.length / elapsed, latencyMs: { p50: s.p50 / 1000, p99: s.p99 / 1000, mean: s.mean / 1000 } }
 }
 
-async function variant(name: string, kind: 'none' | 'empty' | 'rules', scryptCost: number, seconds: { latency: number; throughput: number }, connections: number) {
+async function variant(
+  name: string,
+  kind: 'none' | 'empty' | 'rules',
+  scryptCost: number,
+  seconds: { latency: number; throughput: number },
+  connections: number,
+) {
   const server = await startServer(kind, scryptCost)
   try {
     // One checked login: the rules' claims must be in the access token (or absent without rules).
@@ -228,7 +241,10 @@ async function variant(name: string, kind: 'none' | 'empty' | 'rules', scryptCos
     const latencyRun = seconds.latency > 0 ? (await sequential(server.url, 1), await sequential(server.url, seconds.latency)) : undefined
     const throughputRun = await load(server.url, connections, seconds.throughput)
     const v: EndpointVariant = { name, scryptCost, latencyRun, throughputRun }
-    const c1 = latencyRun === undefined ? 'c=1: —' : `c=1: p50 ${latencyRun.latencyMs.p50.toFixed(2)} ms, p99 ${latencyRun.latencyMs.p99.toFixed(2)} ms, ${latencyRun.requestsPerSecond.toFixed(0)} req/s`
+    const c1 =
+      latencyRun === undefined
+        ? 'c=1: —'
+        : `c=1: p50 ${latencyRun.latencyMs.p50.toFixed(2)} ms, p99 ${latencyRun.latencyMs.p99.toFixed(2)} ms, ${latencyRun.requestsPerSecond.toFixed(0)} req/s`
     console.log(
       `  ${name.padEnd(44)} ${c1} | ` +
         `c=${connections}: ${throughputRun.requestsPerSecond.toFixed(0)} req/s, p50 ${throughputRun.latencyMs.p50} ms, p99 ${throughputRun.latencyMs.p99} ms` +
@@ -253,7 +269,13 @@ export async function benchEndpoint(options: { durationSeconds: number; connecti
   await sleep(200)
   const withRules = await variant('engine, 5 rules, N=2^4', 'rules', CHEAP_COST, seconds, options.connections)
   await sleep(200)
-  const production = await variant('engine, 5 rules, N=2^15 (production hashing)', 'rules', DEFAULT_SCRYPT_COST, { latency: 0, throughput: options.durationSeconds }, options.connections)
+  const production = await variant(
+    'engine, 5 rules, N=2^15 (production hashing)',
+    'rules',
+    DEFAULT_SCRYPT_COST,
+    { latency: 0, throughput: options.durationSeconds },
+    options.connections,
+  )
   const p50 = (v: EndpointVariant) => v.latencyRun?.latencyMs.p50 ?? Number.NaN
   return {
     hashing,

@@ -80,7 +80,11 @@ function canonical(outcome: Outcome): string {
     Array.isArray(value)
       ? value.map(sort)
       : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sort((value as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, sort((value as Record<string, unknown>)[k])]),
+          )
         : value
   return JSON.stringify(sort(outcome.ok ? { ok: true, accessToken: outcome.accessToken, idToken: outcome.idToken, scope: outcome.scope } : { ok: false }))
 }
@@ -129,7 +133,7 @@ if (!args.has('--no-contenders')) {
   const nodeVm = reports['node:vm'] as FullReport & { throughputCores: number }
   const all: [string, string, FullReport & { throughputCores: number }][] = [
     ['tokenrules engine', `isolated-vm, ${cores} isolates; async apply per run`, engineReport],
-    ['isolated-vm, bare harness', 'the engine\'s floor: same isolate and apply, none of the engine\'s guest runtime or host checks', raw],
+    ['isolated-vm, bare harness', "the engine's floor: same isolate and apply, none of the engine's guest runtime or host checks", raw],
     ...CONTENDERS.map((name) => [name, contenders[name]?.note ?? '', reports[name]] as [string, string, FullReport & { throughputCores: number }]),
   ]
   for (const [name, note, r] of all) {
@@ -185,7 +189,15 @@ if (!args.has('--no-endpoint')) {
 
 const out = {
   date: new Date().toISOString(),
-  machine: { node: process.version, cores, cpu, totalMemGiB: totalmem() / 2 ** 30, platform: `${process.platform} ${process.arch}`, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
+  machine: {
+    node: process.version,
+    cores,
+    cpu,
+    totalMemGiB: totalmem() / 2 ** 30,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg(),
+  },
   settings: { quick, durationMs, latencySamples, tenants },
   contenders: rows,
   engine: engineReport,

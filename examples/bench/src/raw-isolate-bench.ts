@@ -47,7 +47,11 @@ async function rate(lanes: RawIsolate[], durationMs: number): Promise<number> {
   return runs / ((performance.now() - start) / 1000)
 }
 
-export async function benchRawIsolate(options: { durationMs: number; latencySamples: number; tenants: number }): Promise<FullReport & { throughputCores: number }> {
+export async function benchRawIsolate(options: {
+  durationMs: number
+  latencySamples: number
+  tenants: number
+}): Promise<FullReport & { throughputCores: number }> {
   const cold: number[] = []
   for (let i = 0; i < 10; i++) {
     const t = performance.now()

@@ -12,7 +12,10 @@ export function summarize(samplesUs: number[]): { p50: number; p99: number; mean
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50)
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  )
 }
 
 const gc = (globalThis as { gc?: () => void }).gc

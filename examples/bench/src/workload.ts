@@ -121,7 +121,12 @@ export const context = {
     ip: '203.0.113.7',
     hostname: 'auth.bench.example.com',
     query: {},
-    body: { grant_type: 'password', username: 'ada.lovelace@example.com', scope: 'openid profile email read:reports write:reports', audience: 'https://api.bench.example.com' },
+    body: {
+      grant_type: 'password',
+      username: 'ada.lovelace@example.com',
+      scope: 'openid profile email read:reports write:reports',
+      audience: 'https://api.bench.example.com',
+    },
     geoip: { country_code: 'GB', country_name: 'United Kingdom', city_name: 'London', time_zone: 'Europe/London' },
   },
   authentication: { methods: [{ name: 'pwd', timestamp: 1_732_233_600_000 }] },

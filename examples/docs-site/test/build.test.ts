@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 
 /** Every .html file under `dir`. */
 function htmlFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.html')).map((file) => join(dir, file))
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.html'))
+    .map((file) => join(dir, file))
 }
 
 const build = fileURLToPath(new URL('../build.mjs', import.meta.url))

@@ -12,7 +12,11 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..')
  * (`file:line: message`, or `(program): message`); errors elsewhere (the packages themselves) are `pnpm typecheck`'s.
  */
 export function typeErrors(files: readonly string[]): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(repo, 'tsconfig.json'), { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(repo, 'tsconfig.json'),
+    { noEmit: true },
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  )
   if (config === undefined) throw new Error('tsconfig.json could not be read')
   const program = ts.createProgram(files, { ...config.options, noEmit: true })
   const wanted = new Set(files)

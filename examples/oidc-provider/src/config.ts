@@ -37,11 +37,25 @@ export function demoConfig(): Omit<OidcServerOptions, 'port' | 'host' | 'issuer'
           {
             // No department: rule 02 throws for her.
             password: 'carol-password-1',
-            profile: { user_id: 'auth0|carol', email: 'carol@example.com', email_verified: true, username: 'carol', name: 'Carol', app_metadata: { roles: ['reader'] } },
+            profile: {
+              user_id: 'auth0|carol',
+              email: 'carol@example.com',
+              email_verified: true,
+              username: 'carol',
+              name: 'Carol',
+              app_metadata: { roles: ['reader'] },
+            },
           },
           {
             password: 'dave-password-1',
-            profile: { user_id: 'auth0|dave', email: 'dave@example.com', email_verified: true, username: 'dave', blocked: true, app_metadata: { department: 'Ops' } },
+            profile: {
+              user_id: 'auth0|dave',
+              email: 'dave@example.com',
+              email_verified: true,
+              username: 'dave',
+              blocked: true,
+              app_metadata: { department: 'Ops' },
+            },
           },
         ],
       },
@@ -50,7 +64,13 @@ export function demoConfig(): Omit<OidcServerOptions, 'port' | 'host' | 'issuer'
         users: [
           {
             password: 'erin-password-1',
-            profile: { user_id: 'auth0|erin', email: 'erin@customer.example', email_verified: true, name: 'Erin', app_metadata: { roles: ['customer'], department: 'External' } },
+            profile: {
+              user_id: 'auth0|erin',
+              email: 'erin@customer.example',
+              email_verified: true,
+              name: 'Erin',
+              app_metadata: { roles: ['customer'], department: 'External' },
+            },
           },
         ],
       },

@@ -2,7 +2,15 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createEngine, isTokenRulesError, type Context, type EngineOptions, type LogEntry, type RuleErrorEvent, type User } from '@tokenrules/engine'
-import Provider, { errors, type AccessToken, type ClientCredentials, type ClientMetadata, type JWK, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
+import Provider, {
+  errors,
+  type AccessToken,
+  type ClientCredentials,
+  type ClientMetadata,
+  type JWK,
+  type KoaContextWithOIDC,
+  type ResourceServer,
+} from 'oidc-provider'
 import { Directory, type StoredUser, type UserSeed } from './directory.js'
 import { MemoryAdapter } from './memory-adapter.js'
 
@@ -186,17 +194,15 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
         email: ['email', 'email_verified'],
         profile: ['name', 'nickname', 'given_name', 'family_name', 'picture', 'updated_at'],
       },
-      clients: options.clients.map(
-        (client): ClientMetadata => ({
-          client_id: client.clientId,
-          client_secret: client.clientSecret,
-          client_name: client.name ?? client.clientId,
-          grant_types: [...GRANT_TYPES],
-          response_types: [],
-          redirect_uris: [],
-          token_endpoint_auth_method: 'client_secret_post',
-        }),
-      ),
+      clients: options.clients.map((client): ClientMetadata => ({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        client_name: client.name ?? client.clientId,
+        grant_types: [...GRANT_TYPES],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post',
+      })),
       jwks: { keys: [jwk()] },
       cookies: { keys: [randomBytes(32).toString('base64url')] },
       features: {
@@ -263,10 +269,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       // API defines, or all of them when none was requested.
       const requested = (stringParam(ctx, 'scope') ?? '').split(' ').filter(Boolean)
       const requestedApiScopes = requested.filter((scope) => api.scopes.includes(scope))
-      const granted = [
-        ...requested.filter((scope) => OIDC_SCOPES.includes(scope)),
-        ...(requestedApiScopes.length > 0 ? requestedApiScopes : api.scopes),
-      ]
+      const granted = [...requested.filter((scope) => OIDC_SCOPES.includes(scope)), ...(requestedApiScopes.length > 0 ? requestedApiScopes : api.scopes)]
 
       const profile = user.profile
       const ruleUser: User = {
@@ -307,7 +310,11 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       } catch (error) {
         if (!isTokenRulesError(error)) throw error
         const { status, body: answer } = error.toOAuthError()
-        log({ level: status >= 500 ? 'error' : 'info', message: `rules failed: ${error.code}`, detail: { code: error.code, rule: 'rule' in error ? error.rule : undefined, status } })
+        log({
+          level: status >= 500 ? 'error' : 'info',
+          message: `rules failed: ${error.code}`,
+          detail: { code: error.code, rule: 'rule' in error ? error.rule : undefined, status },
+        })
         throw new TokenEndpointError(status, answer.error, answer.error_description)
       }
       if (result.multifactor !== undefined) {

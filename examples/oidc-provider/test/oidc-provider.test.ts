@@ -131,7 +131,13 @@ describe('node-oidc-provider password grant with rules', () => {
     expect(claims['https://tokenrules.example/roles']).toEqual(['customer'])
     expect(claims['https://tokenrules.example/seen']).toMatchObject({ protocol: 'oauth2-password', connection: 'Customers' })
 
-    const unknownRealm = await token({ grant_type: PASSWORD_REALM_GRANT, realm: 'Nope', username: 'erin@customer.example', password: 'erin-password-1', ...CLIENT })
+    const unknownRealm = await token({
+      grant_type: PASSWORD_REALM_GRANT,
+      realm: 'Nope',
+      username: 'erin@customer.example',
+      password: 'erin-password-1',
+      ...CLIENT,
+    })
     expect(unknownRealm.status).toBe(400)
     expect(unknownRealm.body['error']).toBe('invalid_request')
     // Erin exists only in Customers: the default directory does not know her.
@@ -174,7 +180,10 @@ describe('node-oidc-provider password grant with rules', () => {
 
   it('an unknown client or a wrong secret answers 401 invalid_client', async () => {
     const login = { grant_type: 'password', username: 'alice', password: 'correct horse battery staple' }
-    for (const client of [{ client_id: 'nobody', client_secret: 'x' }, { client_id: 'demo-app', client_secret: 'wrong' }]) {
+    for (const client of [
+      { client_id: 'nobody', client_secret: 'x' },
+      { client_id: 'demo-app', client_secret: 'wrong' },
+    ]) {
       const { status, headers, body } = await token({ ...login, ...client })
       expect(status).toBe(401)
       expect(headers.get('cache-control')).toBe('no-store')
@@ -183,7 +192,13 @@ describe('node-oidc-provider password grant with rules', () => {
   })
 
   it('an unknown audience answers 400 invalid_target; missing parameters 400 invalid_request', async () => {
-    const unknown = await token({ grant_type: 'password', username: 'alice', password: 'correct horse battery staple', audience: 'https://nope.example/', ...CLIENT })
+    const unknown = await token({
+      grant_type: 'password',
+      username: 'alice',
+      password: 'correct horse battery staple',
+      audience: 'https://nope.example/',
+      ...CLIENT,
+    })
     expect(unknown.status).toBe(400)
     expect(unknown.body['error']).toBe('invalid_target')
     const missing = await token({ grant_type: 'password', username: 'alice', ...CLIENT })

@@ -13,6 +13,8 @@ describe('examples/quickstart', () => {
     expect(stdout).toMatch(/ada \(admin\)[\s\S]*scopes: +read:reports write:reports/)
     expect(stdout).toMatch(/bob \(reader\)[\s\S]*scopes: +read:reports\n/)
     expect(stdout).toContain("warning CLAIM_DROPPED: 'favourite_colour' is not namespaced")
-    expect(stdout).toContain('✘ eve (unverified): ERR_RULE_UNAUTHORIZED → HTTP 401 {"error":"unauthorized","error_description":"Please verify your email before logging in."}')
+    expect(stdout).toContain(
+      '✘ eve (unverified): ERR_RULE_UNAUTHORIZED → HTTP 401 {"error":"unauthorized","error_description":"Please verify your email before logging in."}',
+    )
   })
 })

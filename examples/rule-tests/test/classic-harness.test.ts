@@ -126,11 +126,15 @@ describe('accept-terms', () => {
   })
 
   it('raw contexts even show what the engine would refuse: loadRule applies no token policy', async () => {
-    const naive = loadRule(`function (user, context, callback) {
+    const naive = loadRule(
+      `function (user, context, callback) {
       context.redirect = { url: configuration.TERMS_URL };
       context.idToken.favourite_colour = 'teal';
       callback(null, user, context);
-    }`, { configuration }, {})
+    }`,
+      { configuration },
+      {},
+    )
     const [err, , context] = await naive(makeUser(), makeContext())
     expect(err).toBeNull()
     expect(context).toMatchObject({ redirect: { url: 'https://acme.example/terms' }, idToken: { favourite_colour: 'teal' } })

@@ -8,7 +8,11 @@ describe('login ids and times are reproducible in tests', () => {
   it('draws the same UUID and reads the same time on every run', async () => {
     const [a, b] = [await login(), await login()]
     expect(a.accessToken.claims).toEqual(b.accessToken.claims)
-    expect(a).toHaveClaim('accessToken', 'https://acme.example/login_id', expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/))
+    expect(a).toHaveClaim(
+      'accessToken',
+      'https://acme.example/login_id',
+      expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+    )
     expect(a).toHaveClaim('accessToken', 'https://acme.example/login_at', '2025-01-15T09:30:00.000Z')
   })
 

@@ -20,7 +20,11 @@ describe('metadata the rules persist', () => {
 
   it('does not write again on later logins', async () => {
     const updateAppMetadata = vi.fn(async () => {})
-    await runRules({ files: [rule('09-record-first-login.js')], user: { app_metadata: { first_login_at: '2024-01-01T00:00:00.000Z' } }, hooks: { updateAppMetadata } })
+    await runRules({
+      files: [rule('09-record-first-login.js')],
+      user: { app_metadata: { first_login_at: '2024-01-01T00:00:00.000Z' } },
+      hooks: { updateAppMetadata },
+    })
     expect(updateAppMetadata).not.toHaveBeenCalled()
   })
 

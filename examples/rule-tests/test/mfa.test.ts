@@ -17,7 +17,13 @@ describe('multifactor authentication', () => {
   it('steps up to Guardian when the risk assessment has low confidence, and says why in the logs', async () => {
     const result = await runRules({
       files: [rule('12-risk-step-up.js')],
-      context: { riskAssessment: { confidence: 'low', version: '1', assessments: { ImpossibleTravel: { confidence: 'low', code: 'impossible_travel_from_last_login' } } } },
+      context: {
+        riskAssessment: {
+          confidence: 'low',
+          version: '1',
+          assessments: { ImpossibleTravel: { confidence: 'low', code: 'impossible_travel_from_last_login' } },
+        },
+      },
     })
     expect(result).toRequireMfa('guardian')
     expect(result).toHaveLogged('impossible_travel_from_last_login', 'log')

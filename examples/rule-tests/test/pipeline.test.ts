@@ -32,9 +32,21 @@ describe('the whole rule set, for a password-grant login', () => {
       context: { request: { body: { scope: 'openid profile read:reports admin:users' } } },
     })
     expect(result.rules.map((r) => r.name)).toEqual([
-      'deny-unverified-email', 'block-suspended-accounts', 'corporate-network-only', 'add-roles', 'scopes-from-roles',
-      'require-mfa-for-admins', 'enrich-from-crm', 'fraud-score', 'record-first-login', 'organization-claims',
-      'accept-terms', 'risk-step-up', 'login-id', 'entitlements-api', 'profile-preferences',
+      'deny-unverified-email',
+      'block-suspended-accounts',
+      'corporate-network-only',
+      'add-roles',
+      'scopes-from-roles',
+      'require-mfa-for-admins',
+      'enrich-from-crm',
+      'fraud-score',
+      'record-first-login',
+      'organization-claims',
+      'accept-terms',
+      'risk-step-up',
+      'login-id',
+      'entitlements-api',
+      'profile-preferences',
     ])
     expect(result).toRequireMfa('any')
     expect(result).toHaveScopes(['openid', 'profile', 'read:reports', 'admin:users'])

@@ -12,8 +12,7 @@ describe('what goes in the tokens', () => {
   describe('scopes follow the roles', () => {
     // One compiled rule for the whole block: faster than a runRules per test.
     const runner = createRuleRunner({ files: [rule('05-scopes-from-roles.js')] })
-    const login = async (roles: string[], scope: string) =>
-      (await runner).run({ user: { app_metadata: { roles } }, context: { request: { body: { scope } } } })
+    const login = async (roles: string[], scope: string) => (await runner).run({ user: { app_metadata: { roles } }, context: { request: { body: { scope } } } })
 
     it('grants readers only what they may read', async () => {
       expect(await login(['reader'], 'openid read:reports write:reports admin:users')).toHaveScopes(['openid', 'read:reports'])
@@ -60,10 +59,12 @@ describe('what goes in the tokens', () => {
 
   it('shows what the claims policy drops (a claim without namespace)', async () => {
     const result = await runRules({
-      rules: [`function (user, context, callback) {
+      rules: [
+        `function (user, context, callback) {
         context.idToken.favourite_colour = user.user_metadata.colour;
         callback(null, user, context);
-      }`],
+      }`,
+      ],
       user: { user_metadata: { colour: 'teal' } },
     })
     expect(result).toDropClaim('favourite_colour', 'not-namespaced')

@@ -87,11 +87,16 @@ export function loginBackend(options: LoginBackendOptions): (request: Request, c
 
     if (path === '/demo/login') {
       const { realm, username, password } = input.value
-      if (typeof realm !== 'string' || !options.realms.includes(realm)) return json(400, { error: 'invalid_request', error_description: `realm must be one of ${options.realms.join(', ')}.` })
+      if (typeof realm !== 'string' || !options.realms.includes(realm))
+        return json(400, { error: 'invalid_request', error_description: `realm must be one of ${options.realms.join(', ')}.` })
       if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
         return json(400, { error: 'invalid_request', error_description: 'Enter your email and password.' })
       }
-      const reply = await callEndpoint(tokenUrl.pathname, { grant_type: GRANT_TYPES.passwordRealm, realm, username, password, audience: options.audience, scope, ...client }, connection)
+      const reply = await callEndpoint(
+        tokenUrl.pathname,
+        { grant_type: GRANT_TYPES.passwordRealm, realm, username, password, audience: options.audience, scope, ...client },
+        connection,
+      )
       return answer(reply, connection)
     }
 
@@ -130,7 +135,8 @@ function errorOutcome(reply: { status: number; retryAfter: string | null; body: 
 }
 
 /** The pages load nothing from elsewhere: inline script and style only, same-origin fetches. */
-export const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+export const CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 export function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } })

@@ -52,7 +52,11 @@ export function messagesApi(options: MessagesApiOptions): (request: Request) => 
 }
 
 function insufficient(scope: string): Response {
-  return json(403, { error: 'insufficient_scope', error_description: `The token lacks the ${scope} scope.` }, `Bearer error="insufficient_scope", scope="${scope}"`)
+  return json(
+    403,
+    { error: 'insufficient_scope', error_description: `The token lacks the ${scope} scope.` },
+    `Bearer error="insufficient_scope", scope="${scope}"`,
+  )
 }
 
 function json(status: number, body: unknown, wwwAuthenticate?: string): Response {

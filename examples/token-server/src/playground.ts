@@ -31,7 +31,9 @@ export function playground(): (request: Request) => Promise<Response | undefined
     const path = new URL(request.url).pathname
     if (path === '/playground' || path === '/playground/') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' })
-      return new Response(PLAYGROUND_PAGE_HTML, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP } })
+      return new Response(PLAYGROUND_PAGE_HTML, {
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP },
+      })
     }
     if (path !== '/playground/run') return undefined
     if (request.method !== 'POST') return json(405, { error: 'method_not_allowed' })
@@ -70,7 +72,8 @@ function parseInput(value: Record<string, unknown>): PlaygroundInput | string {
   if (rules.length > PLAYGROUND_LIMITS.maxRules) return `At most ${PLAYGROUND_LIMITS.maxRules} rules per run.`
   const parsed: RuleDefinition[] = []
   for (const [index, rule] of rules.entries()) {
-    if (!isObject(rule) || typeof rule['name'] !== 'string' || typeof rule['script'] !== 'string') return `rules[${index}] must be { name: string, script: string }.`
+    if (!isObject(rule) || typeof rule['name'] !== 'string' || typeof rule['script'] !== 'string')
+      return `rules[${index}] must be { name: string, script: string }.`
     parsed.push({ name: rule['name'], script: rule['script'] })
   }
   if (!isObject(user)) return 'user must be a JSON object.'

@@ -25,7 +25,15 @@ beforeAll(async () => {
     freePort().then((port) => startDemo(port, dataDir)),
     chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     }),
   ])
 }, 60_000)
@@ -176,7 +184,9 @@ describe('the rules playground (/playground)', () => {
     await p.click('#run')
     await p.locator('#failure').waitFor()
     expect(await p.textContent('#status')).toBe("ERR_RULE_UNAUTHORIZED in rule 'require-verified-email' → HTTP 401 unauthorized")
-    expect(await p.textContent('#oauth')).toBe('HTTP 401\n' + JSON.stringify({ error: 'unauthorized', error_description: 'Please verify your email before logging in.' }, null, 2))
+    expect(await p.textContent('#oauth')).toBe(
+      'HTTP 401\n' + JSON.stringify({ error: 'unauthorized', error_description: 'Please verify your email before logging in.' }, null, 2),
+    )
     await shot(p, 'playground-denied.png')
 
     // A rule that never calls back hits the demo's 1 s budget: a typed error and its generic answer.
@@ -197,23 +207,33 @@ describe('the rules playground (/playground)', () => {
       const response = await fetch(`${demo.origin}/playground/run`, { method: 'POST', headers: { 'content-type': type }, body })
       return { status: response.status, body: (await response.json()) as { error: string; error_description: string } }
     }
-    expect(await run('{ nope')).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: expect.stringMatching(/^The body is not valid JSON/) } })
-    expect(await run('x'.repeat(70_000))).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'The body is too large: at most 65536 bytes.' } })
+    expect(await run('{ nope')).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', error_description: expect.stringMatching(/^The body is not valid JSON/) },
+    })
+    expect(await run('x'.repeat(70_000))).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'The body is too large: at most 65536 bytes.' },
+    })
     expect(await run('{}', 'text/plain')).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'Send the body as application/json.' } })
     expect(await run(JSON.stringify({ rules: [], user: {}, context: {} }))).toEqual({
       status: 400,
       body: { error: 'invalid_request', error_description: 'rules must be a non-empty array of { name, script }.' },
     })
-    expect(await run(JSON.stringify({ rules: [{ name: 'a', script: 'function (u, c, cb) { cb(null, u, c) }' }], user: {}, context: {}, configuration: { N: 1 } }))).toEqual({
+    expect(
+      await run(JSON.stringify({ rules: [{ name: 'a', script: 'function (u, c, cb) { cb(null, u, c) }' }], user: {}, context: {}, configuration: { N: 1 } })),
+    ).toEqual({
       status: 400,
       body: { error: 'invalid_request', error_description: "configuration.N must be a string (Auth0's rule settings are strings)." },
     })
     // require is not allowed in the playground: the typed error comes back as the run's outcome.
-    const denied = await run(JSON.stringify({
-      rules: [{ name: 'fs', script: "function (user, context, callback) { require('fs'); callback(null, user, context) }" }],
-      user: { user_id: 'auth0|1' },
-      context: { clientID: 'demo-app', protocol: 'oauth2-password' },
-    }))
+    const denied = await run(
+      JSON.stringify({
+        rules: [{ name: 'fs', script: "function (user, context, callback) { require('fs'); callback(null, user, context) }" }],
+        user: { user_id: 'auth0|1' },
+        context: { clientID: 'demo-app', protocol: 'oauth2-password' },
+      }),
+    )
     expect(denied.status).toBe(200)
     expect(denied.body).toMatchObject({ ok: false, error: { code: 'ERR_MODULE_NOT_ALLOWED', oauth: { status: 500, body: { error: 'server_error' } } } })
   })

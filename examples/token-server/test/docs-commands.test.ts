@@ -34,7 +34,10 @@ function commands(block: Block): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
 }
 
-const sh = (path: string) => blocks(read(path)).filter((b) => b.info === 'sh').flatMap(commands)
+const sh = (path: string) =>
+  blocks(read(path))
+    .filter((b) => b.info === 'sh')
+    .flatMap(commands)
 
 /** Timings vary from run to run: every `N ms` reads `0 ms`. */
 const normalise = (text: string) => text.replace(/\b\d+ ms\b/g, '0 ms').replace(/\s+$/, '')
@@ -79,8 +82,12 @@ describe.concurrent('docs/testing-rules.md and the testing READMEs: vitest block
   const configBlock = testingRules.find((b) => b.info === 'ts' && b.body.includes('defineConfig('))
   const testBlocks = [
     ...testingRules.filter((b) => b.info === 'ts' && b !== configBlock).map((b) => ({ ...b, file: 'testing-rules' })),
-    ...blocks(read('packages/testing/README.md')).filter((b) => b.info === 'ts').map((b) => ({ ...b, file: 'testing-readme' })),
-    ...blocks(read('examples/rule-tests/README.md')).filter((b) => b.info === 'ts').map((b) => ({ ...b, file: 'rule-tests-readme' })),
+    ...blocks(read('packages/testing/README.md'))
+      .filter((b) => b.info === 'ts')
+      .map((b) => ({ ...b, file: 'testing-readme' })),
+    ...blocks(read('examples/rule-tests/README.md'))
+      .filter((b) => b.info === 'ts')
+      .map((b) => ({ ...b, file: 'rule-tests-readme' })),
   ]
   const expectedTests = testBlocks.reduce((n, b) => n + (b.body.match(/^\s*it\(/gm) ?? []).length, 0)
 
@@ -215,7 +222,12 @@ describe.concurrent('README.md: the curl login', () => {
   }, 90_000)
 })
 
-const guides = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const guides = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+]
 const readmes = [
   ...['packages', 'examples'].flatMap((group) =>
     readdirSync(join(root, group))
@@ -233,7 +245,11 @@ describe('set-up, test and script commands', () => {
   it('the guides set up and test with exactly what .ci/run runs', () => {
     expect(ci).toEqual(['npm run setup', 'pnpm test'])
     const isSetupOrTest = (c: string) => /^(npm|pnpm) (run )?(setup|install|i|ci|test)\b/.test(c)
-    const shown = [...guides, ...readmes].flatMap((path) => sh(path).filter(isSetupOrTest).map((c) => ({ path, command: c })))
+    const shown = [...guides, ...readmes].flatMap((path) =>
+      sh(path)
+        .filter(isSetupOrTest)
+        .map((c) => ({ path, command: c })),
+    )
     expect(shown.filter((s) => !ci.includes(s.command))).toEqual([])
     expect(sh('README.md').filter(isSetupOrTest)).toEqual(ci)
     expect(sh('docs/getting-started.md').filter(isSetupOrTest)).toEqual(ci)
@@ -269,7 +285,7 @@ describe('set-up, test and script commands', () => {
     const main = read('examples/bench/src/main.ts')
     const bench = shown.filter((c) => c.startsWith('pnpm bench') || c.includes('examples/bench/src/main.ts'))
     expect(bench.length).toBe(4)
-    const flags = bench.flatMap((c) => (c.startsWith('pnpm bench') ? c.split(' -- ')[1] ?? '' : c.split('main.ts')[1] ?? '').match(/--[a-z-]+/g) ?? [])
+    const flags = bench.flatMap((c) => (c.startsWith('pnpm bench') ? (c.split(' -- ')[1] ?? '') : (c.split('main.ts')[1] ?? '')).match(/--[a-z-]+/g) ?? [])
     expect(flags.sort()).toEqual(['--engine-only', '--no-contenders', '--no-endpoint', '--quick'])
     for (const flag of flags) expect(main, flag).toContain(`args.has('${flag}')`)
     const node = bench.find((c) => c.startsWith('node ')) as string
@@ -301,7 +317,12 @@ describe('README modules', () => {
 
   it('typecheck as modules of an application', () => {
     const dir = fileURLToPath(new URL(`./.docs-typecheck-readme-${process.pid}`, import.meta.url))
-    expect(typeErrorsOfSources(dir, modules.map((m) => ({ name: `${m.path}-${m.line}`, source: m.body })))).toEqual([])
+    expect(
+      typeErrorsOfSources(
+        dir,
+        modules.map((m) => ({ name: `${m.path}-${m.line}`, source: m.body })),
+      ),
+    ).toEqual([])
   }, 60_000)
 
   it.each(modules.map((m) => [`${m.path}:${m.line}`, m] as const))('%s runs', async (_, m) => {
@@ -341,21 +362,30 @@ describe('README modules', () => {
       }
     }, 120_000)
 
-    it.each(modules.map((m) => [`${m.path}:${m.line}`, m] as const))('%s runs', async (_, m) => {
-      const file = fileURLToPath(new URL(`./.docs-plain-${process.pid}-${m.path.replace(/\W/g, '-')}-${m.line}.mts`, import.meta.url))
-      const scratch = mkdtempSync(join(tmpdir(), 'tokenrules-readme-plain-'))
-      writeFileSync(file, m.body)
-      const cwd = m.path === 'packages/engine/README.md' ? join(root, 'packages/engine') : m.path === 'packages/oauth/README.md' ? scratch : root
-      const env: NodeJS.ProcessEnv = { ...process.env, APP_SECRET: randomBytes(16).toString('hex'), TOKENRULES_KEY: randomBytes(32).toString('base64url'), PORT: '0' }
-      // Nothing of vitest's or vite's may leak into the child.
-      for (const key of Object.keys(env)) if (/^(VITEST|VITE_|TEST$|NODE_ENV$)/.test(key)) delete env[key]
-      try {
-        const ran = await promisify(execFile)(process.execPath, ['--no-node-snapshot', file], { cwd, env, timeout: 60_000 })
-        expect(ran.stderr).toBe('')
-      } finally {
-        rmSync(file, { force: true })
-        rmSync(scratch, { recursive: true, force: true })
-      }
-    }, 90_000)
+    it.each(modules.map((m) => [`${m.path}:${m.line}`, m] as const))(
+      '%s runs',
+      async (_, m) => {
+        const file = fileURLToPath(new URL(`./.docs-plain-${process.pid}-${m.path.replace(/\W/g, '-')}-${m.line}.mts`, import.meta.url))
+        const scratch = mkdtempSync(join(tmpdir(), 'tokenrules-readme-plain-'))
+        writeFileSync(file, m.body)
+        const cwd = m.path === 'packages/engine/README.md' ? join(root, 'packages/engine') : m.path === 'packages/oauth/README.md' ? scratch : root
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          APP_SECRET: randomBytes(16).toString('hex'),
+          TOKENRULES_KEY: randomBytes(32).toString('base64url'),
+          PORT: '0',
+        }
+        // Nothing of vitest's or vite's may leak into the child.
+        for (const key of Object.keys(env)) if (/^(VITEST|VITE_|TEST$|NODE_ENV$)/.test(key)) delete env[key]
+        try {
+          const ran = await promisify(execFile)(process.execPath, ['--no-node-snapshot', file], { cwd, env, timeout: 60_000 })
+          expect(ran.stderr).toBe('')
+        } finally {
+          rmSync(file, { force: true })
+          rmSync(scratch, { recursive: true, force: true })
+        }
+      },
+      90_000,
+    )
   })
 })

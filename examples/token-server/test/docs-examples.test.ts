@@ -70,7 +70,12 @@ for (const file of files) {
   found.forEach((block, index) => {
     const next = found[index + 1]
     if (block.info === 'json token-request') {
-      requests.push({ file, line: block.line, request: JSON.parse(block.body) as Record<string, string>, response: next?.info === 'json token-response' ? JSON.parse(next.body) : undefined })
+      requests.push({
+        file,
+        line: block.line,
+        request: JSON.parse(block.body) as Record<string, string>,
+        response: next?.info === 'json token-response' ? JSON.parse(next.body) : undefined,
+      })
     }
     if (block.info === 'ts embed') embeds.push({ file, line: block.line, source: block.body })
     if (block.info !== 'js rule') return
@@ -152,7 +157,12 @@ describe('embedding examples in docs/', () => {
 
   it('typecheck as modules of an application', () => {
     const dir = fileURLToPath(new URL(`./.docs-typecheck-${process.pid}`, import.meta.url))
-    expect(typeErrorsOfSources(dir, embeds.map((example) => ({ name: `${example.file}-${example.line}`, source: example.source })))).toEqual([])
+    expect(
+      typeErrorsOfSources(
+        dir,
+        embeds.map((example) => ({ name: `${example.file}-${example.line}`, source: example.source })),
+      ),
+    ).toEqual([])
   }, 60_000)
 
   it.each(embeds.map((example) => [`${example.file}:${example.line}`, example] as const))('%s runs', async (_, example) => {

@@ -86,7 +86,12 @@ describe('examples/token-server', () => {
       const refreshed = await fetch(`${second.origin}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: aliceTokens['refresh_token'] ?? '', client_id: 'demo-app', client_secret: 'demo-secret' }),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: aliceTokens['refresh_token'] ?? '',
+          client_id: 'demo-app',
+          client_secret: 'demo-secret',
+        }),
       })
       expect(refreshed.status).toBe(200)
     } finally {

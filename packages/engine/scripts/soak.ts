@@ -14,8 +14,7 @@ const seconds = Number(process.env.SOAK_SECONDS ?? 180)
 const sampleSeconds = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10)
 const maxGrowthMb = Number(process.env.SOAK_MAX_GROWTH_MB ?? 150)
 
-const counters = (reports: TenantReport[]) =>
-  reports.map((t) => `${t.name}=${t.runs}${t.hostile ? '' : ` ok=${t.ok}`}`).join(' ')
+const counters = (reports: TenantReport[]) => reports.map((t) => `${t.name}=${t.runs}${t.hostile ? '' : ` ok=${t.ok}`}`).join(' ')
 
 process.stdout.write(`soak: ${seconds} s, 6 engines (3 hostile), sample every ${sampleSeconds} s, Node ${process.version}\n`)
 process.stdout.write('     t(s)  heapUsed(MB)  rss(MB)  runs\n')
@@ -23,13 +22,17 @@ const report = await runLoad({
   durationMs: seconds * 1000,
   sampleMs: sampleSeconds * 1000,
   onSample: (s, reports) =>
-    process.stdout.write(`${String(Math.round(s.atMs / 1000)).padStart(9)}  ${String(s.heapUsedMb).padStart(12)}  ${String(s.rssMb).padStart(7)}  ${counters(reports)}\n`),
+    process.stdout.write(
+      `${String(Math.round(s.atMs / 1000)).padStart(9)}  ${String(s.heapUsedMb).padStart(12)}  ${String(s.rssMb).padStart(7)}  ${counters(reports)}\n`,
+    ),
 })
 
 let failed = false
 process.stdout.write('\ntenant        runs     ok  maxMs  codes  stats\n')
 for (const t of report.tenants) {
-  process.stdout.write(`${t.name.padEnd(12)} ${String(t.runs).padStart(6)} ${String(t.ok).padStart(6)} ${String(t.maxMs).padStart(6)}  ${JSON.stringify(t.codes)}  ${JSON.stringify(t.stats)}\n`)
+  process.stdout.write(
+    `${t.name.padEnd(12)} ${String(t.runs).padStart(6)} ${String(t.ok).padStart(6)} ${String(t.maxMs).padStart(6)}  ${JSON.stringify(t.codes)}  ${JSON.stringify(t.stats)}\n`,
+  )
   if (t.unexpected.length > 0) {
     failed = true
     process.stdout.write(`  UNEXPECTED: ${t.unexpected.join(' | ')}\n`)
@@ -42,7 +45,9 @@ const last = report.samples[report.samples.length - 1]
 if (base !== undefined && last !== undefined) {
   const rssGrowth = Math.round((Math.max(...warm.map((s) => s.rssMb)) - base.rssMb) * 10) / 10
   const heapGrowth = Math.round((last.heapUsedMb - base.heapUsedMb) * 10) / 10
-  process.stdout.write(`\nafter warm-up (t=${Math.round(base.atMs / 1000)} s): rss ${base.rssMb} → peak +${rssGrowth} MB, end ${last.rssMb} MB; heap ${base.heapUsedMb} → ${last.heapUsedMb} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth})\n`)
+  process.stdout.write(
+    `\nafter warm-up (t=${Math.round(base.atMs / 1000)} s): rss ${base.rssMb} → peak +${rssGrowth} MB, end ${last.rssMb} MB; heap ${base.heapUsedMb} → ${last.heapUsedMb} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth})\n`,
+  )
   if (rssGrowth > maxGrowthMb) failed = true
 }
 process.stdout.write(failed ? 'soak: FAILED\n' : 'soak: ok\n')

@@ -206,11 +206,7 @@ function urlHost(name: string): string | undefined | null {
  * ])
  * ```
  */
-export function claimViolation(
-  name: string,
-  token: 'accessToken' | 'idToken',
-  policy: ClaimsPolicy,
-): { reason: ClaimDropReason; message: string } | undefined {
+export function claimViolation(name: string, token: 'accessToken' | 'idToken', policy: ClaimsPolicy): { reason: ClaimDropReason; message: string } | undefined {
   if (RESERVED_NAMES.has(name)) return { reason: 'reserved-name', message: `'${name}' is never accepted as a claim name` }
   if (REGISTERED_CLAIMS.has(name) || (token === 'idToken' && REGISTERED_ID_TOKEN_CLAIMS.has(name))) {
     return { reason: 'registered', message: `'${name}' is set by the server and cannot be overwritten by a rule` }

@@ -624,13 +624,7 @@ export class ClaimViolationError extends TokenRulesError {
   /** Which rule of the policy the name broke. */
   readonly reason: import('./result.js').ClaimDropReason
   /** Called by the engine (or {@link applyClaimsPolicy}) with the claim, its token, the reason and a message. */
-  constructor(
-    claim: string,
-    token: 'accessToken' | 'idToken',
-    reason: import('./result.js').ClaimDropReason,
-    message: string,
-    details: FailureDetails = {},
-  ) {
+  constructor(claim: string, token: 'accessToken' | 'idToken', reason: import('./result.js').ClaimDropReason, message: string, details: FailureDetails = {}) {
     super(message, details)
     this.claim = claim
     this.token = token

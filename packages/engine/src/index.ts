@@ -38,13 +38,7 @@ export { claimViolation, applyClaimsPolicy, normalizeScope } from './claims.js'
 export type { ClaimsPolicy } from './claims.js'
 export { pipelineOrder } from './options.js'
 export { requiredModules } from './modules.js'
-export {
-  REGISTERED_CLAIMS,
-  REGISTERED_ID_TOKEN_CLAIMS,
-  RESTRICTED_CLAIMS,
-  FORBIDDEN_NAMESPACE_HOSTS,
-  MAX_CUSTOM_CLAIMS_BYTES,
-} from './claims.js'
+export { REGISTERED_CLAIMS, REGISTERED_ID_TOKEN_CLAIMS, RESTRICTED_CLAIMS, FORBIDDEN_NAMESPACE_HOSTS, MAX_CUSTOM_CLAIMS_BYTES } from './claims.js'
 export { NO_BROWSER_PROTOCOLS } from './protocols.js'
 export { sandboxRuntime } from './runtime.js'
 export type { SandboxRuntime } from './runtime.js'

@@ -215,30 +215,36 @@ export interface EngineOptions {
   /** Settings the rules read as `configuration` (string keys to string values, frozen). */
   configuration?: Readonly<Record<string, string>> | undefined
   /** Resource limits of each run and isolate; each has a default. */
-  limits?: {
-    /** Wall-clock budget of the whole pipeline, awaited work included, in milliseconds. Default 20000. */
-    timeoutMs?: number | undefined
-    /** Heap limit of each isolate, in MB. Default 128. */
-    memoryLimitMb?: number | undefined
-    /** Log lines kept per run. Default 100. */
-    maxLogEntries?: number | undefined
-    /** Largest `user` (as JSON characters) a run may return. Default 1,000,000. */
-    maxUserBytes?: number | undefined
-  } | undefined
+  limits?:
+    | {
+        /** Wall-clock budget of the whole pipeline, awaited work included, in milliseconds. Default 20000. */
+        timeoutMs?: number | undefined
+        /** Heap limit of each isolate, in MB. Default 128. */
+        memoryLimitMb?: number | undefined
+        /** Log lines kept per run. Default 100. */
+        maxLogEntries?: number | undefined
+        /** Largest `user` (as JSON characters) a run may return. Default 1,000,000. */
+        maxUserBytes?: number | undefined
+      }
+    | undefined
   /** How custom claims are checked (SPEC.md §6). Default: namespaced URLs required, violations dropped with a warning. */
-  claims?: {
-    /** `required` (default): custom claims must be namespaced URLs. `optional`: Auth0's rules since July 2022. */
-    namespace?: 'required' | 'optional' | undefined
-    /** `drop` (default): leave the claim out and warn. `error`: fail the run with `ERR_CLAIM_VIOLATION`. */
-    onViolation?: 'drop' | 'error' | undefined
-    /** More forbidden namespace hosts (typically your issuer's), as host names or URLs. */
-    forbiddenNamespaces?: readonly string[] | undefined
-  } | undefined
+  claims?:
+    | {
+        /** `required` (default): custom claims must be namespaced URLs. `optional`: Auth0's rules since July 2022. */
+        namespace?: 'required' | 'optional' | undefined
+        /** `drop` (default): leave the claim out and warn. `error`: fail the run with `ERR_CLAIM_VIOLATION`. */
+        onViolation?: 'drop' | 'error' | undefined
+        /** More forbidden namespace hosts (typically your issuer's), as host names or URLs. */
+        forbiddenNamespaces?: readonly string[] | undefined
+      }
+    | undefined
   /** What rule failures reveal to the OAuth client. */
-  errors?: {
-    /** Put a thrown exception's message in `error_description`. Default `false` (generic text). */
-    exposeExceptionMessages?: boolean | undefined
-  } | undefined
+  errors?:
+    | {
+        /** Put a thrown exception's message in `error_description`. Default `false` (generic text). */
+        exposeExceptionMessages?: boolean | undefined
+      }
+    | undefined
   /** Isolates that run rules in parallel. Default: the number of CPU cores. */
   concurrency?: number | undefined
   /**
@@ -275,29 +281,33 @@ export interface EngineOptions {
    * assert.equal(result.idToken.claims['https://example.com/tier'], 'gold')
    * ```
    */
-  modules?: {
-    /** Pure-JavaScript packages bundled once and evaluated inside the sandbox. Listing `url`, `querystring` or `buffer` allows the engine's built-in versions. */
-    packages?: readonly string[] | undefined
-    /** Where `packages` are resolved. Default: `process.cwd()`. */
-    resolveFrom?: string | undefined
-    /** HTTP for `request`, `axios`, `node-fetch` and the global `fetch`. Absent: no network. */
-    http?: {
-      /** Allowed hosts: exact (`api.example.com`), wildcard (`*.corp.example`), or with a port (`127.0.0.1:8080`). */
-      allow: readonly string[]
-      /** Allowed methods. Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS. */
-      methods?: readonly string[] | undefined
-      /** Per-request timeout in milliseconds (also bounded by the run's budget). Default 5000. */
-      timeoutMs?: number | undefined
-      /** Largest response body. Default 1,000,000 bytes. */
-      maxResponseBytes?: number | undefined
-      /** The host's HTTP client (route, observe or fake calls). Default: global `fetch`. */
-      fetch?: typeof fetch | undefined
-    } | undefined
-    /** `crypto` (hashes, HMAC, random bytes, UUIDs, timingSafeEqual) and `jsonwebtoken` (HS*, RS*). */
-    crypto?: boolean | undefined
-    /** Modules served by the host: functions, objects of functions, or JSON data; called across the boundary. */
-    host?: Readonly<Record<string, unknown>> | undefined
-  } | undefined
+  modules?:
+    | {
+        /** Pure-JavaScript packages bundled once and evaluated inside the sandbox. Listing `url`, `querystring` or `buffer` allows the engine's built-in versions. */
+        packages?: readonly string[] | undefined
+        /** Where `packages` are resolved. Default: `process.cwd()`. */
+        resolveFrom?: string | undefined
+        /** HTTP for `request`, `axios`, `node-fetch` and the global `fetch`. Absent: no network. */
+        http?:
+          | {
+              /** Allowed hosts: exact (`api.example.com`), wildcard (`*.corp.example`), or with a port (`127.0.0.1:8080`). */
+              allow: readonly string[]
+              /** Allowed methods. Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS. */
+              methods?: readonly string[] | undefined
+              /** Per-request timeout in milliseconds (also bounded by the run's budget). Default 5000. */
+              timeoutMs?: number | undefined
+              /** Largest response body. Default 1,000,000 bytes. */
+              maxResponseBytes?: number | undefined
+              /** The host's HTTP client (route, observe or fake calls). Default: global `fetch`. */
+              fetch?: typeof fetch | undefined
+            }
+          | undefined
+        /** `crypto` (hashes, HMAC, random bytes, UUIDs, timingSafeEqual) and `jsonwebtoken` (HS*, RS*). */
+        crypto?: boolean | undefined
+        /** Modules served by the host: functions, objects of functions, or JSON data; called across the boundary. */
+        host?: Readonly<Record<string, unknown>> | undefined
+      }
+    | undefined
   /** Extra globals for rules: functions, objects of functions (called on the host), or JSON data. */
   globals?: Readonly<Record<string, unknown>> | undefined
   /**
@@ -314,22 +324,24 @@ export interface EngineOptions {
   /** `auth0.domain` (and `auth0.baseUrl`, `https://<domain>/api/v2`) as rules see them. */
   auth0?: { domain?: string | undefined } | undefined
   /** Host functions the engine calls: persisting metadata, receiving logs and failures. None by default. */
-  hooks?: {
-    /** Persist `auth0.users.updateAppMetadata(userId, metadata)`. A rejection fails the run (`ERR_METADATA_UPDATE_FAILED`). */
-    updateAppMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
-    /** Persist `auth0.users.updateUserMetadata(userId, metadata)`. A rejection fails the run. */
-    updateUserMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
-    /** Called with each line the rules logged, after the run. Never throws into the engine. */
-    onLog?: ((entry: LogEntry) => void) | undefined
-    /**
-     * Called when V8 lost control of an isolate (a fatal out-of-memory a rule caused). The engine
-     * answered that run with `ERR_RULE_MEMORY_LIMIT` and replaced the isolate, but the isolate's
-     * thread stays parked: stop taking new work and restart the process soon.
-     */
-    onCatastrophicError?: ((message: string) => void) | undefined
-    /** Called when a rule throws or rejects, with its guest stack. */
-    onRuleError?: ((event: RuleErrorEvent) => void) | undefined
-  } | undefined
+  hooks?:
+    | {
+        /** Persist `auth0.users.updateAppMetadata(userId, metadata)`. A rejection fails the run (`ERR_METADATA_UPDATE_FAILED`). */
+        updateAppMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
+        /** Persist `auth0.users.updateUserMetadata(userId, metadata)`. A rejection fails the run. */
+        updateUserMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
+        /** Called with each line the rules logged, after the run. Never throws into the engine. */
+        onLog?: ((entry: LogEntry) => void) | undefined
+        /**
+         * Called when V8 lost control of an isolate (a fatal out-of-memory a rule caused). The engine
+         * answered that run with `ERR_RULE_MEMORY_LIMIT` and replaced the isolate, but the isolate's
+         * thread stays parked: stop taking new work and restart the process soon.
+         */
+        onCatastrophicError?: ((message: string) => void) | undefined
+        /** Called when a rule throws or rejects, with its guest stack. */
+        onRuleError?: ((event: RuleErrorEvent) => void) | undefined
+      }
+    | undefined
 }
 
 /** Options after validation, with every default filled in. */

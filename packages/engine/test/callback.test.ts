@@ -44,10 +44,7 @@ describe('callback(err, user, context) (docs/behaviour.md#callback-outcomes)', (
   it('ends the pipeline on a non-null error: later rules do not run and later arguments are ignored', async () => {
     const onLog = vi.fn()
     await using engine = await engineWith(
-      [
-        rule('deny', `callback(new Error('no'), { user_id: 'other' }, context);`),
-        rule('after', `console.log('after ran'); callback(null, user, context);`),
-      ],
+      [rule('deny', `callback(new Error('no'), { user_id: 'other' }, context);`), rule('after', `console.log('after ran'); callback(null, user, context);`)],
       { hooks: { onLog } },
     )
     const error = await rejection(engine.run(passwordInput()))

@@ -18,11 +18,7 @@ const REGISTERED = ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'sco
 const REGISTERED_ID_ONLY = ['nonce', 'at_hash', 'auth_time']
 
 /** Run `rules` once in a fresh engine and return the result. */
-async function runRules(
-  rules: EngineOptions['rules'],
-  options: Partial<EngineOptions> = {},
-  input: RunInput = passwordInput(),
-): Promise<RunResult> {
+async function runRules(rules: EngineOptions['rules'], options: Partial<EngineOptions> = {}, input: RunInput = passwordInput()): Promise<RunResult> {
   await using engine = await engineWith(rules, options)
   return await engine.run(input)
 }
@@ -43,8 +39,7 @@ function dropped(claim: string, token: 'accessToken' | 'idToken', reason: string
   return { code: 'CLAIM_DROPPED', claim, token, reason, message } as Warning
 }
 
-const notNamespaced = (name: string) =>
-  `'${name}' is not namespaced: custom claims must be http:// or https:// URLs with a host`
+const notNamespaced = (name: string) => `'${name}' is not namespaced: custom claims must be http:// or https:// URLs with a host`
 
 describe('claims under the default `required` namespace policy', () => {
   it('puts namespaced http(s) URL claims into the access token and the ID token', async () => {
@@ -162,9 +157,7 @@ describe('claims under the `optional` namespace policy', () => {
     const reserved = ['urn:auth0:roles', 'urn:auth0', 'URN:Auth0:x']
     const result = await runBody(setting('accessToken', ['urn:example:roles', 'urn:auth0example:x', ...reserved]), optional)
     expect(result.accessToken.claims).toEqual({ 'urn:example:roles': 'v', 'urn:auth0example:x': 'v' })
-    expect(result.warnings).toEqual(
-      reserved.map((n) => dropped(n, 'accessToken', 'restricted', `'${n}' uses the reserved urn:auth0 namespace`)),
-    )
+    expect(result.warnings).toEqual(reserved.map((n) => dropped(n, 'accessToken', 'restricted', `'${n}' uses the reserved urn:auth0 namespace`)))
   })
 
   it('keeps the forbidden namespaces forbidden', async () => {
@@ -173,9 +166,7 @@ describe('claims under the `optional` namespace policy', () => {
       claims: { namespace: 'optional', forbiddenNamespaces: ['issuer.example'] },
     })
     expect(result.idToken.claims).toEqual({})
-    expect(result.warnings.map((w) => [(w as { claim: string }).claim, (w as { reason: string }).reason])).toEqual(
-      names.map((n) => [n, 'forbidden-namespace']),
-    )
+    expect(result.warnings.map((w) => [(w as { claim: string }).claim, (w as { reason: string }).reason])).toEqual(names.map((n) => [n, 'forbidden-namespace']))
   })
 })
 
@@ -195,9 +186,7 @@ describe('registered and reserved names', () => {
       const names = [...REGISTERED, ...REGISTERED_ID_ONLY]
       const result = await runBody(setting('idToken', names, 'evil'), { claims: { namespace } })
       expect(result.idToken.claims).toEqual({})
-      expect(result.warnings).toEqual(
-        names.map((n) => dropped(n, 'idToken', 'registered', `'${n}' is set by the server and cannot be overwritten by a rule`)),
-      )
+      expect(result.warnings).toEqual(names.map((n) => dropped(n, 'idToken', 'registered', `'${n}' is set by the server and cannot be overwritten by a rule`)))
     })
   }
 
@@ -223,9 +212,7 @@ describe('registered and reserved names', () => {
       { claims: { namespace: 'optional' } },
     )
     expect(Object.getOwnPropertyNames(result.accessToken.claims)).toEqual([])
-    expect(result.warnings).toEqual([
-      dropped('__proto__', 'accessToken', 'reserved-name', `'__proto__' is never accepted as a claim name`),
-    ])
+    expect(result.warnings).toEqual([dropped('__proto__', 'accessToken', 'reserved-name', `'__proto__' is never accepted as a claim name`)])
   })
 
   it('leaves the host’s Object.prototype and the claims objects’ prototypes unchanged', async () => {
@@ -280,9 +267,7 @@ describe("onViolation: 'error'", () => {
   })
 
   it('turns a forbidden namespace in the ID token into ERR_CLAIM_VIOLATION too', async () => {
-    const err = await rejection(
-      runBody(`context.idToken['https://foo.auth0.com/x'] = 1; callback(null, user, context);`, { claims: { onViolation: 'error' } }),
-    )
+    const err = await rejection(runBody(`context.idToken['https://foo.auth0.com/x'] = 1; callback(null, user, context);`, { claims: { onViolation: 'error' } }))
     expect(err.code).toBe('ERR_CLAIM_VIOLATION')
     expect(err.message).toBe(`'https://foo.auth0.com/x' uses the forbidden namespace foo.auth0.com`)
     expect([err.claim, err.token, err.reason]).toEqual(['https://foo.auth0.com/x', 'idToken', 'forbidden-namespace'])
@@ -310,7 +295,7 @@ describe('context.accessToken.scope', () => {
 
   it.each([
     ['a number', '42'],
-    ['an object', "{ openid: true }"],
+    ['an object', '{ openid: true }'],
     ['an array with a number', "['openid', 1]"],
     ['an array with an object', "['openid', { a: 1 }]"],
   ])('rejects %s with ERR_RULE_RESULT_INVALID naming context.accessToken.scope', async (_what, value) => {
@@ -335,10 +320,30 @@ describe('claim values must be JSON', () => {
     ['a BigInt', `context.accessToken['https://example.com/x'] = { n: 10n };`, `${A}["n"]`, 'is a BigInt, which is not JSON'],
     ['a cycle', `var o = { a: 1 }; o.self = o; context.accessToken['https://example.com/x'] = o;`, `${A}["self"]`, 'is a circular reference'],
     ['NaN', `context.accessToken['https://example.com/x'] = [NaN];`, `${A}[0]`, 'is a non-finite number (NaN), which JSON cannot represent'],
-    ['Infinity', `context.accessToken['https://example.com/x'] = { v: Infinity };`, `${A}["v"]`, 'is a non-finite number (Infinity), which JSON cannot represent'],
-    ['a Map', `context.accessToken['https://example.com/x'] = new Map([['a', 1]]);`, A, 'is an object that is not plain JSON (a class instance, Map, RegExp, boxed value…)'],
-    ['a class instance', `class Role { constructor() { this.name = 'admin'; } } context.accessToken['https://example.com/x'] = [new Role()];`, `${A}[0]`, 'is an object that is not plain JSON (a class instance, Map, RegExp, boxed value…)'],
-    ['a getter on the token', `Object.defineProperty(context.accessToken, 'https://example.com/x', { get: function () { return 1; }, enumerable: true });`, A, 'is a getter, which is not JSON'],
+    [
+      'Infinity',
+      `context.accessToken['https://example.com/x'] = { v: Infinity };`,
+      `${A}["v"]`,
+      'is a non-finite number (Infinity), which JSON cannot represent',
+    ],
+    [
+      'a Map',
+      `context.accessToken['https://example.com/x'] = new Map([['a', 1]]);`,
+      A,
+      'is an object that is not plain JSON (a class instance, Map, RegExp, boxed value…)',
+    ],
+    [
+      'a class instance',
+      `class Role { constructor() { this.name = 'admin'; } } context.accessToken['https://example.com/x'] = [new Role()];`,
+      `${A}[0]`,
+      'is an object that is not plain JSON (a class instance, Map, RegExp, boxed value…)',
+    ],
+    [
+      'a getter on the token',
+      `Object.defineProperty(context.accessToken, 'https://example.com/x', { get: function () { return 1; }, enumerable: true });`,
+      A,
+      'is a getter, which is not JSON',
+    ],
     ['a getter inside a value', `context.accessToken['https://example.com/x'] = { get v() { return 1; } };`, `${A}["v"]`, 'is a getter, which is not JSON'],
   ])('rejects %s with ERR_RULE_RESULT_INVALID and its path', async (_what, body, path, reason) => {
     const err = await rejection(runBody(`${body} callback(null, user, context);`))
@@ -429,9 +434,12 @@ describe('the 100 KB limit of custom claims per token', () => {
 
   for (const token of ['accessToken', 'idToken'] as const) {
     it(`fails fast with ERR_CLAIMS_TOO_LARGE for a 10 MB claim in the ${token}`, async () => {
-      await using engine = await engineWith([rule('huge', `context.${token}['https://example.com/huge'] = 'x'.repeat(10 * 1024 * 1024); callback(null, user, context);`)], {
-        limits: { timeoutMs: 10_000, memoryLimitMb: 128 },
-      })
+      await using engine = await engineWith(
+        [rule('huge', `context.${token}['https://example.com/huge'] = 'x'.repeat(10 * 1024 * 1024); callback(null, user, context);`)],
+        {
+          limits: { timeoutMs: 10_000, memoryLimitMb: 128 },
+        },
+      )
       const started = performance.now()
       const err = await rejection(engine.run(passwordInput()))
       const elapsed = performance.now() - started

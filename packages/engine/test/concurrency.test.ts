@@ -38,10 +38,15 @@ describe('speed and concurrency', () => {
 
   it('serves concurrent runs from several isolates', async () => {
     await using engine = await engineWith(
-      [rule('tag', `
+      [
+        rule(
+          'tag',
+          `
         global.isolateTag = global.isolateTag || Math.random().toString(36).slice(2);
         context.accessToken['https://t.example/isolate'] = global.isolateTag;
-        setTimeout(function () { callback(null, user, context); }, 50);`)],
+        setTimeout(function () { callback(null, user, context); }, 50);`,
+        ),
+      ],
       { concurrency: 2 },
     )
     const [a, b] = await Promise.all([engine.run(passwordInput()), engine.run(passwordInput())])
@@ -51,20 +56,24 @@ describe('speed and concurrency', () => {
   it('never lets concurrent runs see each other’s user or context', async () => {
     await using engine = await engineWith(
       [
-        rule('remember', `
+        rule(
+          'remember',
+          `
           context.idToken['https://t.example/seen-by-first-rule'] = user.user_id;
-          setTimeout(function () { callback(null, user, context); }, Math.floor(Math.random() * 20));`),
-        rule('echo', `
+          setTimeout(function () { callback(null, user, context); }, Math.floor(Math.random() * 20));`,
+        ),
+        rule(
+          'echo',
+          `
           context.accessToken['https://t.example/user'] = user.user_id;
           context.accessToken['https://t.example/client'] = context.clientID;
-          callback(null, user, context);`),
+          callback(null, user, context);`,
+        ),
       ],
       { concurrency: 2 },
     )
     const ids = Array.from({ length: 30 }, (_, i) => `auth0|user-${i}`)
-    const results = await Promise.all(
-      ids.map((id, i) => engine.run(passwordInput({ user: { user_id: id }, context: { clientID: `client-${i}` } }))),
-    )
+    const results = await Promise.all(ids.map((id, i) => engine.run(passwordInput({ user: { user_id: id }, context: { clientID: `client-${i}` } }))))
     results.forEach((result, i) => {
       expect(result.accessToken.claims).toEqual({ 'https://t.example/user': ids[i], 'https://t.example/client': `client-${i}` })
       expect(result.idToken.claims).toEqual({ 'https://t.example/seen-by-first-rule': ids[i] })

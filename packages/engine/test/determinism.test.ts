@@ -13,12 +13,17 @@ describe('run options and deterministic time and randomness (for rule authors’
   it('clock: Date.now() and new Date() read the integrator’s clock; explicit dates are unchanged', async () => {
     let now = Date.UTC(2024, 0, 15, 9, 30)
     await using engine = await engineWith(
-      [rule('t', `
+      [
+        rule(
+          't',
+          `
         context.idToken['https://t.example/now'] = Date.now();
         context.idToken['https://t.example/iso'] = new Date().toISOString();
         context.idToken['https://t.example/fixed'] = new Date(0).toISOString();
         context.idToken['https://t.example/isDate'] = new Date() instanceof Date;
-        callback(null, user, context);`)],
+        callback(null, user, context);`,
+        ),
+      ],
       { clock: () => now },
     )
     const first = await engine.run(passwordInput())

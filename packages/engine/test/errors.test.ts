@@ -24,9 +24,7 @@ describe('the docs/behaviour.md#callback-outcomes table: what a rule does → co
   })
 
   it('a look-alike (plain Error named UnauthorizedError, statusCode 401) is only a denial: 403', async () => {
-    const error = await outcomeOf(
-      `const e = new Error('spoof'); e.name = 'UnauthorizedError'; e.code = 'unauthorized'; e.statusCode = 401; callback(e);`,
-    )
+    const error = await outcomeOf(`const e = new Error('spoof'); e.name = 'UnauthorizedError'; e.code = 'unauthorized'; e.statusCode = 401; callback(e);`)
     expect(error.code).toBe('ERR_RULE_DENIED')
     expect(error.toOAuthError()).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'spoof' } })
   })

@@ -140,7 +140,10 @@ describe('global', () => {
   it('is not shared between different engines', async () => {
     await using a = await engineWith([counter])
     await using b = await engineWith([
-      rule('probe', `context.idToken['https://t/count'] = typeof global.count; context.idToken['https://t/secret'] = typeof global.secret; callback(null, user, context);`),
+      rule(
+        'probe',
+        `context.idToken['https://t/count'] = typeof global.count; context.idToken['https://t/secret'] = typeof global.secret; callback(null, user, context);`,
+      ),
     ])
     await using c = await engineWith([counter])
     await a.run(passwordInput())

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { engineWith, passwordInput, rejection, rule } from './helpers.js'
 
-const benign = rule('benign', `
+const benign = rule(
+  'benign',
+  `
   if (user.app_metadata.attack) return ATTACK;
   context.accessToken['https://t.example/user'] = user.user_id;
   callback(null, user, context);
-`)
+`,
+)
 const withAttack = (attack: string) => ({ ...benign, script: benign.script.replace('ATTACK', `(function () { ${attack} })()`) })
 const attackInput = () => passwordInput({ user: { app_metadata: { attack: true } } })
 
@@ -23,7 +26,9 @@ describe('limits.timeoutMs covers the whole pipeline', () => {
   })
 
   it('stops a rule awaiting a promise that never settles', async () => {
-    await using engine = await engineWith([withAttack('new Promise(function () {}).then(function () { callback(null, user, context); });')], { limits: { timeoutMs: 200 } })
+    await using engine = await engineWith([withAttack('new Promise(function () {}).then(function () { callback(null, user, context); });')], {
+      limits: { timeoutMs: 200 },
+    })
     const started = performance.now()
     expect((await rejection(engine.run(attackInput()))).code).toBe('ERR_RULE_TIMEOUT')
     expect(performance.now() - started).toBeLessThan(2_000)
@@ -39,7 +44,9 @@ describe('limits.timeoutMs covers the whole pipeline', () => {
   })
 
   it('stops an interval that never ends and clears it for the next run', async () => {
-    await using engine = await engineWith([withAttack('setInterval(function () { global.ticks = (global.ticks || 0) + 1; }, 1);')], { limits: { timeoutMs: 150 } })
+    await using engine = await engineWith([withAttack('setInterval(function () { global.ticks = (global.ticks || 0) + 1; }, 1);')], {
+      limits: { timeoutMs: 150 },
+    })
     expect((await rejection(engine.run(attackInput()))).code).toBe('ERR_RULE_TIMEOUT')
     await expectHealthy(engine)
     const ticks = await engine.run(passwordInput({ user: { app_metadata: {} } }))
@@ -62,10 +69,9 @@ describe('limits.timeoutMs covers the whole pipeline', () => {
 
 describe('limits.memoryLimitMb', () => {
   it('fails only the run at fault, recycles its isolate, and the engine keeps serving', async () => {
-    await using engine = await engineWith(
-      [withAttack('const keep = []; while (true) keep.push({ n: keep.length, s: String(keep.length) });')],
-      { limits: { memoryLimitMb: 32, timeoutMs: 10_000 } },
-    )
+    await using engine = await engineWith([withAttack('const keep = []; while (true) keep.push({ n: keep.length, s: String(keep.length) });')], {
+      limits: { memoryLimitMb: 32, timeoutMs: 10_000 },
+    })
     const error = await rejection(engine.run(attackInput()))
     expect(error.code).toBe('ERR_RULE_MEMORY_LIMIT')
     expect(error.message).toBe("Rule 'benign' exceeded the memory limit of 32 MB; its isolate was recycled.")
@@ -105,10 +111,9 @@ describe('limits.memoryLimitMb', () => {
       [
         {
           ...benign,
-          script: benign.script.replace(
-            'ATTACK',
-            '(function () { const a = []; while (true) a.push(new Array(100000).fill(1)); })()',
-          ).replace("callback(null, user, context);", "setTimeout(function () { callback(null, user, context); }, 100);"),
+          script: benign.script
+            .replace('ATTACK', '(function () { const a = []; while (true) a.push(new Array(100000).fill(1)); })()')
+            .replace('callback(null, user, context);', 'setTimeout(function () { callback(null, user, context); }, 100);'),
         },
       ],
       { concurrency: 2, limits: { memoryLimitMb: 32, timeoutMs: 10_000 } },
@@ -122,11 +127,14 @@ describe('limits.memoryLimitMb', () => {
   it('loses `global` with the recycled isolate, as docs/behaviour.md#globals allows', async () => {
     await using engine = await engineWith(
       [
-        rule('count', `
+        rule(
+          'count',
+          `
           if (user.app_metadata.attack) { const a = []; while (true) a.push(new Array(100000).fill(1)); }
           global.runs = (global.runs || 0) + 1;
           context.accessToken['https://t.example/runs'] = global.runs;
-          callback(null, user, context);`),
+          callback(null, user, context);`,
+        ),
       ],
       { limits: { memoryLimitMb: 32, timeoutMs: 10_000 } },
     )

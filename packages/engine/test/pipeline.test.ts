@@ -2,16 +2,24 @@ import { describe, expect, it } from 'vitest'
 import { createEngine, type RuleCompileError } from '@tokenrules/engine'
 import { engineWith, passwordInput, rejection, rule } from './helpers.js'
 
-const claim = (name: string, value: string) =>
-  `context.accessToken['https://t.example/' + ${JSON.stringify(name)}] = ${value};`
+const claim = (name: string, value: string) => `context.accessToken['https://t.example/' + ${JSON.stringify(name)}] = ${value};`
 
 describe('rules as Auth0 stores them (docs/behaviour.md#the-pipeline)', () => {
   it.each([
     ['named', `function addRole(user, context, callback) { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`],
     ['anonymous', `function (user, context, callback) { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`],
-    ['leading comments', `// Adds a claim.\n/* block\n comment */\nfunction (user, context, callback) {\n  context.accessToken['https://t.example/ok'] = 1;\n  callback(null, user, context);\n}`],
-    ['async function', `async function (user, context, callback) { await null; context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`],
-    ['trailing semicolon and comment', `function (user, context, callback) { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }; // end`],
+    [
+      'leading comments',
+      `// Adds a claim.\n/* block\n comment */\nfunction (user, context, callback) {\n  context.accessToken['https://t.example/ok'] = 1;\n  callback(null, user, context);\n}`,
+    ],
+    [
+      'async function',
+      `async function (user, context, callback) { await null; context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`,
+    ],
+    [
+      'trailing semicolon and comment',
+      `function (user, context, callback) { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }; // end`,
+    ],
     ['arrow function', `(user, context, callback) => { context.accessToken['https://t.example/ok'] = 1; callback(null, user, context); }`],
   ])('runs a rule written as: %s', async (_form, script) => {
     await using engine = await engineWith([{ name: 'r', script }])
@@ -21,7 +29,8 @@ describe('rules as Auth0 stores them (docs/behaviour.md#the-pipeline)', () => {
   })
 
   it('runs enabled rules lowest order first, ties in list order, rules without order last', async () => {
-    const log = (name: string) => rule(name, `context.idToken['https://t.example/seen'] = (context.idToken['https://t.example/seen'] || '') + '${name},'; callback(null, user, context);`)
+    const log = (name: string) =>
+      rule(name, `context.idToken['https://t.example/seen'] = (context.idToken['https://t.example/seen'] || '') + '${name},'; callback(null, user, context);`)
     await using engine = await engineWith([
       { ...log('no-order-1') },
       { ...log('third'), order: 3 },
@@ -73,7 +82,9 @@ describe('rules as Auth0 stores them (docs/behaviour.md#the-pipeline)', () => {
   })
 
   it('reports a syntax error on the first line with line 1', async () => {
-    const error: RuleCompileError = await rejection(engineWith([{ name: 'one-line', script: 'function (user, context, callback) { callback(null, user, context) ' }]))
+    const error: RuleCompileError = await rejection(
+      engineWith([{ name: 'one-line', script: 'function (user, context, callback) { callback(null, user, context) ' }]),
+    )
     expect(error.code).toBe('ERR_RULE_COMPILE')
     expect(error.line).toBe(1)
     expect(error.message).toMatch(/^Rule 'one-line' does not compile: .+ \(line 1\)$/)
@@ -131,11 +142,14 @@ describe('protocols (docs/behaviour.md#the-pipeline)', () => {
 describe('console formatting', () => {
   it('formats like Node: %s %d %i %j %%, objects as JSON, errors with their stack', async () => {
     await using engine = await engineWith([
-      rule('logs', `
+      rule(
+        'logs',
+        `
         console.log('user %s has %d logins (%i%%) %j', user.email, 3, 41.9, { a: 1 });
         console.info({ roles: ['admin'] }, [1, 'two'], null, undefined, 7);
         console.error(new TypeError('broken'));
-        callback(null, user, context);`),
+        callback(null, user, context);`,
+      ),
     ])
     const [first, second, third] = (await engine.run(passwordInput())).logs
     expect(first).toMatchObject({ level: 'log', rule: 'logs', message: 'user ada@example.com has 3 logins (41%) {"a":1}' })

@@ -59,10 +59,7 @@ describe('context.redirect', () => {
   })
 
   it.each(BROWSER)('under %s gives result.redirect = { url }', async (protocol) => {
-    const result = await runRules(
-      [rule('redirector', `context.redirect = { url: ${JSON.stringify(URL_)} }; callback(null, user, context);`)],
-      under(protocol),
-    )
+    const result = await runRules([rule('redirector', `context.redirect = { url: ${JSON.stringify(URL_)} }; callback(null, user, context);`)], under(protocol))
     expect(result.redirect).toEqual({ url: URL_ })
   })
 
@@ -109,7 +106,10 @@ describe('context.multifactor', () => {
 
   it("rejects provider 'duo' under oauth2-password with ERR_MFA_PROVIDER_UNSUPPORTED, 403 access_denied", async () => {
     const err = await rejection(
-      runRules([rule('mfa', `context.multifactor = { provider: 'duo', allowRememberBrowser: false }; callback(null, user, context);`)], under('oauth2-password')),
+      runRules(
+        [rule('mfa', `context.multifactor = { provider: 'duo', allowRememberBrowser: false }; callback(null, user, context);`)],
+        under('oauth2-password'),
+      ),
     )
     expect(err.code).toBe('ERR_MFA_PROVIDER_UNSUPPORTED')
     expect(err.message).toBe("Multifactor provider 'duo' is not supported with protocol oauth2-password.")

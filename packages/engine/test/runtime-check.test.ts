@@ -14,13 +14,19 @@ const nodeMajor = Number(process.versions.node.split('.')[0])
 
 /** NODE_OPTIONS of this process without --no-node-snapshot (vitest passes that one in execArgv). */
 function nodeOptionsWithout(flag: string): string {
-  return (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((option) => option !== '' && option !== flag).join(' ')
+  return (process.env.NODE_OPTIONS ?? '')
+    .split(/\s+/)
+    .filter((option) => option !== '' && option !== flag)
+    .join(' ')
 }
 
 /** Runs `createEngine({ rules: [] })` in a child Node and prints its outcome: "started" or code + message. */
 async function createEngineInChild(env: NodeJS.ProcessEnv, execArgv: string[]): Promise<string> {
   const script = `import('@tokenrules/engine').then(m => m.createEngine({ rules: [] })).then(async (e) => { await e.close(); console.log('started') }, e => console.log(e.code + ' ' + e.message))`
-  const { stdout } = await promisify(execFile)(process.execPath, [...execArgv, '--conditions=@tokenrules/source', '--import', 'tsx', '-e', script], { cwd: engineDir, env })
+  const { stdout } = await promisify(execFile)(process.execPath, [...execArgv, '--conditions=@tokenrules/source', '--import', 'tsx', '-e', script], {
+    cwd: engineDir,
+    env,
+  })
   return stdout.trim()
 }
 

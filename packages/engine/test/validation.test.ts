@@ -113,7 +113,12 @@ describe('engine options (ERR_CONFIG_INVALID)', () => {
     ['an empty script', { rules: [{ name: 'empty', script: '' }] }, 'rules[0].script', 'too_small'],
     ['a bad claims.namespace', { rules: ok, claims: { namespace: 'sometimes' } }, 'claims.namespace', 'invalid_value'],
     ['a bad claims.onViolation', { rules: ok, claims: { onViolation: 'ignore' } }, 'claims.onViolation', 'invalid_value'],
-    ['a bad claims.forbiddenNamespaces entry', { rules: ok, claims: { forbiddenNamespaces: ['issuer.example', 'ftp://files.example'] } }, 'claims.forbiddenNamespaces[1]', 'custom'],
+    [
+      'a bad claims.forbiddenNamespaces entry',
+      { rules: ok, claims: { forbiddenNamespaces: ['issuer.example', 'ftp://files.example'] } },
+      'claims.forbiddenNamespaces[1]',
+      'custom',
+    ],
     ['configuration with a non-string value', { rules: ok, configuration: { RETRIES: 3 } }, 'configuration.RETRIES', 'invalid_type'],
   ])('rejects %s with ERR_CONFIG_INVALID, issues and zod’s error as cause', async (_what, options, path, code) => {
     const err = await rejection(createEngine(options as unknown as EngineOptions))
@@ -187,7 +192,12 @@ describe('input the host cannot even read', () => {
     const { engineWith: make, passwordInput: input, rule: r, rejection: fail } = await import('./helpers.js')
     await using engine = await make([r('ok', 'callback(null, user, context);')])
     const withGetter = input()
-    Object.defineProperty(withGetter.user, 'bad', { enumerable: true, get() { throw new Error('boom') } })
+    Object.defineProperty(withGetter.user, 'bad', {
+      enumerable: true,
+      get() {
+        throw new Error('boom')
+      },
+    })
     const first = await fail(engine.run(withGetter))
     expect(first.code).toBe('ERR_INPUT_INVALID')
     const revoked = Proxy.revocable({}, {})

@@ -302,49 +302,63 @@ export interface TokenServerOptions {
    */
   encryptionKey?: string | Uint8Array | undefined
   /** Signing keys: the algorithm of new keys and how many the JWKS publishes. */
-  keys?: {
-    /** Default `RS256`. Changing it rotates to a key of the new algorithm at start. */
-    algorithm?: SigningAlgorithm | undefined
-    /** Keys published in the JWKS: the current one and its predecessors. Default 2. */
-    published?: number | undefined
-  } | undefined
+  keys?:
+    | {
+        /** Default `RS256`. Changing it rotates to a key of the new algorithm at start. */
+        algorithm?: SigningAlgorithm | undefined
+        /** Keys published in the JWKS: the current one and its predecessors. Default 2. */
+        published?: number | undefined
+      }
+    | undefined
   /** ID tokens (answered when `openid` is granted). */
-  idToken?: {
-    /** ID token lifetime in seconds. Default 36000 (10 h), Auth0's default. */
-    lifetimeSeconds?: number | undefined
-  } | undefined
+  idToken?:
+    | {
+        /** ID token lifetime in seconds. Default 36000 (10 h), Auth0's default. */
+        lifetimeSeconds?: number | undefined
+      }
+    | undefined
   /** Refresh tokens (answered when `offline_access` is granted). */
-  refreshTokens?: {
-    /** Absolute lifetime of a refresh token family. Default 2592000 (30 days). */
-    lifetimeSeconds?: number | undefined
-  } | undefined
+  refreshTokens?:
+    | {
+        /** Absolute lifetime of a refresh token family. Default 2592000 (30 days). */
+        lifetimeSeconds?: number | undefined
+      }
+    | undefined
   /** Brute-force protection: failed logins counted per (user, IP) before a block. */
-  bruteForce?: {
-    /** Failures per (user, IP) before every attempt of the pair is refused. Default 10. */
-    threshold?: number | undefined
-    /** How long the count (and so the block) lasts after the last failure. Default 900 (15 min). */
-    blockSeconds?: number | undefined
-  } | undefined
+  bruteForce?:
+    | {
+        /** Failures per (user, IP) before every attempt of the pair is refused. Default 10. */
+        threshold?: number | undefined
+        /** How long the count (and so the block) lasts after the last failure. Default 900 (15 min). */
+        blockSeconds?: number | undefined
+      }
+    | undefined
   /** Multi-factor authentication (TOTP enrollment and recovery codes). */
-  mfa?: {
-    /** The issuer shown in authenticator apps. Default: the issuer's host. */
-    issuerName?: string | undefined
-    /** Recovery codes handed out at enrollment, each usable once. Default 5. */
-    recoveryCodes?: number | undefined
-  } | undefined
+  mfa?:
+    | {
+        /** The issuer shown in authenticator apps. Default: the issuer's host. */
+        issuerName?: string | undefined
+        /** Recovery codes handed out at enrollment, each usable once. Default 5. */
+        recoveryCodes?: number | undefined
+      }
+    | undefined
   /** Password hashing of users the server creates or re-hashes. */
-  passwords?: {
-    /**
-     * scrypt cost N (a power of two from 2^4 to 2^20) for new hashes and the unknown-user dummy.
-     * Default 2^15 ({@link DEFAULT_SCRYPT_COST}); lower it only in tests.
-     */
-    scryptCost?: number | undefined
-  } | undefined
+  passwords?:
+    | {
+        /**
+         * scrypt cost N (a power of two from 2^4 to 2^20) for new hashes and the unknown-user dummy.
+         * Default 2^15 ({@link DEFAULT_SCRYPT_COST}); lower it only in tests.
+         */
+        scryptCost?: number | undefined
+      }
+    | undefined
   /** Request limits. */
-  limits?: {
-    /** Largest request body. Default 16384 bytes. */
-    maxBodyBytes?: number | undefined
-  } | undefined
+  limits?:
+    | {
+        /** Largest request body. Default 16384 bytes. */
+        maxBodyBytes?: number | undefined
+      }
+    | undefined
   /** A path prefix the routes live under when the host does not strip it, e.g. `/auth`. */
   basePath?: string | undefined
   /** Rules see it as `context.tenant`. Default `tokenrules`. */
@@ -352,10 +366,12 @@ export interface TokenServerOptions {
   /** The clock (for tests). Default `() => new Date()`. */
   currentDate?: (() => Date) | undefined
   /** Callbacks to the host. */
-  hooks?: {
-    /** Unexpected failures (answered with a generic `server_error`). */
-    onError?: ((event: ServerErrorEvent) => void) | undefined
-  } | undefined
+  hooks?:
+    | {
+        /** Unexpected failures (answered with a generic `server_error`). */
+        onError?: ((event: ServerErrorEvent) => void) | undefined
+      }
+    | undefined
 }
 
 const positiveInt = z.number().int().positive()
@@ -395,16 +411,17 @@ const schema = z.object({
   defaultAudience: z.string().min(1).optional(),
   stores: z.custom<object>((value) => typeof value === 'object' && value !== null, 'must be an object of stores').optional(),
   encryptionKey: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
-  keys: z
-    .strictObject({ algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).optional(), published: positiveInt.max(10).optional() })
-    .optional(),
+  keys: z.strictObject({ algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).optional(), published: positiveInt.max(10).optional() }).optional(),
   idToken: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   refreshTokens: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   bruteForce: z.strictObject({ threshold: positiveInt.optional(), blockSeconds: positiveInt.optional() }).optional(),
   mfa: z.strictObject({ issuerName: z.string().min(1).optional(), recoveryCodes: positiveInt.max(20).optional() }).optional(),
   passwords: z.strictObject({ scryptCost: positiveInt.optional() }).optional(),
   limits: z.strictObject({ maxBodyBytes: positiveInt.max(1_048_576).optional() }).optional(),
-  basePath: z.string().regex(/^(\/[^/?#]+)*$/, "must be '' or like '/auth' (no trailing slash)").optional(),
+  basePath: z
+    .string()
+    .regex(/^(\/[^/?#]+)*$/, "must be '' or like '/auth' (no trailing slash)")
+    .optional(),
   tenant: z.string().min(1).optional(),
   currentDate: z.function().optional(),
   hooks: z.strictObject({ onError: z.function().optional() }).optional(),

@@ -155,8 +155,7 @@ const PUBLIC_DOCUMENT_MAX_AGE_SECONDS = 300
  */
 let processKey: Buffer | undefined
 
-const PERSISTENT_STORE_HINT =
-  'encryptionKey is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
+const PERSISTENT_STORE_HINT = 'encryptionKey is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
 
 /**
  * Create an OAuth 2.0 token server for the password exchange (SPEC.md §7): `password`,
@@ -220,7 +219,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const keys = new SigningKeys(stores.keys, box, options.keys?.published ?? 2, now)
   const scryptCost = options.passwords?.scryptCost ?? DEFAULT_SCRYPT_COST
   const ownsEngine = !(options.engine instanceof Engine)
-  const engine = options.engine instanceof Engine ? options.engine : await createEngine(engineOptions(options.engine, stores.users, now, options.currentDate !== undefined))
+  const engine =
+    options.engine instanceof Engine ? options.engine : await createEngine(engineOptions(options.engine, stores.users, now, options.currentDate !== undefined))
   try {
     await keys.init(options.keys?.algorithm ?? 'RS256')
   } catch (error) {
@@ -337,7 +337,11 @@ async function handle(core: Core, basePath: string, request: Request, connection
     const route = below === undefined ? undefined : ROUTES[below]
     if (route === undefined || below === undefined) return jsonNoStore(404, { error: 'not_found', error_description: 'Not found.' })
     if (!route.methods.includes(request.method)) {
-      return jsonNoStore(405, { error: 'invalid_request', error_description: `Method ${truncate(request.method, 16)} is not allowed here.` }, { allow: route.methods.join(', ') })
+      return jsonNoStore(
+        405,
+        { error: 'invalid_request', error_description: `Method ${truncate(request.method, 16)} is not allowed here.` },
+        { allow: route.methods.join(', ') },
+      )
     }
     const socketIp = normalizeIp(connection?.remoteAddress) ?? 'unknown'
     return await route.run(core, { request, url, path: below, socketIp })

@@ -33,7 +33,27 @@ const paramValue = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(ALICE.email, ALICE.password, 'Employees', 'Customers', API, 'openid offline_access', CLIENT_ID, CLIENT_SECRET) },
 )
 const paramName = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('grant_type', 'username', 'password', 'realm', 'scope', 'audience', 'client_id', 'client_secret', 'refresh_token', 'mfa_token', 'otp', 'recovery_code', 'binding_code', 'oob_code', 'challenge_type', 'authenticator_types') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'grant_type',
+      'username',
+      'password',
+      'realm',
+      'scope',
+      'audience',
+      'client_id',
+      'client_secret',
+      'refresh_token',
+      'mfa_token',
+      'otp',
+      'recovery_code',
+      'binding_code',
+      'oob_code',
+      'challenge_type',
+      'authenticator_types',
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', '') },
   { weight: 1, arbitrary: anyText },
 )
@@ -49,11 +69,31 @@ const params = fc
   .map(({ base, grant, extra, drop }) => {
     const list: [string, string][] =
       base === 'login'
-        ? [['grant_type', GRANT_TYPES.passwordRealm], ['client_id', CLIENT_ID], ['client_secret', CLIENT_SECRET], ['username', ALICE.email], ['password', ALICE.password], ['realm', 'Employees'], ['audience', API], ['scope', 'openid offline_access']]
+        ? [
+            ['grant_type', GRANT_TYPES.passwordRealm],
+            ['client_id', CLIENT_ID],
+            ['client_secret', CLIENT_SECRET],
+            ['username', ALICE.email],
+            ['password', ALICE.password],
+            ['realm', 'Employees'],
+            ['audience', API],
+            ['scope', 'openid offline_access'],
+          ]
         : base === 'refresh'
-          ? [['grant_type', GRANT_TYPES.refreshToken], ['client_id', CLIENT_ID], ['client_secret', CLIENT_SECRET], ['refresh_token', 'not-a-token']]
+          ? [
+              ['grant_type', GRANT_TYPES.refreshToken],
+              ['client_id', CLIENT_ID],
+              ['client_secret', CLIENT_SECRET],
+              ['refresh_token', 'not-a-token'],
+            ]
           : base === 'mfa'
-            ? [['grant_type', GRANT_TYPES.mfaOtp], ['client_id', CLIENT_ID], ['client_secret', CLIENT_SECRET], ['mfa_token', 'x'], ['otp', '123456']]
+            ? [
+                ['grant_type', GRANT_TYPES.mfaOtp],
+                ['client_id', CLIENT_ID],
+                ['client_secret', CLIENT_SECRET],
+                ['mfa_token', 'x'],
+                ['otp', '123456'],
+              ]
             : [['grant_type', grant]]
     return [...list.filter(([k]) => !drop.includes(k as never)), ...extra]
   })
@@ -99,7 +139,19 @@ const requestArb = fc.record({
   method: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
   path: fc.oneof(
     { weight: 6, arbitrary: fc.constant('/oauth/token') },
-    { weight: 1, arbitrary: fc.constantFrom('/mfa/associate', '/mfa/challenge', '/.well-known/jwks.json', '/.well-known/openid-configuration', '/oauth/token/', '/OAUTH/TOKEN', '/oauth//token', '/%2e%2e/oauth/token') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '/mfa/associate',
+        '/mfa/challenge',
+        '/.well-known/jwks.json',
+        '/.well-known/openid-configuration',
+        '/oauth/token/',
+        '/OAUTH/TOKEN',
+        '/oauth//token',
+        '/%2e%2e/oauth/token',
+      ),
+    },
     { weight: 1, arbitrary: printable.map((p) => `/${encodeURIComponent(p)}`) },
   ),
   query: fc.option(printable, { nil: undefined }),
@@ -133,7 +185,11 @@ function toRequest(r: FuzzRequest): Request {
   if (r.huge) body = typeof body === 'string' ? body + '&pad=' + 'a'.repeat(20_000) : new Uint8Array(20_000).fill(0x61)
   if (r.method === 'GET') body = undefined
   const url = `http://localhost${r.path}${r.query === undefined ? '' : `?${encodeURIComponent(r.query)}`}`
-  return new Request(url, { method: r.method, headers, body: body as ConstructorParameters<typeof Request>[1] extends infer I ? (I extends { body?: infer B } ? B : never) : never })
+  return new Request(url, {
+    method: r.method,
+    headers,
+    body: body as ConstructorParameters<typeof Request>[1] extends infer I ? (I extends { body?: infer B } ? B : never) : never,
+  })
 }
 
 /** The invariants of one answer. */
@@ -146,7 +202,10 @@ function checkAnswer(r: FuzzRequest, status: number, headers: Headers, text: str
   }
   expect(text).not.toMatch(/\n\s*at |node_modules|\/work\/|node:internal|\.ts:\d+/)
   let body: Record<string, unknown> = {}
-  expect(() => (body = JSON.parse(text) as Record<string, unknown>), `not JSON (status ${status}, ${JSON.stringify([...headers])}): ${text.slice(0, 200)}`).not.toThrow()
+  expect(
+    () => (body = JSON.parse(text) as Record<string, unknown>),
+    `not JSON (status ${status}, ${JSON.stringify([...headers])}): ${text.slice(0, 200)}`,
+  ).not.toThrow()
   expect(typeof body).toBe('object')
   if (status >= 400) {
     expect(typeof body.error, text).toBe('string')
@@ -212,17 +271,20 @@ describe('fuzz: token endpoint', () => {
         // A Content-Length that lies (shorter than the body) or is garbage, on some requests.
         if (lieAboutLength && body.length > 0) headers['content-length'] = String(Math.max(0, body.length - 1))
         const answer = await new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
-          const req = httpRequest({ host: '127.0.0.1', port, method: r.method, path: new URL(request.url).pathname + new URL(request.url).search, headers, timeout: 3_000 }, (res) => {
-            const chunks: Buffer[] = []
-            res.on('data', (c: Buffer) => chunks.push(c))
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
-                text: Buffer.concat(chunks).toString('utf8'),
-              }),
-            )
-          })
+          const req = httpRequest(
+            { host: '127.0.0.1', port, method: r.method, path: new URL(request.url).pathname + new URL(request.url).search, headers, timeout: 3_000 },
+            (res) => {
+              const chunks: Buffer[] = []
+              res.on('data', (c: Buffer) => chunks.push(c))
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+                  text: Buffer.concat(chunks).toString('utf8'),
+                }),
+              )
+            },
+          )
           req.on('timeout', () => req.destroy(new Error('no answer within 3 s')))
           req.on('error', reject)
           req.end(r.method === 'GET' ? undefined : lieAboutLength ? body.subarray(0, Math.max(0, body.length - 1)) : body)

@@ -49,9 +49,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const server = await createTokenServer({
     issuer: ISSUER,
     engine: { concurrency: 1, limits: { timeoutMs: 2_000, memoryLimitMb: 64 }, ...engineOptions, rules },
-    clients: [
-      { clientId: CLIENT_ID, name: 'Demo App', secretHash: await hashSecret(CLIENT_SECRET, { cost: TEST_SCRYPT_COST }), grants: ALL_GRANTS },
-    ],
+    clients: [{ clientId: CLIENT_ID, name: 'Demo App', secretHash: await hashSecret(CLIENT_SECRET, { cost: TEST_SCRYPT_COST }), grants: ALL_GRANTS }],
     apis: [{ identifier: API, scopes: ['read:messages', 'write:messages'], allowOfflineAccess: true }],
     directories: [{ name: 'Employees' }, { name: 'Customers' }],
     passwords: { scryptCost: TEST_SCRYPT_COST },

@@ -79,7 +79,10 @@ describe('secrets end to end', () => {
     expect(refreshed.status).toBe(200)
     secrets.push({ name: 'second refresh token', value: refreshed.body.refresh_token as string, allowedInAnswer: 'bob refresh' })
     await record('replay', t.token({ grant_type: 'refresh_token', refresh_token: refreshToken }))
-    await record('json login', t.token({ grant_type: GRANT_TYPES.passwordRealm, username: BOB.email, password: BOB.password, realm: 'Customers', audience: API }, { json: true }))
+    await record(
+      'json login',
+      t.token({ grant_type: GRANT_TYPES.passwordRealm, username: BOB.email, password: BOB.password, realm: 'Customers', audience: API }, { json: true }),
+    )
     await record(
       'basic login',
       t.post(
@@ -91,7 +94,14 @@ describe('secrets end to end', () => {
     await record('wrong password', t.login({ email: BOB.email, password: WRONG_PASSWORD }, 'Customers'))
     await record(
       'wrong client secret',
-      t.post('/oauth/token', { grant_type: GRANT_TYPES.passwordRealm, client_id: CLIENT_ID, client_secret: WRONG_CLIENT_SECRET, username: BOB.email, password: BOB.password, realm: 'Customers' }),
+      t.post('/oauth/token', {
+        grant_type: GRANT_TYPES.passwordRealm,
+        client_id: CLIENT_ID,
+        client_secret: WRONG_CLIENT_SECRET,
+        username: BOB.email,
+        password: BOB.password,
+        realm: 'Customers',
+      }),
     )
     await record('rule exception', t.login(BOB, 'Customers', { scope: 'openid boom' }))
     await record('rule denial', t.login(BOB, 'Customers', { scope: 'openid deny' }))
@@ -103,7 +113,11 @@ describe('secrets end to end', () => {
     secrets.push({ name: 'mfa token', value: mfaToken, allowedInAnswer: 'mfa required' })
     const enrollment = await record(
       'associate',
-      t.post('/mfa/associate', { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: ['otp'] }, { json: true, headers: { authorization: `Bearer ${mfaToken}` } }),
+      t.post(
+        '/mfa/associate',
+        { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: ['otp'] },
+        { json: true, headers: { authorization: `Bearer ${mfaToken}` } },
+      ),
     )
     expect(enrollment.status).toBe(200)
     const totpSecret = enrollment.body.secret as string
@@ -134,7 +148,9 @@ describe('secrets end to end', () => {
     expect(logs.length).toBeGreaterThan(10)
     expect(ruleErrors.length).toBeGreaterThan(0)
     const statuses = answers.map((a) => `${a.label}:${a.answer.status}`)
-    expect(statuses).toEqual(expect.arrayContaining(['wrong password:403', 'wrong client secret:401', 'rule exception:403', 'rule denial:401', 'wrong otp:403']))
+    expect(statuses).toEqual(
+      expect.arrayContaining(['wrong password:403', 'wrong client secret:401', 'rule exception:403', 'rule denial:401', 'wrong otp:403']),
+    )
   })
 
   it('no secret in the rules\u2019 logs, rule errors, server errors, warnings or rejections', () => {
@@ -147,7 +163,8 @@ describe('secrets end to end', () => {
     expect(inputs.length).toBeGreaterThan(5)
     for (const context of inputs) {
       for (const part of [context.request?.body ?? {}, context.request?.query ?? {}]) {
-        for (const key of ['password', 'client_secret', 'client_assertion', 'refresh_token', 'mfa_token', 'otp', 'recovery_code']) expect(part).not.toHaveProperty(key)
+        for (const key of ['password', 'client_secret', 'client_assertion', 'refresh_token', 'mfa_token', 'otp', 'recovery_code'])
+          expect(part).not.toHaveProperty(key)
       }
       expect(JSON.stringify(context)).not.toContain(CONFIG_SECRET)
     }

@@ -191,7 +191,9 @@ export function resolveClock(option: (() => number) | undefined): () => number {
   if (option === undefined) return fixedClock()
   if (typeof option !== 'function') {
     // `'real'` was the kit's own spelling of the real clock; the clock is spelled one way everywhere now.
-    throw new TypeError(`clock must be a function returning milliseconds since the epoch (Date.now for the real clock), not ${JSON.stringify(option) ?? typeof option}.`)
+    throw new TypeError(
+      `clock must be a function returning milliseconds since the epoch (Date.now for the real clock), not ${JSON.stringify(option) ?? typeof option}.`,
+    )
   }
   return option
 }

@@ -62,9 +62,7 @@ export interface RecordedRequest {
  * await assert.rejects(login, { code: 'ERR_RULE_UNAUTHORIZED', message: 'Please try again later.' })
  * ```
  */
-export type FakeResponse =
-  | { status?: number; json?: unknown; body?: string; headers?: Record<string, string> }
-  | Response
+export type FakeResponse = { status?: number; json?: unknown; body?: string; headers?: Record<string, string> } | Response
 /**
  * A route of {@link fakeHttp}: a {@link FakeResponse}, or a function of the {@link RecordedRequest}
  * returning one (or a promise of one), for answers that depend on the request.

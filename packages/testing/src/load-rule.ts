@@ -133,7 +133,21 @@ export interface LoadedRule extends AsyncDisposable {
 }
 
 /** Option names of {@link LoadRuleOptions}: the only keys `loadRule`'s options may have. */
-const OPTION_KEYS = new Set(['configuration', 'global', 'globals', 'modules', 'auth0', 'hooks', 'claims', 'limits', 'errors', 'clock', 'random', 'concurrency', 'name'])
+const OPTION_KEYS = new Set([
+  'configuration',
+  'global',
+  'globals',
+  'modules',
+  'auth0',
+  'hooks',
+  'claims',
+  'limits',
+  'errors',
+  'clock',
+  'random',
+  'concurrency',
+  'name',
+])
 /** Classic harness globals the sandbox already provides. */
 const PROVIDED_GLOBALS = new Set(['UnauthorizedError', 'require', 'console', 'globalThis', 'module', 'exports'])
 /** Modules served by a capability: never bundled automatically. */
@@ -292,7 +306,8 @@ function readRule(fileOrSource: string | URL): RuleFile {
  */
 function checkedOptions(options: LoadRuleOptions | undefined, caller: string): LoadRuleOptions {
   if (options === undefined) return {}
-  if (options === null || typeof options !== 'object') throw new TypeError(`${caller}: the options must be an object, not ${options === null ? 'null' : typeof options}.`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${caller}: the options must be an object, not ${options === null ? 'null' : typeof options}.`)
   const unknown = Object.keys(options).filter((key) => !OPTION_KEYS.has(key))
   const { auth0 } = options as { auth0?: unknown }
   // The option only has `domain`; an object of stubs (`users.updateAppMetadata`, …) is a global.
@@ -350,7 +365,11 @@ class RuleHandle {
     const engine = this.#engine
     this.#engine = undefined
     untrack(this)
-    if (engine !== undefined) await engine.then((e) => e.close(), () => undefined)
+    if (engine !== undefined)
+      await engine.then(
+        (e) => e.close(),
+        () => undefined,
+      )
   }
 
   async call(user: Record<string, any>, context: Record<string, any>, callback: RuleCallback | undefined): Promise<unknown[]> {

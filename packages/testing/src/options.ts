@@ -130,11 +130,14 @@ export function engineOptionsFor(
     if (first !== undefined) definitions = definitions.map((rule) => (rule === first ? { ...rule, script: withPrelude(rule.script) } : rule))
   }
   const firstFile = rules.find((rule) => rule.file !== undefined)?.file
-  const modules = options.modules === undefined && firstFile === undefined ? undefined : {
-    ...options.modules,
-    host: liveStubs(options.modules?.host),
-    resolveFrom: options.modules?.resolveFrom ?? (firstFile === undefined ? undefined : dirname(firstFile)),
-  }
+  const modules =
+    options.modules === undefined && firstFile === undefined
+      ? undefined
+      : {
+          ...options.modules,
+          host: liveStubs(options.modules?.host),
+          resolveFrom: options.modules?.resolveFrom ?? (firstFile === undefined ? undefined : dirname(firstFile)),
+        }
   const engineOptions: EngineOptions = {
     rules: definitions,
     concurrency: options.concurrency ?? 1,

@@ -166,10 +166,7 @@ export async function createRuleRunner(options: RuleRunnerOptions): Promise<Rule
   const runner: RuleRunner = {
     engine,
     run(input: LoginInput = {}) {
-      return engine.run(
-        { user: makeUser(input.user), context: makeContext(input.context) },
-        { includeContext: input.includeContext === true },
-      )
+      return engine.run({ user: makeUser(input.user), context: makeContext(input.context) }, { includeContext: input.includeContext === true })
     },
     async close() {
       untrack(runner)

@@ -28,7 +28,8 @@ describe('syntax', () => {
 describe('claims', () => {
   it('reports names the namespace policy drops, with constant names resolved', () => {
     expect(
-      found(rule(`
+      found(
+        rule(`
   const ns = 'https://acme.example/';
   const bad = 'auth0.com';
   context.accessToken[ns + 'roles'] = [];
@@ -39,20 +40,29 @@ describe('claims', () => {
   context.idToken.iss = 'me';
   context.accessToken.scope = 'openid';
   context.idToken.scope = 'x';
-  callback(null, user, context);`)),
-    ).toEqual(['claim-not-namespaced 7:19', 'claim-forbidden-namespace 8:19', 'claim-forbidden-namespace 9:19', 'claim-registered 10:19', 'claim-registered 12:19'])
+  callback(null, user, context);`),
+      ),
+    ).toEqual([
+      'claim-not-namespaced 7:19',
+      'claim-forbidden-namespace 8:19',
+      'claim-forbidden-namespace 9:19',
+      'claim-registered 10:19',
+      'claim-registered 12:19',
+    ])
   })
 
   it('follows aliases, whole-object assignments and Object.assign, but not computed names', () => {
     expect(
-      found(rule(`
+      found(
+        rule(`
   const idToken = context.idToken;
   idToken.nick = 'x';
   context.accessToken = { 'https://ok.example/a': 1, plan: 2 };
   Object.assign(context.idToken, { theme: 'dark' }, { 'https://ok.example/b': 1 });
   context.idToken[configuration.NAMESPACE + 'x'] = 1;
   context.idToken[user.claimName] = 1;
-  callback(null, user, context);`)),
+  callback(null, user, context);`),
+      ),
     ).toEqual(['claim-not-namespaced 4:11', 'claim-not-namespaced 5:54', 'claim-not-namespaced 6:36'])
   })
 
@@ -78,8 +88,15 @@ describe('claims', () => {
 describe('redirects', () => {
   it('reports a redirect the password grant or its refresh would take', () => {
     expect(found(rule(`  context.redirect = { url: 'https://x.example' };\n  callback(null, user, context);`))).toEqual(['redirect-password-grant 2:3'])
-    expect(found(rule(`  if (!user.consented) context.redirect = { url: 'https://x.example' };\n  callback(null, user, context);`))).toEqual(['redirect-password-grant 2:24'])
-    const [refreshOnly] = analyzeRule({ name: 'r', script: rule(`  if (context.protocol === 'oauth2-password') return callback(null, user, context);\n  context.redirect = { url: 'https://x' };\n  callback(null, user, context);`) })
+    expect(found(rule(`  if (!user.consented) context.redirect = { url: 'https://x.example' };\n  callback(null, user, context);`))).toEqual([
+      'redirect-password-grant 2:24',
+    ])
+    const [refreshOnly] = analyzeRule({
+      name: 'r',
+      script: rule(
+        `  if (context.protocol === 'oauth2-password') return callback(null, user, context);\n  context.redirect = { url: 'https://x' };\n  callback(null, user, context);`,
+      ),
+    })
     expect(refreshOnly).toMatchObject({ code: 'redirect-password-grant', line: 3, message: expect.stringContaining('oauth2-refresh-token') })
   })
 
@@ -110,12 +127,17 @@ describe('callback', () => {
     expect(found(rule(`  if (!user.email) return;\n  callback(null, user, context);`))).toEqual(['return-without-callback 2:20'])
     const [end] = analyzeRule({ name: 'r', script: rule(`  if (user.email_verified) {\n    callback(null, user, context);\n  }`) })
     expect(end).toMatchObject({ code: 'callback-not-reached', line: 5, column: 1, message: expect.stringContaining('when the condition on line 2 is false') })
-    const [caught] = analyzeRule({ name: 'r', script: rule(`  try {\n    JSON.parse(user.x);\n    callback(null, user, context);\n  } catch (e) {\n    console.log(e);\n  }`) })
+    const [caught] = analyzeRule({
+      name: 'r',
+      script: rule(`  try {\n    JSON.parse(user.x);\n    callback(null, user, context);\n  } catch (e) {\n    console.log(e);\n  }`),
+    })
     expect(caught).toMatchObject({ code: 'callback-not-reached', message: expect.stringContaining('when the try block on line 2 throws') })
   })
 
   it('checks the functions handed to modules as their callback', () => {
-    expect(found(rule(`  request.get('x', function (err, res) {\n    if (err) return;\n    callback(null, user, context);\n  });`))).toEqual(['return-without-callback 3:14'])
+    expect(found(rule(`  request.get('x', function (err, res) {\n    if (err) return;\n    callback(null, user, context);\n  });`))).toEqual([
+      'return-without-callback 3:14',
+    ])
     expect(found(rule(`  fetch('x').then(function (r) {\n    if (r.ok) callback(null, user, context);\n  });`))).toEqual(['callback-not-reached 4:3'])
   })
 

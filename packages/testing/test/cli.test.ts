@@ -40,7 +40,17 @@ describe('tokenrules run', () => {
   })
 
   it('--json gives the whole outcome to machines', async () => {
-    const { code, stdout } = await tokenrules(['run', 'test/fixtures/good-rules', '--context', 'test/fixtures/inputs/refresh.json', '--user', 'test/fixtures/inputs/admin.json', '--json', '--clock', '2030-01-01T00:00:00Z'])
+    const { code, stdout } = await tokenrules([
+      'run',
+      'test/fixtures/good-rules',
+      '--context',
+      'test/fixtures/inputs/refresh.json',
+      '--user',
+      'test/fixtures/inputs/admin.json',
+      '--json',
+      '--clock',
+      '2030-01-01T00:00:00Z',
+    ])
     expect(code).toBe(0)
     const report = JSON.parse(stdout) as Record<string, any>
     expect(report).toMatchObject({
@@ -126,7 +136,9 @@ describe('tokenrules check', () => {
     expect(stdout).toMatch(/02-claims\.js\n {2}2:19 +error +claim-not-namespaced +idToken claim 'roles' is not namespaced/)
     expect(stdout).toMatch(/ {2}3:23 +error +claim-forbidden-namespace +accessToken claim 'https:\/\/auth0\.com\/plan' uses the forbidden namespace auth0\.com/)
     expect(stdout).toMatch(/03-redirect\.js\n {2}3:5 +error +redirect-password-grant/)
-    expect(stdout).toMatch(/04-no-callback\.js\n {2}3:5 +error +return-without-callback .*\n {2}8:1 +error +callback-not-reached .*when the condition on line 5 is false/)
+    expect(stdout).toMatch(
+      /04-no-callback\.js\n {2}3:5 +error +return-without-callback .*\n {2}8:1 +error +callback-not-reached .*when the condition on line 5 is false/,
+    )
     expect(stdout).toMatch(/05-require\.js\n {2}3:14 +error +module-not-allowed +require\('fs'\): 'fs' is not allowed \(allowed: lodash\)/)
     expect(stdout).toMatch(/06-never-calls-back\.js\n {2}1:1 +error +callback-never-called +the rule never calls 'cb'/)
     expect(stdout).toContain('✘ 8 problems (8 errors, 0 warnings) in 6 of 6 rules')
@@ -138,7 +150,14 @@ describe('tokenrules check', () => {
     const report = JSON.parse(stdout) as { ok: boolean; findings: Record<string, unknown>[]; errors: number; warnings: number }
     expect(report.ok).toBe(false)
     expect(report.findings).toEqual([
-      expect.objectContaining({ code: 'claim-not-namespaced', severity: 'error', rule: 'claims', file: 'test/fixtures/broken-rules/02-claims.js', line: 2, column: 19 }),
+      expect.objectContaining({
+        code: 'claim-not-namespaced',
+        severity: 'error',
+        rule: 'claims',
+        file: 'test/fixtures/broken-rules/02-claims.js',
+        line: 2,
+        column: 19,
+      }),
       expect.objectContaining({ code: 'claim-forbidden-namespace', line: 3, column: 23 }),
     ])
     expect({ errors: report.errors, warnings: report.warnings }).toEqual({ errors: 2, warnings: 0 })

@@ -73,6 +73,8 @@ describe('one clock option spelled one way (issue 13)', () => {
     const rules = ['function (user, context, callback) { callback(null, user, context); }']
     const options = { rules, clock: 'real' }
     // @ts-expect-error -- 'real' is not a clock
-    await expect(runRules(options)).rejects.toThrow(/^clock must be a function returning milliseconds since the epoch \(Date\.now for the real clock\), not "real"\.$/)
+    await expect(runRules(options)).rejects.toThrow(
+      /^clock must be a function returning milliseconds since the epoch \(Date\.now for the real clock\), not "real"\.$/,
+    )
   })
 })

@@ -6,9 +6,28 @@ describe('makeUser', () => {
     const user = makeUser()
     expect(Object.keys(user).sort()).toEqual(
       [
-        'user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture',
-        'phone_number', 'phone_verified', 'created_at', 'updated_at', 'last_login', 'last_ip', 'logins_count', 'blocked',
-        'last_password_reset', 'multifactor', 'app_metadata', 'user_metadata', 'identities',
+        'user_id',
+        'email',
+        'email_verified',
+        'username',
+        'name',
+        'nickname',
+        'given_name',
+        'family_name',
+        'picture',
+        'phone_number',
+        'phone_verified',
+        'created_at',
+        'updated_at',
+        'last_login',
+        'last_ip',
+        'logins_count',
+        'blocked',
+        'last_password_reset',
+        'multifactor',
+        'app_metadata',
+        'user_metadata',
+        'identities',
       ].sort(),
     )
     expect(user).toMatchObject({
@@ -88,7 +107,13 @@ describe('makeContext', () => {
         hostname: expect.any(String),
         userAgent: expect.any(String),
         query: {},
-        body: { grant_type: 'password', client_id: context.clientID, username: expect.any(String), audience: expect.any(String), scope: 'openid profile email' },
+        body: {
+          grant_type: 'password',
+          client_id: context.clientID,
+          username: expect.any(String),
+          audience: expect.any(String),
+          scope: 'openid profile email',
+        },
         geoip: { country_code: 'GB', city_name: 'London' },
       },
     })

@@ -66,10 +66,13 @@ describe('loadRule(file, options): options only', () => {
   it('an auth0 object of stubs is a global, not the auth0 option (which only has domain)', async () => {
     const auth0 = { domain: 'tenant.example', users: { updateAppMetadata: async () => undefined } }
     expect(() => loadRule(readsLimitsAndHooks, { auth0 })).toThrow(/^loadRule: 'auth0' is not an option /)
-    await using rule = loadRule(`function (user, context, callback) {
+    await using rule = loadRule(
+      `function (user, context, callback) {
       context.idToken['https://t.example/domain'] = auth0.domain;
       callback(null, user, context);
-    }`, { auth0: { domain: 'tenant.example' } })
+    }`,
+      { auth0: { domain: 'tenant.example' } },
+    )
     expect(idTokenOf(await rule(makeUser(), makeContext()))).toEqual({ 'https://t.example/domain': 'tenant.example' })
   })
 })

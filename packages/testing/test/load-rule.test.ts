@@ -22,11 +22,13 @@ describe('loadRule calls back with exactly what the rule passed', () => {
   })
 
   it('hands back the test’s own objects, updated in place, when the rule passes its own', async () => {
-    await using loaded = loadRule(rule(`
+    await using loaded = loadRule(
+      rule(`
       user.app_metadata.seen = true;
       context.idToken.plain = 'kept raw';
       context.accessToken.scope = 'openid read';
-      callback(null, user, context);`))
+      callback(null, user, context);`),
+    )
     const user = makeUser()
     const context = makeContext()
     const idToken = context.idToken
@@ -59,16 +61,20 @@ describe('loadRule calls back with exactly what the rule passed', () => {
   })
 
   it('an Error keeps its class name, message and properties; a string stays a string', async () => {
-    await using typed = loadRule(rule(`
+    await using typed = loadRule(
+      rule(`
       const e = new TypeError('bad plan'); e.plan = 'gold';
-      callback(e);`))
+      callback(e);`),
+    )
     const [err] = await typed(makeUser(), makeContext())
     expect(err).toBeInstanceOf(TypeError)
     expect(err).toMatchObject({ message: 'bad plan', plan: 'gold' })
 
-    await using custom = loadRule(rule(`
+    await using custom = loadRule(
+      rule(`
       class PolicyError extends Error { constructor(m) { super(m); this.name = 'PolicyError'; this.rule = 'p1'; } }
-      callback(new PolicyError('outside office hours'));`))
+      callback(new PolicyError('outside office hours'));`),
+    )
     const [err2] = await custom(makeUser(), makeContext())
     expect(err2).toBeInstanceOf(Error)
     expect(err2).toMatchObject({ name: 'PolicyError', message: 'outside office hours', rule: 'p1' })
@@ -102,10 +108,12 @@ describe('loadRule calls back with exactly what the rule passed', () => {
   })
 
   it('raw means raw: no claims policy, no redirect refusal (the engine’s view is in lastRun)', async () => {
-    await using loaded = loadRule(rule(`
+    await using loaded = loadRule(
+      rule(`
       context.redirect = { url: 'https://consent.example' };
       context.idToken.not_namespaced = 1;
-      callback(null, user, context);`))
+      callback(null, user, context);`),
+    )
     const [err, , context] = await loaded(makeUser(), makeContext())
     expect(err).toBeNull()
     expect(context).toMatchObject({ redirect: { url: 'https://consent.example' }, idToken: { not_namespaced: 1 } })
@@ -145,17 +153,25 @@ describe('the classic loadRule(name, globals, stubs) signature', () => {
   it('globals become globals (configuration, global, any stub); stubs are what require returns', async () => {
     const stubs = { 'acme-sdk': { tier: vi.fn(async () => 'gold') } }
     const globals = { configuration: { NS: 'https://t.example/' }, global: { calls: 0 }, greet: (n: string) => `hi ${n}`, UnauthorizedError: class {} }
-    await using loaded = loadRule(rule(`
+    await using loaded = loadRule(
+      rule(`
       global.calls++;
       require('acme-sdk').tier(user.user_id).then(function (tier) {
         context.idToken[configuration.NS + 'tier'] = tier;
         context.idToken[configuration.NS + 'greeting'] = greet(user.given_name);
         context.idToken[configuration.NS + 'calls'] = global.calls;
         callback(null, user, context);
-      });`), globals, stubs)
+      });`),
+      globals,
+      stubs,
+    )
     const [, , first] = await loaded(makeUser(), makeContext())
     const [, , second] = await loaded(makeUser(), makeContext())
-    expect((first as { idToken: unknown }).idToken).toEqual({ 'https://t.example/tier': 'gold', 'https://t.example/greeting': 'hi Ada', 'https://t.example/calls': 1 })
+    expect((first as { idToken: unknown }).idToken).toEqual({
+      'https://t.example/tier': 'gold',
+      'https://t.example/greeting': 'hi Ada',
+      'https://t.example/calls': 1,
+    })
     expect((second as { idToken: Record<string, unknown> }).idToken['https://t.example/calls']).toBe(2)
     expect(stubs['acme-sdk'].tier).toHaveBeenCalledWith('auth0|65a1f0c2e4b0a1b2c3d4e5f6')
   })
@@ -170,11 +186,15 @@ describe('the classic loadRule(name, globals, stubs) signature', () => {
 
   it('an auth0 global replaces the sandbox’s auth0 object, as in classic suites', async () => {
     const auth0 = { users: { updateAppMetadata: vi.fn().mockResolvedValue(undefined) }, domain: 'tenant.example' }
-    await using loaded = loadRule(rule(`
+    await using loaded = loadRule(
+      rule(`
       auth0.users.updateAppMetadata(user.user_id, { visits: 1 }).then(function () {
         context.idToken['https://t.example/domain'] = auth0.domain;
         callback(null, user, context);
-      });`), { auth0 }, {})
+      });`),
+      { auth0 },
+      {},
+    )
     const [, , context] = await loaded(makeUser(), makeContext())
     expect(auth0.users.updateAppMetadata).toHaveBeenCalledWith('auth0|65a1f0c2e4b0a1b2c3d4e5f6', { visits: 1 })
     expect((context as { idToken: unknown }).idToken).toEqual({ 'https://t.example/domain': 'tenant.example' })

@@ -7,14 +7,16 @@ let result: RunResult
 
 beforeAll(async () => {
   result = await runRules({
-    rules: [rule(`
+    rules: [
+      rule(`
       context.accessToken['https://t.example/roles'] = ['admin'];
       context.accessToken.scope = 'openid read:reports read:reports';
       context.idToken['https://t.example/email'] = user.email;
       context.idToken.nickname_claim = 'x';
       context.multifactor = { provider: 'guardian' };
       console.warn('careful with', user.email);
-      callback(null, user, context);`)],
+      callback(null, user, context);`),
+    ],
   })
 })
 
@@ -53,7 +55,9 @@ describe('toHaveClaim', () => {
       /expected the accessToken to have the claim "https:\/\/t.example\/roles" equal to (Array )?\[\s*"user",?\s*\], but it is (Array )?\[\s*"admin",?\s*\]/,
     )
     expect(failure(() => expect(result).toHaveClaim('idToken', 'nickname_claim'))).toMatch(/the claims policy dropped it \(not-namespaced\)/)
-    expect(failure(() => expect(result).toHaveClaim('idToken', 'https://t.example/missing'))).toMatch(/it has no such claim; its claims: "https:\/\/t.example\/email"/)
+    expect(failure(() => expect(result).toHaveClaim('idToken', 'https://t.example/missing'))).toMatch(
+      /it has no such claim; its claims: "https:\/\/t.example\/email"/,
+    )
     expect(failure(() => expect(result).not.toHaveClaim('accessToken', 'https://t.example/roles'))).toMatch(/not to have the claim .* but it is/)
   })
 
@@ -72,7 +76,9 @@ describe('toHaveScopes', () => {
   })
 
   it('explains a mismatch, and scopes no rule set', async () => {
-    expect(failure(() => expect(result).toHaveScopes(['openid']))).toMatch(/expected the access token's scopes to be (Array )?\[\s*"openid",?\s*\], received (Array )?\[/)
+    expect(failure(() => expect(result).toHaveScopes(['openid']))).toMatch(
+      /expected the access token's scopes to be (Array )?\[\s*"openid",?\s*\], received (Array )?\[/,
+    )
     const untouched = await runRules({ rules: [rule('callback(null, user, context);')] })
     expect(failure(() => expect(untouched).toHaveScopes(['openid']))).toMatch(/no rule set context.accessToken.scope/)
   })
@@ -101,7 +107,9 @@ describe('toDenyWith', () => {
     expect(await asyncFailure(() => expect(deny(`callback(new Error('other'));`)).toDenyWith('ERR_RULE_UNAUTHORIZED', 'nope'))).toMatch(
       /but they failed with ERR_RULE_DENIED \(rule 'rule-1'\): "other"/,
     )
-    expect(await asyncFailure(() => expect(Promise.reject(new TypeError('plain'))).toDenyWith('ERR_RULE_DENIED'))).toMatch(/not a tokenrules error: "TypeError: plain"/)
+    expect(await asyncFailure(() => expect(Promise.reject(new TypeError('plain'))).toDenyWith('ERR_RULE_DENIED'))).toMatch(
+      /not a tokenrules error: "TypeError: plain"/,
+    )
   })
 })
 
@@ -138,7 +146,9 @@ describe('toDropClaim', () => {
   })
 
   it('reads a claim violation error (claims.onViolation: error)', async () => {
-    const error = await runRules({ rules: [rule(`context.idToken.roles = []; callback(null, user, context);`)], claims: { onViolation: 'error' } }).catch((e: unknown) => e)
+    const error = await runRules({ rules: [rule(`context.idToken.roles = []; callback(null, user, context);`)], claims: { onViolation: 'error' } }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toDropClaim('roles', 'not-namespaced')
   })
 })
@@ -147,7 +157,9 @@ describe('toHaveLogged', () => {
   it('finds a line by text or pattern, and level', () => {
     expect(result).toHaveLogged('careful with')
     expect(result).toHaveLogged(/careful with .*@example\.com/, 'warn')
-    expect(failure(() => expect(result).toHaveLogged('careful', 'error'))).toMatch(/they logged :\n {2}\[rule-1\] warn: careful with ada\.lovelace@example\.com/)
+    expect(failure(() => expect(result).toHaveLogged('careful', 'error'))).toMatch(
+      /they logged :\n {2}\[rule-1\] warn: careful with ada\.lovelace@example\.com/,
+    )
   })
 
   it('reads the logs of a failed run', async () => {

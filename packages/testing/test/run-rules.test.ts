@@ -26,7 +26,9 @@ describe('where rules come from', () => {
   it('files, in the order given; sources, named after their function', async () => {
     const files = [new URL('good-rules/03-mfa.js', fixtures), fileURLToPath(new URL('good-rules/01-check-email.js', fixtures))]
     expect((await runRules({ files })).rules.map((r) => r.name)).toEqual(['mfa', 'check-email'])
-    const sources = await readRuleSet({ rules: ['function addRoles(user, context, callback) {}', '/* x */ async function (u, c, cb) {}', { name: 'given', script: 'function () {}' }] })
+    const sources = await readRuleSet({
+      rules: ['function addRoles(user, context, callback) {}', '/* x */ async function (u, c, cb) {}', { name: 'given', script: 'function () {}' }],
+    })
     expect(sources.map((r) => r.name)).toEqual(['addRoles', 'rule-2', 'given'])
   })
 
@@ -40,11 +42,13 @@ describe('where rules come from', () => {
 describe('runRules', () => {
   it('resolves with the engine result: claims after the policy, warnings, logs, timings', async () => {
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         context.idToken['https://t.example/name'] = user.name;
         context.idToken.bare = 1;
         console.log('hello');
-        callback(null, user, context);`)],
+        callback(null, user, context);`),
+      ],
     })
     expect(result.idToken.claims).toEqual({ 'https://t.example/name': 'Ada Lovelace' })
     expect(result.warnings).toEqual([expect.objectContaining({ code: 'CLAIM_DROPPED', claim: 'bare', token: 'idToken', reason: 'not-namespaced' })])
@@ -74,9 +78,11 @@ describe('runRules', () => {
 
   it('seeds `global`, sets auth0.domain, and accepts metadata updates by default', async () => {
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         context.idToken['https://t.example/g'] = [global.cached, global.helper(2), auth0.domain];
-        auth0.users.updateAppMetadata(user.user_id, { visits: 1 }).then(function () { callback(null, user, context); });`)],
+        auth0.users.updateAppMetadata(user.user_id, { visits: 1 }).then(function () { callback(null, user, context); });`),
+      ],
       global: { cached: 'token', helper: (n: number) => n * 10 },
     })
     expect(result.idToken.claims['https://t.example/g']).toEqual(['token', 20, TEST_AUTH0_DOMAIN])
@@ -97,7 +103,9 @@ describe('runRules', () => {
 
 describe('createRuleRunner', () => {
   it('compiles once, runs many logins, shares `global` between them, and closes', async () => {
-    const runner = await createRuleRunner({ rules: [rule(`global.n = (global.n || 0) + 1; context.idToken['https://t.example/n'] = global.n; callback(null, user, context);`)] })
+    const runner = await createRuleRunner({
+      rules: [rule(`global.n = (global.n || 0) + 1; context.idToken['https://t.example/n'] = global.n; callback(null, user, context);`)],
+    })
     expect((await runner.run()).idToken.claims['https://t.example/n']).toBe(1)
     expect((await runner.run({ user: { email: 'b@example.com' } })).idToken.claims['https://t.example/n']).toBe(2)
     expect(runner.engine.stats.runs).toBe(2)
@@ -114,7 +122,8 @@ describe('fakeHttp', () => {
       'https://api.example/exact?x=1': { body: 'exact', headers: { 'x-kind': 'exact' } },
     })
     const result = await runRules({
-      rules: [`async function (user, context, callback) {
+      rules: [
+        `async function (user, context, callback) {
         const axios = require('axios');
         const request = require('request');
         const users = await axios.get('https://api.example/users', { params: { q: 'ada' } });
@@ -125,7 +134,8 @@ describe('fakeHttp', () => {
         const missing = await fetch('https://api.example/missing');
         context.idToken['https://t.example/http'] = [users.data, token, exact, missing.status];
         callback(null, user, context);
-      }`],
+      }`,
+      ],
       modules: { http: http.module },
     })
     expect(result.idToken.claims['https://t.example/http']).toEqual([{ q: 'ada' }, { access_token: 't' }, 'exact', 404])
@@ -144,10 +154,12 @@ describe('fakeHttp', () => {
     expect(() => fakeHttp({ 'GET /relative': {} })).toThrow(/a route is 'METHOD https:\/\/host\/path'/)
     const http = fakeHttp({ 'https://api.example/x': { json: 1 } })
     const result = await runRules({
-      rules: [`async function (user, context, callback) {
+      rules: [
+        `async function (user, context, callback) {
         try { await require('axios').get('https://elsewhere.example/'); } catch (e) { context.idToken['https://t.example/e'] = e.message; }
         callback(null, user, context);
-      }`],
+      }`,
+      ],
       modules: { http: http.module },
     })
     expect(result.idToken.claims['https://t.example/e']).toMatch(/not allowed/)

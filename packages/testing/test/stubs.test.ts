@@ -9,12 +9,14 @@ describe('host stubs cross the sandbox boundary', () => {
   it('a vi.fn() global records the call on the host, with the arguments copied', async () => {
     const lookup = vi.fn((id: string, options: { fields: string[] }) => ({ id, fields: options.fields.length }))
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         const options = { fields: ['a', 'b'] };
         const answer = lookup(user.user_id, options);
         options.fields.push('c'); // the host already has its copy
         context.idToken['${claim('answer')}'] = answer;
-        callback(null, user, context);`)],
+        callback(null, user, context);`),
+      ],
       globals: { lookup },
     })
     expect(lookup).toHaveBeenCalledExactlyOnceWith('auth0|65a1f0c2e4b0a1b2c3d4e5f6', { fields: ['a', 'b'] })
@@ -24,14 +26,16 @@ describe('host stubs cross the sandbox boundary', () => {
   it('a promise-returning stub resolves inside the rule; a rejection is a catchable Error', async () => {
     const fetchPlan = vi.fn(async (id: string) => (id === 'auth0|65a1f0c2e4b0a1b2c3d4e5f6' ? 'gold' : Promise.reject(new Error(`no plan for ${id}`))))
     await using runner = await createRuleRunner({
-      rules: [rule(`
+      rules: [
+        rule(`
         fetchPlan(user.user_id).then(function (plan) {
           context.accessToken['${claim('plan')}'] = plan;
           callback(null, user, context);
         }, function (err) {
           context.accessToken['${claim('error')}'] = err instanceof Error ? err.message : 'not an Error';
           callback(null, user, context);
-        });`)],
+        });`),
+      ],
       globals: { fetchPlan },
     })
     expect((await runner.run()).accessToken.claims).toEqual({ [claim('plan')]: 'gold' })
@@ -44,12 +48,14 @@ describe('host stubs cross the sandbox boundary', () => {
       setTimeout(() => done(null, { url, ok: true }), 5)
     })
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         client.get('https://api.example/users/' + user.user_id, function (err, body) {
           if (err) return callback(err);
           context.idToken['${claim('body')}'] = body;
           callback(null, user, context);
-        });`)],
+        });`),
+      ],
       globals: { client: { get } },
     })
     expect(result.idToken.claims[claim('body')]).toEqual({ url: 'https://api.example/users/auth0|65a1f0c2e4b0a1b2c3d4e5f6', ok: true })
@@ -61,11 +67,13 @@ describe('host stubs cross the sandbox boundary', () => {
       throw Object.assign(new Error('card declined'), { code: 'E_DECLINED', retryable: false })
     }
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         try { charge(); } catch (e) {
           context.idToken['${claim('caught')}'] = [e instanceof Error, e.message, e.code, e.retryable];
         }
-        callback(null, user, context);`)],
+        callback(null, user, context);`),
+      ],
       globals: { charge },
     })
     expect(result.idToken.claims[claim('caught')]).toEqual([true, 'card declined', 'E_DECLINED', false])
@@ -79,12 +87,14 @@ describe('host stubs cross the sandbox boundary', () => {
       }
     }
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         const billing = require('billing');
         const settings = require('settings');
         const sdk = require('sdk');
         context.idToken['${claim('r')}'] = [billing.plan(user.user_id), settings.region, settings.limits, sdk.version(), sdk.base];
-        callback(null, user, context);`)],
+        callback(null, user, context);`),
+      ],
       modules: {
         host: {
           billing: new Client(),
@@ -111,9 +121,11 @@ describe('host stubs cross the sandbox boundary', () => {
 
   it('a stub that returns a function is refused with a clear error in the rule', async () => {
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         try { factory(); } catch (e) { context.idToken['${claim('e')}'] = e.message; }
-        callback(null, user, context);`)],
+        callback(null, user, context);`),
+      ],
       globals: { factory: () => () => 1 },
     })
     expect(String(result.idToken.claims[claim('e')])).toMatch(/only data can cross/)
@@ -125,9 +137,13 @@ describe('host stubs cross the sandbox boundary', () => {
       vi.fn((options: { method: string; url: string }, cb: Callback) => cb(null, { statusCode: 200 }, { via: 'call', method: options.method })),
       { get: vi.fn((_url: string, cb: Callback) => cb(null, { statusCode: 200 }, { via: 'get' })), defaults: { timeout: 1000 } },
     )
-    const axios = Object.assign(vi.fn(async () => ({ data: 'call' })), { post: vi.fn(async () => ({ data: 'post' })) })
+    const axios = Object.assign(
+      vi.fn(async () => ({ data: 'call' })),
+      { post: vi.fn(async () => ({ data: 'post' })) },
+    )
     const result = await runRules({
-      rules: [rule(`
+      rules: [
+        rule(`
         const request = require('request');
         const http = require('axios');
         request({ method: 'PUT', url: 'https://x.example' }, function (e1, r1, b1) {
@@ -137,7 +153,8 @@ describe('host stubs cross the sandbox boundary', () => {
               callback(null, user, context);
             });
           });
-        });`)],
+        });`),
+      ],
       modules: { host: { request, axios } },
       globals: { tracker: Object.assign(() => 'called', { send: (v: string) => `sent ${v}` }) },
     })
@@ -148,16 +165,21 @@ describe('host stubs cross the sandbox boundary', () => {
   })
 
   it('loadRule gives callable stubs their methods too (classic stubs)', async () => {
-    const request = Object.assign(vi.fn(), { post: vi.fn((_o: unknown, cb: (e: null, r: unknown, b: unknown) => void) => cb(null, { statusCode: 201 }, { ok: true })) })
-    await using loaded = loadRule(rule(`
+    const request = Object.assign(vi.fn(), {
+      post: vi.fn((_o: unknown, cb: (e: null, r: unknown, b: unknown) => void) => cb(null, { statusCode: 201 }, { ok: true })),
+    })
+    await using loaded = loadRule(
+      rule(`
       require('request').post({ url: 'https://x.example' }, function (err, res, body) {
         context.idToken.status = res.statusCode;
         callback(null, user, context);
-      });`), {}, { request })
+      });`),
+      {},
+      { request },
+    )
     const [, , context] = await loaded(makeUser(), makeContext())
     expect(context).toHaveProperty(['idToken', 'status'], 201)
     expect(request).not.toHaveBeenCalled()
     expect(request.post).toHaveBeenCalledTimes(1)
   })
 })
-

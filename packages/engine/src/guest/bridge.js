@@ -1,118 +1,133 @@
 // The guest half of the host bridge (see lib/host-bridge.ts for the protocol), `require`, and the
 // `auth0` object.
 // ---- the host bridge -------------------------------------------------------------------------------
-const MARK = JSONStringify('\u0000');
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new MapCtor();
-for (let i = 0; i < 64; i++) ReflectApply(MapSet, B64_INDEX, [B64[i], i]);
+const MARK = JSONStringify('\u0000')
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const B64_INDEX = new MapCtor()
+for (let i = 0; i < 64; i++) ReflectApply(MapSet, B64_INDEX, [B64[i], i])
 
 function bytesOf(view) {
   // A Uint8Array over the same memory as any ArrayBuffer view, or undefined.
-  if (!ArrayBufferIsView(view)) return undefined;
-  return new Uint8ArrayCtor(ReflectApply(TypedArrayBuffer, view, []), ReflectApply(TypedArrayOffset, view, []), ReflectApply(TypedArrayLength, view, []));
+  if (!ArrayBufferIsView(view)) return undefined
+  return new Uint8ArrayCtor(ReflectApply(TypedArrayBuffer, view, []), ReflectApply(TypedArrayOffset, view, []), ReflectApply(TypedArrayLength, view, []))
 }
 function bytesToBase64(bytes) {
-  let out = '';
-  const n = bytes.length;
+  let out = ''
+  const n = bytes.length
   for (let i = 0; i < n; i += 3) {
-    const a = bytes[i], b = i + 1 < n ? bytes[i + 1] : 0, c = i + 2 < n ? bytes[i + 2] : 0;
-    out += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)] + (i + 1 < n ? B64[((b & 15) << 2) | (c >> 6)] : '=') + (i + 2 < n ? B64[c & 63] : '=');
+    const a = bytes[i],
+      b = i + 1 < n ? bytes[i + 1] : 0,
+      c = i + 2 < n ? bytes[i + 2] : 0
+    out += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)] + (i + 1 < n ? B64[((b & 15) << 2) | (c >> 6)] : '=') + (i + 2 < n ? B64[c & 63] : '=')
   }
-  return out;
+  return out
 }
 function base64ToBytes(text) {
-  let clean = '';
+  let clean = ''
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i] === '-' ? '+' : text[i] === '_' ? '/' : text[i];
-    if (ReflectApply(MapHas, B64_INDEX, [ch])) clean += ch;
+    const ch = text[i] === '-' ? '+' : text[i] === '_' ? '/' : text[i]
+    if (ReflectApply(MapHas, B64_INDEX, [ch])) clean += ch
   }
-  const out = new Uint8ArrayCtor((clean.length * 3) >> 2);
-  let bits = 0, value = 0, o = 0;
+  const out = new Uint8ArrayCtor((clean.length * 3) >> 2)
+  let bits = 0,
+    value = 0,
+    o = 0
   for (let i = 0; i < clean.length; i++) {
-    value = (value << 6) | ReflectApply(MapGet, B64_INDEX, [clean[i]]);
-    bits += 6;
-    if (bits >= 8) { bits -= 8; out[o++] = (value >> bits) & 255; }
+    value = (value << 6) | ReflectApply(MapGet, B64_INDEX, [clean[i]])
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (value >> bits) & 255
+    }
   }
-  return out;
+  return out
 }
 
 function encodeArg(v, r, depth, seen) {
   switch (typeof v) {
-    case 'undefined': case 'symbol': return '{' + MARK + ':"u"}';
-    case 'string': return JSONStringify(v);
-    case 'number': return NumberIsFinite(v) ? JSONStringify(v) : 'null';
-    case 'boolean': return v ? 'true' : 'false';
-    case 'bigint': return JSONStringify(StringCtor(v));
+    case 'undefined':
+    case 'symbol':
+      return '{' + MARK + ':"u"}'
+    case 'string':
+      return JSONStringify(v)
+    case 'number':
+      return NumberIsFinite(v) ? JSONStringify(v) : 'null'
+    case 'boolean':
+      return v ? 'true' : 'false'
+    case 'bigint':
+      return JSONStringify(StringCtor(v))
     case 'function': {
-      const id = ++r.fnSeq;
-      ReflectApply(MapSet, r.fns, [id, { fn: v, rule: r.currentRule, failed: r.currentFailed }]);
-      return '{' + MARK + ':"f","id":' + id + '}';
+      const id = ++r.fnSeq
+      ReflectApply(MapSet, r.fns, [id, { fn: v, rule: r.currentRule, failed: r.currentFailed }])
+      return '{' + MARK + ':"f","id":' + id + '}'
     }
   }
-  if (v === null) return 'null';
-  if (depth > 64) throw new TypeErrorCtor('A value passed to a host function is nested more than 64 levels deep.');
-  for (let i = 0; i < seen.length; i++) if (seen[i] === v) throw new TypeErrorCtor('Cannot pass a circular value to a host function.');
-  const bytes = bytesOf(v);
-  if (bytes !== undefined) return '{' + MARK + ':"b","d":' + JSONStringify(bytesToBase64(bytes)) + '}';
-  const time = ArrayIsArray(v) ? undefined : dateTimeOf(v, ObjectGetPrototypeOf(v));
-  if (time !== undefined) return time !== time ? 'null' : JSONStringify(ReflectApply(DateToISOString, v, []));
-  push(seen, v);
-  let out;
+  if (v === null) return 'null'
+  if (depth > 64) throw new TypeErrorCtor('A value passed to a host function is nested more than 64 levels deep.')
+  for (let i = 0; i < seen.length; i++) if (seen[i] === v) throw new TypeErrorCtor('Cannot pass a circular value to a host function.')
+  const bytes = bytesOf(v)
+  if (bytes !== undefined) return '{' + MARK + ':"b","d":' + JSONStringify(bytesToBase64(bytes)) + '}'
+  const time = ArrayIsArray(v) ? undefined : dateTimeOf(v, ObjectGetPrototypeOf(v))
+  if (time !== undefined) return time !== time ? 'null' : JSONStringify(ReflectApply(DateToISOString, v, []))
+  push(seen, v)
+  let out
   if (ArrayIsArray(v)) {
-    const lengthDesc = ObjectGetOwnPropertyDescriptor(v, 'length');
-    const length = lengthDesc === undefined ? 0 : lengthDesc.value;
-    out = '[';
-    for (let i = 0; i < length; i++) out += (i === 0 ? '' : ',') + encodeArg(own(v, i), r, depth + 1, seen);
-    out += ']';
+    const lengthDesc = ObjectGetOwnPropertyDescriptor(v, 'length')
+    const length = lengthDesc === undefined ? 0 : lengthDesc.value
+    out = '['
+    for (let i = 0; i < length; i++) out += (i === 0 ? '' : ',') + encodeArg(own(v, i), r, depth + 1, seen)
+    out += ']'
   } else {
-    const keys = ObjectKeys(v);
-    out = '{';
-    let first = true;
+    const keys = ObjectKeys(v)
+    out = '{'
+    let first = true
     for (let i = 0; i < keys.length; i++) {
-      const d = ObjectGetOwnPropertyDescriptor(v, keys[i]);
-      if (d === undefined || !d.enumerable || !isData(d)) continue;
+      const d = ObjectGetOwnPropertyDescriptor(v, keys[i])
+      if (d === undefined || !d.enumerable || !isData(d)) continue
       // Keys starting with the marker get one more: a rule's { "\u0000": "f" } stays data.
-      const key = keys[i][0] === '\u0000' ? '\u0000' + keys[i] : keys[i];
-      out += (first ? '' : ',') + JSONStringify(key) + ':' + encodeArg(d.value, r, depth + 1, seen);
-      first = false;
+      const key = keys[i][0] === '\u0000' ? '\u0000' + keys[i] : keys[i]
+      out += (first ? '' : ',') + JSONStringify(key) + ':' + encodeArg(d.value, r, depth + 1, seen)
+      first = false
     }
-    out += '}';
+    out += '}'
   }
-  seen.length = seen.length - 1;
-  return out;
+  seen.length = seen.length - 1
+  return out
 }
 
 function decodeValue(v) {
-  if (v === null || typeof v !== 'object') return v;
-  const mark = own(v, '\u0000');
-  if (mark === 'u') return undefined;
-  if (mark === 'b') return toBuffer(base64ToBytes(own(v, 'd')));
-  if (mark === 'e') return hostError(v);
-  const keys = ObjectKeys(v);
+  if (v === null || typeof v !== 'object') return v
+  const mark = own(v, '\u0000')
+  if (mark === 'u') return undefined
+  if (mark === 'b') return toBuffer(base64ToBytes(own(v, 'd')))
+  if (mark === 'e') return hostError(v)
+  const keys = ObjectKeys(v)
   for (let i = 0; i < keys.length; i++) {
-    const value = decodeValue(v[keys[i]]);
+    const value = decodeValue(v[keys[i]])
     if (keys[i][0] === '\u0000') {
-      delete v[keys[i]];
-      define(v, ReflectApply(StringSlice, keys[i], [1]), value);
-    } else define(v, keys[i], value);
+      delete v[keys[i]]
+      define(v, ReflectApply(StringSlice, keys[i], [1]), value)
+    } else define(v, keys[i], value)
   }
-  return v;
+  return v
 }
 function toBuffer(bytes) {
-  const B = loadBuffer();
-  return B === undefined ? bytes : B.from(ReflectApply(TypedArrayBuffer, bytes, []), ReflectApply(TypedArrayOffset, bytes, []), ReflectApply(TypedArrayLength, bytes, []));
+  const B = loadBuffer()
+  return B === undefined
+    ? bytes
+    : B.from(ReflectApply(TypedArrayBuffer, bytes, []), ReflectApply(TypedArrayOffset, bytes, []), ReflectApply(TypedArrayLength, bytes, []))
 }
 
 function hostError(e) {
-  const name = own(e, 'name');
-  const err = new (name === 'TypeError' ? TypeErrorCtor : ErrorCtor)(safeString(own(e, 'message'), 4096));
-  const props = own(e, 'props');
+  const name = own(e, 'name')
+  const err = new (name === 'TypeError' ? TypeErrorCtor : ErrorCtor)(safeString(own(e, 'message'), 4096))
+  const props = own(e, 'props')
   if (props !== null && typeof props === 'object') {
-    const keys = ObjectKeys(props);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== '__proto__') define(err, keys[i], decodeValue(props[keys[i]]));
+    const keys = ObjectKeys(props)
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== '__proto__') define(err, keys[i], decodeValue(props[keys[i]]))
   }
-  if (typeof name === 'string' && name !== 'Error' && name !== 'TypeError') define(err, 'name', name);
-  return err;
+  if (typeof name === 'string' && name !== 'Error' && name !== 'TypeError') define(err, 'name', name)
+  return err
 }
 
 /**
@@ -124,7 +139,7 @@ function hostError(e) {
  * @returns {HostCalls[K]['result']}
  */
 function callHost(id, args, mustSettle) {
-  return invokeHost(id, args, mustSettle);
+  return invokeHost(id, args, mustSettle)
 }
 // Call host function id with rule-supplied args: its value, a promise of it, or a thrown Error.
 /**
@@ -134,217 +149,238 @@ function callHost(id, args, mustSettle) {
  * @returns {any}
  */
 function invokeHost(id, args, mustSettle) {
-  const r = run;
-  if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.');
-  let encoded = '[';
-  for (let i = 0; i < args.length; i++) encoded += (i === 0 ? '' : ',') + encodeArg(args[i], r, 0, []);
-  encoded += ']';
-  const text = hostInvoke(r.id, id, encoded);
-  if (typeof text !== 'string') throw new ErrorCtor('The host did not answer.');
-  const res = JSONParse(text);
-  const e = own(res, 'e');
-  if (e !== undefined) throw hostError(e);
-  const p = own(res, 'p');
+  const r = run
+  if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
+  let encoded = '['
+  for (let i = 0; i < args.length; i++) encoded += (i === 0 ? '' : ',') + encodeArg(args[i], r, 0, [])
+  encoded += ']'
+  const text = hostInvoke(r.id, id, encoded)
+  if (typeof text !== 'string') throw new ErrorCtor('The host did not answer.')
+  const res = JSONParse(text)
+  const e = own(res, 'e')
+  if (e !== undefined) throw hostError(e)
+  const p = own(res, 'p')
   if (p !== undefined) {
     return new PromiseCtor(function (resolve, reject) {
-      ReflectApply(MapSet, r.pending, [p, { resolve: resolve, reject: reject, rule: r.currentRule, mustSettle: mustSettle === true }]);
-    });
+      ReflectApply(MapSet, r.pending, [p, { resolve: resolve, reject: reject, rule: r.currentRule, mustSettle: mustSettle === true }])
+    })
   }
-  return decodeValue(own(res, 'v'));
+  return decodeValue(own(res, 'v'))
 }
 
 // Host → guest: a pending host operation settled.
 function settle(runId, opId, text) {
-  const r = run;
-  if (r === null || r.id !== runId || r.finished) return;
-  const p = ReflectApply(MapGet, r.pending, [opId]);
-  if (p === undefined) return;
-  ReflectApply(MapDelete, r.pending, [opId]);
-  const res = JSONParse(text);
-  const f = own(res, 'f');
-  if (f !== undefined) { finish(r, { code: own(f, 'code'), message: safeString(own(f, 'message'), 4096), rule: p.rule }); return; }
-  const e = own(res, 'e');
-  if (e !== undefined) p.reject(hostError(e));
-  else p.resolve(decodeValue(own(res, 'v')));
-  if (r.deferred && !awaitsHost(r)) finish(r, null);
+  const r = run
+  if (r === null || r.id !== runId || r.finished) return
+  const p = ReflectApply(MapGet, r.pending, [opId])
+  if (p === undefined) return
+  ReflectApply(MapDelete, r.pending, [opId])
+  const res = JSONParse(text)
+  const f = own(res, 'f')
+  if (f !== undefined) {
+    finish(r, { code: own(f, 'code'), message: safeString(own(f, 'message'), 4096), rule: p.rule })
+    return
+  }
+  const e = own(res, 'e')
+  if (e !== undefined) p.reject(hostError(e))
+  else p.resolve(decodeValue(own(res, 'v')))
+  if (r.deferred && !awaitsHost(r)) finish(r, null)
 }
 
 // The pipeline is over: finish, or wait for the host operations the result depends on.
 function complete(r) {
-  if (awaitsHost(r)) { r.deferred = true; return; }
-  finish(r, null);
+  if (awaitsHost(r)) {
+    r.deferred = true
+    return
+  }
+  finish(r, null)
 }
 function awaitsHost(r) {
-  let waiting = false;
-  ReflectApply(MapForEach, r.pending, [function (p) { if (p.mustSettle) waiting = true; }]);
-  return waiting;
+  let waiting = false
+  ReflectApply(MapForEach, r.pending, [
+    function (p) {
+      if (p.mustSettle) waiting = true
+    },
+  ])
+  return waiting
 }
 
 // Host → guest: a host function called a function the rule passed to it.
 function callGuest(runId, fnId, argsText) {
-  const r = run;
-  if (r === null || r.id !== runId || r.finished) return;
-  const f = ReflectApply(MapGet, r.fns, [fnId]);
-  if (f === undefined) return;
-  callOnBehalf(r, f, decodeValue(JSONParse(argsText)));
+  const r = run
+  if (r === null || r.id !== runId || r.finished) return
+  const f = ReflectApply(MapGet, r.fns, [fnId])
+  if (f === undefined) return
+  callOnBehalf(r, f, decodeValue(JSONParse(argsText)))
 }
 
 // An integrator's stub (described by the host) as guest functions and data.
 function fromDescriptor(d) {
-  const kind = own(d, 'kind');
+  const kind = own(d, 'kind')
   if (kind === 'function') {
-    const id = own(d, 'id');
-    const fn = function hostFunction() { return invokeHost(id, arguments); };
-    const props = own(d, 'props');
-    if (props !== undefined) {
-      const keys = ObjectKeys(props);
-      for (let i = 0; i < keys.length; i++) define(fn, keys[i], fromDescriptor(props[keys[i]]));
+    const id = own(d, 'id')
+    const fn = function hostFunction() {
+      return invokeHost(id, arguments)
     }
-    return fn;
+    const props = own(d, 'props')
+    if (props !== undefined) {
+      const keys = ObjectKeys(props)
+      for (let i = 0; i < keys.length; i++) define(fn, keys[i], fromDescriptor(props[keys[i]]))
+    }
+    return fn
   }
   if (kind === 'object') {
-    const out = {};
-    const props = own(d, 'props');
-    const keys = ObjectKeys(props);
-    for (let i = 0; i < keys.length; i++) define(out, keys[i], fromDescriptor(props[keys[i]]));
-    return out;
+    const out = {}
+    const props = own(d, 'props')
+    const keys = ObjectKeys(props)
+    for (let i = 0; i < keys.length; i++) define(out, keys[i], fromDescriptor(props[keys[i]]))
+    return out
   }
-  return JSONParse(own(d, 'json'));
+  return JSONParse(own(d, 'json'))
 }
 
 // ---- require --------------------------------------------------------------------------------------
-const moduleErrorBrand = new WeakSetCtor();
-const moduleCache = new MapCtor();
-const allowedModules = settings.modules;   // name -> { kind: 'package' | 'host' | 'builtin', version?, descriptor? }
+const moduleErrorBrand = new WeakSetCtor()
+const moduleCache = new MapCtor()
+const allowedModules = settings.modules // name -> { kind: 'package' | 'host' | 'builtin', version?, descriptor? }
 
 function moduleError(name, message) {
-  const err = new ErrorCtor(message);
-  define(err, 'code', 'ERR_MODULE_NOT_ALLOWED');
-  define(err, 'moduleName', name);
-  ReflectApply(WeakSetAdd, moduleErrorBrand, [err]);
-  return err;
+  const err = new ErrorCtor(message)
+  define(err, 'code', 'ERR_MODULE_NOT_ALLOWED')
+  define(err, 'moduleName', name)
+  ReflectApply(WeakSetAdd, moduleErrorBrand, [err])
+  return err
 }
 function parseSpec(spec) {
-  const at = ReflectApply(StringLastIndexOf, spec, ['@']);
-  if (at > 0) return { name: ReflectApply(StringSlice, spec, [0, at]), version: ReflectApply(StringSlice, spec, [at + 1]) };
-  return { name: spec, version: undefined };
+  const at = ReflectApply(StringLastIndexOf, spec, ['@'])
+  if (at > 0) return { name: ReflectApply(StringSlice, spec, [0, at]), version: ReflectApply(StringSlice, spec, [at + 1]) }
+  return { name: spec, version: undefined }
 }
 // Whether installed x.y.z satisfies what a rule asked for: '4', '4.17', '^4.17.0', '~4.17.1', '4.17.19'.
 function satisfies(installed, wanted) {
-  const have = ReflectApply(RegExpExec, /^(\d+)\.(\d+)\.(\d+)/, [installed]);
-  const want = ReflectApply(RegExpExec, /^([~^=v]*)(\d+)(?:\.(\d+))?(?:\.(\d+))?/, [wanted]);
-  if (have === null || want === null) return installed === wanted;
-  const h = [+have[1], +have[2], +have[3]];
+  const have = ReflectApply(RegExpExec, /^(\d+)\.(\d+)\.(\d+)/, [installed])
+  const want = ReflectApply(RegExpExec, /^([~^=v]*)(\d+)(?:\.(\d+))?(?:\.(\d+))?/, [wanted])
+  if (have === null || want === null) return installed === wanted
+  const h = [+have[1], +have[2], +have[3]]
   // The operator without its '=' and 'v' characters ('^', '~' or '').
-  let op = '';
-  for (let i = 0; i < want[1].length; i++) if (want[1][i] !== '=' && want[1][i] !== 'v') op += want[1][i];
-  const w = [+want[2], want[3] === undefined ? undefined : +want[3], want[4] === undefined ? undefined : +want[4]];
-  if (h[0] !== w[0]) return false;
-  if (op === '^') return w[1] === undefined || h[1] > w[1] || (h[1] === w[1] && (w[2] === undefined || h[2] >= w[2]));
-  if (w[1] === undefined) return true;
-  if (op === '~') return h[1] === w[1] && (w[2] === undefined || h[2] >= w[2]);
-  if (h[1] !== w[1]) return false;
-  return w[2] === undefined || h[2] === w[2];
+  let op = ''
+  for (let i = 0; i < want[1].length; i++) if (want[1][i] !== '=' && want[1][i] !== 'v') op += want[1][i]
+  const w = [+want[2], want[3] === undefined ? undefined : +want[3], want[4] === undefined ? undefined : +want[4]]
+  if (h[0] !== w[0]) return false
+  if (op === '^') return w[1] === undefined || h[1] > w[1] || (h[1] === w[1] && (w[2] === undefined || h[2] >= w[2]))
+  if (w[1] === undefined) return true
+  if (op === '~') return h[1] === w[1] && (w[2] === undefined || h[2] >= w[2])
+  if (h[1] !== w[1]) return false
+  return w[2] === undefined || h[2] === w[2]
 }
 function majorOf(version) {
-  const m = ReflectApply(RegExpExec, /^[~^=v]*(\d+)/, [version]);
-  return m === null ? undefined : m[1];
+  const m = ReflectApply(RegExpExec, /^[~^=v]*(\d+)/, [version])
+  return m === null ? undefined : m[1]
 }
 function require(spec) {
-  if (typeof spec !== 'string') throw new TypeErrorCtor('The "id" argument must be of type string.');
-  const parsed = parseSpec(spec);
-  const name = parsed.name;
+  if (typeof spec !== 'string') throw new TypeErrorCtor('The "id" argument must be of type string.')
+  const parsed = parseSpec(spec)
+  const name = parsed.name
   // 'node:crypto' is 'crypto' when the integrator allowed it.
-  const key = ReflectApply(StringSlice, name, [0, 5]) === 'node:' ? ReflectApply(StringSlice, name, [5]) : name;
-  const def = hasOwnData(allowedModules, key) ? allowedModules[key] : undefined;
+  const key = ReflectApply(StringSlice, name, [0, 5]) === 'node:' ? ReflectApply(StringSlice, name, [5]) : name
+  const def = hasOwnData(allowedModules, key) ? allowedModules[key] : undefined
   if (def === undefined) {
-    throw moduleError(name, "Cannot require '" + spec + "': the integrator has not allowed this module in rules " +
-      '(allow it with the engine option modules.packages, modules.http, modules.crypto or modules.host).');
+    throw moduleError(
+      name,
+      "Cannot require '" +
+        spec +
+        "': the integrator has not allowed this module in rules " +
+        '(allow it with the engine option modules.packages, modules.http, modules.crypto or modules.host).',
+    )
   }
   if (parsed.version !== undefined && def.version !== undefined && !satisfies(def.version, parsed.version)) {
     if (majorOf(parsed.version) !== majorOf(def.version)) {
-      throw moduleError(name, "Cannot require '" + spec + "': version " + def.version + ' is installed (another major).');
+      throw moduleError(name, "Cannot require '" + spec + "': version " + def.version + ' is installed (another major).')
     }
-    const r = run;
+    const r = run
     if (r !== null && !r.finished) {
-      warn(r, { code: 'MODULE_VERSION_MISMATCH', rule: r.currentRule, message: "Rule '" + r.currentRule + "' asked for " + spec + '; it runs on the installed ' + name + '@' + def.version + '.' });
+      warn(r, {
+        code: 'MODULE_VERSION_MISMATCH',
+        rule: r.currentRule,
+        message: "Rule '" + r.currentRule + "' asked for " + spec + '; it runs on the installed ' + name + '@' + def.version + '.',
+      })
     }
   }
-  if (ReflectApply(MapHas, moduleCache, [key])) return ReflectApply(MapGet, moduleCache, [key]);
-  let loaded;
-  if (def.kind === 'host') loaded = fromDescriptor(def.descriptor);
-  else if (def.kind === 'builtin') loaded = builtinModule(key);
-  else loaded = evaluatePackage(key);
-  ReflectApply(MapSet, moduleCache, [key, loaded]);
-  return loaded;
+  if (ReflectApply(MapHas, moduleCache, [key])) return ReflectApply(MapGet, moduleCache, [key])
+  let loaded
+  if (def.kind === 'host') loaded = fromDescriptor(def.descriptor)
+  else if (def.kind === 'builtin') loaded = builtinModule(key)
+  else loaded = evaluatePackage(key)
+  ReflectApply(MapSet, moduleCache, [key, loaded])
+  return loaded
 }
 function hasOwnData(obj, key) {
-  const d = ObjectGetOwnPropertyDescriptor(obj, key);
-  return d !== undefined && isData(d);
+  const d = ObjectGetOwnPropertyDescriptor(obj, key)
+  return d !== undefined && isData(d)
 }
 function evaluatePackage(name) {
-  const source = callHost('$moduleSource', [name]);
-  const factory = IndirectEval(source);
+  const source = callHost('$moduleSource', [name])
+  const factory = IndirectEval(source)
   /** @type {{ exports: any }} */
-  const cjs = { exports: {} };
-  ReflectApply(factory, cjs.exports, [cjs, cjs.exports, packageRequire]);
-  return cjs.exports;
+  const cjs = { exports: {} }
+  ReflectApply(factory, cjs.exports, [cjs, cjs.exports, packageRequire])
+  return cjs.exports
 }
 // What a bundled package's own require of a Node built-in gets.
 function packageRequire(request) {
-  let spec = StringCtor(request);
-  if (ReflectApply(StringSlice, spec, [0, 5]) === 'node:') spec = ReflectApply(StringSlice, spec, [5]);
-  if (spec[spec.length - 1] === '/') spec = ReflectApply(StringSlice, spec, [0, spec.length - 1]);
-  if (spec === 'buffer') return { Buffer: loadBuffer() };
+  let spec = StringCtor(request)
+  if (ReflectApply(StringSlice, spec, [0, 5]) === 'node:') spec = ReflectApply(StringSlice, spec, [5])
+  if (spec[spec.length - 1] === '/') spec = ReflectApply(StringSlice, spec, [0, spec.length - 1])
+  if (spec === 'buffer') return { Buffer: loadBuffer() }
   // Not `require(spec)`: TypeScript would read this file as a CommonJS module.
-  if (hasOwnData(allowedModules, spec)) return ReflectApply(require, undefined, [spec]);
-  if (spec === 'crypto' || spec === 'node:crypto') return builtinModule('crypto');
-  throw moduleError(spec, "Cannot require '" + spec + "' from inside a package: not allowed.");
+  if (hasOwnData(allowedModules, spec)) return ReflectApply(require, undefined, [spec])
+  if (spec === 'crypto' || spec === 'node:crypto') return builtinModule('crypto')
+  throw moduleError(spec, "Cannot require '" + spec + "' from inside a package: not allowed.")
 }
-ObjectDefineProperty(G, 'require', { value: require, writable: true, enumerable: false, configurable: true });
+ObjectDefineProperty(G, 'require', { value: require, writable: true, enumerable: false, configurable: true })
 
 // ---- the auth0 object -------------------------------------------------------------------------------
 // A key the host's store could not take as it is: dotted (as Auth0 refuses) or one that pollutes
 // a prototype when merged naively (__proto__, constructor, prototype).
 function metadataDotKey(value, depth) {
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
-  const keys = ObjectKeys(value);
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined
+  const keys = ObjectKeys(value)
   for (let i = 0; i < keys.length; i++) {
-    if (ReflectApply(StringIndexOf, keys[i], ['.']) !== -1 || keys[i] === '__proto__' || keys[i] === 'constructor' || keys[i] === 'prototype') return keys[i];
-    const inner = metadataDotKey(own(value, keys[i]), depth + 1);
-    if (inner !== undefined) return inner;
+    if (ReflectApply(StringIndexOf, keys[i], ['.']) !== -1 || keys[i] === '__proto__' || keys[i] === 'constructor' || keys[i] === 'prototype') return keys[i]
+    const inner = metadataDotKey(own(value, keys[i]), depth + 1)
+    if (inner !== undefined) return inner
   }
-  return undefined;
+  return undefined
 }
 /** @param {'AppMetadata' | 'UserMetadata'} kind */
 function metadataUpdater(kind) {
-  const id = kind === 'AppMetadata' ? '$auth0.updateAppMetadata' : '$auth0.updateUserMetadata';
+  const id = kind === 'AppMetadata' ? '$auth0.updateAppMetadata' : '$auth0.updateUserMetadata'
   return function (userId, metadata) {
     try {
-      if (typeof userId !== 'string' || userId === '') throw new TypeErrorCtor('auth0.users.update' + kind + ': userId must be a non-empty string.');
+      if (typeof userId !== 'string' || userId === '') throw new TypeErrorCtor('auth0.users.update' + kind + ': userId must be a non-empty string.')
       if (metadata === null || typeof metadata !== 'object' || ArrayIsArray(metadata)) {
-        throw new TypeErrorCtor('auth0.users.update' + kind + ': metadata must be an object.');
+        throw new TypeErrorCtor('auth0.users.update' + kind + ': metadata must be an object.')
       }
-      const dotted = metadataDotKey(metadata, 0);
+      const dotted = metadataDotKey(metadata, 0)
       if (dotted !== undefined) {
-        throw new ErrorCtor("auth0.users.update" + kind + ": metadata keys must not contain '.' nor be __proto__, constructor or prototype ('" + dotted + "').");
+        throw new ErrorCtor('auth0.users.update' + kind + ": metadata keys must not contain '.' nor be __proto__, constructor or prototype ('" + dotted + "').")
       }
-      return callHost(id, [userId, metadata], true);
+      return callHost(id, [userId, metadata], true)
     } catch (e) {
-      return ReflectApply(PromiseReject, PromiseCtor, [e]);
+      return ReflectApply(PromiseReject, PromiseCtor, [e])
     }
-  };
+  }
 }
 const auth0Object = {
   domain: settings.auth0.domain,
   baseUrl: settings.auth0.baseUrl,
   users: { updateAppMetadata: metadataUpdater('AppMetadata'), updateUserMetadata: metadataUpdater('UserMetadata') },
-};
-ObjectDefineProperty(G, 'auth0', { value: auth0Object, writable: true, enumerable: false, configurable: true });
+}
+ObjectDefineProperty(G, 'auth0', { value: auth0Object, writable: true, enumerable: false, configurable: true })
 
 // The integrator's extra globals (stubs in tests, helpers in production).
-const extraGlobals = settings.globals;
-const extraNames = ObjectKeys(extraGlobals);
+const extraGlobals = settings.globals
+const extraNames = ObjectKeys(extraGlobals)
 for (let i = 0; i < extraNames.length; i++) {
-  ObjectDefineProperty(G, extraNames[i], { value: fromDescriptor(extraGlobals[extraNames[i]]), writable: true, enumerable: false, configurable: true });
+  ObjectDefineProperty(G, extraNames[i], { value: fromDescriptor(extraGlobals[extraNames[i]]), writable: true, enumerable: false, configurable: true })
 }

@@ -113,14 +113,14 @@ export interface HostCalls {
   '$crypto.getHashes': { args: []; result: string[] }
   '$jwt.sign': { args: [algorithm: string, input: string, key: string | Uint8Array]; result: string }
   '$jwt.verify': { args: [algorithm: string, input: string, signature: string, key: string | Uint8Array]; result: boolean }
-  '$http': { args: [request: HttpRequestSpec]; result: Promise<HttpResponseData> }
+  $http: { args: [request: HttpRequestSpec]; result: Promise<HttpResponseData> }
   '$auth0.updateAppMetadata': { args: [userId: string, metadata: Record<string, unknown>]; result: Promise<undefined> }
   '$auth0.updateUserMetadata': { args: [userId: string, metadata: Record<string, unknown>]; result: Promise<undefined> }
-  '$moduleSource': { args: [name: string]; result: string }
+  $moduleSource: { args: [name: string]; result: string }
   /** The integrator's clock (engine option `clock`), in epoch milliseconds. */
-  '$clock': { args: []; result: number }
+  $clock: { args: []; result: number }
   /** The integrator's random source (engine option `random`), in [0, 1). */
-  '$random': { args: []; result: number }
+  $random: { args: []; result: number }
 }
 
 /** The id of an engine capability. */

@@ -28,18 +28,54 @@ interface ErrorConstructor {
 }
 /** V8's WebAssembly namespace (the guest only wraps `Memory`). */
 declare namespace WebAssembly {
-  interface MemoryDescriptor { initial: number; maximum?: number; shared?: boolean }
-  interface Memory { readonly buffer: ArrayBuffer }
+  interface MemoryDescriptor {
+    initial: number
+    maximum?: number
+    shared?: boolean
+  }
+  interface Memory {
+    readonly buffer: ArrayBuffer
+  }
   var Memory: { prototype: Memory; new (descriptor: MemoryDescriptor): Memory }
 }
 
 // ---- the instance state of the guest's constructor functions (set with define()) -----------------
-interface Hash { _alg: string; _key: Uint8Array | undefined; _chunks: Uint8Array[]; _done: boolean }
-interface ResultError { message: string; path: string }
-interface TooLargeError { path: string }
-interface TextDecoder { encoding: string; fatal: boolean; ignoreBOM: boolean }
-interface URLSearchParams { _list: [string, string][]; _url: URL | null; _update(): void; toString(): string }
-interface URL extends UrlPartsOfGuest { _parts: import('./contract.js').UrlParts; _params: URLSearchParams; _setSearch(search: string): void }
+interface Hash {
+  _alg: string
+  _key: Uint8Array | undefined
+  _chunks: Uint8Array[]
+  _done: boolean
+}
+interface ResultError {
+  message: string
+  path: string
+}
+interface TooLargeError {
+  path: string
+}
+interface TextDecoder {
+  encoding: string
+  fatal: boolean
+  ignoreBOM: boolean
+}
+interface URLSearchParams {
+  _list: [string, string][]
+  _url: URL | null
+  _update(): void
+  toString(): string
+}
+interface URL extends UrlPartsOfGuest {
+  _parts: import('./contract.js').UrlParts
+  _params: URLSearchParams
+  _setSearch(search: string): void
+}
 type UrlPartsOfGuest = import('./contract.js').UrlParts
-interface Headers { _map: Record<string, string> }
-interface Response { _res: HttpResponseData; _used: boolean; _consume(): Promise<Uint8Array>; text(): Promise<string> }
+interface Headers {
+  _map: Record<string, string>
+}
+interface Response {
+  _res: HttpResponseData
+  _used: boolean
+  _consume(): Promise<Uint8Array>
+  text(): Promise<string>
+}

@@ -26,9 +26,7 @@ import type { SandboxOutcome } from './sandbox.js'
  * wrote is read like any input (validated), the claims policy applied, failures classified.
  */
 
-const json: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
-)
+const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]))
 const logEntry = z.object({
   level: z.enum(['log', 'info', 'warn', 'error', 'debug']),
   rule: z.string(),

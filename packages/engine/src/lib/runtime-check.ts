@@ -64,10 +64,7 @@ function advice(nodeMajor: number): string {
  * 7.0.0. A version it cannot read, or a major it does not know yet (8.x and later), it lets through
  * only when it is newer than every affected line.
  */
-export function assertPatchedIsolatedVm(
-  version: string = installedIsolatedVmVersion(),
-  nodeMajor: number = Number(process.versions.node.split('.')[0]),
-): void {
+export function assertPatchedIsolatedVm(version: string = installedIsolatedVmVersion(), nodeMajor: number = Number(process.versions.node.split('.')[0])): void {
   const parsed = parseVersion(version)
   const line = parsed === undefined ? undefined : PATCHED.find((entry) => entry.major === parsed.parts[0])
   const newer = parsed !== undefined && parsed.parts[0] > PATCHED[PATCHED.length - 1]!.major

@@ -65,7 +65,13 @@ export class Sandbox {
   /** The rules' names, in the order they are compiled and registered in the guest. */
   readonly #ruleNames: readonly string[]
 
-  private constructor(isolate: ivm.Isolate, dispatch: ivm.Reference<(...args: unknown[]) => unknown>, registry: HostRegistry, runningRule: Int32Array, ruleNames: readonly string[]) {
+  private constructor(
+    isolate: ivm.Isolate,
+    dispatch: ivm.Reference<(...args: unknown[]) => unknown>,
+    registry: HostRegistry,
+    runningRule: Int32Array,
+    ruleNames: readonly string[],
+  ) {
     this.#isolate = isolate
     this.#dispatch = dispatch
     this.#registry = registry
@@ -105,9 +111,7 @@ export class Sandbox {
         { ignored: true },
       )
       // Synchronous for the guest: it waits while the host function runs on the main thread.
-      const invoke = new ivm.Callback((runId: unknown, id: unknown, args: unknown) =>
-        sandbox === undefined ? undefined : sandbox.#onInvoke(runId, id, args),
-      )
+      const invoke = new ivm.Callback((runId: unknown, id: unknown, args: unknown) => (sandbox === undefined ? undefined : sandbox.#onInvoke(runId, id, args)))
       const dispatch = (await context.evalClosure(
         GUEST_RUNTIME,
         guestArguments({
@@ -119,7 +123,13 @@ export class Sandbox {
         }),
         { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
       )) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
-      sandbox = new Sandbox(isolate, dispatch, shared.registry, runningRule, rules.map((rule) => rule.name))
+      sandbox = new Sandbox(
+        isolate,
+        dispatch,
+        shared.registry,
+        runningRule,
+        rules.map((rule) => rule.name),
+      )
       for (const rule of rules) await sandbox.#compile(context, rule)
       return sandbox
     } catch (error) {
@@ -144,10 +154,7 @@ export class Sandbox {
     const kind = fn instanceof ivm.Reference ? fn.typeof : fn === null ? 'null' : typeof fn
     if (!(fn instanceof ivm.Reference) || kind !== 'function') {
       if (fn instanceof ivm.Reference) fn.release()
-      throw new RuleCompileError(
-        `Rule '${rule.name}' must evaluate to a function (user, context, callback); it evaluates to ${kind}.`,
-        { rule: rule.name },
-      )
+      throw new RuleCompileError(`Rule '${rule.name}' must evaluate to a function (user, context, callback); it evaluates to ${kind}.`, { rule: rule.name })
     }
     await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
     fn.release()

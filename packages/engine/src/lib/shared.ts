@@ -59,9 +59,11 @@ export async function prepareShared(
         modules[name] = { kind: 'package', version: bundle.version }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
-        throw new ConfigInvalidError(`Invalid engine options: modules.packages[${index}]: ${message}`, [
-          { path: `modules.packages[${index}]`, code: 'custom', message },
-        ], error)
+        throw new ConfigInvalidError(
+          `Invalid engine options: modules.packages[${index}]: ${message}`,
+          [{ path: `modules.packages[${index}]`, code: 'custom', message }],
+          error,
+        )
       }
     }),
   )
@@ -125,10 +127,9 @@ function checkRequiredVersions(rules: readonly RuleDefinition[], modules: Module
       const installed = modules[name]?.version
       if (version === undefined || installed === undefined) continue
       if (majorOf(version) !== majorOf(installed)) {
-        throw new RuleCompileError(
-          `Rule '${rule.name}' requires ${name}@${version}, but ${name}@${installed} is installed (another major version).`,
-          { rule: rule.name },
-        )
+        throw new RuleCompileError(`Rule '${rule.name}' requires ${name}@${version}, but ${name}@${installed} is installed (another major version).`, {
+          rule: rule.name,
+        })
       }
     }
   }

@@ -316,7 +316,16 @@ describe('mfa-for-privileged-roles (MFA by role)', () => {
   it('does not ask again when this login already used a second factor', async () => {
     const result = await runCorpus(
       'mfa-for-privileged-roles',
-      login({ context: { authentication: { methods: [{ name: 'pwd', timestamp: 1 }, { name: 'mfa', timestamp: 2 }] } } }),
+      login({
+        context: {
+          authentication: {
+            methods: [
+              { name: 'pwd', timestamp: 1 },
+              { name: 'mfa', timestamp: 2 },
+            ],
+          },
+        },
+      }),
     )
     expect(result.multifactor).toBeUndefined()
   })

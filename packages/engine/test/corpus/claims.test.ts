@@ -12,9 +12,7 @@ import { engineWith } from '../helpers.js'
 import { accessDenied, corpusOptions, corpusRule, failCorpus, login, NS, RESOLVE_FROM, runCorpus } from './support.js'
 
 const USER_ID = 'auth0|5f7c8ec7c33c6c004bbafe82'
-const LODASH_VERSION = (
-  JSON.parse(readFileSync(createRequire(`${RESOLVE_FROM}/x.js`).resolve('lodash/package.json'), 'utf8')) as { version: string }
-).version
+const LODASH_VERSION = (JSON.parse(readFileSync(createRequire(`${RESOLVE_FROM}/x.js`).resolve('lodash/package.json'), 'utf8')) as { version: string }).version
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 function b64urlJson(part: string): unknown {

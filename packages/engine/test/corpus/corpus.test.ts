@@ -113,7 +113,9 @@ describe('a realistic rule set built from the corpus', () => {
     const users = Array.from({ length: 16 }, (_, i) => i)
     const results = await Promise.all(
       users.map((i) =>
-        engine.run(login({ user: { user_id: `auth0|user${i}`, email: `user${i}@example.com`, app_metadata: { roles: i % 3 === 0 ? ['admin'] : ['viewer'] } } })),
+        engine.run(
+          login({ user: { user_id: `auth0|user${i}`, email: `user${i}@example.com`, app_metadata: { roles: i % 3 === 0 ? ['admin'] : ['viewer'] } } }),
+        ),
       ),
     )
     results.forEach((result, i) => {

@@ -84,7 +84,10 @@ describe('enrich-from-crm-request (request, callback style; denies when the CRM 
   })
 
   it('denies when the CRM is slower than modules.http.timeoutMs', async () => {
-    server.on('/crm/customers', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { id: 'late' })))
+    server.on(
+      '/crm/customers',
+      slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { id: 'late' })),
+    )
     const err = await fail()
     expect(err.toOAuthError()).toEqual(REFUSAL)
     expect(logLines(err)).toEqual([['error', `CRM lookup failed: ETIMEDOUT ${timedOut()}`]])
@@ -105,7 +108,10 @@ describe('enrich-from-crm-request (request, callback style; denies when the CRM 
   })
 
   it('denies when nobody listens', async () => {
-    const err = await fail({ CRM_URL: `http://127.0.0.1:${refusedPort}`, CRM_TOKEN: 'x' }, { modules: { http: { allow: [`127.0.0.1:${refusedPort}`], timeoutMs: 300 } } })
+    const err = await fail(
+      { CRM_URL: `http://127.0.0.1:${refusedPort}`, CRM_TOKEN: 'x' },
+      { modules: { http: { allow: [`127.0.0.1:${refusedPort}`], timeoutMs: 300 } } },
+    )
     expect(err.toOAuthError()).toEqual(REFUSAL)
     expect(logLines(err)).toEqual([['error', `CRM lookup failed: ECONNREFUSED HTTP request to 127.0.0.1:${refusedPort} failed: ECONNREFUSED`]])
   })
@@ -142,7 +148,10 @@ describe('entitlements-axios (axios, async rule; degrades when the service fails
   })
 
   it('degrades on a timeout', async () => {
-    server.on('/ent/v1/entitlements/lookup', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { features: ['late'] })))
+    server.on(
+      '/ent/v1/entitlements/lookup',
+      slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { features: ['late'] })),
+    )
     const result = await run()
     expect(result.accessToken.claims).toEqual(DEGRADED)
     expect(logLines(result)).toEqual([['warn', 'entitlements unavailable (ETIMEDOUT), continuing without']])
@@ -190,7 +199,15 @@ describe('risk-score-node-fetch (node-fetch; fails safe to MFA)', () => {
 
   it.each([
     ['a 500', () => server.on('/risk/score', (_req, res) => sendJson(res, 500, {})), 'risk service answered 500'],
-    ['a timeout', () => server.on('/risk/score', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { score: 1 }))), null],
+    [
+      'a timeout',
+      () =>
+        server.on(
+          '/risk/score',
+          slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { score: 1 })),
+        ),
+      null,
+    ],
     ['an answer that is not JSON', () => server.on('/risk/score', (_req, res) => void res.end('<html>gateway</html>')), null],
   ])('asks for MFA after %s', async (_what, arrange, line) => {
     arrange()
@@ -250,7 +267,10 @@ describe('directory-groups-fetch (global fetch; denies without groups)', () => {
   })
 
   it('denies on a timeout', async () => {
-    server.on('/graphql', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { data: { user: { groups: [] } } })))
+    server.on(
+      '/graphql',
+      slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { data: { user: { groups: [] } } })),
+    )
     expect((await fail()).toOAuthError()).toEqual(accessDenied('Directory unavailable (ETIMEDOUT).'))
   })
 
@@ -289,7 +309,9 @@ describe('legacy-session-rs256 (jsonwebtoken RS256 + request.post json; degrades
     const [req] = server.requests
     expect(req).toMatchObject({ method: 'POST', url: '/billing/sessions', headers: { 'content-type': 'application/json' } })
     expect(JSON.parse(req?.body ?? '')).toEqual({ client: CLIENT_ID })
-    const [h, p] = String(req?.headers.authorization).replace(/^Bearer /, '').split('.') as [string, string]
+    const [h, p] = String(req?.headers.authorization)
+      .replace(/^Bearer /, '')
+      .split('.') as [string, string]
     expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'billing-2024' })
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, number>
     expect(payload).toEqual({
@@ -305,7 +327,15 @@ describe('legacy-session-rs256 (jsonwebtoken RS256 + request.post json; degrades
 
   it.each([
     ['a 500', () => server.on('/billing/sessions', (_req, res) => sendJson(res, 500, {})), 'billing session not created: 500'],
-    ['a timeout', () => server.on('/billing/sessions', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 201, {}))), 'billing session not created: ETIMEDOUT'],
+    [
+      'a timeout',
+      () =>
+        server.on(
+          '/billing/sessions',
+          slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 201, {})),
+        ),
+      'billing session not created: ETIMEDOUT',
+    ],
   ])('goes on without a session after %s', async (_what, arrange, line) => {
     arrange()
     const result = await run()
@@ -342,7 +372,9 @@ describe('feature-flags-cached-token (client-credentials token cached in global)
     server.on('/oauth/token', (_req, res) => sendJson(res, 200, { access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: expiresIn }))
   const flagsApi = () =>
     server.on(FLAGS_PATH, (req, res) =>
-      req.headers.authorization?.startsWith('Bearer tok-') ? sendJson(res, 200, { enabled: ['new-nav', req.headers.authorization.slice(7)] }) : sendJson(res, 401, {}),
+      req.headers.authorization?.startsWith('Bearer tok-')
+        ? sendJson(res, 200, { enabled: ['new-nav', req.headers.authorization.slice(7)] })
+        : sendJson(res, 401, {}),
     )
   const tokenCalls = () => server.requests.filter((r) => r.url === '/oauth/token').length
   beforeEach(() => {
@@ -411,7 +443,10 @@ describe('feature-flags-cached-token (client-credentials token cached in global)
   })
 
   it('goes on without flags when the token endpoint times out', async () => {
-    server.on('/oauth/token', slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { access_token: 'late', expires_in: 60 })))
+    server.on(
+      '/oauth/token',
+      slow(TOO_SLOW_MS, (_req, res) => sendJson(res, 200, { access_token: 'late', expires_in: 60 })),
+    )
     const result = await runCorpus('feature-flags-cached-token', login(), { server, configuration: config() })
     expect(result.accessToken.claims).toEqual({})
     expect(logLines(result)).toEqual([['warn', `no token for feature flags: ${timedOut()}`]])
@@ -419,7 +454,11 @@ describe('feature-flags-cached-token (client-credentials token cached in global)
 
   it('goes on without flags when the token endpoint answers more than maxResponseBytes', async () => {
     server.on('/oauth/token', (_req, res) => sendJson(res, 200, { access_token: 't'.repeat(5_000), expires_in: 3_600 }))
-    const result = await runCorpus('feature-flags-cached-token', login(), { server, configuration: config(), modules: httpPolicy(server, { maxResponseBytes: 2_048 }) })
+    const result = await runCorpus('feature-flags-cached-token', login(), {
+      server,
+      configuration: config(),
+      modules: httpPolicy(server, { maxResponseBytes: 2_048 }),
+    })
     expect(result.accessToken.claims).toEqual({})
     expect(logLines(result)).toEqual([['warn', `no token for feature flags: ${tooLarge(2_048)}`]])
   })
@@ -458,7 +497,15 @@ describe('audit-login-webhook (request with a querystring body and an HMAC heade
 
   it.each([
     ['a 500', () => server.on('/siem/events', (_req, res) => sendJson(res, 500, {})), 'audit webhook answered 500'],
-    ['a timeout', () => server.on('/siem/events', slow(TOO_SLOW_MS, (_req, res) => void res.end())), 'audit webhook failed: ETIMEDOUT'],
+    [
+      'a timeout',
+      () =>
+        server.on(
+          '/siem/events',
+          slow(TOO_SLOW_MS, (_req, res) => void res.end()),
+        ),
+      'audit webhook failed: ETIMEDOUT',
+    ],
   ])('lets the login through after %s, logging it', async (_what, arrange, line) => {
     arrange()
     const result = await run()

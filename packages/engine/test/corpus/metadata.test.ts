@@ -108,7 +108,10 @@ describe('default-user-preferences (updateUserMetadata)', () => {
 
   it('keeps a locale the user chose, persisting nothing', async () => {
     const updateUserMetadata = store()
-    const result = await runCorpus('default-user-preferences', asking('en', { user_metadata: { locale: 'de' } }), { configuration, hooks: { updateUserMetadata } })
+    const result = await runCorpus('default-user-preferences', asking('en', { user_metadata: { locale: 'de' } }), {
+      configuration,
+      hooks: { updateUserMetadata },
+    })
     expect(updateUserMetadata).not.toHaveBeenCalled()
     expect(result.metadataUpdates).toEqual([])
     expect(result.idToken.claims).toEqual({ [`${NS}locale`]: 'de' })
@@ -132,7 +135,15 @@ describe('accept-signed-invitation (jsonwebtoken verify + updateAppMetadata)', (
     return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
   }
   const nowS = () => Math.floor(Date.now() / 1000)
-  const valid = () => ({ email: 'ada@example.com', org: 'org_analytical', role: 'member', sub: 'auth0|inviter', aud: CLIENT_ID, iat: nowS(), exp: nowS() + 86_400 })
+  const valid = () => ({
+    email: 'ada@example.com',
+    org: 'org_analytical',
+    role: 'member',
+    sub: 'auth0|inviter',
+    aud: CLIENT_ID,
+    iat: nowS(),
+    exp: nowS() + 86_400,
+  })
   const invited = (token: string) => login({ user: { app_metadata: { invitation: token } } })
   const configuration = { INVITATION_SECRET: SECRET }
 
@@ -151,10 +162,14 @@ describe('accept-signed-invitation (jsonwebtoken verify + updateAppMetadata)', (
     ['expired', () => invitationToken({ ...valid(), iat: nowS() - 100_000, exp: nowS() - 10 }), 'Your invitation has expired. Ask for a new one.'],
     ['signed with another secret', () => invitationToken(valid(), 'guessed-secret'), 'Your invitation is not valid.'],
     ['for another application', () => invitationToken({ ...valid(), aud: 'another-client' }), 'Your invitation is not valid.'],
-    ['tampered with', () => {
-      const [h, , s] = invitationToken(valid()).split('.')
-      return `${h}.${b64({ ...valid(), role: 'owner' })}.${s}`
-    }, 'Your invitation is not valid.'],
+    [
+      'tampered with',
+      () => {
+        const [h, , s] = invitationToken(valid()).split('.')
+        return `${h}.${b64({ ...valid(), role: 'owner' })}.${s}`
+      },
+      'Your invitation is not valid.',
+    ],
     ['unsigned (alg none)', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...valid(), role: 'owner' })}.`, 'Your invitation is not valid.'],
     ['sent to another address', () => invitationToken({ ...valid(), email: 'eve@example.com' }), 'This invitation was sent to another email address.'],
   ])('refuses an invitation that is %s, persisting nothing', async (_what, token, description) => {

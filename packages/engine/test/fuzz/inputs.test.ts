@@ -53,7 +53,9 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
     cycle.push({ back: cycle })
     return cycle
   }),
-  fc.constant(null).map(() => new Proxy({ a: 1 }, { ownKeys: () => ['a', 'b'], getOwnPropertyDescriptor: () => ({ value: 2, enumerable: true, configurable: true }) })),
+  fc
+    .constant(null)
+    .map(() => new Proxy({ a: 1 }, { ownKeys: () => ['a', 'b'], getOwnPropertyDescriptor: () => ({ value: 2, enumerable: true, configurable: true }) })),
   fc.constant(null).map(() => Object.defineProperty({}, 'lazy', { enumerable: true, get: () => 'computed' })),
   fc.integer({ min: 0, max: 3 }).map((n) => 'x'.repeat([10, 70_000, 1_000_000, 5_100_000][n] as number)),
 )
@@ -65,7 +67,10 @@ const userArb = fc.record(
     email_verified: fc.oneof(fc.boolean(), hostileValue),
     app_metadata: fc.oneof(fc.dictionary(trickyKey, trickyJson, { maxKeys: 4 }), hostileValue),
     user_metadata: hostileValue,
-    identities: fc.oneof(fc.array(fc.record({ connection: fc.string(), provider: fc.string(), user_id: fc.oneof(fc.string(), fc.integer()) }), { maxLength: 2 }), hostileValue),
+    identities: fc.oneof(
+      fc.array(fc.record({ connection: fc.string(), provider: fc.string(), user_id: fc.oneof(fc.string(), fc.integer()) }), { maxLength: 2 }),
+      hostileValue,
+    ),
     logins_count: fc.oneof(fc.nat(), hostileValue),
     extraKey: hostileValue,
   },
@@ -90,9 +95,7 @@ const validInput: fc.Arbitrary<RunInput> = fc.record({
   user: fc
     .tuple(fc.string({ minLength: 1, maxLength: 30 }), fc.array(fc.tuple(trickyKey, trickyJson), { maxLength: 5 }))
     .map(([id, entries]) => ({ ...Object.fromEntries(entries.filter(([k]) => !KNOWN_USER_KEYS.has(k))), user_id: id })),
-  context: fc
-    .tuple(fc.string({ minLength: 1, maxLength: 30 }), trickyJson)
-    .map(([clientID, extra]) => ({ protocol: 'oauth2-password', clientID, extra })),
+  context: fc.tuple(fc.string({ minLength: 1, maxLength: 30 }), trickyJson).map(([clientID, extra]) => ({ protocol: 'oauth2-password', clientID, extra })),
 })
 const KNOWN_USER_KEYS = new Set(['user_id', 'email', 'email_verified', 'app_metadata', 'user_metadata', 'identities', 'logins_count', 'blocked', '__proto__'])
 

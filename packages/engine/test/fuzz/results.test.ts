@@ -71,7 +71,9 @@ const expr: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
     leaf,
     fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
     fc.array(fc.tuple(trickyKey, tie('value')), { maxLength: 3 }).map((entries) => `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')} }`),
-    fc.tuple(trickyKey, tie('value')).map(([k, v]) => `Object.defineProperty({}, ${JSON.stringify(k)}, { enumerable: true, get: function () { return ${v} } })`),
+    fc
+      .tuple(trickyKey, tie('value'))
+      .map(([k, v]) => `Object.defineProperty({}, ${JSON.stringify(k)}, { enumerable: true, get: function () { return ${v} } })`),
   ),
 })).value
 
@@ -170,7 +172,7 @@ describe('fuzz: rule results', () => {
     )
     expect(hostPrototypes()).toBe(before)
     expect(rejections).toEqual([])
-    if (process.env.FUZZ_REPORT !== undefined) (await import("node:fs")).writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(codes))
+    if (process.env.FUZZ_REPORT !== undefined) (await import('node:fs')).writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(codes))
     expect(codes.ok ?? 0).toBeGreaterThan(20)
     const result = await engine.run(passwordInput())
     expect(result.accessToken.claims).toEqual({ 'https://f.example/plan': 'gold' })

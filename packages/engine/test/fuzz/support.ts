@@ -15,7 +15,22 @@ export function params(numRuns: number): fc.Parameters<unknown> {
 /** Keys that have meaning to JavaScript objects, mixed with arbitrary ones. */
 export const trickyKey = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 12 }) },
-  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'then', 'toJSON', 'hasOwnProperty', '__defineGetter__', 'length', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'valueOf',
+      'then',
+      'toJSON',
+      'hasOwnProperty',
+      '__defineGetter__',
+      'length',
+      '',
+    ),
+  },
 )
 
 /** A JSON value whose objects may have own `__proto__`/`constructor` keys (built with Object.fromEntries). */

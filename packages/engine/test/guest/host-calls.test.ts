@@ -24,8 +24,9 @@ describe('the host side (HostRegistry.register)', () => {
       registry.register('$crypto.randomUUIDs', () => 'x')
       // @ts-expect-error: $url.resolve answers a string
       registry.register('$url.resolve', () => 42)
+      const threeArguments = ([algorithm, chunks, extra]: [string, Uint8Array[], string]) => new Uint8Array([algorithm.length, chunks.length, extra.length])
       // @ts-expect-error: $crypto.hash's arguments are [algorithm: string, chunks: Uint8Array[]], not three
-      registry.register('$crypto.hash', ([algorithm, chunks, extra]: [string, Uint8Array[], string]) => new Uint8Array([algorithm.length, chunks.length, extra.length]))
+      registry.register('$crypto.hash', threeArguments)
     }
     expect(typeof typeErrors).toBe('function')
   })

@@ -50,7 +50,13 @@ export async function loadGuest(files: readonly string[], names: readonly string
   const noop = new ivm.Callback(() => undefined)
   const probe = (await context.evalClosure(
     guestClosure(['primordials.js', ...files], returns),
-    [noop, JSON.stringify({ ...SETTINGS, ...settings }), new ivm.Callback(() => '{"e":{"name":"Error","message":"no host here","props":{}}}'), '', new ivm.ExternalCopy(new SharedArrayBuffer(4)).copyInto({ release: true })],
+    [
+      noop,
+      JSON.stringify({ ...SETTINGS, ...settings }),
+      new ivm.Callback(() => '{"e":{"name":"Error","message":"no host here","props":{}}}'),
+      '',
+      new ivm.ExternalCopy(new SharedArrayBuffer(4)).copyInto({ release: true }),
+    ],
     { result: { reference: true }, timeout: 1_000 },
   )) as ivm.Reference<(name: string, argsSource: string) => string>
   const callWith = (name: string, argsSource: string) =>

@@ -30,12 +30,16 @@ export interface Violation {
 /** The guest program, as its tsconfig describes it. */
 export function guestProgram(): ts.Program {
   const configPath = `${GUEST_DIR}tsconfig.json`
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+      },
     },
-  })
+  )
   if (parsed === undefined) throw new Error(`cannot read ${configPath}`)
   return ts.createProgram(parsed.fileNames, parsed.options)
 }
@@ -57,13 +61,30 @@ export function programOf(files: Record<string, string>): ts.Program {
     if (own === -1) return getSourceFile(fileName, languageVersion, onError, shouldCreate)
     return ts.createSourceFile(fileName, files[Object.keys(files)[own] as string] as string, languageVersion, true)
   }
-  host.fileExists = ((exists) => (fileName: string) => names.includes(fileName) || exists(fileName))(host.fileExists.bind(host))
+  host.fileExists = (
+    (exists) => (fileName: string) =>
+      names.includes(fileName) || exists(fileName)
+  )(host.fileExists.bind(host))
   return ts.createProgram([...base.getRootFileNames(), ...names], options, host)
 }
 
 /** Method names of the built-in prototypes, for calls on values of no known type. */
 const PROTOTYPE_METHODS = new Set(
-  [String.prototype, Array.prototype, Object.prototype, Function.prototype, Promise.prototype, Map.prototype, Set.prototype, RegExp.prototype, Number.prototype, Date.prototype, Uint8Array.prototype, Object.getPrototypeOf(Uint8Array.prototype), ArrayBuffer.prototype]
+  [
+    String.prototype,
+    Array.prototype,
+    Object.prototype,
+    Function.prototype,
+    Promise.prototype,
+    Map.prototype,
+    Set.prototype,
+    RegExp.prototype,
+    Number.prototype,
+    Date.prototype,
+    Uint8Array.prototype,
+    Object.getPrototypeOf(Uint8Array.prototype),
+    ArrayBuffer.prototype,
+  ]
     .flatMap((proto) => Object.getOwnPropertyNames(proto))
     .filter((name) => name !== 'constructor'),
 )
@@ -96,7 +117,11 @@ export function lint(program: ts.Program): Violation[] {
         what = `${target.name.text} on a value of no known type`
       }
       if (what !== undefined) {
-        violations.push({ where: `${file.fileName.slice(GUEST_DIR.length)}:${line + 1}`, call: (node.getText(file).split('\n')[0] ?? '').slice(0, 120), callee: what })
+        violations.push({
+          where: `${file.fileName.slice(GUEST_DIR.length)}:${line + 1}`,
+          call: (node.getText(file).split('\n')[0] ?? '').slice(0, 120),
+          callee: what,
+        })
       }
     }
     visit(file)

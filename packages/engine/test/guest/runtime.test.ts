@@ -12,13 +12,20 @@ describe('serialize (the result serializer: own data only, JSON text)', () => {
     await using guest = await piece()
     const value = { a: [1, 'two', null, true, { b: -0.5 }], 'x.y': 'z', e: '\u2028"' }
     expect(guest.call('serialize', value, 'user', true, 1e6)).toEqual({ value: JSON.stringify(value) })
-    expect(guest.callWith('serialize', `{ at: new Date(0), bad: new Date(NaN) }, 'user', true, 1e6`)).toEqual({ value: '{"at":"1970-01-01T00:00:00.000Z","bad":null}' })
+    expect(guest.callWith('serialize', `{ at: new Date(0), bad: new Date(NaN) }, 'user', true, 1e6`)).toEqual({
+      value: '{"at":"1970-01-01T00:00:00.000Z","bad":null}',
+    })
   })
 
   it.each([
     ['a non-finite number', `{ a: { b: [1, NaN] } }`, 'context.idToken["a"]["b"][1]', 'is a non-finite number (NaN), which JSON cannot represent'],
     ['a function', `{ f: function () {} }`, 'context.idToken["f"]', 'is a function, which is not JSON'],
-    ['a getter', `Object.defineProperty({}, 'g', { get: function () { return 1; }, enumerable: true })`, 'context.idToken["g"]', 'is a getter, which is not JSON'],
+    [
+      'a getter',
+      `Object.defineProperty({}, 'g', { get: function () { return 1; }, enumerable: true })`,
+      'context.idToken["g"]',
+      'is a getter, which is not JSON',
+    ],
     ['a class instance', `{ m: new Map() }`, 'context.idToken["m"]', 'is an object that is not plain JSON (a class instance, Map, RegExp, boxed value…)'],
     ['a cycle', `(function () { var o = {}; o.self = o; return o; })()`, 'context.idToken["self"]', 'is a circular reference'],
     ['an array hole', `{ h: [1, , 3] }`, 'context.idToken["h"][1]', 'is a hole in an array, which is not JSON'],
@@ -44,7 +51,12 @@ describe('serialize (the result serializer: own data only, JSON text)', () => {
 describe('serializeClaims (the claims pre-check: each claim validated, one budget per token)', () => {
   it('writes each claim, leaves out undefined ones and, for the access token, scope', async () => {
     await using guest = await piece()
-    expect(guest.callWith('serializeClaims', `{ 'https://t.example/a': [1], scope: 'openid', 'https://t.example/u': undefined, 'https://t.example/b': 'x' }, 'context.accessToken', null`)).toEqual({
+    expect(
+      guest.callWith(
+        'serializeClaims',
+        `{ 'https://t.example/a': [1], scope: 'openid', 'https://t.example/u': undefined, 'https://t.example/b': 'x' }, 'context.accessToken', null`,
+      ),
+    ).toEqual({
       value: '{"https://t.example/a":[1],"https://t.example/b":"x"}',
     })
     expect(guest.call('serializeClaims', null, 'context.idToken', null)).toEqual({ value: '{}' })
@@ -60,7 +72,11 @@ describe('serializeClaims (the claims pre-check: each claim validated, one budge
 
   it('claims far over the limit (four times maxClaimsBytes, names included) are too large, naming the token', async () => {
     await using guest = await piece()
-    expect(guest.call('serializeClaims', { 'https://t.example/big': 'x'.repeat(400) }, 'context.accessToken', null)).toEqual({ thrown: { message: undefined, path: 'context.accessToken' } })
-    expect(guest.call('serializeClaims', { 'https://t.example/big': 'x'.repeat(300) }, 'context.accessToken', null)).toEqual({ value: `{"https://t.example/big":"${'x'.repeat(300)}"}` })
+    expect(guest.call('serializeClaims', { 'https://t.example/big': 'x'.repeat(400) }, 'context.accessToken', null)).toEqual({
+      thrown: { message: undefined, path: 'context.accessToken' },
+    })
+    expect(guest.call('serializeClaims', { 'https://t.example/big': 'x'.repeat(300) }, 'context.accessToken', null)).toEqual({
+      value: `{"https://t.example/big":"${'x'.repeat(300)}"}`,
+    })
   })
 })

@@ -89,7 +89,10 @@ const targets: [label: string, expression: string][] = [
   ["the error of require('fs')", "(function () { try { require('fs'); } catch (e) { return e; } return {}; })()"],
   ["the error of require('child_process')", "(function () { try { require('child_process'); } catch (e) { return e; } return {}; })()"],
   ["the error of setTimeout('not a function')", "(function () { try { setTimeout('not a function'); } catch (e) { return e; } return {}; })()"],
-  ['the error of too many timers', '(function () { try { for (var i = 0; i < 2000; i++) setTimeout(function () {}, 100000); } catch (e) { return e; } return {}; })()'],
+  [
+    'the error of too many timers',
+    '(function () { try { for (var i = 0; i < 2000; i++) setTimeout(function () {}, 100000); } catch (e) { return e; } return {}; })()',
+  ],
   ['a stack-overflow RangeError', '(function () { try { (function f() { f(); })(); } catch (e) { return e; } return {}; })()'],
   ['a timer id', 'setTimeout(function () {}, 100000)'],
   // module-era globals: checked when present (undefined ones report typeof 'undefined' and are skipped)

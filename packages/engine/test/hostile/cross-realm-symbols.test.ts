@@ -27,12 +27,15 @@ describe('Symbol.for(nodejs.util.inspect.custom) (class 7)', () => {
     const onLog = vi.fn()
     await using h = await harness(
       [
-        hostileRule(`
+        hostileRule(
+          `
           var o = ${INSPECTABLE};
           console.log(o);
           console.info('%o %O %j %s', o, o, o, o);
           console.error(o.nested);
-          callback(null, user, context);`, { report: 'global.inspected || 0' }),
+          callback(null, user, context);`,
+          { report: 'global.inspected || 0' },
+        ),
       ],
       { hooks: { onLog } },
     )
@@ -51,12 +54,15 @@ describe('Symbol.for(nodejs.util.inspect.custom) (class 7)', () => {
 
   it('inspect-custom-result: on the returned user and claims the symbol is dropped; util.inspect on the host runs no guest code', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var o = ${INSPECTABLE};
         user.profile = o;
         user[Symbol.for('nodejs.util.inspect.custom')] = o[Symbol.for('nodejs.util.inspect.custom')];
         context.idToken['${FOUND}'] = o;
-        callback(null, user, context);`, { report: 'global.inspected || 0' }),
+        callback(null, user, context);`,
+        { report: 'global.inspected || 0' },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(Object.getOwnPropertySymbols(result.user)).toEqual([])
@@ -160,12 +166,15 @@ describe('other well-known symbols', () => {
 
   it('async-iterator: a claim value with Symbol.asyncIterator / Symbol.iterator is copied as data', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var v = { k: 'v' };
         v[Symbol.iterator] = function () { global.iterated = true; return [][Symbol.iterator](); };
         v[Symbol.asyncIterator] = v[Symbol.iterator];
         context.idToken['${FOUND}'] = v;
-        callback(null, user, context);`, { report: 'global.iterated === true' }),
+        callback(null, user, context);`,
+        { report: 'global.iterated === true' },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toEqual({ k: 'v' })

@@ -140,7 +140,7 @@ describe('waiting for ever', () => {
     await h.expectServes()
   })
 
-  it("late-callback: a stale callback kept in global and called during a later run changes nothing", async () => {
+  it('late-callback: a stale callback kept in global and called during a later run changes nothing', async () => {
     await using h = await harness([
       hostileRule(`global.stale = callback; /* never calls back */`, {
         modes: {
@@ -163,9 +163,7 @@ describe('waiting for ever', () => {
   })
 
   it('twice: a callback called twice keeps the first outcome and warns CALLBACK_CALLED_TWICE', async () => {
-    await using h = await harness([
-      hostileRule(`context.idToken['${FOUND}'] = 'first'; callback(null, user, context); callback(new Error('second'));`),
-    ])
+    await using h = await harness([hostileRule(`context.idToken['${FOUND}'] = 'first'; callback(null, user, context); callback(new Error('second'));`)])
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toBe('first')
     expect(result.warnings).toEqual([
@@ -188,9 +186,7 @@ describe('waiting for ever', () => {
 
 describe('timers', () => {
   it('interval-flood: setInterval(fn, 0) is ERR_RULE_TIMEOUT and no tick runs after the run ended', async () => {
-    await using h = await harness([
-      hostileRule(`global.ticks = 0; setInterval(function () { global.ticks++; }, 0);`, { report: 'global.ticks' }),
-    ])
+    await using h = await harness([hostileRule(`global.ticks = 0; setInterval(function () { global.ticks++; }, 0);`, { report: 'global.ticks' })])
     await h.expectFailure('ERR_RULE_TIMEOUT')
     const ticks = await h.report()
     expect(ticks).toBeGreaterThan(0)
@@ -208,11 +204,14 @@ describe('timers', () => {
 
   it('timer-flood: 10,000 timers with the refusals caught, then a callback, succeed and leave nothing pending', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var refused = 0;
         for (var i = 0; i < 10000; i++) { try { setTimeout(function () { global.fired = true; }, 30); } catch (e) { refused++; } }
         context.idToken['${FOUND}'] = refused > 0;
-        callback(null, user, context);`, { report: 'global.fired === true' }),
+        callback(null, user, context);`,
+        { report: 'global.fired === true' },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toBe(true)
@@ -267,7 +266,10 @@ describe('memory', () => {
   })
 
   it('heap-bomb: global kept between runs cannot grow past the limit: a later run recycles, the one after serves', async () => {
-    await using h = await harness([hostileRule(`global.keep = global.keep || []; for (var i = 0; i < 2e5; i++) global.keep.push({ i: i }); callback(null, user, context);`)], MEMORY)
+    await using h = await harness(
+      [hostileRule(`global.keep = global.keep || []; for (var i = 0; i < 2e5; i++) global.keep.push({ i: i }); callback(null, user, context);`)],
+      MEMORY,
+    )
     let failed: any
     for (let i = 0; i < 20 && failed === undefined; i++) {
       const outcome = await h.run(loginInput('attack'))
@@ -283,20 +285,23 @@ describe('huge outputs', () => {
   it('huge-claim: a 50 MB claim is ERR_CLAIMS_TOO_LARGE (or ERR_RULE_RESULT_INVALID), quickly', async () => {
     // The rule can build the 50 MB string inside its 64 MB isolate; copying it out must not be
     // what kills the isolate.
-    await using h = await harness([
-      hostileRule(`context.idToken['${FOUND}'] = 'x'.repeat(50 * 1024 * 1024); callback(null, user, context);`),
-    ], { limits: { memoryLimitMb: 64, timeoutMs: 5_000 } })
+    await using h = await harness([hostileRule(`context.idToken['${FOUND}'] = 'x'.repeat(50 * 1024 * 1024); callback(null, user, context);`)], {
+      limits: { memoryLimitMb: 64, timeoutMs: 5_000 },
+    })
     await h.expectFailure(['ERR_CLAIMS_TOO_LARGE', 'ERR_RULE_RESULT_INVALID'], loginInput('attack'), 5_000)
     await h.expectServes()
   })
 
   it('huge-claims: many claims each under the limit are refused inside the sandbox (one budget per token)', async () => {
-    await using h = await harness([
-      hostileRule(`
+    await using h = await harness(
+      [
+        hostileRule(`
         var big = new Array(90 * 1024).join('x');
         for (var i = 0; i < 200; i++) context.accessToken['https://hostile.example/c' + i] = big;
         callback(null, user, context);`),
-    ], { limits: { memoryLimitMb: 64, timeoutMs: 5_000 } })
+      ],
+      { limits: { memoryLimitMb: 64, timeoutMs: 5_000 } },
+    )
     const error = await h.expectFailure('ERR_CLAIMS_TOO_LARGE')
     // The sandbox stops copying at a bounded size: the host never received the 18 MB.
     expect(error.bytes).toBeLessThanOrEqual(MAX_CUSTOM_CLAIMS_BYTES * 4)
@@ -304,17 +309,17 @@ describe('huge outputs', () => {
   })
 
   it('huge-user: a 50 MB field on the user is ERR_RULE_RESULT_INVALID, quickly', async () => {
-    await using h = await harness([
-      hostileRule(`user.blob = 'x'.repeat(50 * 1024 * 1024); callback(null, user, context);`),
-    ], { limits: { memoryLimitMb: 64, timeoutMs: 5_000 } })
+    await using h = await harness([hostileRule(`user.blob = 'x'.repeat(50 * 1024 * 1024); callback(null, user, context);`)], {
+      limits: { memoryLimitMb: 64, timeoutMs: 5_000 },
+    })
     await h.expectFailure('ERR_RULE_RESULT_INVALID', loginInput('attack'), 5_000)
     await h.expectServes()
   })
 
   it('huge-logs: 100,000 log lines are bounded with LOGS_TRUNCATED', async () => {
-    await using h = await harness([
-      hostileRule(`for (var i = 0; i < 100000; i++) console.log('line', i); callback(null, user, context);`),
-    ], { limits: { timeoutMs: 5_000 } })
+    await using h = await harness([hostileRule(`for (var i = 0; i < 100000; i++) console.log('line', i); callback(null, user, context);`)], {
+      limits: { timeoutMs: 5_000 },
+    })
     const result = await h.expectSuccess()
     expect(result.logs.length).toBe(100)
     expect(result.warnings.map((w) => w.code)).toEqual(['LOGS_TRUNCATED'])
@@ -322,9 +327,9 @@ describe('huge outputs', () => {
   })
 
   it('huge-log-line: a 20 MB log line is truncated', async () => {
-    await using h = await harness([
-      hostileRule(`var s = 'y'.repeat(20 * 1024 * 1024); console.log(s); console.log('%s', s); callback(null, user, context);`),
-    ], { limits: { timeoutMs: 5_000 } })
+    await using h = await harness([hostileRule(`var s = 'y'.repeat(20 * 1024 * 1024); console.log(s); console.log('%s', s); callback(null, user, context);`)], {
+      limits: { timeoutMs: 5_000 },
+    })
     const result = await h.expectSuccess()
     expect(result.logs).toHaveLength(2)
     for (const entry of result.logs) expect(entry.message.length).toBeLessThanOrEqual(8_200)
@@ -332,9 +337,10 @@ describe('huge outputs', () => {
   })
 
   it('huge-log-object: logging an object holding a 20 MB string is truncated, not a memory failure', async () => {
-    await using h = await harness([
-      hostileRule(`var s = 'y'.repeat(20 * 1024 * 1024); console.log({ s: s }); console.log([s]); callback(null, user, context);`),
-    ], { limits: { memoryLimitMb: 64, timeoutMs: 5_000 } })
+    await using h = await harness(
+      [hostileRule(`var s = 'y'.repeat(20 * 1024 * 1024); console.log({ s: s }); console.log([s]); callback(null, user, context);`)],
+      { limits: { memoryLimitMb: 64, timeoutMs: 5_000 } },
+    )
     const result = await h.expectSuccess()
     expect(result.logs).toHaveLength(2)
     for (const entry of result.logs) expect(entry.message.length).toBeLessThanOrEqual(8_200)

@@ -35,17 +35,51 @@ const DOCUMENTED_SHIMS = ['Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa'
 
 /** Names the guest runtime uses internally, and the usual suspects of other sandboxes. */
 const INTERNAL_NAMES = [
-  'notify', 'dispatch', 'settings', 'run', 'rules', 'start', 'fire', 'abort', 'register', 'finish', 'startRule', 'settle',
-  'callGuest', 'callHost', 'invoke', 'bridge', 'host', 'G', 'ReflectApply', 'unauthorizedBrand', 'internalErrors',
-  '$0', '$1', '$2', '$3', 'ivm', '_ivm', 'isolatedVm', 'Reference', 'ExternalCopy', 'Callback', 'process', 'module', 'exports',
-  '__dirname', '__filename', '__engine', '__tokenrules', 'Deno', 'Bun',
+  'notify',
+  'dispatch',
+  'settings',
+  'run',
+  'rules',
+  'start',
+  'fire',
+  'abort',
+  'register',
+  'finish',
+  'startRule',
+  'settle',
+  'callGuest',
+  'callHost',
+  'invoke',
+  'bridge',
+  'host',
+  'G',
+  'ReflectApply',
+  'unauthorizedBrand',
+  'internalErrors',
+  '$0',
+  '$1',
+  '$2',
+  '$3',
+  'ivm',
+  '_ivm',
+  'isolatedVm',
+  'Reference',
+  'ExternalCopy',
+  'Callback',
+  'process',
+  'module',
+  'exports',
+  '__dirname',
+  '__filename',
+  '__engine',
+  '__tokenrules',
+  'Deno',
+  'Bun',
 ]
 
 describe('engine internals are unreachable (class 10)', () => {
   it('globals: globalThis holds only V8 standard globals and the documented rule globals', async () => {
-    await using h = await harness([
-      hostileRule(`context.idToken['${FOUND}'] = Object.getOwnPropertyNames(globalThis); callback(null, user, context);`),
-    ])
+    await using h = await harness([hostileRule(`context.idToken['${FOUND}'] = Object.getOwnPropertyNames(globalThis); callback(null, user, context);`)])
     const result = await h.expectSuccess()
     const extra = (result.idToken.claims[FOUND] as string[]).filter((name) => !V8_GLOBALS.has(name))
     const allowed = new Set([...DOCUMENTED_GLOBALS, ...DOCUMENTED_SHIMS])

@@ -16,9 +16,12 @@ const GETTER_RUNS = 'global.getterRuns || 0'
 describe('getters on returned claims (class 8)', () => {
   it('getter-claim: an enumerable getter claim is ERR_RULE_RESULT_INVALID and the getter never runs', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         Object.defineProperty(context.idToken, '${FOUND}', { enumerable: true, configurable: true, get: ${TRAP_GETTER} });
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const error = await h.expectFailure('ERR_RULE_RESULT_INVALID')
     expect(error.path).toContain(FOUND)
@@ -28,11 +31,14 @@ describe('getters on returned claims (class 8)', () => {
 
   it('getter-nested: a getter nested inside a claim value is ERR_RULE_RESULT_INVALID and never runs', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var v = { ok: 1, deeper: {} };
         Object.defineProperty(v.deeper, 'x', { enumerable: true, get: ${TRAP_GETTER} });
         context.accessToken['${FOUND}'] = v;
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')
     expect(await h.report()).toBe(0)
@@ -41,11 +47,14 @@ describe('getters on returned claims (class 8)', () => {
 
   it('getter-index: an array element defined as a getter is ERR_RULE_RESULT_INVALID and never runs', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var a = [1, 2, 3];
         Object.defineProperty(a, 1, { enumerable: true, get: ${TRAP_GETTER} });
         context.idToken['${FOUND}'] = a;
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')
     expect(await h.report()).toBe(0)
@@ -65,12 +74,15 @@ describe('getters on returned claims (class 8)', () => {
 
   it('getter-inherited: claims inherited through a prototype with getters are not copied and never run', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var proto = {};
         Object.defineProperty(proto, 'https://hostile.example/inherited', { enumerable: true, get: ${TRAP_GETTER} });
         Object.setPrototypeOf(context.idToken, proto);
         context.idToken['${FOUND}'] = 'own';
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.idToken.claims).toEqual({ [FOUND]: 'own' })
@@ -80,9 +92,12 @@ describe('getters on returned claims (class 8)', () => {
 
   it('getter-user: a getter on the user is not copied and never runs', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         Object.defineProperty(user, 'secret', { enumerable: true, get: ${TRAP_GETTER} });
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const outcome = await h.run(loginInput('attack'))
     expect(outcome.status).not.toBe('hung')
@@ -94,9 +109,12 @@ describe('getters on returned claims (class 8)', () => {
 
   it('getter-scope: a getter as context.accessToken.scope is never run and never grants scopes', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         Object.defineProperty(context.accessToken, 'scope', { enumerable: true, get: function () { global.getterRuns = 1; return 'admin:all'; } });
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const outcome = await h.run(loginInput('attack'))
     expect(outcome.status).not.toBe('hung')
@@ -110,9 +128,12 @@ describe('getters on returned claims (class 8)', () => {
 describe('toJSON, valueOf, then (class 8)', () => {
   it('tojson-claim: an own toJSON function on a claim value is ERR_RULE_RESULT_INVALID and never runs', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         context.idToken['${FOUND}'] = { real: 1, toJSON: ${TRAP_GETTER} };
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')
     expect(await h.report()).toBe(0)
@@ -121,11 +142,14 @@ describe('toJSON, valueOf, then (class 8)', () => {
 
   it('tojson-hidden: a non-enumerable toJSON is ignored: the claim is its own data', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var v = { real: 1 };
         Object.defineProperty(v, 'toJSON', { enumerable: false, value: function () { global.getterRuns = 1; return 'replaced'; } });
         context.idToken['${FOUND}'] = v;
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toEqual({ real: 1 })
@@ -135,11 +159,14 @@ describe('toJSON, valueOf, then (class 8)', () => {
 
   it('tojson-planted: Object.prototype.toJSON planted in the sandbox changes neither the claims nor the host', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         Object.defineProperty(Object.prototype, 'toJSON', { configurable: true, writable: true, value: function () { global.getterRuns = (global.getterRuns || 0) + 1; return 'replaced'; } });
         Array.prototype.toJSON = Object.prototype.toJSON;
         context.idToken['${FOUND}'] = { a: [1, { b: 2 }] };
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toEqual({ a: [1, { b: 2 }] })
@@ -150,9 +177,12 @@ describe('toJSON, valueOf, then (class 8)', () => {
 
   it('tojson-user: toJSON on the user is not honored: the user is copied from its own data', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         user.toJSON = function () { global.getterRuns = 1; return { user_id: 'someone-else', email: 'evil@example.com' }; };
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.user.user_id).toBe('auth0|5f7c8ec7c33c6c004bbafe82')
@@ -177,12 +207,15 @@ describe('toJSON, valueOf, then (class 8)', () => {
 
   it('valueof-claim: a boxed Number with a hostile valueOf is ERR_RULE_RESULT_INVALID and valueOf never runs', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         var n = new Number(5);
         n.valueOf = ${TRAP_GETTER};
         Object.defineProperty(n, 'toString', { value: n.valueOf });
         context.idToken['${FOUND}'] = n;
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')
     expect(await h.report()).toBe(0)
@@ -191,9 +224,12 @@ describe('toJSON, valueOf, then (class 8)', () => {
 
   it('then-claim: a claim value with a then method is ERR_RULE_RESULT_INVALID and is never awaited', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         context.idToken['${FOUND}'] = { then: function (resolve) { global.getterRuns = 1; resolve('awaited'); } };
-        callback(null, user, context);`, { report: GETTER_RUNS }),
+        callback(null, user, context);`,
+        { report: GETTER_RUNS },
+      ),
     ])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')
     expect(await h.report()).toBe(0)
@@ -201,9 +237,7 @@ describe('toJSON, valueOf, then (class 8)', () => {
   })
 
   it('class-instance: a claim value that is a class instance (Map, RegExp, Error) is ERR_RULE_RESULT_INVALID', async () => {
-    await using h = await harness([
-      hostileRule(`context.idToken['${FOUND}'] = new Map([['a', 1]]); callback(null, user, context);`),
-    ])
+    await using h = await harness([hostileRule(`context.idToken['${FOUND}'] = new Map([['a', 1]]); callback(null, user, context);`)])
     await h.expectFailure('ERR_RULE_RESULT_INVALID')
     await h.expectServes()
   })

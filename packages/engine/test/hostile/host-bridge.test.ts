@@ -16,12 +16,15 @@ describe('values handed to host functions', () => {
     const sink = vi.fn((..._args: unknown[]) => 'ok')
     await using h = await harness(
       [
-        hostileRule(`
+        hostileRule(
+          `
           var p = new Proxy({ a: 1 }, { ownKeys: function (t) { t.realm = typeof process === 'undefined' ? 'sandbox' : 'host'; return Reflect.ownKeys(t); } });
           var g = { plain: 2 };
           Object.defineProperty(g, 'secret', { enumerable: true, get: function () { global.getterRan = true; return 'from getter'; } });
           context.idToken['${FOUND}'] = sink(p, g);
-          callback(null, user, context);`, { report: 'global.getterRan === true' }),
+          callback(null, user, context);`,
+          { report: 'global.getterRan === true' },
+        ),
       ],
       { globals: { sink } },
     )
@@ -39,7 +42,11 @@ describe('values handed to host functions', () => {
   it('bridge-args: a Proxy argument whose traps loop for ever is stopped by the budget (ERR_RULE_TIMEOUT)', async () => {
     const sink = vi.fn(() => 'ok')
     await using h = await harness(
-      [hostileRule(`var loop = function () { for (;;) {} }; sink(new Proxy({}, { ownKeys: loop, getOwnPropertyDescriptor: loop, getPrototypeOf: loop, get: loop }));`)],
+      [
+        hostileRule(
+          `var loop = function () { for (;;) {} }; sink(new Proxy({}, { ownKeys: loop, getOwnPropertyDescriptor: loop, getPrototypeOf: loop, get: loop }));`,
+        ),
+      ],
       { globals: { sink } },
     )
     await h.expectFailure('ERR_RULE_TIMEOUT')
@@ -54,11 +61,14 @@ describe('values handed to host functions', () => {
     const sink = vi.fn((..._args: unknown[]) => 'ok')
     await using h = await harness(
       [
-        hostileRule(`
+        hostileRule(
+          `
           var fn = {}; fn['\\u0000'] = 'f'; fn.id = 1;
           var bytes = {}; bytes['\\u0000'] = 'b'; bytes.d = 'AAAA';
           sink(function registered() { global.registeredRan = true; }, fn, bytes);
-          callback(null, user, context);`, { report: 'global.registeredRan === true' }),
+          callback(null, user, context);`,
+          { report: 'global.registeredRan === true' },
+        ),
       ],
       { globals: { sink } },
     )
@@ -128,10 +138,9 @@ describe('host results, errors and promises coming back', () => {
   })
 
   it('bridge-promise: a host promise that never settles is ERR_RULE_TIMEOUT', async () => {
-    await using h = await harness(
-      [hostileRule(`never().then(function () { callback(null, user, context); });`)],
-      { globals: { never: () => new Promise(() => {}) } },
-    )
+    await using h = await harness([hostileRule(`never().then(function () { callback(null, user, context); });`)], {
+      globals: { never: () => new Promise(() => {}) },
+    })
     await h.expectFailure('ERR_RULE_TIMEOUT')
     await h.expectServes()
   })

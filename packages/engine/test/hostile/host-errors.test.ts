@@ -9,7 +9,6 @@ import { FOUND, HANG_BUDGET, HANG_DEADLINE, SPIN, guardHost, harness, hostileRul
 
 guardHost()
 
-
 describe('stack overflow inside the rule', () => {
   it('stack-overflow: unbounded recursion is ERR_RULE_EXCEPTION with the generic description', async () => {
     await using h = await harness([hostileRule('(function f() { return f() + 1; })();')])
@@ -75,7 +74,9 @@ describe('odd thrown values', () => {
 
   it('thrown-proxy: a thrown Proxy whose traps loop for ever is stopped by the budget (ERR_RULE_TIMEOUT)', async () => {
     await using h = await harness([
-      hostileRule(`throw new Proxy(new Error('x'), { get: function () { for (;;) {} }, getPrototypeOf: function () { for (;;) {} }, has: function () { for (;;) {} } });`),
+      hostileRule(
+        `throw new Proxy(new Error('x'), { get: function () { for (;;) {} }, getPrototypeOf: function () { for (;;) {} }, has: function () { for (;;) {} } });`,
+      ),
     ])
     await h.expectFailure('ERR_RULE_TIMEOUT')
     await h.expectServes()
@@ -117,18 +118,14 @@ describe('spoofed UnauthorizedError: identity comes from the engine, not from th
   })
 
   it('spoof: Object.create(UnauthorizedError.prototype) is ERR_RULE_DENIED', async () => {
-    await using h = await harness([
-      hostileRule(`var e = Object.create(UnauthorizedError.prototype); e.message = 'forged'; callback(e);`),
-    ])
+    await using h = await harness([hostileRule(`var e = Object.create(UnauthorizedError.prototype); e.message = 'forged'; callback(e);`)])
     const error = await h.expectFailure('ERR_RULE_DENIED')
     expect(error.message).toBe('forged')
     await h.expectServes()
   })
 
   it('spoof: UnauthorizedError.call(existingError) does not brand the existing error', async () => {
-    await using h = await harness([
-      hostileRule(`var e = new Error('forged'); UnauthorizedError.call(e, 'forged'); callback(e);`),
-    ])
+    await using h = await harness([hostileRule(`var e = new Error('forged'); UnauthorizedError.call(e, 'forged'); callback(e);`)])
     await h.expectFailure('ERR_RULE_DENIED')
     await h.expectServes()
   })
@@ -171,9 +168,7 @@ describe('exception details stay on the host side', () => {
 
 describe('unhandled rejections (isolated-vm copies the rejected value out of the isolate)', () => {
   it('unhandled-rejection: a stray rejected promise after calling back does not change the outcome', async () => {
-    await using h = await harness([
-      hostileRule(`context.idToken['${FOUND}'] = 'kept'; callback(null, user, context); Promise.reject(new Error('stray'));`),
-    ])
+    await using h = await harness([hostileRule(`context.idToken['${FOUND}'] = 'kept'; callback(null, user, context); Promise.reject(new Error('stray'));`)])
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toBe('kept')
     await h.expectServes()

@@ -59,9 +59,7 @@ function expectNothingOfTheEngine(sites: Site[], expectEngineFrames = true): voi
 
 describe('Error.prepareStackTrace and CallSites (class 3)', () => {
   it('callsites: an error created in the rule reveals no engine function, receiver or host path', async () => {
-    await using h = await harness([
-      hostileRule(`${COLLECT} new Error('x').stack; context.idToken['${FOUND}'] = global.sites; callback(null, user, context);`),
-    ])
+    await using h = await harness([hostileRule(`${COLLECT} new Error('x').stack; context.idToken['${FOUND}'] = global.sites; callback(null, user, context);`)])
     const result = await h.expectSuccess()
     expectNothingOfTheEngine(result.idToken.claims[FOUND] as unknown as Site[])
     await h.expectServes()
@@ -81,7 +79,7 @@ describe('Error.prepareStackTrace and CallSites (class 3)', () => {
     await using h = await harness([
       hostileRule(`${COLLECT}
         Promise.resolve().then(function () { new Error('x').stack; context.idToken['${FOUND}'] = global.sites; callback(null, user, context); });`),
-    ], )
+    ])
     const result = await h.expectSuccess()
     expectNothingOfTheEngine(result.idToken.claims[FOUND] as unknown as Site[], false)
     await h.expectServes()
@@ -99,7 +97,7 @@ describe('Error.prepareStackTrace and CallSites (class 3)', () => {
     await h.expectServes()
   })
 
-  it("callsites: an error created in a Proxy trap while the engine serializes the claims reveals nothing of the engine", async () => {
+  it('callsites: an error created in a Proxy trap while the engine serializes the claims reveals nothing of the engine', async () => {
     // The trap runs inside the engine's serializer; it writes what it sees into a claim that the
     // serializer reads afterwards.
     await using h = await harness([
@@ -121,10 +119,13 @@ describe('Error.prepareStackTrace and CallSites (class 3)', () => {
 
   it('callsites: a getter of a thrown error, run by the engine while it describes the error, reveals nothing of the engine', async () => {
     await using h = await harness([
-      hostileRule(`${COLLECT}
+      hostileRule(
+        `${COLLECT}
         var e = new Error('x');
         Object.defineProperty(e, 'message', { get: function () { new Error('in getter').stack; return 'described'; } });
-        throw e;`, { report: 'global.sites' }),
+        throw e;`,
+        { report: 'global.sites' },
+      ),
     ])
     const error = await h.expectFailure('ERR_RULE_EXCEPTION')
     expect(error.message).toBe('described')
@@ -159,10 +160,9 @@ describe('Error.prepareStackTrace and CallSites (class 3)', () => {
 
   it('prepare-stack-trace: a prepareStackTrace returning a huge or non-string stack keeps the failure bounded', async () => {
     const onRuleError = vi.fn()
-    await using h = await harness(
-      [hostileRule(`Error.prepareStackTrace = function () { return new Array(1 << 20).join('s'); }; throw new Error('x');`)],
-      { hooks: { onRuleError } },
-    )
+    await using h = await harness([hostileRule(`Error.prepareStackTrace = function () { return new Array(1 << 20).join('s'); }; throw new Error('x');`)], {
+      hooks: { onRuleError },
+    })
     const error = await h.expectFailure('ERR_RULE_EXCEPTION')
     expect(String(error.guestStack ?? '').length).toBeLessThanOrEqual(20_000)
     expect(String(onRuleError.mock.calls[0]?.[0]?.stack ?? '').length).toBeLessThanOrEqual(20_000)
@@ -179,10 +179,7 @@ describe('Error.prepareStackTrace and CallSites (class 3)', () => {
   it('prepare-stack-trace: a looping prepareStackTrace on an unhandled rejection does not hang the host', async () => {
     // Real attack: `Error.prepareStackTrace = function () { for (;;) {} }; Promise.reject(new Error())`
     // hangs engine.run for ever: isolated-vm formats the rejected error's stack outside the budget.
-    await using h = await harness(
-      [hostileRule(`Error.prepareStackTrace = function () { ${SPIN} return ''; }; Promise.reject(new Error('x'));`)],
-      HANG_BUDGET,
-    )
+    await using h = await harness([hostileRule(`Error.prepareStackTrace = function () { ${SPIN} return ''; }; Promise.reject(new Error('x'));`)], HANG_BUDGET)
     await h.expectFailure(['ERR_RULE_TIMEOUT', 'ERR_RULE_EXCEPTION'], loginInput('attack'), HANG_DEADLINE)
     await h.expectServes()
   })

@@ -25,7 +25,7 @@ describe('then hijacks', () => {
     await h.expectServes()
   })
 
-  it("then-hijack: an async rule that replaced Promise.prototype.then still has its rejection reported", async () => {
+  it('then-hijack: an async rule that replaced Promise.prototype.then still has its rejection reported', async () => {
     await using h = await harness([
       hostileRule(`Promise.prototype.then = function () { return this; }; await null; throw new Error('rejected anyway');`, { async: true }),
     ])
@@ -36,11 +36,14 @@ describe('then hijacks', () => {
 
   it('then-hijack: a then that never calls its handlers, left behind by one run, does not stall the next async run', async () => {
     await using h = await harness([
-      hostileRule(afterFinish(`Promise.prototype.then = function () { return new Promise(function () {}); };
-        Promise.prototype.catch = function () { return this; }; Promise.prototype.finally = function () { return this; };`), {
-        async: true,
-        modes: { async: `await null; context.idToken['${FOUND}'] = 'after await'; callback(null, user, context);` },
-      }),
+      hostileRule(
+        afterFinish(`Promise.prototype.then = function () { return new Promise(function () {}); };
+        Promise.prototype.catch = function () { return this; }; Promise.prototype.finally = function () { return this; };`),
+        {
+          async: true,
+          modes: { async: `await null; context.idToken['${FOUND}'] = 'after await'; callback(null, user, context);` },
+        },
+      ),
     ])
     await h.expectSuccess()
     const result = await h.expectSuccess(loginInput('async'))
@@ -50,8 +53,11 @@ describe('then hijacks', () => {
 
   it('then-hijack: Promise.resolve / Promise.reject replaced do not change how the engine awaits an async rule', async () => {
     await using h = await harness([
-      hostileRule(`Promise.resolve = function () { return { then: function () {} }; }; Promise.reject = Promise.resolve;
-        await null; throw new Error('still reported');`, { async: true }),
+      hostileRule(
+        `Promise.resolve = function () { return { then: function () {} }; }; Promise.reject = Promise.resolve;
+        await null; throw new Error('still reported');`,
+        { async: true },
+      ),
     ])
     const error = await h.expectFailure('ERR_RULE_EXCEPTION')
     expect(error.message).toBe('still reported')
@@ -73,10 +79,13 @@ describe('thenables', () => {
 
   it('thenable-user: a thenable passed as user is copied as data, never resolved', async () => {
     await using h = await harness([
-      hostileRule(`
+      hostileRule(
+        `
         global.thenCalled = false;
         var u = { user_id: user.user_id, email: user.email, then: function (resolve) { global.thenCalled = true; resolve({ user_id: 'evil' }); } };
-        callback(null, u, context);`, { report: 'global.thenCalled' }),
+        callback(null, u, context);`,
+        { report: 'global.thenCalled' },
+      ),
     ])
     const result = await h.expectSuccess()
     expect(result.user).toEqual({ user_id: 'auth0|5f7c8ec7c33c6c004bbafe82', email: 'ada@example.com' })
@@ -86,9 +95,14 @@ describe('thenables', () => {
 
   it('thenable-planted: Object.prototype.then planted by one run does not make the next run wait or fail', async () => {
     await using h = await harness([
-      hostileRule(afterFinish(`Object.defineProperty(Object.prototype, 'then', { configurable: true, writable: true, value: function () { global.thenCalls = (global.thenCalls || 0) + 1; } });`), {
-        report: "typeof global.thenCalls === 'number' ? global.thenCalls : 0",
-      }),
+      hostileRule(
+        afterFinish(
+          `Object.defineProperty(Object.prototype, 'then', { configurable: true, writable: true, value: function () { global.thenCalls = (global.thenCalls || 0) + 1; } });`,
+        ),
+        {
+          report: "typeof global.thenCalls === 'number' ? global.thenCalls : 0",
+        },
+      ),
     ])
     await h.expectSuccess()
     await h.expectServes()

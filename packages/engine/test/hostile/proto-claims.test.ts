@@ -63,11 +63,12 @@ describe('reserved claim names (class 9)', () => {
     )
     const result = await h.expectSuccess()
     expect(result.accessToken.claims).toEqual({ ok: 1 })
-    expect(result.warnings.filter((w) => w.code === 'CLAIM_DROPPED').map((w) => (w as { claim: string }).claim).sort()).toEqual([
-      '__proto__',
-      'constructor',
-      'prototype',
-    ])
+    expect(
+      result.warnings
+        .filter((w) => w.code === 'CLAIM_DROPPED')
+        .map((w) => (w as { claim: string }).claim)
+        .sort(),
+    ).toEqual(['__proto__', 'constructor', 'prototype'])
     expectNoPollution(result)
     await h.expectServes()
   })
@@ -89,10 +90,9 @@ describe('reserved claim names (class 9)', () => {
   })
 
   it("proto-onviolation-error: with onViolation 'error', a '__proto__' claim is ERR_CLAIM_VIOLATION", async () => {
-    await using h = await harness(
-      [hostileRule(`context.accessToken = JSON.parse('{"__proto__":{"polluted":true}}'); callback(null, user, context);`)],
-      { claims: { namespace: 'optional', onViolation: 'error' } },
-    )
+    await using h = await harness([hostileRule(`context.accessToken = JSON.parse('{"__proto__":{"polluted":true}}'); callback(null, user, context);`)], {
+      claims: { namespace: 'optional', onViolation: 'error' },
+    })
     const error = await h.expectFailure('ERR_CLAIM_VIOLATION')
     expect(error.claim).toBe('__proto__')
     expect(error.reason).toBe('reserved-name')

@@ -39,9 +39,42 @@ async function expectRichRun(h: Awaited<ReturnType<typeof harness>>, mode: strin
 }
 
 const OBJECT_PROTOTYPE_NAMES = [
-  'rule', '0', '1', 'accessToken', 'idToken', 'message', 'value', 'writable', 'enumerable', 'configurable', 'code', 'path',
-  'name', 'logs', 'warnings', 'user', 'context', 'ok', 'error', 'timers', 'fn', 'args', 'durationMs', 'scope', 'multifactor',
-  'redirect', 'primaryUser', 'stack', 'level', 'atMs', 'length', 'then', 'toJSON', 'id', 'finished', 'index',
+  'rule',
+  '0',
+  '1',
+  'accessToken',
+  'idToken',
+  'message',
+  'value',
+  'writable',
+  'enumerable',
+  'configurable',
+  'code',
+  'path',
+  'name',
+  'logs',
+  'warnings',
+  'user',
+  'context',
+  'ok',
+  'error',
+  'timers',
+  'fn',
+  'args',
+  'durationMs',
+  'scope',
+  'multifactor',
+  'redirect',
+  'primaryUser',
+  'stack',
+  'level',
+  'atMs',
+  'length',
+  'then',
+  'toJSON',
+  'id',
+  'finished',
+  'index',
 ]
 
 describe('setters planted on prototypes (class 11)', () => {
@@ -102,7 +135,7 @@ describe('setters planted on prototypes (class 11)', () => {
 })
 
 describe("descriptor fields inherited from Object.prototype ('get', 'set')", () => {
-  it.each(['get', 'set'])("descriptor-field Object.prototype.%s planted before calling back: the run still succeeds with its claims", async (name) => {
+  it.each(['get', 'set'])('descriptor-field Object.prototype.%s planted before calling back: the run still succeeds with its claims', async (name) => {
     await using h = await harness([
       hostileRule(`Object.defineProperty(Object.prototype, '${name}', { configurable: true, writable: true, value: undefined }); ${RICH}`, {
         modes: { rich: RICH },
@@ -132,10 +165,7 @@ describe("descriptor fields inherited from Object.prototype ('get', 'set')", () 
     // and no callback. The engine's own descriptor objects then throw inside the guest runtime after
     // the timeout, and isolated-vm formats that error's stack (running the rule's prepareStackTrace)
     // outside any time limit: engine.run never settles.
-    await using h = await harness(
-      [hostileRule(`Object.prototype.get = undefined; Error.prepareStackTrace = function () { ${SPIN} return ''; };`)],
-      HANG_BUDGET,
-    )
+    await using h = await harness([hostileRule(`Object.prototype.get = undefined; Error.prepareStackTrace = function () { ${SPIN} return ''; };`)], HANG_BUDGET)
     await h.expectFailure(['ERR_RULE_TIMEOUT', 'ERR_RULE_EXCEPTION'], loginInput('attack'), HANG_DEADLINE)
     await h.expectServes()
   })
@@ -182,9 +212,7 @@ describe('monkey-patched intrinsics (class 11)', () => {
     // engine's timer and console captured before the patch (the patch may replace the globals).
     const setTimeoutOf = label.startsWith('console') ? 'var st = setTimeout, log = console.log;' : ''
     const rich = label.startsWith('console') ? RICH.replace('setTimeout(', 'st(').replace('console.log(', 'log(') : RICH
-    await using h = await harness([
-      hostileRule(`${setTimeoutOf} ${patch} ${rich}`, { modes: { rich: RICH }, report: 'null' }),
-    ])
+    await using h = await harness([hostileRule(`${setTimeoutOf} ${patch} ${rich}`, { modes: { rich: RICH }, report: 'null' })])
     await expectRichRun(h, 'attack')
     await h.expectServes()
     if (!label.startsWith('console')) await expectRichRun(h, 'rich')

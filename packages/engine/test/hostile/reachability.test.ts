@@ -99,7 +99,12 @@ describe('the walker, proven on bare isolated-vm contexts', () => {
       g.setSync('plantedExternalCopy', new ivm.ExternalCopy({ secret: 2 }))
       // A Callback is a native function of the guest realm with the wrapped function's name and
       // length: one named like an intrinsic, one anonymous.
-      g.setSync('plantedCallback', new ivm.Callback(function push(x: unknown) { return x }))
+      g.setSync(
+        'plantedCallback',
+        new ivm.Callback(function push(x: unknown) {
+          return x
+        }),
+      )
       g.setSync('plantedArrow', new ivm.Callback((a: unknown, _b: unknown, _c: unknown) => a))
       g.setSync('plantedForeignObject', (other.evalSync('({ x: 1 })', { reference: true }) as ivm.Reference).derefInto())
       g.setSync('plantedForeignPrototype', (other.evalSync('Object.prototype', { reference: true }) as ivm.Reference).derefInto())
@@ -135,7 +140,8 @@ describe('the walker, proven on bare isolated-vm contexts', () => {
         'globalThis.inheritsCopy': EXTERNAL_COPY,
         'globalThis.inheritsForeign': FOREIGN,
       }
-      for (const [path, reason] of Object.entries(expected)) expect(reasonsAt(walk, path) ?? `nothing flagged; findings: ${walk.findings.join('\n')}`, path).toMatch(reason)
+      for (const [path, reason] of Object.entries(expected))
+        expect(reasonsAt(walk, path) ?? `nothing flagged; findings: ${walk.findings.join('\n')}`, path).toMatch(reason)
       // The intrinsic whose name the Callback took is reported too: either may be the impostor.
       expect(reasonsAt(walk, 'globalThis.Array.prototype.push')).toMatch(/reachable 2 times, 1 in a fresh context/)
       // Nothing else: every other finding is inside a plant (an object of the other context, the
@@ -219,85 +225,181 @@ function hostFunctions() {
  * in order; a step that throws is reported as its error.
  */
 const STEPS: [label: string, body: string][] = [
-  ['rule start: global, user, context, callback (before any host call)', `walk([['user', user], ['context', context], ['callback', callback], ['arguments', ruleArguments]]);`],
+  [
+    'rule start: global, user, context, callback (before any host call)',
+    `walk([['user', user], ['context', context], ['callback', callback], ['arguments', ruleArguments]]);`,
+  ],
   ['configuration', `walk([['configuration', configuration], ['value', configuration.SECRET]]);`],
-  ['lazy Buffer global, require("buffer")', `walk([['Buffer', Buffer], ['from', Buffer.from('hello')], ['alloc', Buffer.alloc(4)], ['module', require('buffer')], ['hex', Buffer.from('abc').toString('base64url')]]);`],
-  ['console.log / console.error', `walk([['log', console.log('walk %s %d %j', 'x', 1, { a: [1] }, new Error('logged'))], ['error', console.error(new TypeError('t'))], ['console', console]]);`],
+  [
+    'lazy Buffer global, require("buffer")',
+    `walk([['Buffer', Buffer], ['from', Buffer.from('hello')], ['alloc', Buffer.alloc(4)], ['module', require('buffer')], ['hex', Buffer.from('abc').toString('base64url')]]);`,
+  ],
+  [
+    'console.log / console.error',
+    `walk([['log', console.log('walk %s %d %j', 'x', 1, { a: [1] }, new Error('logged'))], ['error', console.error(new TypeError('t'))], ['console', console]]);`,
+  ],
   // crypto (modules.crypto)
-  ['crypto.createHash().digest()', `var nodeCrypto = require('crypto'); var h = nodeCrypto.createHash('sha256').update('abc');
-    walk([['module', nodeCrypto], ['hash', h], ['hex', h.digest('hex')], ['buffer', nodeCrypto.createHash('sha512').update(Buffer.from('abc')).digest()]]);`],
-  ['crypto.createHmac().digest()', `var c = require('crypto'); var m = c.createHmac('sha256', 'key').update('abc').update(new Uint8Array([1]));
-    walk([['hmac', m], ['digest', m.digest()], ['base64', c.createHmac('sha1', Buffer.from('k')).update('x').digest('base64')]]);`],
-  ['crypto.createHash with an unknown algorithm (host throws)', `var e; try { require('crypto').createHash('no-such-hash').update('x').digest(); } catch (x) { e = x; } walk([['error', e]]);`],
+  [
+    'crypto.createHash().digest()',
+    `var nodeCrypto = require('crypto'); var h = nodeCrypto.createHash('sha256').update('abc');
+    walk([['module', nodeCrypto], ['hash', h], ['hex', h.digest('hex')], ['buffer', nodeCrypto.createHash('sha512').update(Buffer.from('abc')).digest()]]);`,
+  ],
+  [
+    'crypto.createHmac().digest()',
+    `var c = require('crypto'); var m = c.createHmac('sha256', 'key').update('abc').update(new Uint8Array([1]));
+    walk([['hmac', m], ['digest', m.digest()], ['base64', c.createHmac('sha1', Buffer.from('k')).update('x').digest('base64')]]);`,
+  ],
+  [
+    'crypto.createHash with an unknown algorithm (host throws)',
+    `var e; try { require('crypto').createHash('no-such-hash').update('x').digest(); } catch (x) { e = x; } walk([['error', e]]);`,
+  ],
   ['crypto.randomBytes (sync)', `walk([['bytes', require('crypto').randomBytes(16)]]);`],
-  ['crypto.randomBytes (callback arguments)', `await new Promise(function (resolve) { require('crypto').randomBytes(8, function () { walk([['arguments', arguments]]); resolve(); }); });`],
-  ['crypto.randomUUID / randomInt / getRandomValues / global crypto', `var c = require('crypto');
+  [
+    'crypto.randomBytes (callback arguments)',
+    `await new Promise(function (resolve) { require('crypto').randomBytes(8, function () { walk([['arguments', arguments]]); resolve(); }); });`,
+  ],
+  [
+    'crypto.randomUUID / randomInt / getRandomValues / global crypto',
+    `var c = require('crypto');
     walk([['uuid', c.randomUUID()], ['int', c.randomInt(10)], ['range', c.randomInt(1, 7)], ['values', c.getRandomValues(new Uint8Array(8))],
-      ['webcrypto', c.webcrypto.randomUUID()], ['global', crypto.getRandomValues(new Uint32Array(2))], ['globalUuid', crypto.randomUUID()]]);`],
-  ['crypto.timingSafeEqual (equal, and lengths that differ: host throws)', `var c = require('crypto'); var e; try { c.timingSafeEqual(Buffer.from('ab'), Buffer.from('abc')); } catch (x) { e = x; }
-    walk([['equal', c.timingSafeEqual(Buffer.from('ab'), Buffer.from('ab'))], ['error', e]]);`],
+      ['webcrypto', c.webcrypto.randomUUID()], ['global', crypto.getRandomValues(new Uint32Array(2))], ['globalUuid', crypto.randomUUID()]]);`,
+  ],
+  [
+    'crypto.timingSafeEqual (equal, and lengths that differ: host throws)',
+    `var c = require('crypto'); var e; try { c.timingSafeEqual(Buffer.from('ab'), Buffer.from('abc')); } catch (x) { e = x; }
+    walk([['equal', c.timingSafeEqual(Buffer.from('ab'), Buffer.from('ab'))], ['error', e]]);`,
+  ],
   ['crypto.getHashes', `walk([['hashes', require('crypto').getHashes()]]);`],
   // url and querystring (modules.packages)
-  ['url.parse / format / resolve', `var url = require('url');
+  [
+    'url.parse / format / resolve',
+    `var url = require('url');
     walk([['module', url], ['parse', url.parse('https://u:p@a.example:8443/p/a?q=1&r=2#h', true)], ['format', url.format({ protocol: 'https', host: 'a.example', pathname: '/x' })],
-      ['resolve', url.resolve('https://a.example/b/c', '../d')]]);`],
-  ['new URL (host parse and set), URLSearchParams, invalid URL (host throws)', `var u = new URL('https://a.example/x?y=1'); u.search = '?z=2'; u.searchParams.append('w', '3'); u.pathname = '/p';
+      ['resolve', url.resolve('https://a.example/b/c', '../d')]]);`,
+  ],
+  [
+    'new URL (host parse and set), URLSearchParams, invalid URL (host throws)',
+    `var u = new URL('https://a.example/x?y=1'); u.search = '?z=2'; u.searchParams.append('w', '3'); u.pathname = '/p';
     var e; try { new URL('not a url'); } catch (x) { e = x; }
-    walk([['url', u], ['params', u.searchParams], ['href', u.href], ['canParse', URL.canParse('nope')], ['error', e], ['usp', new URLSearchParams('a=1&b=2')]]);`],
-  ['querystring parse / stringify / escape / unescape', `var qs = require('querystring');
+    walk([['url', u], ['params', u.searchParams], ['href', u.href], ['canParse', URL.canParse('nope')], ['error', e], ['usp', new URLSearchParams('a=1&b=2')]]);`,
+  ],
+  [
+    'querystring parse / stringify / escape / unescape',
+    `var qs = require('querystring');
     walk([['module', qs], ['parse', qs.parse('a=1&b=2&b=3&c=%20')], ['stringify', qs.stringify({ a: [1, 2], b: 'x y' })], ['escape', qs.escape('a b&c')], ['unescape', qs.unescape('a%20b')],
-      ['decode', qs.decode('x=1;y=2', ';')], ['encode', qs.encode({ x: 1 }, ';', ':')]]);`],
+      ['decode', qs.decode('x=1;y=2', ';')], ['encode', qs.encode({ x: 1 }, ';', ':')]]);`,
+  ],
   // jsonwebtoken (modules.crypto)
-  ['jsonwebtoken sign / verify / decode', `var jwt = require('jsonwebtoken'); var t = jwt.sign({ sub: user.user_id, nested: { a: [1] } }, configuration.SECRET, { expiresIn: '1h', audience: 'api' });
-    walk([['module', jwt], ['token', t], ['verified', jwt.verify(t, configuration.SECRET, { audience: 'api' })], ['complete', jwt.verify(t, configuration.SECRET, { complete: true })], ['decoded', jwt.decode(t, { complete: true })]]);`],
-  ['jsonwebtoken verify with a wrong secret, sign with an unsupported algorithm (host throws)', `var jwt = require('jsonwebtoken'); var t = jwt.sign({ a: 1 }, configuration.SECRET); var e1, e2;
+  [
+    'jsonwebtoken sign / verify / decode',
+    `var jwt = require('jsonwebtoken'); var t = jwt.sign({ sub: user.user_id, nested: { a: [1] } }, configuration.SECRET, { expiresIn: '1h', audience: 'api' });
+    walk([['module', jwt], ['token', t], ['verified', jwt.verify(t, configuration.SECRET, { audience: 'api' })], ['complete', jwt.verify(t, configuration.SECRET, { complete: true })], ['decoded', jwt.decode(t, { complete: true })]]);`,
+  ],
+  [
+    'jsonwebtoken verify with a wrong secret, sign with an unsupported algorithm (host throws)',
+    `var jwt = require('jsonwebtoken'); var t = jwt.sign({ a: 1 }, configuration.SECRET); var e1, e2;
     try { jwt.verify(t, 'another-secret'); } catch (x) { e1 = x; }
     try { jwt.sign({ a: 1 }, configuration.SECRET, { algorithm: 'ES256' }); } catch (x) { e2 = x; }
-    walk([['invalidSignature', e1], ['unsupported', e2]]);`],
-  ['jsonwebtoken sign and verify with callbacks (callback arguments)', `var jwt = require('jsonwebtoken');
+    walk([['invalidSignature', e1], ['unsupported', e2]]);`,
+  ],
+  [
+    'jsonwebtoken sign and verify with callbacks (callback arguments)',
+    `var jwt = require('jsonwebtoken');
     var t = await new Promise(function (resolve) { jwt.sign({ a: 1 }, configuration.SECRET, { algorithm: 'HS512' }, function (err, token) { walk([['signArguments', arguments]]); resolve(token); }); });
-    await new Promise(function (resolve) { jwt.verify(t, 'wrong', function () { walk([['verifyArguments', arguments]]); resolve(); }); });`],
+    await new Promise(function (resolve) { jwt.verify(t, 'wrong', function () { walk([['verifyArguments', arguments]]); resolve(); }); });`,
+  ],
   // HTTP (modules.http) against the loopback server
-  ['fetch: Response, headers, json()', `var res = await fetch(ORIGIN + '/json?x=1', { headers: { 'x-trace': 't' } }); var headers = res.headers;
-    var body = await res.json(); walk([['response', res], ['headers', headers], ['entries', Array.from(headers.entries())], ['json', body]]);`],
-  ['fetch: a redirect followed, text(), arrayBuffer()', `var res = await fetch(ORIGIN + '/redirect', { method: 'POST', body: JSON.stringify({ a: 1 }) });
+  [
+    'fetch: Response, headers, json()',
+    `var res = await fetch(ORIGIN + '/json?x=1', { headers: { 'x-trace': 't' } }); var headers = res.headers;
+    var body = await res.json(); walk([['response', res], ['headers', headers], ['entries', Array.from(headers.entries())], ['json', body]]);`,
+  ],
+  [
+    'fetch: a redirect followed, text(), arrayBuffer()',
+    `var res = await fetch(ORIGIN + '/redirect', { method: 'POST', body: JSON.stringify({ a: 1 }) });
     var text = await res.text(); var bytes = await (await fetch(ORIGIN + '/bytes')).arrayBuffer();
-    walk([['response', res], ['text', text], ['bytes', bytes], ['view', new Uint8Array(bytes)], ['clone', res.clone()]]);`],
-  ['fetch: host not allowed, connection refused (host rejects)', `var e1, e2; try { await fetch('http://forbidden.example/'); } catch (x) { e1 = x; }
-    try { await fetch(REFUSED + '/'); } catch (x) { e2 = x; } walk([['notAllowed', e1], ['refused', e2]]);`],
-  ['node-fetch: Response, buffer()', `var nf = require('node-fetch'); var res = await nf(ORIGIN + '/bytes'); var b = await res.buffer();
-    walk([['module', nf], ['response', res], ['buffer', b], ['Headers', new nf.Headers({ a: '1' })]]);`],
-  ['axios: get, post, a 404 (rejects with an AxiosError)', `var axios = require('axios'); var r1 = await axios.get(ORIGIN + '/json', { params: { a: [1, 2] } });
+    walk([['response', res], ['text', text], ['bytes', bytes], ['view', new Uint8Array(bytes)], ['clone', res.clone()]]);`,
+  ],
+  [
+    'fetch: host not allowed, connection refused (host rejects)',
+    `var e1, e2; try { await fetch('http://forbidden.example/'); } catch (x) { e1 = x; }
+    try { await fetch(REFUSED + '/'); } catch (x) { e2 = x; } walk([['notAllowed', e1], ['refused', e2]]);`,
+  ],
+  [
+    'node-fetch: Response, buffer()',
+    `var nf = require('node-fetch'); var res = await nf(ORIGIN + '/bytes'); var b = await res.buffer();
+    walk([['module', nf], ['response', res], ['buffer', b], ['Headers', new nf.Headers({ a: '1' })]]);`,
+  ],
+  [
+    'axios: get, post, a 404 (rejects with an AxiosError)',
+    `var axios = require('axios'); var r1 = await axios.get(ORIGIN + '/json', { params: { a: [1, 2] } });
     var r2 = await axios.post(ORIGIN + '/json', { x: 1 }); var e; try { await axios.get(ORIGIN + '/missing'); } catch (x) { e = x; }
-    walk([['module', axios], ['get', r1], ['post', r2], ['error', e], ['instance', axios.create({ baseURL: ORIGIN })]]);`],
-  ['request: callback arguments (response and error)', `var request = require('request');
+    walk([['module', axios], ['get', r1], ['post', r2], ['error', e], ['instance', axios.create({ baseURL: ORIGIN })]]);`,
+  ],
+  [
+    'request: callback arguments (response and error)',
+    `var request = require('request');
     await new Promise(function (resolve) { request({ url: ORIGIN + '/json', json: true }, function () { walk([['arguments', arguments]]); resolve(); }); });
-    await new Promise(function (resolve) { request.post(REFUSED + '/', { form: { a: 1 } }, function () { walk([['errorArguments', arguments], ['module', request]]); resolve(); }); });`],
+    await new Promise(function (resolve) { request.post(REFUSED + '/', { form: { a: 1 } }, function () { walk([['errorArguments', arguments], ['module', request]]); resolve(); }); });`,
+  ],
   // auth0 (hooks)
-  ['auth0.users.updateAppMetadata / updateUserMetadata', `var p1 = auth0.users.updateAppMetadata(user.user_id, { plan: 'gold', quota: { seats: 5 } }); var v1 = await p1;
+  [
+    'auth0.users.updateAppMetadata / updateUserMetadata',
+    `var p1 = auth0.users.updateAppMetadata(user.user_id, { plan: 'gold', quota: { seats: 5 } }); var v1 = await p1;
     var p2 = auth0.users.updateUserMetadata(user.user_id, { theme: 'light' }); var v2 = await p2;
-    walk([['auth0', auth0], ['promise', p1], ['value', v1], ['userPromise', p2], ['userValue', v2]]);`],
+    walk([['auth0', auth0], ['promise', p1], ['value', v1], ['userPromise', p2], ['userValue', v2]]);`,
+  ],
   // the integrator's clock and randomness
-  ['Date and Math.random (the integrator clock and random, when set)', `walk([['now', Date.now()], ['date', new Date()], ['string', Date()], ['Date', Date], ['random', Math.random()], ['Math', Math]]);`],
+  [
+    'Date and Math.random (the integrator clock and random, when set)',
+    `walk([['now', Date.now()], ['date', new Date()], ['string', Date()], ['Date', Date], ['random', Math.random()], ['Math', Math]]);`,
+  ],
   // the integrator's globals and modules.host
   ['host function returning objects (sync)', `walk([['function', lookup], ['result', lookup('u1')]]);`],
   ['host function returning a promise (async)', `var p = lookupAsync('u2'); var v = await p; walk([['promise', p], ['value', v]]);`],
-  ['host function that throws (caught error)', `var e1, e2; try { boom(); } catch (x) { e1 = x; } try { throwsString(); } catch (x) { e2 = x; } walk([['error', e1], ['nonError', e2]]);`],
+  [
+    'host function that throws (caught error)',
+    `var e1, e2; try { boom(); } catch (x) { e1 = x; } try { throwsString(); } catch (x) { e2 = x; } walk([['error', e1], ['nonError', e2]]);`,
+  ],
   ['host function that rejects (caught error)', `var e; try { await boomAsync(); } catch (x) { e = x; } walk([['error', e]]);`],
-  ['host function calling a guest callback (callback arguments)', `await new Promise(function (resolve) { legacy('u3', function () { walk([['arguments', arguments]]); resolve(); }); });
-    await new Promise(function (resolve) { legacyError(function () { walk([['errorArguments', arguments]]); resolve(); }); });`],
-  ['host objects of functions: a class instance and an object with data members', `walk([['directory', directory], ['lookup', directory.lookup('u4')], ['crm', crm], ['find', crm.find('42')]]);`],
-  ['host module (modules.host): functions and data', `var geo = require('geo'); var plans = require('plans');
-    walk([['geo', geo], ['country', geo.country('203.0.113.7')], ['async', await geo.countryAsync('198.51.100.1')], ['plans', plans]]);`],
-  ['bundled package (its source from the host), using crypto inside', `var uuid = require('uuid'); walk([['module', uuid], ['v4', uuid.v4()], ['v5', uuid.v5('x', uuid.v5.URL)]]);`],
+  [
+    'host function calling a guest callback (callback arguments)',
+    `await new Promise(function (resolve) { legacy('u3', function () { walk([['arguments', arguments]]); resolve(); }); });
+    await new Promise(function (resolve) { legacyError(function () { walk([['errorArguments', arguments]]); resolve(); }); });`,
+  ],
+  [
+    'host objects of functions: a class instance and an object with data members',
+    `walk([['directory', directory], ['lookup', directory.lookup('u4')], ['crm', crm], ['find', crm.find('42')]]);`,
+  ],
+  [
+    'host module (modules.host): functions and data',
+    `var geo = require('geo'); var plans = require('plans');
+    walk([['geo', geo], ['country', geo.country('203.0.113.7')], ['async', await geo.countryAsync('198.51.100.1')], ['plans', plans]]);`,
+  ],
+  [
+    'bundled package (its source from the host), using crypto inside',
+    `var uuid = require('uuid'); walk([['module', uuid], ['v4', uuid.v4()], ['v5', uuid.v5('x', uuid.v5.URL)]]);`,
+  ],
   ['require refused', `var e; try { require('fs'); } catch (x) { e = x; } walk([['error', e]]);`],
   // timers and promise jobs
-  ['setTimeout callback arguments', `await new Promise(function (resolve) { setTimeout(function () { walk([['arguments', arguments]]); resolve(); }, 1, { a: 1 }, 'b'); });`],
-  ['setImmediate callback arguments', `await new Promise(function (resolve) { setImmediate(function () { walk([['arguments', arguments]]); resolve(); }, [1, { b: 2 }]); });`],
-  ['setInterval callback arguments', `await new Promise(function (resolve) { var id = setInterval(function () { clearInterval(id); walk([['arguments', arguments], ['id', id]]); resolve(); }, 1, 'x'); });`],
-  ['queueMicrotask and Promise callbacks (arguments)', `await new Promise(function (resolve) { queueMicrotask(function () { walk([['microtaskArguments', arguments]]); resolve(); }); });
+  [
+    'setTimeout callback arguments',
+    `await new Promise(function (resolve) { setTimeout(function () { walk([['arguments', arguments]]); resolve(); }, 1, { a: 1 }, 'b'); });`,
+  ],
+  [
+    'setImmediate callback arguments',
+    `await new Promise(function (resolve) { setImmediate(function () { walk([['arguments', arguments]]); resolve(); }, [1, { b: 2 }]); });`,
+  ],
+  [
+    'setInterval callback arguments',
+    `await new Promise(function (resolve) { var id = setInterval(function () { clearInterval(id); walk([['arguments', arguments], ['id', id]]); resolve(); }, 1, 'x'); });`,
+  ],
+  [
+    'queueMicrotask and Promise callbacks (arguments)',
+    `await new Promise(function (resolve) { queueMicrotask(function () { walk([['microtaskArguments', arguments]]); resolve(); }); });
     await lookupAsync('u5').then(function () { walk([['thenArguments', arguments]]); });
-    await boomAsync().then(null, function () { walk([['catchArguments', arguments]]); });`],
+    await boomAsync().then(null, function () { walk([['catchArguments', arguments]]); });`,
+  ],
   ['end of the rule', `walk([]);`],
 ]
 
@@ -393,7 +495,18 @@ describe('the engine: nothing of isolated-vm and no other realm is reachable fro
     expect(problems).toEqual([])
 
     // The host calls really happened.
-    for (const fn of [host.lookup, host.lookupAsync, host.boom, host.boomAsync, host.throwsString, host.legacy, host.legacyError, host.crm.find, geo.country, geo.countryAsync]) {
+    for (const fn of [
+      host.lookup,
+      host.lookupAsync,
+      host.boom,
+      host.boomAsync,
+      host.throwsString,
+      host.legacy,
+      host.legacyError,
+      host.crm.find,
+      geo.country,
+      geo.countryAsync,
+    ]) {
       expect(fn).toHaveBeenCalled()
     }
     expect(hooks.updateAppMetadata).toHaveBeenCalledTimes(1)

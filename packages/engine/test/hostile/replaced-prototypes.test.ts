@@ -177,9 +177,24 @@ const MODES = `
   }`
 
 const MODE_NAMES = [
-  'normal', 'claim-function', 'claim-map', 'claim-nan', 'claim-cycle', 'scope-bad', 'metadata-dotted', 'metadata-proto',
-  'metadata-plain', 'callback-twice', 'callback-bad-user', 'callback-array-context', 'unauthorized', 'denied',
-  'spoofed-unauthorized', 'throws', 'redirect', 'multifactor-bad',
+  'normal',
+  'claim-function',
+  'claim-map',
+  'claim-nan',
+  'claim-cycle',
+  'scope-bad',
+  'metadata-dotted',
+  'metadata-proto',
+  'metadata-plain',
+  'callback-twice',
+  'callback-bad-user',
+  'callback-array-context',
+  'unauthorized',
+  'denied',
+  'spoofed-unauthorized',
+  'throws',
+  'redirect',
+  'multifactor-bad',
 ]
 
 /** The constructors the rule itself uses after the poison, kept before it. */
@@ -187,7 +202,10 @@ const KEEP = `
   var kept = global.kept || (global.kept = { Err: Error, MapCtor: Map, DateCtor: Date });
   var Err = kept.Err, MapCtor = kept.MapCtor, DateCtor = kept.DateCtor;`
 
-const poisonRule = { name: 'poisoned', script: `async function (user, context, callback) {${KEEP}\n  if (user.app_metadata.poison) {${POISON}\n  }\n${MODES}\n}` }
+const poisonRule = {
+  name: 'poisoned',
+  script: `async function (user, context, callback) {${KEEP}\n  if (user.app_metadata.poison) {${POISON}\n  }\n${MODES}\n}`,
+}
 
 function modeInput(mode: string, poison?: 'throw' | 'lie') {
   const input = passwordInput()
@@ -229,7 +247,9 @@ describe('every built-in replaced with a throwing or lying version', () => {
     expect(expected['normal']).toMatchObject({
       ok: true,
       accessToken: { claims: { 'https://t.example/plan': 'gold', 'https://t.example/roles': ['admin'] }, scope: ['openid', 'profile'] },
-      idToken: { claims: { 'https://t.example/when': '1970-01-01T00:00:00.000Z', 'https://t.example/nested': { a: [1, 'two', null, { b: true }], 'x.y': -0.5 } } },
+      idToken: {
+        claims: { 'https://t.example/when': '1970-01-01T00:00:00.000Z', 'https://t.example/nested': { a: [1, 'two', null, { b: true }], 'x.y': -0.5 } },
+      },
       logs: [['log', 'poisoned', 'hello there 42 {"a":[1]}']],
     })
     expect((expected['normal'] as { warnings: { code: string }[] }).warnings.map((w) => w.code)).toEqual(['CLAIM_DROPPED'])

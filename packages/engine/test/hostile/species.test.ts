@@ -68,8 +68,10 @@ describe('Symbol.species on Promise', () => {
 
   it('promise-species: a species hijack left behind by one run does not change the next async run', async () => {
     await using h = await harness([
-      hostileRule(afterFinish(`Object.defineProperty(Promise, Symbol.species, { configurable: true, get: function () { throw new Error('species'); } });
-        Promise.prototype.constructor = { [Symbol.species]: function () { throw new Error('ctor'); } };`)),
+      hostileRule(
+        afterFinish(`Object.defineProperty(Promise, Symbol.species, { configurable: true, get: function () { throw new Error('species'); } });
+        Promise.prototype.constructor = { [Symbol.species]: function () { throw new Error('ctor'); } };`),
+      ),
     ])
     await h.expectSuccess()
     await h.expectServes()
@@ -107,10 +109,12 @@ describe('Symbol.species on Array', () => {
 
   it('array-species: a species hijack left behind by one run does not change the next run', async () => {
     await using h = await harness([
-      hostileRule(afterFinish(`
+      hostileRule(
+        afterFinish(`
         Object.defineProperty(Array, Symbol.species, { configurable: true, get: function () { throw new Error('species'); } });
         Array.prototype.constructor = function () { throw new Error('ctor'); };
-        Object.defineProperty(Array.prototype, Symbol.iterator, { configurable: true, writable: true, value: function () { throw new Error('iter'); } });`)),
+        Object.defineProperty(Array.prototype, Symbol.iterator, { configurable: true, writable: true, value: function () { throw new Error('iter'); } });`),
+      ),
     ])
     await h.expectSuccess()
     await h.expectServes()
@@ -119,8 +123,10 @@ describe('Symbol.species on Array', () => {
 
   it('regexp-species: a hijacked RegExp[Symbol.species] does not change the next run', async () => {
     await using h = await harness([
-      hostileRule(afterFinish(`Object.defineProperty(RegExp, Symbol.species, { configurable: true, get: function () { throw new Error('species'); } });
-        RegExp.prototype.exec = function () { throw new Error('exec'); };`)),
+      hostileRule(
+        afterFinish(`Object.defineProperty(RegExp, Symbol.species, { configurable: true, get: function () { throw new Error('species'); } });
+        RegExp.prototype.exec = function () { throw new Error('exec'); };`),
+      ),
     ])
     await h.expectSuccess()
     await h.expectServes()

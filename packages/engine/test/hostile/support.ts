@@ -109,7 +109,10 @@ export function guardHost(): void {
     // Let any late rejection of the test's promises surface before checking.
     await new Promise((resolve) => setImmediate(resolve))
     process.off('unhandledRejection', onRejection)
-    expect(rejections.map((r) => (r instanceof Error ? r.message : String(r))), 'unhandledRejection reached the host').toEqual([])
+    expect(
+      rejections.map((r) => (r instanceof Error ? r.message : String(r))),
+      'unhandledRejection reached the host',
+    ).toEqual([])
     expect(hostSnapshot(), 'host intrinsics changed').toEqual(before)
     expect(({} as Record<string, unknown>).polluted, 'host Object.prototype polluted').toBeUndefined()
   })
@@ -147,7 +150,9 @@ export function hostileRule(attack: string, options: HostileOptions = {}): { nam
 ${attack}
     return;
   }
-${Object.entries(options.modes ?? {}).map(([name, body]) => `  if (mode === ${JSON.stringify(name)}) {\n${body}\n    return;\n  }\n`).join('')}  context.accessToken['https://t.example/plan'] = user.app_metadata.plan;
+${Object.entries(options.modes ?? {})
+  .map(([name, body]) => `  if (mode === ${JSON.stringify(name)}) {\n${body}\n    return;\n  }\n`)
+  .join('')}  context.accessToken['https://t.example/plan'] = user.app_metadata.plan;
   context.accessToken['https://t.example/roles'] = user.app_metadata.roles;
   context.idToken['https://t.example/email'] = user.email;
   callback(null, user, context);
@@ -162,10 +167,7 @@ export function loginInput(mode?: string): RunInput {
   return passwordInput({ user: { app_metadata } })
 }
 
-export type Settled<T> =
-  | { status: 'resolved'; value: T; ms: number }
-  | { status: 'rejected'; error: any; ms: number }
-  | { status: 'hung'; ms: number }
+export type Settled<T> = { status: 'resolved'; value: T; ms: number } | { status: 'rejected'; error: any; ms: number } | { status: 'hung'; ms: number }
 
 /** How `promise` settles, or `'hung'` when it has not after `ms` (the host never waits for ever). */
 export async function settle<T>(promise: Promise<T>, ms: number): Promise<Settled<T>> {

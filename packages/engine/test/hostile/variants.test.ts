@@ -66,7 +66,12 @@ describe('escape variants the class files lack', () => {
         callback(null, user, context);`),
     ])
     const found = asRecord((await h.expectSuccess()).idToken.claims[FOUND])
-    expect(found).toEqual({ direct: 'undefined,undefined,ERR_MODULE_NOT_ALLOWED', indirect: 'undefined,true', scope: 'function,object', env: 'threw: ReferenceError' })
+    expect(found).toEqual({
+      direct: 'undefined,undefined,ERR_MODULE_NOT_ALLOWED',
+      indirect: 'undefined,true',
+      scope: 'function,object',
+      env: 'threw: ReferenceError',
+    })
     await h.expectServes()
   })
 

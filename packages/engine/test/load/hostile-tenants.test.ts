@@ -15,7 +15,7 @@ describe('load: hostile tenants beside normal ones', () => {
     // to the suite's other worker, whose timing tests it would otherwise disturb; `pnpm soak` runs
     // them flat out.
     const report = await runLoad({ durationMs: DURATION_MS, sampleMs: 250, hostilePauseMs: 300, normalPauseMs: 5 })
-    if (process.env.LOAD_REPORT !== undefined) (await import("node:fs")).writeFileSync(process.env.LOAD_REPORT, JSON.stringify(report, null, 1))
+    if (process.env.LOAD_REPORT !== undefined) (await import('node:fs')).writeFileSync(process.env.LOAD_REPORT, JSON.stringify(report, null, 1))
     const byName = Object.fromEntries(report.tenants.map((t) => [t.name, t]))
     for (const t of report.tenants) {
       expect(t.unexpected, `${t.name}: ${JSON.stringify(t.codes)}`).toEqual([])

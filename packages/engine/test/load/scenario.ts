@@ -142,7 +142,16 @@ export async function runLoad(options: {
   const engines: Engine[] = []
   try {
     for (const t of list) engines.push(await createEngine(t.options))
-    const reports: TenantReport[] = list.map((t) => ({ name: t.name, hostile: t.hostile, runs: 0, ok: 0, codes: {}, unexpected: [], maxMs: 0, stats: undefined }))
+    const reports: TenantReport[] = list.map((t) => ({
+      name: t.name,
+      hostile: t.hostile,
+      runs: 0,
+      ok: 0,
+      codes: {},
+      unexpected: [],
+      maxMs: 0,
+      stats: undefined,
+    }))
     const started = performance.now()
     const end = started + options.durationMs
     const samples: MemorySample[] = []

@@ -114,7 +114,9 @@ describe("metadata keys containing '.'", () => {
 
   it('same for updateUserMetadata; a rule passing the error to callback is denied with it', async () => {
     const h = hooks()
-    const err = await failSnippet(`auth0.users.updateUserMetadata(user.user_id, { 'a.b': 1 }).then(function () { done('persisted'); }, callback);`, { hooks: h })
+    const err = await failSnippet(`auth0.users.updateUserMetadata(user.user_id, { 'a.b': 1 }).then(function () { done('persisted'); }, callback);`, {
+      hooks: h,
+    })
     expect(err.code).toBe('ERR_RULE_DENIED')
     expect(err.message.startsWith("auth0.users.updateUserMetadata: metadata keys must not contain '.'")).toBe(true)
     expect(err.message.endsWith("('a.b').")).toBe(true)
@@ -127,32 +129,32 @@ describe("metadata keys containing '.'", () => {
     ['a string as metadata', `auth0.users.updateAppMetadata(user.user_id, 'plan=gold')`],
   ])('%s is a rejected promise (TypeError), not a throw', async (_what, call) => {
     const h = hooks()
-    const result = await evaluate(`var p; try { p = ${call}; } catch (e) { done('threw'); } p.then(function () { done('persisted'); }, function (e) { done(e instanceof TypeError); });`, { hooks: h })
+    const result = await evaluate(
+      `var p; try { p = ${call}; } catch (e) { done('threw'); } p.then(function () { done('persisted'); }, function (e) { done(e instanceof TypeError); });`,
+      { hooks: h },
+    )
     expect(result).toBe(true)
     expect(h.updateAppMetadata).not.toHaveBeenCalled()
   })
 })
 
 describe('metadata keys that could pollute the host store', () => {
-  it.each(['__proto__', 'constructor', 'prototype'])(
-    "a key named %s never reaches the hook as an own key (refused, or left out consistently)",
-    async (key) => {
-      const received: Record<string, unknown>[] = []
-      const result = await runSnippet(
-        `var md = JSON.parse('{"${key}": {"polluted": true}, "plan": "gold"}');
+  it.each(['__proto__', 'constructor', 'prototype'])('a key named %s never reaches the hook as an own key (refused, or left out consistently)', async (key) => {
+    const received: Record<string, unknown>[] = []
+    const result = await runSnippet(
+      `var md = JSON.parse('{"${key}": {"polluted": true}, "plan": "gold"}');
          auth0.users.updateAppMetadata(user.user_id, md).then(function () { done('persisted'); }, function (e) { done('refused: ' + e.message); });`,
-        { hooks: { updateAppMetadata: async (_id, metadata) => void received.push(metadata) } },
-      )
-      for (const metadata of received) expect(Object.getOwnPropertyNames(metadata)).not.toContain(key)
-      if (received.length > 0) {
-        expect(result.metadataUpdates).toEqual([{ userId: USER_ID, kind: 'app_metadata', metadata: received[0] }])
-      } else {
-        expect(result.idToken.claims['https://t.example/out']).toMatch(/^refused: /)
-        expect(result.metadataUpdates).toEqual([])
-      }
-      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
-    },
-  )
+      { hooks: { updateAppMetadata: async (_id, metadata) => void received.push(metadata) } },
+    )
+    for (const metadata of received) expect(Object.getOwnPropertyNames(metadata)).not.toContain(key)
+    if (received.length > 0) {
+      expect(result.metadataUpdates).toEqual([{ userId: USER_ID, kind: 'app_metadata', metadata: received[0] }])
+    } else {
+      expect(result.idToken.claims['https://t.example/out']).toMatch(/^refused: /)
+      expect(result.metadataUpdates).toEqual([])
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+  })
 })
 
 describe('a store that fails fails the run', () => {
@@ -192,7 +194,13 @@ describe('a store that fails fails the run', () => {
   it('later rules do not run', async () => {
     const later = vi.fn()
     await using engine = await engineWith(
-      [rule('persist', `auth0.users.updateAppMetadata(user.user_id, { n: 1 }).then(function () { callback(null, user, context); }, function () { callback(null, user, context); });`), rule('after', `later(); callback(null, user, context);`)],
+      [
+        rule(
+          'persist',
+          `auth0.users.updateAppMetadata(user.user_id, { n: 1 }).then(function () { callback(null, user, context); }, function () { callback(null, user, context); });`,
+        ),
+        rule('after', `later(); callback(null, user, context);`),
+      ],
       { ...failing(), globals: { later } },
     )
     const err = await rejection(engine.run(passwordInput()))

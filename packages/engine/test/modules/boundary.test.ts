@@ -127,7 +127,13 @@ describe('host process through what crosses the boundary', () => {
   it('the constructors of stubs, their results, their errors, callback arguments, modules and responses are the guest’s: no host process', async () => {
     const secretHolder = (() => {
       const secret = CANARY
-      return { read: () => 'nothing here', fail: () => { throw Object.assign(new Error('x'), { detail: { a: 1 } }) }, hidden: () => secret.length }
+      return {
+        read: () => 'nothing here',
+        fail: () => {
+          throw Object.assign(new Error('x'), { detail: { a: 1 } })
+        },
+        hidden: () => secret.length,
+      }
     })()
     allowed.on('/json', (_req, res) => json(res, 200, { a: 1 }))
     const result = await evaluate(
@@ -171,7 +177,10 @@ describe('host process through what crosses the boundary', () => {
 
   it('a stub’s closure stays on the host: its source, own keys, caller and arguments reveal nothing', async () => {
     const secret = CANARY
-    const reveal = (() => () => secret.length)()
+    const reveal = (
+      () => () =>
+        secret.length
+    )()
     const result = await evaluate(
       `var seen = [];
        seen.push(String(reveal));
@@ -199,7 +208,10 @@ describe('host process through what crosses the boundary', () => {
 
 describe('another run through a pending request', () => {
   it('a request a run leaves behind is cancelled when the run ends and never settles into the next run', async () => {
-    allowed.on('/slow', later(300, (_req, res) => json(res, 200, { late: true })))
+    allowed.on(
+      '/slow',
+      later(300, (_req, res) => json(res, 200, { late: true })),
+    )
     await using engine = await engineWith(
       [
         rule(

@@ -26,10 +26,9 @@ describe('globals and modules.host: calling host functions', () => {
   })
 
   it('an async function works with await in an async rule', async () => {
-    const result = await evaluate(
-      `(async function () { var v = await score(user.user_id); done(v); })().catch(function (e) { done(describeError(e)); });`,
-      { globals: { score: async (id: string) => ({ id, score: 42 }) } },
-    )
+    const result = await evaluate(`(async function () { var v = await score(user.user_id); done(v); })().catch(function (e) { done(describeError(e)); });`, {
+      globals: { score: async (id: string) => ({ id, score: 42 }) },
+    })
     expect(result).toEqual({ id: 'auth0|5f7c8ec7c33c6c004bbafe82', score: 42 })
   })
 
@@ -50,9 +49,12 @@ describe('globals and modules.host: calling host functions', () => {
     const legacy = (_id: string, cb: (err: unknown) => void) => {
       setTimeout(() => cb(Object.assign(new Error('not found'), { status: 404 })), 1)
     }
-    const result = await evaluate(`legacyLookup('u1', function (err) { done({ message: err.message, status: err.status, isError: err instanceof Error }); });`, {
-      globals: { legacyLookup: legacy },
-    })
+    const result = await evaluate(
+      `legacyLookup('u1', function (err) { done({ message: err.message, status: err.status, isError: err instanceof Error }); });`,
+      {
+        globals: { legacyLookup: legacy },
+      },
+    )
     expect(result).toEqual({ message: 'not found', status: 404, isError: true })
   })
 
@@ -97,9 +99,12 @@ describe('globals and modules.host: calling host functions', () => {
 
   it('modules.host can stand in for a capability module (a fake axios for a rule’s tests, no network granted)', async () => {
     const get = vi.fn(async (url: string) => ({ status: 200, data: { url, plan: 'gold' } }))
-    const result = await evaluate(`require('axios').get('https://crm.example/u/1').then(function (r) { done(r.data); }, function (e) { done(describeError(e)); });`, {
-      modules: { host: { axios: { get } } },
-    })
+    const result = await evaluate(
+      `require('axios').get('https://crm.example/u/1').then(function (r) { done(r.data); }, function (e) { done(describeError(e)); });`,
+      {
+        modules: { host: { axios: { get } } },
+      },
+    )
     expect(result).toEqual({ url: 'https://crm.example/u/1', plan: 'gold' })
     expect(get).toHaveBeenCalledWith('https://crm.example/u/1')
   })
@@ -156,12 +161,13 @@ describe('what comes back from a stub', () => {
   const returning = (value: unknown) => ({ globals: { give: () => value } })
 
   it('a Buffer (or Uint8Array) arrives as a Buffer', async () => {
-    expect(await evaluate(`var b = give(); done([Buffer.isBuffer(b), b.toString('hex'), b.length]);`, returning(Buffer.from([0xde, 0xad, 0xbe, 0xef])))).toEqual([
+    expect(
+      await evaluate(`var b = give(); done([Buffer.isBuffer(b), b.toString('hex'), b.length]);`, returning(Buffer.from([0xde, 0xad, 0xbe, 0xef]))),
+    ).toEqual([true, 'deadbeef', 4])
+    expect(await evaluate(`var b = give(); done([Buffer.isBuffer(b), b.toString('utf8')]);`, returning(new TextEncoder().encode('héllo')))).toEqual([
       true,
-      'deadbeef',
-      4,
+      'héllo',
     ])
-    expect(await evaluate(`var b = give(); done([Buffer.isBuffer(b), b.toString('utf8')]);`, returning(new TextEncoder().encode('héllo')))).toEqual([true, 'héllo'])
   })
 
   it('undefined arrives as undefined, null as null', async () => {
@@ -170,7 +176,10 @@ describe('what comes back from a stub', () => {
   })
 
   it('a Date arrives as its ISO string (JSON), an invalid Date as null', async () => {
-    expect(await evaluate(`var d = give(); done([typeof d, d]);`, returning(new Date(Date.UTC(2024, 2, 13, 10))))).toEqual(['string', '2024-03-13T10:00:00.000Z'])
+    expect(await evaluate(`var d = give(); done([typeof d, d]);`, returning(new Date(Date.UTC(2024, 2, 13, 10))))).toEqual([
+      'string',
+      '2024-03-13T10:00:00.000Z',
+    ])
     expect(await evaluate(`done(give());`, returning(new Date(Number.NaN)))).toBe(null)
   })
 
@@ -275,11 +284,14 @@ describe('configuration of stubs', () => {
   it.each([
     ['a symbol', Symbol('x')],
     ['a BigInt', 10n],
-    ['a circular object without functions', (() => {
-      const o: Record<string, unknown> = {}
-      o['o'] = o
-      return o
-    })()],
+    [
+      'a circular object without functions',
+      (() => {
+        const o: Record<string, unknown> = {}
+        o['o'] = o
+        return o
+      })(),
+    ],
   ])('%s as a global is ERR_CONFIG_INVALID', async (_what, value) => {
     const err = await rejection(createEngine({ rules: [rule('r', 'callback(null, user, context);')], globals: { bad: value } }))
     expect(err.code).toBe('ERR_CONFIG_INVALID')

@@ -44,7 +44,13 @@ describe('request (callback style)', () => {
          });`,
       http(),
     )
-    expect(result).toEqual({ status: 200, type: 'application/json', server: 'allowed', body: { method: 'GET', url: '/echo?q=a%20b&n=1', body: '' }, same: true })
+    expect(result).toEqual({
+      status: 200,
+      type: 'application/json',
+      server: 'allowed',
+      body: { method: 'GET', url: '/echo?q=a%20b&n=1', body: '' },
+      same: true,
+    })
     expect(allowed.requests[0]?.headers).toMatchObject({
       'x-trace': 't1',
       authorization: `Basic ${Buffer.from('ada:pw').toString('base64')}`,
@@ -73,10 +79,7 @@ describe('request (callback style)', () => {
 
   it('a 500 is not an error: the callback gets the response', async () => {
     allowed.on('/fail', (_req, res) => json(res, 500, { error: 'boom' }))
-    const result = await evaluate(
-      `require('request').get('${allowed.origin}/fail', function (err, res, body) { done([err, res.statusCode, body]); });`,
-      http(),
-    )
+    const result = await evaluate(`require('request').get('${allowed.origin}/fail', function (err, res, body) { done([err, res.statusCode, body]); });`, http())
     expect(result).toEqual([null, 500, '{"error":"boom"}'])
   })
 })
@@ -100,7 +103,11 @@ describe('axios (promise style)', () => {
       http(),
     )
     expect(result).toEqual({ method: 'POST', url: '/echo', body: '{"a":1}' })
-    expect(allowed.requests[0]?.headers).toMatchObject({ 'content-type': 'application/json', 'x-client': 'c1', authorization: `Basic ${Buffer.from('u:p').toString('base64')}` })
+    expect(allowed.requests[0]?.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-client': 'c1',
+      authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+    })
   })
 
   it('a 404 rejects with an axios error carrying the response', async () => {
@@ -220,7 +227,10 @@ describe('compatibility of the client shims', () => {
       http(),
     )
     expect(result).toEqual([200, 200])
-    expect(allowed.requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('ada:s3cret').toString('base64')}`, `Basic ${Buffer.from('ada:s3cret').toString('base64')}`])
+    expect(allowed.requests.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('ada:s3cret').toString('base64')}`,
+      `Basic ${Buffer.from('ada:s3cret').toString('base64')}`,
+    ])
   })
 
   it('array query parameters are serialized as request (a[0]=1&a[1]=2) and axios (a[]=1&a[]=2) serialize them', async () => {
@@ -246,7 +256,10 @@ describe('compatibility of the client shims', () => {
   })
 
   it('a request the host cannot even build (a header value outside Latin-1) fails with its own reason, not as ECONNREFUSED', async () => {
-    const result = await evaluate(`fetch('${allowed.origin}/echo', { headers: { 'x-name': 'smile 😀' } }).then(function () { done('sent'); }, function (e) { done([e.code, e.message]); });`, http())
+    const result = await evaluate(
+      `fetch('${allowed.origin}/echo', { headers: { 'x-name': 'smile 😀' } }).then(function () { done('sent'); }, function (e) { done([e.code, e.message]); });`,
+      http(),
+    )
     const [code, message] = result as [string, string]
     expect(code).not.toBe('ECONNREFUSED')
     expect(message).toContain('ByteString')
@@ -285,10 +298,13 @@ describe('allowed hosts', () => {
     expect(forbidden.requests).toEqual([])
   })
 
-  it.each(['file:///etc/passwd', 'ftp://files.example.com/x', 'data:text/plain,hi', 'javascript:alert(1)'])('%s is refused (http and https only)', async (url) => {
-    const result = await evaluate(`fetch(${JSON.stringify(url)}).then(function () { done('sent'); }, function (e) { done([e.code, e.message]); });`, http())
-    expect(result).toEqual(['ERR_HTTP_NOT_ALLOWED', `Only http and https URLs are allowed, not ${new URL(url).protocol}`])
-  })
+  it.each(['file:///etc/passwd', 'ftp://files.example.com/x', 'data:text/plain,hi', 'javascript:alert(1)'])(
+    '%s is refused (http and https only)',
+    async (url) => {
+      const result = await evaluate(`fetch(${JSON.stringify(url)}).then(function () { done('sent'); }, function (e) { done([e.code, e.message]); });`, http())
+      expect(result).toEqual(['ERR_HTTP_NOT_ALLOWED', `Only http and https URLs are allowed, not ${new URL(url).protocol}`])
+    },
+  )
 
   it('exact names, *.wildcards (subdomains only) and host:port entries, checked before the injected fetch is called', async () => {
     const hostFetch = vi.fn(async () => new Response('{}', { headers: { 'content-type': 'application/json' } }))
@@ -331,9 +347,17 @@ describe('the allow-list itself', () => {
   ])('%s as an entry is not silently ignored: ERR_CONFIG_INVALID at createEngine, or it allows what it says', async (_what, entry, url) => {
     let created: Awaited<ReturnType<typeof engineWith>> | undefined
     try {
-      created = await engineWith([rule('r', `fetch(${JSON.stringify(url)}).then(function (r) { context.idToken['https://t.example/out'] = r.status; callback(null, user, context); }, callback);`)], {
-        modules: { http: { allow: [entry], timeoutMs: 1_000, fetch: hostFetch as unknown as typeof fetch } },
-      })
+      created = await engineWith(
+        [
+          rule(
+            'r',
+            `fetch(${JSON.stringify(url)}).then(function (r) { context.idToken['https://t.example/out'] = r.status; callback(null, user, context); }, callback);`,
+          ),
+        ],
+        {
+          modules: { http: { allow: [entry], timeoutMs: 1_000, fetch: hostFetch as unknown as typeof fetch } },
+        },
+      )
     } catch (error) {
       expect((error as { code?: string }).code).toBe('ERR_CONFIG_INVALID')
       return
@@ -399,7 +423,10 @@ describe('redirects', () => {
     ['another server', '/to-forbidden', () => forbidden.host],
     ['the metadata address', '/to-metadata', () => '169.254.169.254'],
   ])('a redirect to %s (not allowed) is refused, and nothing reaches it', async (_what, path, host) => {
-    const result = await evaluate(`fetch('${allowed.origin}${path}').then(function () { done('followed'); }, function (e) { done(describeError(e)); });`, http())
+    const result = await evaluate(
+      `fetch('${allowed.origin}${path}').then(function () { done('followed'); }, function (e) { done(describeError(e)); });`,
+      http(),
+    )
     expect(result).toEqual(NOT_ALLOWED(host()))
     expect(forbidden.requests).toEqual([])
   })
@@ -439,12 +466,18 @@ describe('redirects', () => {
 
 describe('time limits', () => {
   beforeEach(() => {
-    allowed.on('/slow', later(3_000, (_req, res) => json(res, 200, { late: true })))
+    allowed.on(
+      '/slow',
+      later(3_000, (_req, res) => json(res, 200, { late: true })),
+    )
   })
 
   it('modules.http.timeoutMs ends a slow request with ETIMEDOUT, and the upstream connection is closed', async () => {
     const started = Date.now()
-    const result = await evaluate(`fetch('${allowed.origin}/slow').then(function () { done('answered'); }, function (e) { done([e.code, e.message]); });`, http({ timeoutMs: 200 }))
+    const result = await evaluate(
+      `fetch('${allowed.origin}/slow').then(function () { done('answered'); }, function (e) { done([e.code, e.message]); });`,
+      http({ timeoutMs: 200 }),
+    )
     expect(Date.now() - started).toBeLessThan(2_500)
     expect(result).toEqual(['ETIMEDOUT', `HTTP request to ${allowed.host} timed out after 200 ms.`])
     await vi.waitFor(() => expect(allowed.aborted).toEqual(['/slow']), { timeout: 1_000 })
@@ -457,7 +490,10 @@ describe('time limits', () => {
        .then(function () { require('request')({ url: '${allowed.origin}/slow', timeout: 120 }, function (err) { out.push(err.code + ' ' + err.message); done(out); }); });`,
       http({ timeoutMs: 1_000 }),
     )
-    expect(result).toEqual([`ETIMEDOUT HTTP request to ${allowed.host} timed out after 100 ms.`, `ETIMEDOUT HTTP request to ${allowed.host} timed out after 120 ms.`])
+    expect(result).toEqual([
+      `ETIMEDOUT HTTP request to ${allowed.host} timed out after 100 ms.`,
+      `ETIMEDOUT HTTP request to ${allowed.host} timed out after 120 ms.`,
+    ])
   })
 
   it('a request goes through when the run’s budget left is below modules.http.timeoutMs', async () => {
@@ -472,10 +508,10 @@ describe('time limits', () => {
 
   it('the run’s budget bounds a slow request: ERR_RULE_TIMEOUT, and the upstream connection is closed', async () => {
     const started = Date.now()
-    const err = await failSnippet(
-      `fetch('${allowed.origin}/slow').then(function () { done('answered'); }, function (e) { callback(e); });`,
-      { modules: { http: { allow: [allowed.host], timeoutMs: 5_000 } }, limits: { timeoutMs: 400 } },
-    )
+    const err = await failSnippet(`fetch('${allowed.origin}/slow').then(function () { done('answered'); }, function (e) { callback(e); });`, {
+      modules: { http: { allow: [allowed.host], timeoutMs: 5_000 } },
+      limits: { timeoutMs: 400 },
+    })
     expect(err.code).toBe('ERR_RULE_TIMEOUT')
     expect(Date.now() - started).toBeLessThan(2_500)
     await vi.waitFor(() => expect(allowed.aborted).toEqual(['/slow']), { timeout: 1_000 })
@@ -497,20 +533,27 @@ describe('response size cap', () => {
   })
 
   it.each(['/declared', '/chunked'])('an answer larger than maxResponseBytes (%s) is ERR_RESPONSE_TOO_LARGE', async (path) => {
-    const result = await evaluate(`fetch('${allowed.origin}${path}').then(function () { done('read'); }, function (e) { done([e.code, e.message]); });`, http({ maxResponseBytes: 1_000 }))
+    const result = await evaluate(
+      `fetch('${allowed.origin}${path}').then(function () { done('read'); }, function (e) { done([e.code, e.message]); });`,
+      http({ maxResponseBytes: 1_000 }),
+    )
     expect(result).toEqual(['ERR_RESPONSE_TOO_LARGE', `The response from ${allowed.host} is larger than 1000 bytes.`])
   })
 
   it('an answer of exactly maxResponseBytes is read', async () => {
-    const result = await evaluate(`fetch('${allowed.origin}/exact').then(function (r) { return r.text(); }).then(function (t) { done(t.length); }, function (e) { done(describeError(e)); });`, http({ maxResponseBytes: 1_000 }))
+    const result = await evaluate(
+      `fetch('${allowed.origin}/exact').then(function (r) { return r.text(); }).then(function (t) { done(t.length); }, function (e) { done(describeError(e)); });`,
+      http({ maxResponseBytes: 1_000 }),
+    )
     expect(result).toBe(1_000)
   })
 })
 
 describe('the injected fetch', () => {
   it('receives every call of every client style, with method, headers and body; its answer reaches the rule', async () => {
-    const hostFetch = vi.fn(async (input: string | URL | Request, init?: RequestInit) =>
-      new Response(JSON.stringify({ seen: String(input), method: init?.method }), { status: 201, headers: { 'content-type': 'application/json' } }),
+    const hostFetch = vi.fn(
+      async (input: string | URL | Request, init?: RequestInit) =>
+        new Response(JSON.stringify({ seen: String(input), method: init?.method }), { status: 201, headers: { 'content-type': 'application/json' } }),
     )
     const result = await evaluate(
       `(async function () {
@@ -532,7 +575,12 @@ describe('the injected fetch', () => {
     expect(hostFetch).toHaveBeenCalledTimes(4)
     const [url, init] = hostFetch.mock.calls[0] as [URL, RequestInit]
     expect(String(url)).toBe('https://api.example.com/v1/users?id=1')
-    expect(init).toMatchObject({ method: 'POST', body: '{"a":1}', redirect: 'manual', headers: { 'content-type': 'application/json', authorization: 'Bearer t' } })
+    expect(init).toMatchObject({
+      method: 'POST',
+      body: '{"a":1}',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+    })
     expect(init.signal).toBeInstanceOf(AbortSignal)
     expect(hostFetch.mock.calls[2]?.[1]).toMatchObject({ method: 'PUT', body: '{"b":2}' })
   })

@@ -89,7 +89,9 @@ describe('jwt.sign', () => {
   })
 
   it('calls back with the token when given a callback', async () => {
-    const token = (await inSandbox(`jwt.sign({ a: 1 }, configuration.SECRET, { algorithm: 'HS256', noTimestamp: true }, function (err, t) { done(err ? describeJwtError(err) : t); });`)) as string
+    const token = (await inSandbox(
+      `jwt.sign({ a: 1 }, configuration.SECRET, { algorithm: 'HS256', noTimestamp: true }, function (err, t) { done(err ? describeJwtError(err) : t); });`,
+    )) as string
     expect(token).toBe(hsToken({ a: 1 }))
   })
 
@@ -115,32 +117,48 @@ describe('jwt.verify', () => {
 
   it('verifies with a callback', async () => {
     const payload = { n: 1, iat: nowS() }
-    const result = await inSandbox(`jwt.verify(${JSON.stringify(hsToken(payload))}, configuration.SECRET, function (err, p) { done(err ? describeJwtError(err) : p); });`)
+    const result = await inSandbox(
+      `jwt.verify(${JSON.stringify(hsToken(payload))}, configuration.SECRET, function (err, p) { done(err ? describeJwtError(err) : p); });`,
+    )
     expect(result).toEqual(payload)
   })
 
   it('an expired token is a TokenExpiredError with expiredAt', async () => {
     const exp = nowS() - 60
-    const result = await inSandbox(`try { jwt.verify(${JSON.stringify(hsToken({ sub: 'x', iat: exp - 60, exp }))}, configuration.SECRET); done('verified'); } catch (e) { done(describeJwtError(e)); }`)
+    const result = await inSandbox(
+      `try { jwt.verify(${JSON.stringify(hsToken({ sub: 'x', iat: exp - 60, exp }))}, configuration.SECRET); done('verified'); } catch (e) { done(describeJwtError(e)); }`,
+    )
     expect(result).toEqual({ name: 'TokenExpiredError', message: 'jwt expired', isError: true, expiredAt: new Date(exp * 1000).toISOString() })
   })
 
   it('a token not yet valid is a NotBeforeError', async () => {
     const nbf = nowS() + 3600
-    const result = await inSandbox(`try { jwt.verify(${JSON.stringify(hsToken({ sub: 'x', nbf }))}, configuration.SECRET); done('verified'); } catch (e) { done(describeJwtError(e)); }`)
+    const result = await inSandbox(
+      `try { jwt.verify(${JSON.stringify(hsToken({ sub: 'x', nbf }))}, configuration.SECRET); done('verified'); } catch (e) { done(describeJwtError(e)); }`,
+    )
     expect(result).toEqual({ name: 'NotBeforeError', message: 'jwt not active', isError: true, date: new Date(nbf * 1000).toISOString() })
   })
 
   it.each([
     ['signed with another secret', () => hsToken({ sub: 'x' }, 'another-secret'), 'configuration.SECRET', 'invalid signature'],
-    ['with a tampered payload', () => {
-      const [h, , s] = hsToken({ role: 'user' }).split('.')
-      return `${h}.${b64({ role: 'admin' })}.${s}`
-    }, 'configuration.SECRET', 'invalid signature'],
+    [
+      'with a tampered payload',
+      () => {
+        const [h, , s] = hsToken({ role: 'user' }).split('.')
+        return `${h}.${b64({ role: 'admin' })}.${s}`
+      },
+      'configuration.SECRET',
+      'invalid signature',
+    ],
     ['RS256 checked with another public key', () => rsToken({ sub: 'x' }), 'configuration.OTHER_PUBLIC_PEM', 'invalid signature'],
     ["alg 'none' without a signature", () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'x' })}.`, 'configuration.SECRET', undefined],
     ["alg 'none' with a signature", () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'x' })}.c2ln`, 'configuration.SECRET', undefined],
-    ['HS256 signed with the RSA public key, checked with that key (algorithm confusion)', () => hsToken({ sub: 'x' }, PUBLIC_PEM), 'configuration.PUBLIC_PEM', undefined],
+    [
+      'HS256 signed with the RSA public key, checked with that key (algorithm confusion)',
+      () => hsToken({ sub: 'x' }, PUBLIC_PEM),
+      'configuration.PUBLIC_PEM',
+      undefined,
+    ],
     ['malformed', () => 'not.a-jwt', 'configuration.SECRET', undefined],
     ['empty', () => '', 'configuration.SECRET', 'jwt must be provided'],
   ])('a token %s is a JsonWebTokenError', async (_what, token, key, message) => {
@@ -170,7 +188,9 @@ describe('jwt.verify', () => {
   })
 
   it('a failing verify calls back with the error', async () => {
-    const result = await inSandbox(`jwt.verify(${JSON.stringify(hsToken({ sub: 'x' }, 'wrong'))}, configuration.SECRET, function (err, p) { done(err ? describeJwtError(err) : p); });`)
+    const result = await inSandbox(
+      `jwt.verify(${JSON.stringify(hsToken({ sub: 'x' }, 'wrong'))}, configuration.SECRET, function (err, p) { done(err ? describeJwtError(err) : p); });`,
+    )
     expect(result).toEqual({ name: 'JsonWebTokenError', message: 'invalid signature', isError: true })
   })
 })
@@ -178,7 +198,9 @@ describe('jwt.verify', () => {
 describe('jwt.decode', () => {
   it('decodes without verifying; complete gives the header; garbage gives null', async () => {
     const token = hsToken({ sub: 'x', n: 1 }, 'whatever', 'HS256', { kid: 'k9' })
-    const result = await inSandbox(`done([jwt.decode(${JSON.stringify(token)}), jwt.decode(${JSON.stringify(token)}, { complete: true }).header, jwt.decode('garbage'), jwt.decode(42)]);`)
+    const result = await inSandbox(
+      `done([jwt.decode(${JSON.stringify(token)}), jwt.decode(${JSON.stringify(token)}, { complete: true }).header, jwt.decode('garbage'), jwt.decode(42)]);`,
+    )
     expect(result).toEqual([{ sub: 'x', n: 1 }, { alg: 'HS256', typ: 'JWT', kid: 'k9' }, null, null])
   })
 })
@@ -196,7 +218,9 @@ describe('jsonwebtoken and the engine’s clock option', () => {
   it('verify judges expiry by the time rules see', async () => {
     // Valid by the real clock, expired by the engine's clock (2030).
     const token = hsToken({ sub: 'x', iat: nowS(), exp: nowS() + 3600 })
-    const result = await inSandbox(`try { jwt.verify(${JSON.stringify(token)}, configuration.SECRET); done('verified'); } catch (e) { done(e.name); }`, { clock })
+    const result = await inSandbox(`try { jwt.verify(${JSON.stringify(token)}, configuration.SECRET); done('verified'); } catch (e) { done(e.name); }`, {
+      clock,
+    })
     expect(result).toBe('TokenExpiredError')
   })
 })

@@ -27,19 +27,24 @@ const CASES: Record<string, string> = {
 }
 
 describe('bundled packages (lodash, uuid, moment, ipaddr.js) inside the sandbox', () => {
-  const host = new Function('_', 'uuid', 'moment', 'ipaddr', `return { ${Object.entries(CASES).map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(',\n')} }`)(
-    hostRequire('lodash'),
-    hostRequire('uuid'),
-    hostRequire('moment'),
-    hostRequire('ipaddr.js'),
-  ) as Record<string, unknown>
+  const host = new Function(
+    '_',
+    'uuid',
+    'moment',
+    'ipaddr',
+    `return { ${Object.entries(CASES)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
+      .join(',\n')} }`,
+  )(hostRequire('lodash'), hostRequire('uuid'), hostRequire('moment'), hostRequire('ipaddr.js')) as Record<string, unknown>
 
   let guest: Record<string, unknown> | undefined
   const guestResults = async () => {
     guest ??= (await evaluate(
       `var _ = require('lodash'), uuid = require('uuid'), moment = require('moment'), ipaddr = require('ipaddr.js');
        var out = {};
-       ${Object.entries(CASES).map(([k, v]) => `try { out[${JSON.stringify(k)}] = ${v}; } catch (e) { out[${JSON.stringify(k)}] = { threw: describeError(e) }; }`).join('\n')}
+       ${Object.entries(CASES)
+         .map(([k, v]) => `try { out[${JSON.stringify(k)}] = ${v}; } catch (e) { out[${JSON.stringify(k)}] = { threw: describeError(e) }; }`)
+         .join('\n')}
        done(JSON.parse(JSON.stringify(out)));`,
       { modules: PACKAGES },
     )) as Record<string, unknown>
@@ -52,11 +57,11 @@ describe('bundled packages (lodash, uuid, moment, ipaddr.js) inside the sandbox'
   })
 
   it('require returns the same module object every time (one evaluation per isolate)', async () => {
-    expect(await evaluate(`done([require('lodash') === require('lodash'), require('moment') === require('moment'), typeof require('lodash').map]);`, { modules: PACKAGES })).toEqual([
-      true,
-      true,
-      'function',
-    ])
+    expect(
+      await evaluate(`done([require('lodash') === require('lodash'), require('moment') === require('moment'), typeof require('lodash').map]);`, {
+        modules: PACKAGES,
+      }),
+    ).toEqual([true, true, 'function'])
   })
 
   it('a package that is installed but not listed is not allowed', async () => {
@@ -148,7 +153,9 @@ describe("versioned require: require('name@version')", () => {
     expect(err.code).toBe('ERR_MODULE_NOT_ALLOWED')
     expect(err.module).toBe('lodash')
     expect(err.rule).toBe('computed')
-    const caught = await evaluate(`var v = '3.10.1'; try { require('lodash@' + v); done('loaded'); } catch (e) { done(describeError(e)); }`, { modules: PACKAGES })
+    const caught = await evaluate(`var v = '3.10.1'; try { require('lodash@' + v); done('loaded'); } catch (e) { done(describeError(e)); }`, {
+      modules: PACKAGES,
+    })
     expect(caught).toEqual({
       name: 'Error',
       message: `Cannot require 'lodash@3.10.1': version ${LODASH} is installed (another major).`,
@@ -161,7 +168,10 @@ describe("versioned require: require('name@version')", () => {
 
 describe('versioned require at engine.update', () => {
   it('a new rule set asking for another major is refused (ERR_RULE_COMPILE) and the old set keeps serving', async () => {
-    await using engine = await engineWith([rule('current', `context.idToken['https://t.example/v'] = require('lodash').VERSION; callback(null, user, context);`)], { modules: PACKAGES })
+    await using engine = await engineWith(
+      [rule('current', `context.idToken['https://t.example/v'] = require('lodash').VERSION; callback(null, user, context);`)],
+      { modules: PACKAGES },
+    )
     const err = await rejection(engine.update([rule('next', `var _ = require('lodash@3.0.0'); callback(null, user, context);`)]))
     expect(err.code).toBe('ERR_RULE_COMPILE')
     expect(err.message).toBe(`Rule 'next' requires lodash@3.0.0, but lodash@${LODASH} is installed (another major version).`)
@@ -181,7 +191,10 @@ describe('versioned require at engine.update', () => {
 describe('configuration errors', () => {
   it('a package that cannot be resolved is ERR_CONFIG_INVALID naming it', async () => {
     const err = await rejection(
-      createEngine({ rules: [rule('r', 'callback(null, user, context);')], modules: { packages: ['lodash', 'left-pad-that-is-not-installed'], resolveFrom: RESOLVE_FROM } }),
+      createEngine({
+        rules: [rule('r', 'callback(null, user, context);')],
+        modules: { packages: ['lodash', 'left-pad-that-is-not-installed'], resolveFrom: RESOLVE_FROM },
+      }),
     )
     expect(err.code).toBe('ERR_CONFIG_INVALID')
     expect(err.message).toBe(
@@ -197,7 +210,9 @@ describe('configuration errors', () => {
     ['crypto', 'modules.crypto'],
     ['jsonwebtoken', 'modules.crypto'],
   ])("'%s' in packages is ERR_CONFIG_INVALID: it is served by %s", async (name, option) => {
-    const err = await rejection(createEngine({ rules: [rule('r', 'callback(null, user, context);')], modules: { packages: [name], resolveFrom: RESOLVE_FROM } }))
+    const err = await rejection(
+      createEngine({ rules: [rule('r', 'callback(null, user, context);')], modules: { packages: [name], resolveFrom: RESOLVE_FROM } }),
+    )
     expect(err.code).toBe('ERR_CONFIG_INVALID')
     expect(err.message).toBe(`Invalid engine options: modules.packages[0]: '${name}' is not bundled: it is served by ${option}`)
   })

@@ -90,10 +90,16 @@ let guest: { same: Record<string, unknown>; throws: Record<string, unknown> }
 
 beforeAll(async () => {
   const same = Object.entries(SAME)
-    .map(([k, v]) => `try { same[${JSON.stringify(k)}] = JSON.parse(JSON.stringify(${v}) || 'null'); } catch (e) { same[${JSON.stringify(k)}] = { threw: describeError(e) }; }`)
+    .map(
+      ([k, v]) =>
+        `try { same[${JSON.stringify(k)}] = JSON.parse(JSON.stringify(${v}) || 'null'); } catch (e) { same[${JSON.stringify(k)}] = { threw: describeError(e) }; }`,
+    )
     .join('\n')
   const throws = Object.entries(THROWS)
-    .map(([k, [v]]) => `try { ${v}; throws[${JSON.stringify(k)}] = null; } catch (e) { throws[${JSON.stringify(k)}] = { name: e.name, isTypeError: e instanceof TypeError }; }`)
+    .map(
+      ([k, [v]]) =>
+        `try { ${v}; throws[${JSON.stringify(k)}] = null; } catch (e) { throws[${JSON.stringify(k)}] = { name: e.name, isTypeError: e instanceof TypeError }; }`,
+    )
     .join('\n')
   guest = await evaluate(`var same = {}, throws = {};\n${same}\n${throws}\ndone({ same: same, throws: throws });`)
 })
@@ -123,6 +129,20 @@ describe('globals are there without any option', () => {
              typeof crypto.getRandomValues, typeof crypto.randomUUID, typeof fetch, typeof Headers, typeof process, typeof require('buffer')]);`,
       { modules: { packages: ['buffer'] } },
     )
-    expect(result).toEqual(['function', 'function', 'function', 'function', 'function', 'function', 'function', 'function', 'function', 'undefined', 'undefined', 'undefined', 'object'])
+    expect(result).toEqual([
+      'function',
+      'function',
+      'function',
+      'function',
+      'function',
+      'function',
+      'function',
+      'function',
+      'function',
+      'undefined',
+      'undefined',
+      'undefined',
+      'object',
+    ])
   })
 })

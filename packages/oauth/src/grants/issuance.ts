@@ -70,9 +70,7 @@ export function planIssuance(input: {
     profileClaims: standardClaims(result.user, scope),
     authTime: input.authTime,
     accessTokenLifetimeSeconds: api.tokenLifetimeSeconds ?? 86_400,
-    refresh: refresh
-      ? { familyId: input.family?.familyId ?? null, expiresAt: input.family?.expiresAt ?? null, scope: input.family?.scope ?? scope }
-      : null,
+    refresh: refresh ? { familyId: input.family?.familyId ?? null, expiresAt: input.family?.expiresAt ?? null, scope: input.family?.scope ?? scope } : null,
     mfa: input.mfa,
     ...(input.rotates === undefined ? {} : { rotates: input.rotates }),
   }

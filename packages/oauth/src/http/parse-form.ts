@@ -26,7 +26,7 @@ export function parseForm(text: string): Map<string, string> {
 export function decodeComponent(raw: string): string {
   if (!raw.includes('%')) return raw.replaceAll('+', ' ')
   const bytes: number[] = []
-  for (let i = 0; i < raw.length; ) {
+  for (let i = 0; i < raw.length;) {
     const c = raw.codePointAt(i) as number
     if (c === 0x25 /* % */) {
       const hex = raw.slice(i + 1, i + 3)

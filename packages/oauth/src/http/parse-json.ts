@@ -40,7 +40,11 @@ class StrictJsonParser {
     if (c === '{') return this.object(depth)
     if (c === '[') return this.array(depth)
     if (c === '"') return this.string()
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.text.startsWith(word, this.at)) {
         this.at += word.length
         return value

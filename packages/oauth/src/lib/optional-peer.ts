@@ -8,9 +8,12 @@ export function missingPeer(driver: string, entry: string, error: unknown): unkn
   const notFound = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes(`'${driver}'`)
   if (!notFound) return error
   return Object.assign(
-    new Error(`${entry} needs ${driver}, an optional peer dependency of @tokenrules/oauth that is not installed: add it to your application (npm install ${driver}).`, {
-      cause: error,
-    }),
+    new Error(
+      `${entry} needs ${driver}, an optional peer dependency of @tokenrules/oauth that is not installed: add it to your application (npm install ${driver}).`,
+      {
+        cause: error,
+      },
+    ),
     { code: 'ERR_MODULE_NOT_FOUND' },
   )
 }

@@ -167,7 +167,12 @@ function userStoreContract(make: Make<UserStore>): void {
       await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
       await store.createUser(user('auth0|1', 'Employees', 'ada@example.com'))
       const profile = await store.recordLogin('auth0|1', { at: T + 1000, ip: '192.0.2.1' })
-      expect(profile).toMatchObject({ logins_count: 1, last_login: new Date(T + 1000).toISOString(), last_ip: '192.0.2.1', updated_at: new Date(T + 1000).toISOString() })
+      expect(profile).toMatchObject({
+        logins_count: 1,
+        last_login: new Date(T + 1000).toISOString(),
+        last_ip: '192.0.2.1',
+        updated_at: new Date(T + 1000).toISOString(),
+      })
       await store.setPasswordHash('auth0|1', 'rehashed', { at: T + 2000, reset: false })
       expect((await store.getUser('auth0|1'))?.passwordHash).toBe('rehashed')
       expect((await store.getUser('auth0|1'))?.profile.last_password_reset).toBeUndefined()

@@ -262,7 +262,10 @@ function pairId(key: AttemptKey): string {
 export class MemoryKeyStore implements KeyStore {
   #keys: SigningKeyRecord[] = []
   async list() {
-    return [...this.#keys].reverse().sort((a, b) => b.createdAt - a.createdAt).map(copy)
+    return [...this.#keys]
+      .reverse()
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map(copy)
   }
   async add(key: SigningKeyRecord) {
     if (this.#keys.some((stored) => stored.kid === key.kid)) throw new StoreConflictError('duplicate_signing_key', `A signing key '${key.kid}' is stored.`)

@@ -294,17 +294,12 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     return text === null || text === undefined ? undefined : (JSON.parse(text) as RefreshTokenRecord)
   }
   async state(id: string) {
-    const reply = (await this.client.eval(STATE, { keys: [this.#token(id)], arguments: [`${this.prefix}rt-revoked:`] })) as
-      | 'active'
-      | 'used'
-      | 'revoked'
-      | null
+    const reply = (await this.client.eval(STATE, { keys: [this.#token(id)], arguments: [`${this.prefix}rt-revoked:`] })) as 'active' | 'used' | 'revoked' | null
     return reply ?? undefined
   }
   async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
     const reply = (await this.client.eval(USE, { keys: [this.#token(id)], arguments: [String(at), `${this.prefix}rt-revoked:`] })) as
-      | [RefreshTokenUse['outcome'], string]
-      | null
+      [RefreshTokenUse['outcome'], string] | null
     if (reply === null) return undefined
     return { outcome: reply[0], record: JSON.parse(reply[1]) as RefreshTokenRecord }
   }

@@ -275,8 +275,7 @@ class SqliteUserStore implements UserStore {
 
   async getDirectory(name: string) {
     const row = this.db.prepare('SELECT id, name, metadata FROM directories WHERE name = ?').get(name) as
-      | { id: string; name: string; metadata: string }
-      | undefined
+      { id: string; name: string; metadata: string } | undefined
     return row === undefined ? undefined : { id: row.id, name: row.name, metadata: JSON.parse(row.metadata) as Record<string, string> }
   }
   async listDirectories() {
@@ -285,7 +284,8 @@ class SqliteUserStore implements UserStore {
   }
   async createDirectory(directory: Directory) {
     unique(
-      () => this.db.prepare('INSERT INTO directories (id, name, metadata) VALUES (?, ?, ?)').run(directory.id, directory.name, JSON.stringify(directory.metadata)),
+      () =>
+        this.db.prepare('INSERT INTO directories (id, name, metadata) VALUES (?, ?, ?)').run(directory.id, directory.name, JSON.stringify(directory.metadata)),
       () => 'duplicate_directory',
     )
   }
@@ -391,9 +391,7 @@ class SqliteRefreshTokenStore implements RefreshTokenStore {
   async use(id: string, at: number): Promise<RefreshTokenUse | undefined> {
     return this.db.transaction((): RefreshTokenUse | undefined => {
       const row = this.db
-        .prepare(
-          'SELECT t.record, t.used_at, f.revoked_at FROM refresh_tokens t LEFT JOIN refresh_families f ON f.family_id = t.family_id WHERE t.id = ?',
-        )
+        .prepare('SELECT t.record, t.used_at, f.revoked_at FROM refresh_tokens t LEFT JOIN refresh_families f ON f.family_id = t.family_id WHERE t.id = ?')
         .get(id) as { record: string; used_at: number | null; revoked_at: number | null } | undefined
       if (row === undefined) return undefined
       const record = JSON.parse(row.record) as RefreshTokenRecord
@@ -421,7 +419,9 @@ class SqliteMfaStore implements MfaStore {
   constructor(readonly db: BetterSqlite3.Database) {}
 
   async saveTransaction(transaction: MfaTransaction) {
-    this.db.prepare('INSERT INTO mfa_transactions (id, record, expires_at) VALUES (?, ?, ?)').run(transaction.id, JSON.stringify(transaction), transaction.expiresAt)
+    this.db
+      .prepare('INSERT INTO mfa_transactions (id, record, expires_at) VALUES (?, ?, ?)')
+      .run(transaction.id, JSON.stringify(transaction), transaction.expiresAt)
   }
   async getTransaction(id: string) {
     const row = this.db.prepare('SELECT record FROM mfa_transactions WHERE id = ?').get(id) as { record: string } | undefined
@@ -486,8 +486,7 @@ class SqliteAttemptStore implements AttemptStore {
   async attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome> {
     return this.db.transaction((): AttemptOutcome => {
       const row = this.db.prepare('SELECT failures, expires_at FROM attempts WHERE subject = ? AND ip = ?').get(key.subject, key.ip) as
-        | { failures: number; expires_at: number }
-        | undefined
+        { failures: number; expires_at: number } | undefined
       const current = row === undefined || row.expires_at <= settings.now ? undefined : row
       if (current !== undefined && current.failures >= settings.threshold) {
         return { blocked: true, failures: current.failures, expiresAt: current.expires_at }

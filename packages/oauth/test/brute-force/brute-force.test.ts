@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { GRANT_TYPES, hashSecret } from '@tokenrules/oauth'
-import { ALICE, ALL_GRANTS, API, BOB, CLIENT_ID, CLIENT_SECRET, SOCKET_IP, TEST_SCRYPT_COST, expectNoStore, rule, startServer, type TestServer } from '../helpers.js'
+import {
+  ALICE,
+  ALL_GRANTS,
+  API,
+  BOB,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  SOCKET_IP,
+  TEST_SCRYPT_COST,
+  expectNoStore,
+  rule,
+  startServer,
+  type TestServer,
+} from '../helpers.js'
 
 const WRONG = { ...ALICE, password: 'wrong password' }
 const TOO_MANY = { error: 'too_many_attempts', error_description: 'Too many failed attempts for this user from this IP address; try again later.' }
@@ -135,7 +148,11 @@ describe('auth0-forwarded-for (SPEC.md §5)', () => {
     const answer = await t.post('/oauth/token', { ...realmLogin(ALICE), client_id: 'untrusted', client_secret: 'untrusted-secret' }, { headers })
     expect((await t.verify(answer.body.access_token)).payload['https://example.com/ip']).toBe(SOCKET_IP)
     for (let i = 0; i < 10; i++) {
-      await t.post('/oauth/token', { ...realmLogin(WRONG), client_id: 'untrusted', client_secret: 'untrusted-secret' }, { headers: { 'auth0-forwarded-for': `203.0.113.${i}` } })
+      await t.post(
+        '/oauth/token',
+        { ...realmLogin(WRONG), client_id: 'untrusted', client_secret: 'untrusted-secret' },
+        { headers: { 'auth0-forwarded-for': `203.0.113.${i}` } },
+      )
     }
     expect((await t.post('/oauth/token', { ...realmLogin(ALICE), client_id: 'untrusted', client_secret: 'untrusted-secret' })).status).toBe(429)
   })

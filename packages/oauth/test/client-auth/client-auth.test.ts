@@ -74,7 +74,10 @@ describe('client authentication', () => {
     await using t = await startServer()
     const answer = await t.post('/oauth/token', { ...login, client_id: 'other' }, { headers: { authorization: basic(CLIENT_ID, CLIENT_SECRET) } })
     expect(answer.status).toBe(400)
-    expect(answer.body).toEqual({ error: 'invalid_request', error_description: 'client_id does not match the client authenticated by the Authorization header.' })
+    expect(answer.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'client_id does not match the client authenticated by the Authorization header.',
+    })
   })
 
   it('refuses a malformed Basic header with 401 invalid_client', async () => {

@@ -75,11 +75,19 @@ describe('issue 13: the stores load their drivers only when their subpath is imp
   it('with the drivers installed, each subpath loads its store and nothing else', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--no-node-snapshot', '--conditions=@tokenrules/source', '--import', 'tsx', '--input-type=module', '-e', `
+      [
+        '--no-node-snapshot',
+        '--conditions=@tokenrules/source',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `
         const sqlite = ${tryImport('@tokenrules/oauth/sqlite')}
         const redis = ${tryImport('@tokenrules/oauth/redis')}
         console.log(JSON.stringify({ sqlite, redis }))
-      `],
+      `,
+      ],
       { cwd: oauthDir, timeout: 60_000 },
     )
     expect(JSON.parse(stdout)).toEqual({ sqlite: { loaded: ['createSqliteStores'] }, redis: { loaded: ['createRedisStores'] } })

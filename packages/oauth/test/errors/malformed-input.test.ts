@@ -89,7 +89,9 @@ describe('malformed requests → 400 invalid_request, never a 500', () => {
   it('refuses raw bytes that are not UTF-8', async () => {
     await using t = await startServer()
     const bytes = Buffer.concat([Buffer.from(`${login}&x=`), Buffer.from([0xff, 0xfe])])
-    const answer = await t.send(new Request('http://localhost/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: bytes }))
+    const answer = await t.send(
+      new Request('http://localhost/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: bytes }),
+    )
     expect(answer.status).toBe(400)
     expect(answer.body).toEqual(invalid('The request body is not valid UTF-8.'))
   })
@@ -224,7 +226,13 @@ describe('malformed requests → 400 invalid_request, never a 500', () => {
     const answers = [
       await t.token({ grant_type: 'password', username: ALICE.email, password: secretPassword, audience: API }),
       await t.token({ grant_type: 'password', username: ALICE.email, password: secretPassword, audience: 'https://nope.example' }),
-      await t.post('/oauth/token', { grant_type: 'password', username: ALICE.email, password: secretPassword, client_id: CLIENT_ID, client_secret: 'Client-Secret-Value' }),
+      await t.post('/oauth/token', {
+        grant_type: 'password',
+        username: ALICE.email,
+        password: secretPassword,
+        client_id: CLIENT_ID,
+        client_secret: 'Client-Secret-Value',
+      }),
       await t.send(form(`${login}&password=${secretPassword}`)),
     ]
     for (const answer of answers) {

@@ -15,13 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  GRANT_TYPES,
-  createMemoryStores,
-  type RefreshTokenStore,
-  type ServerErrorEvent,
-  type TokenServerStores,
-} from '@tokenrules/oauth'
+import { GRANT_TYPES, createMemoryStores, type RefreshTokenStore, type ServerErrorEvent, type TokenServerStores } from '@tokenrules/oauth'
 import { createRedisStores } from '@tokenrules/oauth/redis'
 import { createSqliteStores } from '@tokenrules/oauth/sqlite'
 import { ALICE, CLIENT_ID, CLIENT_SECRET, rule, startServer, totpCode, type Answer, type TestServer } from '../helpers.js'
@@ -111,7 +105,12 @@ describe('refresh tokens are consumed only when the successor is stored', () => 
   it('a rule denial on refresh does not burn the token', async () => {
     let deny = true
     const { t } = await setup({
-      rules: [rule('maybe-deny', "if (context.protocol === 'oauth2-refresh-token' && denyNow()) return callback(new Error('Not now.')); callback(null, user, context);")],
+      rules: [
+        rule(
+          'maybe-deny',
+          "if (context.protocol === 'oauth2-refresh-token' && denyNow()) return callback(new Error('Not now.')); callback(null, user, context);",
+        ),
+      ],
       globals: { denyNow: () => deny },
     })
     await using _ = t
@@ -126,7 +125,12 @@ describe('refresh tokens are consumed only when the successor is stored', () => 
   it('mfa_required on refresh keeps the token until the second factor succeeds, then rotates it', async () => {
     let requireMfa = false
     const { t } = await setup({
-      rules: [rule('mfa-on-refresh', "if (context.protocol === 'oauth2-refresh-token' && mfaNow()) context.multifactor = { provider: 'any' }; callback(null, user, context);")],
+      rules: [
+        rule(
+          'mfa-on-refresh',
+          "if (context.protocol === 'oauth2-refresh-token' && mfaNow()) context.multifactor = { provider: 'any' }; callback(null, user, context);",
+        ),
+      ],
       globals: { mfaNow: () => requireMfa },
     })
     await using _ = t
@@ -159,7 +163,8 @@ describe('refresh tokens are consumed only when the successor is stored', () => 
       get(target, key, receiver) {
         const value = Reflect.get(target, key, receiver) as unknown
         if (key === 'updateAppMetadata' && typeof value === 'function') {
-          return (...args: unknown[]) => (failUpdates ? Promise.reject(new Error('users store is down')) : (value as (...a: unknown[]) => unknown).apply(target, args))
+          return (...args: unknown[]) =>
+            failUpdates ? Promise.reject(new Error('users store is down')) : (value as (...a: unknown[]) => unknown).apply(target, args)
         }
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
       },
@@ -292,7 +297,12 @@ describe('Redis down in the middle of a request', () => {
     try {
       await using t = await startServer({
         stores: { ...createMemoryStores(), refreshTokens: remote.refreshTokens, attempts: remote.attempts },
-        rules: [rule('cut', "if (context.protocol === 'oauth2-refresh-token' && cutRedis()) { return setTimeout(function () { callback(null, user, context); }, 50); } callback(null, user, context);")],
+        rules: [
+          rule(
+            'cut',
+            "if (context.protocol === 'oauth2-refresh-token' && cutRedis()) { return setTimeout(function () { callback(null, user, context); }, 50); } callback(null, user, context);",
+          ),
+        ],
         engineOptions: {
           globals: {
             cutRedis: () => {

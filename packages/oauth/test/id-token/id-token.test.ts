@@ -43,7 +43,9 @@ describe('the ID token', () => {
   })
 
   it("reflects the rules' changes to the user's profile (SPEC.md §4)", async () => {
-    await using t = await startServer({ rules: [rule('rename', "user.name = 'Alice L.'; user.picture = 'https://cdn.example.com/a.png'; callback(null, user, context);")] })
+    await using t = await startServer({
+      rules: [rule('rename', "user.name = 'Alice L.'; user.picture = 'https://cdn.example.com/a.png'; callback(null, user, context);")],
+    })
     const answer = await t.login(ALICE, 'Employees', { scope: 'openid profile' })
     const { payload } = await t.verify(answer.body.id_token, CLIENT_ID)
     expect(payload).toMatchObject({ name: 'Alice L.', picture: 'https://cdn.example.com/a.png' })

@@ -12,13 +12,19 @@ describe('signing keys, JWKS and discovery', () => {
     expect(jwks.headers.get('cache-control')).toBe('public, max-age=300')
     expect(jwks.body).toEqual({ keys: [{ kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: expect.any(String), alg: 'RS256', use: 'sig' }] })
     const answer = await t.login(ALICE, 'Employees')
-    const { protectedHeader } = await jwtVerify(answer.body.access_token, createLocalJWKSet(jwks.body), { issuer: ISSUER, audience: API, currentDate: t.clock.date() })
+    const { protectedHeader } = await jwtVerify(answer.body.access_token, createLocalJWKSet(jwks.body), {
+      issuer: ISSUER,
+      audience: API,
+      currentDate: t.clock.date(),
+    })
     expect(protectedHeader).toEqual({ alg: 'RS256', kid: jwks.body.keys[0].kid, typ: 'at+jwt' })
   })
 
   it('signs with ES256 when configured', async () => {
     await using t = await startServer({ keys: { algorithm: 'ES256' } })
-    expect(t.server.keys.jwks().keys).toEqual([{ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' }])
+    expect(t.server.keys.jwks().keys).toEqual([
+      { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' },
+    ])
     const { header } = await t.verify((await t.login(ALICE, 'Employees')).body.access_token)
     expect(header.alg).toBe('ES256')
   })
@@ -102,14 +108,28 @@ describe('signing keys, JWKS and discovery', () => {
     expect((await t.send(get('/auth/.well-known/jwks.json'))).status).toBe(200)
     expect((await t.send(get('/.well-known/jwks.json'))).status).toBe(404)
     expect((await t.send(get('/authx/.well-known/jwks.json'))).status).toBe(404)
-    const answer = await t.post('/auth/oauth/token', { grant_type: 'password', client_id: CLIENT_ID, client_secret: 'demo-secret', username: ALICE.email, password: ALICE.password, audience: API })
+    const answer = await t.post('/auth/oauth/token', {
+      grant_type: 'password',
+      client_id: CLIENT_ID,
+      client_secret: 'demo-secret',
+      username: ALICE.email,
+      password: ALICE.password,
+      audience: API,
+    })
     expect(answer.status).toBe(200)
   })
 
   it('refuses to start when stored keys were sealed with another encryption key', async () => {
     const { createMemoryStores, createTokenServer } = await import('@tokenrules/oauth')
     const stores = createMemoryStores()
-    const options = { issuer: ISSUER, engine: { rules: [], concurrency: 1 }, clients: [], apis: [], stores: { keys: stores.keys }, keys: { algorithm: 'ES256' as const } }
+    const options = {
+      issuer: ISSUER,
+      engine: { rules: [], concurrency: 1 },
+      clients: [],
+      apis: [],
+      stores: { keys: stores.keys },
+      keys: { algorithm: 'ES256' as const },
+    }
     const first = await createTokenServer({ ...options, encryptionKey: new Uint8Array(32).fill(1) })
     await first.close()
     await expect(createTokenServer({ ...options, encryptionKey: new Uint8Array(32).fill(2) })).rejects.toThrow(/sealed with another encryptionKey/)

@@ -42,7 +42,11 @@ describe('MFA (SPEC.md §7)', () => {
     const answer = await t.login(ALICE, 'Employees')
     expect(answer.status).toBe(403)
     expectNoStore(answer.headers)
-    expect(answer.body).toEqual({ error: 'mfa_required', error_description: 'Multifactor authentication required', mfa_token: expect.stringMatching(/^[\w-]{43}$/) })
+    expect(answer.body).toEqual({
+      error: 'mfa_required',
+      error_description: 'Multifactor authentication required',
+      mfa_token: expect.stringMatching(/^[\w-]{43}$/),
+    })
   })
 
   it('does not ask users the rule exempts', async () => {
@@ -63,13 +67,23 @@ describe('MFA (SPEC.md §7)', () => {
     })
     expect(answer.body.recovery_codes).toHaveLength(5)
     const uri = new URL(answer.body.barcode_uri)
-    expect(Object.fromEntries(uri.searchParams)).toEqual({ issuer: 'auth.example.com', secret: answer.body.secret, algorithm: 'SHA1', digits: '6', period: '30' })
+    expect(Object.fromEntries(uri.searchParams)).toEqual({
+      issuer: 'auth.example.com',
+      secret: answer.body.secret,
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    })
   })
 
   it('accepts form-encoded authenticator_types too', async () => {
     await using t = await startServer({ rules: [requireMfa] })
     const token = await mfaToken(t)
-    const answer = await t.post('/mfa/associate', { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: 'otp' }, { headers: { authorization: `Bearer ${token}` } })
+    const answer = await t.post(
+      '/mfa/associate',
+      { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: 'otp' },
+      { headers: { authorization: `Bearer ${token}` } },
+    )
     expect(answer.status).toBe(200)
   })
 
@@ -197,10 +211,7 @@ describe('MFA (SPEC.md §7)', () => {
 
   it('tells the rules that an enrolled user has MFA (user.multifactor)', async () => {
     await using t = await startServer({
-      rules: [
-        requireMfa,
-        rule('mf', "context.accessToken['https://example.com/mf'] = user.multifactor || []; callback(null, user, context);"),
-      ],
+      rules: [requireMfa, rule('mf', "context.accessToken['https://example.com/mf'] = user.multifactor || []; callback(null, user, context);")],
     })
     const { secret } = await enrolled(t)
     const token = await mfaToken(t)
@@ -218,7 +229,11 @@ describe('MFA (SPEC.md §7)', () => {
     const again = await t.token({ grant_type: GRANT_TYPES.mfaRecoveryCode, mfa_token: await mfaToken(t), recovery_code: code })
     expect(again.status).toBe(403)
     expect(again.body).toEqual({ error: 'invalid_grant', error_description: 'Invalid recovery_code.' })
-    const other = await t.token({ grant_type: GRANT_TYPES.mfaRecoveryCode, mfa_token: await mfaToken(t), recovery_code: (recoveryCodes[1] as string).toLowerCase() })
+    const other = await t.token({
+      grant_type: GRANT_TYPES.mfaRecoveryCode,
+      mfa_token: await mfaToken(t),
+      recovery_code: (recoveryCodes[1] as string).toLowerCase(),
+    })
     expect(other.status).toBe(200)
   })
 
@@ -254,7 +269,13 @@ describe('MFA (SPEC.md §7)', () => {
       ],
     })
     const token = await mfaToken(t)
-    const answer = await t.post('/oauth/token', { grant_type: GRANT_TYPES.mfaOtp, mfa_token: token, otp: '123456', client_id: 'other', client_secret: 'other-secret' })
+    const answer = await t.post('/oauth/token', {
+      grant_type: GRANT_TYPES.mfaOtp,
+      mfa_token: token,
+      otp: '123456',
+      client_id: 'other',
+      client_secret: 'other-secret',
+    })
     expect(answer.status).toBe(403)
     expect(answer.body).toEqual({ error: 'invalid_grant', error_description: 'Invalid mfa_token.' })
   })
@@ -271,7 +292,11 @@ describe('MFA (SPEC.md §7)', () => {
   it('refuses /mfa/associate with a wrong client secret', async () => {
     await using t = await startServer({ rules: [requireMfa] })
     const token = await mfaToken(t)
-    const answer = await t.post('/mfa/associate', { client_id: CLIENT_ID, client_secret: 'wrong', authenticator_types: ['otp'] }, { json: true, headers: { authorization: `Bearer ${token}` } })
+    const answer = await t.post(
+      '/mfa/associate',
+      { client_id: CLIENT_ID, client_secret: 'wrong', authenticator_types: ['otp'] },
+      { json: true, headers: { authorization: `Bearer ${token}` } },
+    )
     expect(answer.status).toBe(401)
     expect(answer.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed.' })
   })
@@ -279,7 +304,11 @@ describe('MFA (SPEC.md §7)', () => {
   it('refuses authenticator types other than otp', async () => {
     await using t = await startServer({ rules: [requireMfa] })
     const token = await mfaToken(t)
-    const answer = await t.post('/mfa/associate', { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: ['oob'] }, { json: true, headers: { authorization: `Bearer ${token}` } })
+    const answer = await t.post(
+      '/mfa/associate',
+      { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, authenticator_types: ['oob'] },
+      { json: true, headers: { authorization: `Bearer ${token}` } },
+    )
     expect(answer.status).toBe(400)
     expect(answer.body).toEqual({ error: 'invalid_request', error_description: 'Unsupported authenticator type: "oob"; only "otp" is supported.' })
   })
@@ -324,7 +353,9 @@ describe('MFA (SPEC.md §7)', () => {
 
   it('asks for MFA on refresh when the family did not pass it, then continues the family', async () => {
     await using t = await startServer({
-      rules: [rule('refresh-mfa', "if (context.protocol === 'oauth2-refresh-token') context.multifactor = { provider: 'any' }; callback(null, user, context);")],
+      rules: [
+        rule('refresh-mfa', "if (context.protocol === 'oauth2-refresh-token') context.multifactor = { provider: 'any' }; callback(null, user, context);"),
+      ],
     })
     const login = await t.login(ALICE, 'Employees', { scope: 'offline_access read:messages' })
     const asked = await t.token({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token })

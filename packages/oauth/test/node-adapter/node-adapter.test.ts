@@ -23,7 +23,9 @@ const loginBody = new URLSearchParams({
 
 describe('toNodeListener: the handler on a node:http server', () => {
   it('answers a real login over HTTP, with the socket address as the IP', async () => {
-    await using t = await startServer({ rules: [rule('ip', "context.accessToken['https://example.com/ip'] = context.request.ip; callback(null, user, context);")] })
+    await using t = await startServer({
+      rules: [rule('ip', "context.accessToken['https://example.com/ip'] = context.request.ip; callback(null, user, context);")],
+    })
     const http = createServer(toNodeListener(t.server.handler))
     try {
       const base = await listen(http)
@@ -45,11 +47,20 @@ describe('toNodeListener: the handler on a node:http server', () => {
     try {
       const base = new URL(await listen(http))
       const answer = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
-        const req = httpRequest({ host: base.hostname, port: base.port, path: '/oauth/token', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' } }, (res) => {
-          let body = ''
-          res.on('data', (chunk: Buffer) => (body += chunk.toString()))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }))
-        })
+        const req = httpRequest(
+          {
+            host: base.hostname,
+            port: base.port,
+            path: '/oauth/token',
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
+          },
+          (res) => {
+            let body = ''
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }))
+          },
+        )
         req.on('error', reject)
         req.write('a'.repeat(4096))
       })
@@ -75,7 +86,11 @@ describe('toNodeListener: the handler on a node:http server', () => {
     })
     try {
       const base = await listen(http)
-      const response = await fetch(`${base}/auth/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: loginBody })
+      const response = await fetch(`${base}/auth/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: loginBody,
+      })
       expect(response.status).toBe(200)
     } finally {
       http.close()

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { GRANT_TYPES } from '@tokenrules/oauth'
 import { ALICE, API, BOB, expectNoStore, rule, startServer } from '../helpers.js'
 
-const connectionRule = rule('connection', `
+const connectionRule = rule(
+  'connection',
+  `
   context.accessToken['https://example.com/connection'] = [context.connection, context.connectionID, context.protocol];
   callback(null, user, context);
-`)
+`,
+)
 
 describe('grant_type=http://auth0.com/oauth/grant-type/password-realm', () => {
   it('logs in a user of the realm the request names (Customers)', async () => {

@@ -16,7 +16,12 @@ describe('grant_type=refresh_token', () => {
   it('issues a refresh token with offline_access when the API allows offline access', async () => {
     await using t = await startServer()
     const answer = await t.login(ALICE, 'Employees', { scope: 'offline_access read:messages' })
-    expect(answer.body).toEqual({ access_token: expect.any(String), refresh_token: expect.stringMatching(/^[\w-]{43}$/), expires_in: 86400, token_type: 'Bearer' })
+    expect(answer.body).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.stringMatching(/^[\w-]{43}$/),
+      expires_in: 86400,
+      token_type: 'Bearer',
+    })
   })
 
   it('exchanges a refresh token for new tokens and a new refresh token (rotation)', async () => {
@@ -134,7 +139,12 @@ describe('grant_type=refresh_token', () => {
 
   it('answers a rule denial on refresh like on login', async () => {
     await using t = await startServer({
-      rules: [rule('deny-refresh', "if (context.protocol === 'oauth2-refresh-token') return callback(new UnauthorizedError('Session revoked.')); callback(null, user, context);")],
+      rules: [
+        rule(
+          'deny-refresh',
+          "if (context.protocol === 'oauth2-refresh-token') return callback(new UnauthorizedError('Session revoked.')); callback(null, user, context);",
+        ),
+      ],
     })
     const first = await offlineLogin(t)
     const answer = await refresh(t, first)
@@ -182,7 +192,9 @@ describe('grant_type=refresh_token', () => {
 
   it('ends the family when the rules drop offline_access', async () => {
     await using t = await startServer({
-      rules: [rule('no-offline', "if (context.protocol === 'oauth2-refresh-token') context.accessToken.scope = ['read:messages']; callback(null, user, context);")],
+      rules: [
+        rule('no-offline', "if (context.protocol === 'oauth2-refresh-token') context.accessToken.scope = ['read:messages']; callback(null, user, context);"),
+      ],
     })
     const first = await offlineLogin(t)
     const answer = await refresh(t, first)

@@ -73,7 +73,12 @@ describe('rule outcomes → OAuth answers (SPEC.md §2)', () => {
 
   it('drops a claim that is not namespaced and keeps the others', async () => {
     await using t = await startServer({
-      rules: [rule('claims', "context.accessToken.favourite = 'green'; context.accessToken['https://example.com/ok'] = 1; context.accessToken.sub = 'mallory'; callback(null, user, context);")],
+      rules: [
+        rule(
+          'claims',
+          "context.accessToken.favourite = 'green'; context.accessToken['https://example.com/ok'] = 1; context.accessToken.sub = 'mallory'; callback(null, user, context);",
+        ),
+      ],
     })
     const { payload } = await t.verify((await t.login(ALICE, 'Employees')).body.access_token)
     expect(payload['https://example.com/ok']).toBe(1)

@@ -80,8 +80,10 @@ describe('audience and scope resolution (SPEC.md §7)', () => {
     expect((await t.verify(answer.body.access_token)).payload.scope).toBe('read:messages')
   })
 
-  it('accepts a space-separated string as the rules\' scope', async () => {
-    await using t = await startServer({ rules: [rule('restrict', "context.accessToken.scope = 'write:messages  write:messages'; callback(null, user, context);")] })
+  it("accepts a space-separated string as the rules' scope", async () => {
+    await using t = await startServer({
+      rules: [rule('restrict', "context.accessToken.scope = 'write:messages  write:messages'; callback(null, user, context);")],
+    })
     const answer = await t.login(ALICE, 'Employees', { scope: 'read:messages write:messages' })
     expect(answer.body.scope).toBe('write:messages')
   })

@@ -29,9 +29,13 @@ async function answersPing(port: number): Promise<boolean> {
 /** Start `redis-server`; fails with a clear message when it is not installed (`pnpm --filter @tokenrules/oauth setup:system`). */
 export async function startRedisServer(): Promise<RunningRedis> {
   const port = await freePort()
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
-    stdio: 'ignore',
-  })
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    {
+      stdio: 'ignore',
+    },
+  )
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
       reject(new Error(`redis-server could not start (${error.message}); install it with: pnpm --filter @tokenrules/oauth setup:system`)),

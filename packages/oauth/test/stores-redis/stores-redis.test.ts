@@ -29,7 +29,6 @@ describeStoreContract('Redis stores: the contract, against a real redis-server',
 })
 
 describe('Redis stores, against a real redis-server', () => {
-
   it('expires a refresh token in Redis with its family (a TTL is set)', async () => {
     await using stores = await fresh()
     const now = Date.now()

@@ -16,10 +16,12 @@ const fresh = async () => {
 }
 
 /** Each kind of store on a database file of its own. */
-const on = <K extends keyof SqliteStores>(kind: K) => async () => {
-  const stores = await fresh()
-  return { store: stores[kind], dispose: () => stores.close() }
-}
+const on =
+  <K extends keyof SqliteStores>(kind: K) =>
+  async () => {
+    const stores = await fresh()
+    return { store: stores[kind], dispose: () => stores.close() }
+  }
 
 describeStoreContract('SQLite stores: the contract', {
   users: on('users'),
@@ -92,7 +94,9 @@ describe('SQLite stores: a restart keeps everything', () => {
       { json: true, headers: { authorization: `Bearer ${first.body.mfa_token}` } },
     )
     const secret = enrollment.body.secret as string
-    expect((await before.t.token({ grant_type: GRANT_TYPES.mfaOtp, mfa_token: first.body.mfa_token, otp: totpCode(secret, before.t.clock.now) })).status).toBe(200)
+    expect((await before.t.token({ grant_type: GRANT_TYPES.mfaOtp, mfa_token: first.body.mfa_token, otp: totpCode(secret, before.t.clock.now) })).status).toBe(
+      200,
+    )
     await stop(before)
 
     const after = await serverOn(path)

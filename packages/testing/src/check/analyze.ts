@@ -283,7 +283,13 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
     }
     const name = moduleName(spec)
     if (!allowed.has(name)) {
-      report('module-not-allowed', 'error', line, column, `require('${spec}'): '${name}' is not allowed${allowed.size === 0 ? ' (no module is; allow some with --allow)' : ` (allowed: ${[...allowed].join(', ')})`}; the rule fails with ERR_MODULE_NOT_ALLOWED`)
+      report(
+        'module-not-allowed',
+        'error',
+        line,
+        column,
+        `require('${spec}'): '${name}' is not allowed${allowed.size === 0 ? ' (no module is; allow some with --allow)' : ` (allowed: ${[...allowed].join(', ')})`}; the rule fails with ERR_MODULE_NOT_ALLOWED`,
+      )
     }
   })
 
@@ -307,9 +313,21 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
   for (const [node, { reach, protocol }] of redirects) {
     const { line, column } = at(node)
     if (reach === 'yes') {
-      report('redirect-password-grant', 'error', line, column, `sets context.redirect on a path that ${protocol === 'oauth2-refresh-token' ? 'a refresh of a password-grant token (oauth2-refresh-token)' : 'the password grant (oauth2-password)'} takes: the login fails with ERR_REDIRECT_UNSUPPORTED (403 access_denied); check context.protocol first`)
+      report(
+        'redirect-password-grant',
+        'error',
+        line,
+        column,
+        `sets context.redirect on a path that ${protocol === 'oauth2-refresh-token' ? 'a refresh of a password-grant token (oauth2-refresh-token)' : 'the password grant (oauth2-password)'} takes: the login fails with ERR_REDIRECT_UNSUPPORTED (403 access_denied); check context.protocol first`,
+      )
     } else if (options.passwordOnly === true) {
-      report('redirect-never-runs', 'warning', line, column, 'sets context.redirect only for protocols with a browser, which this password-only rule set never serves: the step it enforces never happens')
+      report(
+        'redirect-never-runs',
+        'warning',
+        line,
+        column,
+        'sets context.redirect only for protocols with a browser, which this password-only rule set never serves: the step it enforces never happens',
+      )
     }
   }
 
@@ -317,7 +335,13 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
   if (callbackName === undefined) {
     if (!usesArguments(fn)) {
       const { line, column } = at(fn)
-      report('callback-never-called', 'error', line, column, 'the rule has no callback parameter, so it can never call back: every login times out (ERR_RULE_TIMEOUT)')
+      report(
+        'callback-never-called',
+        'error',
+        line,
+        column,
+        'the rule has no callback parameter, so it can never call back: every login times out (ERR_RULE_TIMEOUT)',
+      )
     }
   } else {
     const handOffs = callbackHandOffs(fn, callbackName)
@@ -473,7 +497,13 @@ function isContextRef(node: AstNode, contextName: string | undefined): boolean {
 }
 
 function isObjectAssign(callee: AstNode): boolean {
-  return callee.type === 'MemberExpression' && callee.object?.type === 'Identifier' && callee.object.name === 'Object' && !callee.computed && callee.property?.name === 'assign'
+  return (
+    callee.type === 'MemberExpression' &&
+    callee.object?.type === 'Identifier' &&
+    callee.object.name === 'Object' &&
+    !callee.computed &&
+    callee.property?.name === 'assign'
+  )
 }
 
 /** `lodash@4.17.0` → `lodash`; `@scope/pkg@1` → `@scope/pkg`. */
@@ -503,10 +533,12 @@ function callbackHandOffs(fn: AstNode, callbackName: string): Set<string> {
   const bindings: { name: string; value: AstNode }[] = []
   walk(fn.body as AstNode, (node) => {
     if (node.type === 'FunctionDeclaration' && node.id?.type === 'Identifier') bindings.push({ name: node.id.name as string, value: node })
-    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init !== null) bindings.push({ name: node.id.name as string, value: node.init as AstNode })
-    if (node.type === 'AssignmentExpression' && node.left?.type === 'Identifier') bindings.push({ name: node.left.name as string, value: node.right as AstNode })
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init !== null)
+      bindings.push({ name: node.id.name as string, value: node.init as AstNode })
+    if (node.type === 'AssignmentExpression' && node.left?.type === 'Identifier')
+      bindings.push({ name: node.left.name as string, value: node.right as AstNode })
   })
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false
     for (const { name, value } of bindings) {
       if (!names.has(name) && references(value, names)) {
@@ -581,7 +613,10 @@ class CallbackFlow {
     const flow = this.block(body.body as AstNode[], false, label)
     if (flow.falls && !flow.called) {
       const close = body.loc?.end ?? { line: 1, column: 1 }
-      const end = { ...body, loc: { start: { line: close.line, column: close.line === 1 ? close.column : Math.max(0, close.column - 1) }, end: close } } as AstNode
+      const end = {
+        ...body,
+        loc: { start: { line: close.line, column: close.line === 1 ? close.column : Math.max(0, close.column - 1) }, end: close },
+      } as AstNode
       const why = flow.lost === undefined ? '' : ` (${flow.lost})`
       this.report('callback-not-reached', end, `${label} can end without calling '${[...this.names][0]}'${why}: that login times out (ERR_RULE_TIMEOUT)`)
     }
@@ -618,9 +653,7 @@ class CallbackFlow {
         const no = node.alternate === null ? { called: before, falls: true } : this.statement(node.alternate as AstNode, before, label)
         const yesCalled = !yes.falls || yes.called
         const noCalled = !no.falls || no.called
-        const lost = yesCalled !== noCalled
-          ? `when the condition on line ${lineOf(node)} is ${yesCalled ? 'false' : 'true'}`
-          : (yes.lost ?? no.lost)
+        const lost = yesCalled !== noCalled ? `when the condition on line ${lineOf(node)} is ${yesCalled ? 'false' : 'true'}` : (yes.lost ?? no.lost)
         return { called: yesCalled && noCalled, falls: yes.falls || no.falls, lost }
       }
       case 'TryStatement': {
@@ -663,7 +696,7 @@ class CallbackFlow {
 
   /** Whether a `.then`/`.catch` link before this one in a promise chain uses the callback. */
   earlierLinksCallBack(node: AstNode): boolean {
-    for (let link = node; link.type === 'CallExpression'; ) {
+    for (let link = node; link.type === 'CallExpression';) {
       const callee = link.callee as AstNode
       if (callee.type !== 'MemberExpression') return false
       if ((link.arguments as AstNode[]).some((arg) => references(arg, this.names))) return true
@@ -735,7 +768,8 @@ class ReachWalker {
         this.expression(node.test as AstNode, reach)
         const truth = this.truth(node.test as AstNode)
         const yes = this.statement(node.consequent as AstNode, narrow(reach, truth, true))
-        const no = node.alternate === null ? { reach: narrow(reach, truth, false), falls: true } : this.statement(node.alternate as AstNode, narrow(reach, truth, false))
+        const no =
+          node.alternate === null ? { reach: narrow(reach, truth, false), falls: true } : this.statement(node.alternate as AstNode, narrow(reach, truth, false))
         const after = join(yes.falls ? yes.reach : 'no', no.falls ? no.reach : 'no')
         return { reach: after, falls: yes.falls || no.falls }
       }

@@ -27,9 +27,6 @@ export function claimProblem(
     forbiddenNamespaces: policy.forbidden.map((f) => f.toLowerCase()),
   })
   if (violation === undefined) return undefined
-  const hint =
-    violation.reason === 'not-namespaced' && !/^https?:/i.test(name)
-      ? ` (e.g. 'https://example.com/${name.replace(/^\W+/, '')}')`
-      : ''
+  const hint = violation.reason === 'not-namespaced' && !/^https?:/i.test(name) ? ` (e.g. 'https://example.com/${name.replace(/^\W+/, '')}')` : ''
   return { code: CODES[violation.reason], message: violation.message + hint }
 }

@@ -126,7 +126,11 @@ function formatCheck(rules: readonly RuleFile[], findings: readonly Finding[], s
     const errors = findings.filter((f) => f.severity === 'error').length
     const warnings = findings.length - errors
     const affected = new Set(findings.map((f) => `${f.file}\u0000${f.rule}`)).size
-    out.push(s.red(`✘ ${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${affected} of ${rules.length} rules`))
+    out.push(
+      s.red(
+        `✘ ${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${affected} of ${rules.length} rules`,
+      ),
+    )
   }
   out.push('')
   return out.join('\n')

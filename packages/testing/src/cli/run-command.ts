@@ -1,7 +1,17 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createEngine, isTokenRulesError, type AnyTokenRulesError, type EngineOptions, type JsonValue, type LogEntry, type RunInput, type RunResult, type Warning } from '@tokenrules/engine'
+import {
+  createEngine,
+  isTokenRulesError,
+  type AnyTokenRulesError,
+  type EngineOptions,
+  type JsonValue,
+  type LogEntry,
+  type RunInput,
+  type RunResult,
+  type Warning,
+} from '@tokenrules/engine'
 import { fixedClock, seededRandom } from '../determinism.js'
 import { fakeHttp, type FakeHttp, type FakeRoute } from '../fake-http.js'
 import { makeContext } from '../fixtures/context.js'
@@ -107,7 +117,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
     options.modules = { ...options.modules, http: http.module }
   }
-  const report: RunReport = { outcome: 'failed', exitCode: EXIT.failed, protocol, rules: rules.map((r) => ({ name: r.name, file: r.file === undefined ? undefined : displayPath(r.file) })) }
+  const report: RunReport = {
+    outcome: 'failed',
+    exitCode: EXIT.failed,
+    protocol,
+    rules: rules.map((r) => ({ name: r.name, file: r.file === undefined ? undefined : displayPath(r.file) })),
+  }
   try {
     await using engine = await createEngine(options)
     const result = await engine.run(input)
@@ -198,7 +213,8 @@ function engineOptions(rules: RuleFile[], values: RunValues, configuration: Reco
   }
   if (configuration !== undefined) options.configuration = configuration
   if (values.namespace !== undefined) {
-    if (values.namespace !== 'required' && values.namespace !== 'optional') throw new UsageError(`run: --namespace must be required or optional, not '${values.namespace}'`)
+    if (values.namespace !== 'required' && values.namespace !== 'optional')
+      throw new UsageError(`run: --namespace must be required or optional, not '${values.namespace}'`)
     options.claims = { namespace: values.namespace }
   }
   const forbidden = listOption(values['forbid-namespace'])
@@ -252,8 +268,14 @@ function rawInput(user: Record<string, unknown>, context: Record<string, unknown
   if (typeof user_id === 'string' && typeof protocol === 'string' && typeof clientID === 'string') {
     return { user: { ...user, user_id }, context: { ...context, protocol, clientID } }
   }
-  const missing = [typeof user_id === 'string' ? '' : 'user.user_id', typeof protocol === 'string' ? '' : 'context.protocol', typeof clientID === 'string' ? '' : 'context.clientID'].filter((path) => path !== '')
-  throw new UsageError(`run: with --raw, --user and --context must give user.user_id, context.protocol and context.clientID as strings (not: ${missing.join(', ')})`)
+  const missing = [
+    typeof user_id === 'string' ? '' : 'user.user_id',
+    typeof protocol === 'string' ? '' : 'context.protocol',
+    typeof clientID === 'string' ? '' : 'context.clientID',
+  ].filter((path) => path !== '')
+  throw new UsageError(
+    `run: with --raw, --user and --context must give user.user_id, context.protocol and context.clientID as strings (not: ${missing.join(', ')})`,
+  )
 }
 
 async function readJsonObject(file: string, option: string): Promise<Record<string, unknown>> {
@@ -283,17 +305,20 @@ function formatRun(report: RunReport, s: Style): string {
   out.push(s.dim(`tokenrules run: ${count}, protocol ${report.protocol}`), '')
   if (report.result !== undefined) {
     const r = report.result
-    const extra = r.multifactor !== undefined
-      ? `, MFA required (${r.multifactor.provider}): the token endpoint answers 403 mfa_required until the second factor`
-      : r.redirect !== undefined
-        ? `, redirect to ${r.redirect.url}`
-        : ': the token endpoint issues the tokens'
+    const extra =
+      r.multifactor !== undefined
+        ? `, MFA required (${r.multifactor.provider}): the token endpoint answers 403 mfa_required until the second factor`
+        : r.redirect !== undefined
+          ? `, redirect to ${r.redirect.url}`
+          : ': the token endpoint issues the tokens'
     out.push(`${s.green('✔ allowed')}${extra}`, '')
     out.push(s.bold('Rules'))
     const width = Math.max(...r.timings.map((t) => t.name.length), 4)
     for (const timing of r.timings) out.push(`  ${timing.name.padEnd(width)}  ${s.dim(`${timing.durationMs} ms`)}`)
     out.push('', s.bold('Access token'))
-    out.push(`  ${s.cyan('scope')}  ${r.accessToken.scope === undefined ? s.dim('(as granted; no rule changed it)') : r.accessToken.scope.join(' ') || s.dim('(none)')}`)
+    out.push(
+      `  ${s.cyan('scope')}  ${r.accessToken.scope === undefined ? s.dim('(as granted; no rule changed it)') : r.accessToken.scope.join(' ') || s.dim('(none)')}`,
+    )
     out.push(...claimLines(r.accessToken.claims, s))
     out.push('', s.bold('ID token'))
     out.push(...claimLines(r.idToken.claims, s))
@@ -334,7 +359,11 @@ function warningLines(warnings: readonly Warning[], s: Style): string[] {
 
 function logLines(logs: readonly LogEntry[], s: Style): string[] {
   if (logs.length === 0) return []
-  return ['', s.bold('Logs'), ...logs.map((l) => `  ${s.dim(`[${l.rule}]`)} ${l.level === 'error' || l.level === 'warn' ? s.yellow(l.level) : l.level}: ${l.message}`)]
+  return [
+    '',
+    s.bold('Logs'),
+    ...logs.map((l) => `  ${s.dim(`[${l.rule}]`)} ${l.level === 'error' || l.level === 'warn' ? s.yellow(l.level) : l.level}: ${l.message}`),
+  ]
 }
 
 /** A path as the user would type it. */

@@ -30,7 +30,14 @@ function live(root: unknown, path: readonly string[], seen: Set<object>): unknow
       return Reflect.apply(typeof current === 'function' ? (current as (...a: unknown[]) => unknown) : fallback, owner, args)
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    value instanceof Date ||
+    ArrayBuffer.isView(value) ||
+    value instanceof ArrayBuffer
+  ) {
     return value
   }
   if (seen.has(value)) return undefined
@@ -45,7 +52,11 @@ function live(root: unknown, path: readonly string[], seen: Set<object>): unknow
 function methodNames(value: object): string[] {
   const names = Object.keys(value)
   if (isPlainObject(value)) return names
-  for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto = Object.getPrototypeOf(value) as object | null;
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       if (key === 'constructor' || names.includes(key)) continue
       const descriptor = Object.getOwnPropertyDescriptor(proto, key)

@@ -139,7 +139,9 @@ function scopeList(scope: unknown): string[] | undefined {
 }
 
 function droppedWarning(warnings: readonly Warning[], name: string, token?: TokenName) {
-  return warnings.find((w): w is Extract<Warning, { code: 'CLAIM_DROPPED' }> => w.code === 'CLAIM_DROPPED' && w.claim === name && (token === undefined || w.token === token))
+  return warnings.find(
+    (w): w is Extract<Warning, { code: 'CLAIM_DROPPED' }> => w.code === 'CLAIM_DROPPED' && w.claim === name && (token === undefined || w.token === token),
+  )
 }
 
 async function settle(received: unknown): Promise<{ rejected: true; error: unknown } | { rejected: false; value: unknown }> {
@@ -273,7 +275,8 @@ export const tokenRulesMatchers: Record<keyof TokenRulesMatchers, Matcher> = {
     if (!isTokenRulesError(error)) {
       return {
         pass: false,
-        message: () => `expected the rules to deny with ${wanted}, but they failed with an error that is not a tokenrules error: ${printReceived(error instanceof Error ? `${error.name}: ${error.message}` : error)}`,
+        message: () =>
+          `expected the rules to deny with ${wanted}, but they failed with an error that is not a tokenrules error: ${printReceived(error instanceof Error ? `${error.name}: ${error.message}` : error)}`,
       }
     }
     const codeOk = error.code === code
@@ -338,7 +341,8 @@ export const tokenRulesMatchers: Record<keyof TokenRulesMatchers, Matcher> = {
         const pass = received.claim === name && (reason === undefined || received.reason === reason)
         return {
           pass,
-          message: () => `expected the claim ${printExpected(name)} ${pass ? 'not ' : ''}to be refused${reason === undefined ? '' : ` (${reason})`}; the policy refused '${received.claim}' (${received.reason})`,
+          message: () =>
+            `expected the claim ${printExpected(name)} ${pass ? 'not ' : ''}to be refused${reason === undefined ? '' : ` (${reason})`}; the policy refused '${received.claim}' (${received.reason})`,
         }
       }
       warnings = received.warnings
