@@ -106,6 +106,9 @@ const MAX_TIMERS = 1_000
  * assert.deepEqual((await engine.run(login)).accessToken.claims, { 'https://example.com/plan': { tier: 'gold' } })
  * ```
  */
+/** Marks every engine, whichever copy of this package made it (two may be installed side by side). */
+const ENGINE_BRAND = Symbol.for('@tokenrules/engine.engine')
+
 export class Engine implements AsyncDisposable {
   readonly #options: ResolvedOptions
   #pool: SandboxPool
@@ -116,6 +119,15 @@ export class Engine implements AsyncDisposable {
   constructor(options: ResolvedOptions, pool: SandboxPool) {
     this.#options = options
     this.#pool = pool
+    Object.defineProperty(this, ENGINE_BRAND, { value: true })
+  }
+
+  /**
+   * Whether `value` is an engine made by `createEngine` of any copy of this package. Use it instead
+   * of `instanceof Engine`, which is false for an engine of another installed copy.
+   */
+  static is(value: unknown): value is Engine {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ENGINE_BRAND] === true
   }
 
   /**

@@ -218,9 +218,11 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const now = () => currentDate().getTime()
   const keys = new SigningKeys(stores.keys, box, options.keys?.published ?? 2, now)
   const scryptCost = options.passwords?.scryptCost ?? DEFAULT_SCRYPT_COST
-  const ownsEngine = !(options.engine instanceof Engine)
-  const engine =
-    options.engine instanceof Engine ? options.engine : await createEngine(engineOptions(options.engine, stores.users, now, options.currentDate !== undefined))
+  // Engine.is, not instanceof: the host's engine may come from another installed copy of the package.
+  const ownsEngine = !Engine.is(options.engine)
+  const engine = Engine.is(options.engine)
+    ? options.engine
+    : await createEngine(engineOptions(options.engine, stores.users, now, options.currentDate !== undefined))
   try {
     await keys.init(options.keys?.algorithm ?? 'RS256')
   } catch (error) {
