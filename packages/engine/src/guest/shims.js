@@ -310,8 +310,8 @@ function URLSearchParams(init) {
 }
 const USP = URLSearchParams.prototype
 USP._update = function () {
-  if (this._url !== null) this._url._setSearch(this.toString())
-} // live: the params' own toString
+  if (this._url !== null) this._url._setSearch(this.toString()) // live: the params' own toString
+}
 USP.append = function (k, v) {
   push(this._list, [StringCtor(k), StringCtor(v)])
   this._update()
@@ -344,8 +344,8 @@ USP.getAll = function (k) {
   )
 }
 USP.has = function (k) {
-  return this.get(k) !== null
-} // live: the params' own get
+  return this.get(k) !== null // live: the params' own get
+}
 USP.set = function (k, v) {
   const key = StringCtor(k),
     value = StringCtor(v)
@@ -764,11 +764,10 @@ function plainHeaders(h) {
   const out = {}
   if (h === undefined || h === null) return out
   if (typeof h.forEach === 'function' && !ArrayIsArray(h) && typeof h.get === 'function') {
-    h.forEach(function (v, k) {
-      out[k] = StringCtor(v)
-    })
+    // prettier-ignore
+    h.forEach(function (v, k) { out[k] = StringCtor(v) }) // live: the rule's Headers or Map
     return out
-  } // live: the rule's Headers or Map
+  }
   if (ArrayIsArray(h)) {
     for (let i = 0; i < h.length; i++) out[h[i][0]] = StringCtor(h[i][1])
     return out
