@@ -72,6 +72,9 @@ const MAX_INPUT_CHARS = 5_000_000
 /** Timers one run may have pending at once. */
 const MAX_TIMERS = 1_000
 
+/** Marks every engine, whichever copy of this package made it (two may be installed side by side). */
+const ENGINE_BRAND = Symbol.for('@tokenrules/engine.engine')
+
 /**
  * A compiled rule set, ready to run for every login. Create it with {@link createEngine}.
  *
@@ -106,9 +109,6 @@ const MAX_TIMERS = 1_000
  * assert.deepEqual((await engine.run(login)).accessToken.claims, { 'https://example.com/plan': { tier: 'gold' } })
  * ```
  */
-/** Marks every engine, whichever copy of this package made it (two may be installed side by side). */
-const ENGINE_BRAND = Symbol.for('@tokenrules/engine.engine')
-
 export class Engine implements AsyncDisposable {
   readonly #options: ResolvedOptions
   #pool: SandboxPool
