@@ -602,6 +602,22 @@ function jwtKey(key) {
   if (key !== null && typeof key === 'object' && typeof key.key === 'string') return key.key
   throw JwtError('Error', 'secretOrPrivateKey must have a value')
 }
+/** jsonwebtoken's convention: with a callback, the value reaches it a microtask later; else it is returned. */
+function jwtAnswer(callback, value) {
+  if (typeof callback !== 'function') return value
+  QueueMicrotask(function () {
+    callback(null, value)
+  })
+  return undefined
+}
+/** jsonwebtoken's convention: with a callback, the error reaches it a microtask later; else it is thrown. */
+function jwtFail(callback, error) {
+  if (typeof callback !== 'function') throw error
+  QueueMicrotask(function () {
+    callback(error)
+  })
+  return undefined
+}
 function jwtSign(payload, secret, options, callback) {
   if (typeof options === 'function') {
     callback = options
@@ -635,21 +651,9 @@ function jwtSign(payload, secret, options, callback) {
     }
     const input = base64url(utf8Encode(JSONStringify(header))) + '.' + base64url(utf8Encode(body))
     const token = input + '.' + callHost('$jwt.sign', [alg, input, jwtKey(secret)])
-    if (typeof callback === 'function') {
-      QueueMicrotask(function () {
-        callback(null, token)
-      })
-      return undefined
-    }
-    return token
+    return jwtAnswer(callback, token)
   } catch (e) {
-    if (typeof callback === 'function') {
-      QueueMicrotask(function () {
-        callback(e)
-      })
-      return undefined
-    }
-    throw e
+    return jwtFail(callback, e)
   }
 }
 function jwtDecode(token, options) {
@@ -720,21 +724,9 @@ function jwtVerify(token, secret, options, callback) {
         throw JwtError('JsonWebTokenError', 'jwt subject invalid. expected: ' + options.subject)
     }
     const result = options.complete ? decoded : payload
-    if (typeof callback === 'function') {
-      QueueMicrotask(function () {
-        callback(null, result)
-      })
-      return undefined
-    }
-    return result
+    return jwtAnswer(callback, result)
   } catch (e) {
-    if (typeof callback === 'function') {
-      QueueMicrotask(function () {
-        callback(e)
-      })
-      return undefined
-    }
-    throw e
+    return jwtFail(callback, e)
   }
 }
 const jwtModule = { sign: jwtSign, verify: jwtVerify, decode: jwtDecode }
