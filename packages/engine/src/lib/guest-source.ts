@@ -5,7 +5,7 @@ import type { GuestInputs } from '../guest/contract.js'
  * The guest runtime's files (src/guest), in the order they run. primordials.js comes first: it
  * captures every built-in the others call, before any rule runs.
  */
-export const GUEST_FILES = ['primordials.js', 'runtime.js', 'bridge.js', 'shims.js'] as const
+export const GUEST_FILES = ['primordials.js', 'runtime.js', 'bridge.js', 'globals.js', 'crypto.js', 'jwt.js', 'http.js', 'modules.js'] as const
 
 /** The bootstrap inputs, in the order the host passes them (`$0`, `$1`, … of `evalClosure`). */
 export const GUEST_INPUTS = ['notify', 'settingsJson', 'hostInvoke', 'bufferSource', 'runningRuleBuffer'] as const satisfies readonly (keyof GuestInputs)[]

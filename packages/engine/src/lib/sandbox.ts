@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm'
 import { RuleCompileError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
-import { RunFailure } from './capabilities.js'
+import { RunFailure } from './capabilities/run-failure.js'
 import type { SandboxSettings } from '../guest/contract.js'
 import { GUEST_RUNTIME, guestArguments } from './guest-source.js'
 import { decodeFromGuest, encodeError, encodeForGuest, type CallContext, type HostRegistry } from './host-bridge.js'

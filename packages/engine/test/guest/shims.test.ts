@@ -1,11 +1,11 @@
 /**
- * shims.js (after the files it builds on) in a bare isolate: the UTF-8 codec, form encoding and
+ * The shims (globals.js, jwt.js, after the files they build on) in a bare isolate: the UTF-8 codec, form encoding and
  * jsonwebtoken's timespans, compared with Node's own answers, without an engine.
  */
 import { describe, expect, it } from 'vitest'
 import { loadGuest } from './load.js'
 
-const piece = () => loadGuest(['runtime.js', 'bridge.js', 'shims.js'], ['utf8Encode', 'utf8Decode', 'formEncode', 'formDecode', 'timespan'])
+const piece = () => loadGuest(['runtime.js', 'bridge.js', 'globals.js', 'crypto.js', 'jwt.js'], ['utf8Encode', 'utf8Decode', 'formEncode', 'formDecode', 'timespan'])
 
 describe('utf8Encode / utf8Decode', () => {
   it.each(['', 'ascii', 'é', '€ and 𝄞', '\ud800 lone surrogate', 'a\u0000b'])('%j: the bytes and text of TextEncoder/TextDecoder', async (text) => {
