@@ -3,6 +3,7 @@ import type { ResolvedOptions, RuleDefinition } from '../options.js'
 import { registerAuth0 } from './capabilities/auth0.js'
 import { registerBasics } from './capabilities/basics.js'
 import { registerCrypto } from './capabilities/crypto.js'
+import { registerJwt } from './capabilities/jwt.js'
 import { registerHttp } from './capabilities/http.js'
 import { HostRegistry } from './host-bridge.js'
 import { requiredModules } from '../modules.js'
@@ -78,6 +79,7 @@ export async function prepareShared(
   // Hashes and signatures are pure computations: bundled packages may use them internally (a
   // package's own require('crypto')); rules reach them only when modules.crypto allows it.
   registerCrypto(registry)
+  registerJwt(registry)
   if (options.modules.crypto) {
     modules['crypto'] = { kind: 'builtin' }
     modules['jsonwebtoken'] = { kind: 'builtin' }
