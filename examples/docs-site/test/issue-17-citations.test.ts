@@ -27,12 +27,6 @@ function citingFiles(): string[] {
   return [...found, 'README.md'].sort()
 }
 
-/**
- * Files whose citations other work is moving (the oauth package, and the engine's errors.ts and
- * options.ts, edited alongside the ValidationIssue path change). Remove an entry once its file is
- * fixed; an entry whose file no longer cites anything is harmless.
- */
-const PENDING = [/^packages\/oauth\//, /^packages\/engine\/src\/errors\.ts$/, /^packages\/engine\/src\/options\.ts$/]
 /** This file names what it looks for. */
 const SELF = relative(root, new URL(import.meta.url).pathname)
 
@@ -64,7 +58,7 @@ function anchorsOf(file: string): Set<string> {
 describe('citations', () => {
   it('no file cites SPEC.md, SANDBOX-NOTES.md, DESIGN.md or STYLE.md, which are not in the repository', () => {
     const citing = files
-      .filter((file) => file !== SELF && !PENDING.some((pattern) => pattern.test(file)))
+      .filter((file) => file !== SELF)
       .flatMap((file) =>
         (text.get(file) as string)
           .split('\n')

@@ -1,5 +1,5 @@
 /**
- * Every failure of the engine is a {@link TokenRulesError} with a stable `code` (SPEC.md §2) and a
+ * Every failure of the engine is a {@link TokenRulesError} with a stable `code` ([behaviour: callback outcomes](../../../docs/behaviour.md#callback-outcomes)) and a
  * fixed OAuth answer from {@link TokenRulesError.toOAuthError}.
  *
  * @module
@@ -142,7 +142,7 @@ export abstract class TokenRulesError extends Error {
     Object.defineProperty(this, BRAND, { value: true })
   }
 
-  /** The OAuth answer for this failure (SPEC.md §2). Internal details never appear in it. */
+  /** The OAuth answer for this failure ([behaviour: callback outcomes](../../../docs/behaviour.md#callback-outcomes)). Internal details never appear in it. */
   toOAuthError(): OAuthErrorResponse {
     return { status: 500, body: { error: 'server_error', error_description: GENERIC_SERVER_ERROR } }
   }

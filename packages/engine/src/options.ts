@@ -227,7 +227,7 @@ export interface EngineOptions {
         maxUserBytes?: number | undefined
       }
     | undefined
-  /** How custom claims are checked (SPEC.md §6). Default: namespaced URLs required, violations dropped with a warning. */
+  /** How custom claims are checked ([behaviour: custom claims](../../../docs/behaviour.md#custom-claims)). Default: namespaced URLs required, violations dropped with a warning. */
   claims?:
     | {
         /** `required` (default): custom claims must be namespaced URLs. `optional`: Auth0's rules since July 2022. */

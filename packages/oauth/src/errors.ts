@@ -1,5 +1,5 @@
 /**
- * The OAuth error answers of the token server (SPEC.md §7).
+ * The OAuth error answers of the token server ([behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint)).
  *
  * @module
  */
@@ -96,11 +96,11 @@ export function invalidGrant(description: string): OAuthError {
   return new OAuthError(403, 'invalid_grant', description)
 }
 
-/** SPEC.md §7: wrong username or password (and an unknown user: the answers must not differ). */
+/** [behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint): wrong username or password (and an unknown user: the answers must not differ). */
 export const WRONG_CREDENTIALS = 'Wrong email or password.'
 /** The refresh token is unknown, expired, revoked, reused or another client's. */
 export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
-/** SPEC.md §7: a wrong one-time password. */
+/** [behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint): a wrong one-time password. */
 export const INVALID_OTP = 'Invalid otp_code.'
 /** A wrong or used recovery code. */
 export const INVALID_RECOVERY_CODE = 'Invalid recovery_code.'
@@ -112,7 +112,7 @@ export function accessDenied(description: string): OAuthError {
   return new OAuthError(403, 'access_denied', description)
 }
 
-/** 401 `unauthorized` "user is blocked" (SPEC.md §7). */
+/** 401 `unauthorized` "user is blocked" ([behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint)). */
 export function userBlocked(): OAuthError {
   return new OAuthError(401, 'unauthorized', 'user is blocked')
 }

@@ -158,7 +158,7 @@ let processKey: Buffer | undefined
 const PERSISTENT_STORE_HINT = 'encryptionKey is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
 
 /**
- * Create an OAuth 2.0 token server for the password exchange (SPEC.md §7): `password`,
+ * Create an OAuth 2.0 token server for the password exchange ([behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint)): `password`,
  * `password-realm`, `refresh_token` with rotation, and the MFA grants, running the rules of
  * `@tokenrules/engine` and signing JWTs with jose.
  *

@@ -4,7 +4,7 @@ import type { AttemptKey } from '../stores/types.js'
 
 /**
  * Count an attempt of the (subject, IP) pair before its credentials are checked; refuse with 429
- * `too_many_attempts` when the pair reached the threshold, right credentials or wrong (SPEC.md §7).
+ * `too_many_attempts` when the pair reached the threshold, right credentials or wrong ([behaviour: brute-force protection](../../../../docs/behaviour.md#brute-force-protection)).
  * The caller resets the pair on success.
  */
 export async function countAttempt(core: Core, key: AttemptKey): Promise<void> {

@@ -3,7 +3,7 @@ import { normalizeIp } from '../lib/ip.js'
 import type { AuthenticatedClient } from './authenticate.js'
 
 /**
- * The end user's IP (SPEC.md §5): the socket's address, or the `auth0-forwarded-for` header when
+ * The end user's IP ([behaviour: the context object](../../../../docs/behaviour.md#the-context-object)): the socket's address, or the `auth0-forwarded-for` header when
  * the client proved its secret and is configured to trust it. Other clients' header is ignored.
  */
 export function endUserIp(request: Request, authenticated: AuthenticatedClient, socketIp: string): string {

@@ -37,7 +37,7 @@ export interface Issuance {
   rotates?: string | undefined
 }
 
-/** The issuance for a rules result: the rules' scopes replace the granted ones when they set any (SPEC.md §6). */
+/** The issuance for a rules result: the rules' scopes replace the granted ones when they set any ([behaviour: custom claims](../../../../docs/behaviour.md#custom-claims)). */
 export function planIssuance(input: {
   client: ClientConfig
   api: ApiConfig

@@ -2,7 +2,7 @@ import type { Context, User } from '@tokenrules/engine'
 import type { Core, GrantRequest } from '../lib/core.js'
 import type { Directory, UserRecord } from '../stores/types.js'
 
-/** Parameters that are secrets: they never reach rules (SPEC.md §5), logs or errors. */
+/** Parameters that are secrets: they never reach rules ([behaviour: the context object](../../../../docs/behaviour.md#the-context-object)), logs or errors. */
 export const SECRET_PARAMETERS: ReadonlySet<string> = new Set([
   'password',
   'client_secret',
@@ -26,7 +26,7 @@ export function userForRules(record: UserRecord, mfaEnrolled: boolean): User {
   return user
 }
 
-/** The `context` rules see for a password or refresh exchange (SPEC.md §5). */
+/** The `context` rules see for a password or refresh exchange ([behaviour: the context object](../../../../docs/behaviour.md#the-context-object)). */
 export function contextForRules(
   core: Core,
   grant: GrantRequest,

@@ -4,7 +4,7 @@ import type { Core, RequestInfo } from '../lib/core.js'
 
 /**
  * Run the rule set. A failed run becomes the OAuth answer the engine maps it to
- * (`toOAuthError()`, SPEC.md §2); failures that answer `server_error` also go to `onError`.
+ * (`toOAuthError()`, [behaviour: callback outcomes](../../../../docs/behaviour.md#callback-outcomes)); failures that answer `server_error` also go to `onError`.
  */
 export async function runRules(core: Core, info: RequestInfo, input: RunInput): Promise<RunResult> {
   try {

@@ -10,7 +10,7 @@ export function parseScope(scope: string | undefined): string[] {
 }
 
 /**
- * The scopes the server grants before rules run (SPEC.md §7): the requested OIDC scopes
+ * The scopes the server grants before rules run ([behaviour: the token endpoint](../../../../docs/behaviour.md#the-token-endpoint)): the requested OIDC scopes
  * (`offline_access` only when the API allows offline access and the client may refresh), the
  * requested scopes the API defines, or every scope the API defines when only OIDC scopes (or
  * none) were requested. Anything else is not granted.

@@ -39,7 +39,7 @@ export interface Directory {
 }
 
 /**
- * The normalized profile rules see as `user` (SPEC.md §4); unknown fields pass through.
+ * The normalized profile rules see as `user` ([behaviour: the user object](../../../../docs/behaviour.md#the-user-object)); unknown fields pass through.
  *
  * @example
  * ```ts

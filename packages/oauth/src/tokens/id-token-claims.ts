@@ -23,7 +23,7 @@ const BY_SCOPE: Record<string, readonly string[]> = {
 
 /**
  * The ID token's standard claims (OpenID Connect Core §5.4) for the granted scopes, read from the
- * `user` as the rules left it (SPEC.md §4: rule changes to the profile are reflected).
+ * `user` as the rules left it ([behaviour: the user object](../../../../docs/behaviour.md#the-user-object): rule changes to the profile are reflected).
  */
 export function standardClaims(user: Record<string, unknown>, scopes: readonly string[]): Record<string, JsonValue> {
   const claims: Record<string, JsonValue> = {}

@@ -119,7 +119,7 @@ export interface UserAdmin {
   ensureDirectory(name: string, metadata?: Readonly<Record<string, string>>): Promise<Directory>
   /** Creates a user, hashing the password with the configured scrypt cost; a login taken in the directory rejects with {@link StoreConflictError} `duplicate_login`. */
   create(user: NewUser): Promise<UserProfile>
-  /** Sets a new password; also lifts every brute-force block of the user (SPEC.md §7). */
+  /** Sets a new password; also lifts every brute-force block of the user ([behaviour: brute-force protection](../../../../docs/behaviour.md#brute-force-protection)). */
   setPassword(userId: string, password: string): Promise<void>
   /** Blocks or unblocks the user (`401 unauthorized "user is blocked"`). */
   setBlocked(userId: string, blocked: boolean): Promise<void>

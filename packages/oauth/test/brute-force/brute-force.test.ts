@@ -114,7 +114,7 @@ describe('brute-force protection per (user, IP)', () => {
   })
 })
 
-describe('auth0-forwarded-for (SPEC.md §5)', () => {
+describe('auth0-forwarded-for (docs/behaviour.md#the-context-object)', () => {
   const ipRule = rule('ip', "context.accessToken['https://example.com/ip'] = context.request.ip; callback(null, user, context);")
   const clients = async () => [
     { clientId: CLIENT_ID, secretHash: await hashSecret(CLIENT_SECRET, { cost: TEST_SCRYPT_COST }), grants: ALL_GRANTS, trustForwardedFor: true },

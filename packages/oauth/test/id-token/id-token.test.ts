@@ -42,7 +42,7 @@ describe('the ID token', () => {
     expect(payload).not.toHaveProperty('name')
   })
 
-  it("reflects the rules' changes to the user's profile (SPEC.md §4)", async () => {
+  it("reflects the rules' changes to the user's profile (docs/behaviour.md#the-user-object)", async () => {
     await using t = await startServer({
       rules: [rule('rename', "user.name = 'Alice L.'; user.picture = 'https://cdn.example.com/a.png'; callback(null, user, context);")],
     })

@@ -36,7 +36,7 @@ async function enrolled(t: TestServer): Promise<{ secret: string; recoveryCodes:
   return { secret: body.secret, recoveryCodes: body.recovery_codes }
 }
 
-describe('MFA (SPEC.md §7)', () => {
+describe('MFA (docs/behaviour.md#mfa)', () => {
   it('answers 403 mfa_required with an mfa_token when a rule asks for MFA', async () => {
     await using t = await startServer({ rules: [requireMfa] })
     const answer = await t.login(ALICE, 'Employees')

@@ -13,7 +13,7 @@ async function outcome(body: string, options: Parameters<typeof startServer>[0] 
 
 const GENERIC_500 = { error: 'server_error', error_description: 'The server encountered an unexpected error.' }
 
-describe('rule outcomes → OAuth answers (SPEC.md §2)', () => {
+describe('rule outcomes → OAuth answers (docs/behaviour.md#callback-outcomes)', () => {
   it('callback(new UnauthorizedError(msg)) → 401 unauthorized with the message', async () => {
     const answer = await outcome("callback(new UnauthorizedError('Please verify your email.'));")
     expect(answer.status).toBe(401)

@@ -14,7 +14,7 @@ const capture = rule(
    callback(null, user, context);`,
 )
 
-describe('the user and context rules see (SPEC.md §4, §5)', () => {
+describe('the user and context rules see (docs/behaviour.md#the-user-object, docs/behaviour.md#the-context-object)', () => {
   it('builds the context of the password exchange', async () => {
     await using t = await startServer({ rules: [capture], tenant: 'acme' })
     const answer = await t.login(ALICE, 'Employees', { scope: 'openid read:messages' })

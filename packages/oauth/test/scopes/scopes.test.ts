@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { GRANT_TYPES, hashSecret } from '@tokenrules/oauth'
 import { ALICE, API, CLIENT_ID, CLIENT_SECRET, TEST_SCRYPT_COST, expectNoStore, rule, startServer } from '../helpers.js'
 
-describe('audience and scope resolution (SPEC.md §7)', () => {
+describe('audience and scope resolution (docs/behaviour.md#the-token-endpoint)', () => {
   it('grants every scope of the API when no API scope is requested, and says so in `scope`', async () => {
     await using t = await startServer()
     const answer = await t.login(ALICE, 'Employees')
