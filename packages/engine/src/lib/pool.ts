@@ -3,10 +3,6 @@ import type { RuleDefinition } from '../options.js'
 import type { PoolCounters } from '../stats.js'
 import { Sandbox, type SandboxOutcome, type SandboxShared } from './sandbox.js'
 
-// The counters are part of the public `EngineStats`, so they live outside lib/; re-exported for
-// the modules that import them from here.
-export type { PoolCounters }
-
 interface Slot {
   sandbox: Sandbox | undefined
   busy: boolean
