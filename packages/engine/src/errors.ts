@@ -633,15 +633,17 @@ export class ClaimViolationError extends TokenRulesError {
 }
 
 /**
- * One problem found in the integrator's options or in a rule's input (zod's issue, reduced).
+ * One problem found in the integrator's options or in a rule's input (zod's issue, reduced). Its
+ * `path` is the list of keys, as zod gives it, so a key with dots in it (a claim named by a URL)
+ * stays one key; {@link formatIssuePath} writes it for people.
  *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
- * import { createEngine, ConfigInvalidError, type ValidationIssue } from '@tokenrules/engine'
+ * import { createEngine, ConfigInvalidError, formatIssuePath, type ValidationIssue } from '@tokenrules/engine'
  *
  * // One line per problem, for a deployment check's output.
- * const lines = (issues: readonly ValidationIssue[]) => issues.map((issue) => `${issue.path}: ${issue.message} (${issue.code})`)
+ * const lines = (issues: readonly ValidationIssue[]) => issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message} (${issue.code})`)
  *
  * const err = await createEngine({
  *   rules: [{ name: 'noop', script: 'function (user, context, callback) { callback(null, user, context); }' }],
@@ -656,12 +658,39 @@ export class ClaimViolationError extends TokenRulesError {
  * ```
  */
 export interface ValidationIssue {
-  /** Dotted path, e.g. `context.clientID` or `rules[2].name`. */
-  path: string
+  /** The keys from the top of the options or input down to the problem, e.g. `['rules', 2, 'name']`; `[]` for the whole value. */
+  path: readonly (string | number)[]
   /** What is wrong there, in words. */
   message: string
   /** zod's issue code (`too_small`, `invalid_type`, `custom`…), or the engine's own (`not_json`, `too_big`). */
   code: string
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * A {@link ValidationIssue}'s path as people read it: `rules[2].name`,
+ * `user.app_metadata["https://example.com/plan"]` (a key that is not an identifier is quoted),
+ * `(root)` for the empty path. The engine's error messages use it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { formatIssuePath } from '@tokenrules/engine'
+ *
+ * assert.equal(formatIssuePath(['rules', 2, 'name']), 'rules[2].name')
+ * assert.equal(formatIssuePath(['context', 'accessToken', 'https://example.com/roles']), 'context.accessToken["https://example.com/roles"]')
+ * assert.equal(formatIssuePath([]), '(root)')
+ * ```
+ */
+export function formatIssuePath(path: readonly (string | number)[]): string {
+  let out = ''
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`
+    else if (!IDENTIFIER.test(key)) out += `[${JSON.stringify(key)}]`
+    else out += out === '' ? key : `.${key}`
+  }
+  return out === '' ? '(root)' : out
 }
 
 /**
@@ -682,7 +711,7 @@ export interface ValidationIssue {
  *
  * assert.ok(err instanceof ConfigInvalidError)
  * assert.equal(err.code, 'ERR_CONFIG_INVALID')
- * assert.deepEqual(err.issues, [{ path: 'rules[1].name', code: 'custom', message: "duplicate rule name 'add-roles' (also rules[0])" }])
+ * assert.deepEqual(err.issues, [{ path: ['rules', 1, 'name'], code: 'custom', message: "duplicate rule name 'add-roles' (also rules[0])" }])
  * ```
  */
 export class ConfigInvalidError extends TokenRulesError {
@@ -703,7 +732,7 @@ export class ConfigInvalidError extends TokenRulesError {
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
- * import { createEngine, InputInvalidError } from '@tokenrules/engine'
+ * import { createEngine, formatIssuePath, InputInvalidError } from '@tokenrules/engine'
  *
  * await using engine = await createEngine({
  *   rules: [{ name: 'noop', script: 'function (user, context, callback) { callback(null, user, context); }' }],
@@ -716,7 +745,7 @@ export class ConfigInvalidError extends TokenRulesError {
  *
  * assert.ok(err instanceof InputInvalidError)
  * assert.equal(err.code, 'ERR_INPUT_INVALID')
- * assert.deepEqual(err.issues.map((issue) => `${issue.path} ${issue.message}`), ['context.clientID is required'])
+ * assert.deepEqual(err.issues.map((issue) => `${formatIssuePath(issue.path)} ${issue.message}`), ['context.clientID is required'])
  * assert.equal(err.toOAuthError().status, 500)
  * ```
  */

@@ -26,6 +26,7 @@ export {
   ClaimsTooLargeError,
   ClaimViolationError,
   ConfigInvalidError,
+  formatIssuePath,
   InputInvalidError,
   MetadataUpdateFailedError,
   ModuleNotAllowedError,

@@ -151,7 +151,7 @@ export function encodeRunInput(input: unknown, maxBytes: number): string {
   } catch (error) {
     // A getter or a proxy trap of the host's own input threw while it was read.
     const reason = error instanceof Error ? error.message : String(error)
-    const issues = [{ path: '(root)', code: 'unreadable', message: `could not be read: ${reason}` }]
+    const issues = [{ path: [], code: 'unreadable', message: `could not be read: ${reason}` }]
     throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, error)
   }
   if (!parsed.success) {
@@ -164,29 +164,33 @@ export function encodeRunInput(input: unknown, maxBytes: number): string {
   } catch (error) {
     let found: ReturnType<typeof findNotJson>
     try {
-      found = findNotJson(input, '')
+      found = findNotJson(input, [])
     } catch {
       found = undefined
     }
-    const issues = [{ path: found?.path ?? '(root)', code: 'not_json', message: found?.message ?? 'is not JSON-serializable' }]
+    const issues = [{ path: found?.path ?? [], code: 'not_json', message: found?.message ?? 'is not JSON-serializable' }]
     throw new InputInvalidError(`Invalid run input: ${describeIssues(issues)}`, issues, error)
   }
   if (text.length > maxBytes) {
-    const issues = [{ path: '(root)', code: 'too_big', message: `is ${text.length} characters as JSON; the limit is ${maxBytes}` }]
+    const issues = [{ path: [], code: 'too_big', message: `is ${text.length} characters as JSON; the limit is ${maxBytes}` }]
     throw new InputInvalidError(`Invalid run input: larger than ${maxBytes} characters`, issues)
   }
   return text
 }
 
 /** Where `value` stops being JSON (a cycle, a BigInt), for the error's path. */
-function findNotJson(value: unknown, path: string, ancestors: unknown[] = []): { path: string; message: string } | undefined {
-  if (typeof value === 'bigint') return { path, message: 'is a BigInt, which is not JSON' }
+function findNotJson(
+  value: unknown,
+  path: readonly (string | number)[],
+  ancestors: unknown[] = [],
+): { path: (string | number)[]; message: string } | undefined {
+  if (typeof value === 'bigint') return { path: [...path], message: 'is a BigInt, which is not JSON' }
   if (value === null || typeof value !== 'object') return undefined
-  if (ancestors.includes(value)) return { path, message: 'is a circular reference' }
+  if (ancestors.includes(value)) return { path: [...path], message: 'is a circular reference' }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined
   const inner = [...ancestors, value]
   for (const [key, item] of Object.entries(value)) {
-    const found = findNotJson(item, Array.isArray(value) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`, inner)
+    const found = findNotJson(item, [...path, Array.isArray(value) ? Number(key) : key], inner)
     if (found !== undefined) return found
   }
   return undefined

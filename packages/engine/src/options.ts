@@ -390,7 +390,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const o = parsed.data
   const reserved = Object.keys(o.globals ?? {}).filter((name) => RESERVED_GLOBALS.has(name))
   if (reserved.length > 0) {
-    const issues = reserved.map((name) => ({ path: `globals.${name}`, code: 'custom', message: `'${name}' is defined by the engine and cannot be replaced` }))
+    const issues = reserved.map((name) => ({ path: ['globals', name], code: 'custom', message: `'${name}' is defined by the engine and cannot be replaced` }))
     throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues)
   }
   const http = o.modules?.http
@@ -438,7 +438,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 export function resolveRules(input: unknown): RuleDefinition[] {
   const parsed = ruleSetSchema.safeParse(input)
   if (!parsed.success) {
-    const issues = toIssues(parsed.error, 'rules')
+    const issues = toIssues(parsed.error, ['rules'])
     throw new ConfigInvalidError(`Invalid rule set: ${describeIssues(issues)}`, issues, parsed.error)
   }
   return parsed.data

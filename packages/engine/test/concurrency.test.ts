@@ -113,7 +113,7 @@ describe('engine.update(rules): hot swap', () => {
     await using engine = await engineWith([version('v1')])
     const error = await rejection(engine.update([version('a'), version('b')]))
     expect(error.code).toBe('ERR_CONFIG_INVALID')
-    expect(error.issues[0].path).toBe('rules[1].name')
+    expect(error.issues[0].path).toEqual(['rules', 1, 'name'])
   })
 })
 

@@ -67,7 +67,7 @@ describe('rules as Auth0 stores them (docs/behaviour.md#the-pipeline)', () => {
   it('rejects duplicate rule names at load', async () => {
     const error = await rejection(createEngine({ rules: [rule('same', 'callback(null)'), rule('same', 'callback(null)')] }))
     expect(error.code).toBe('ERR_CONFIG_INVALID')
-    expect(error.issues).toContainEqual(expect.objectContaining({ path: 'rules[1].name' }))
+    expect(error.issues).toContainEqual(expect.objectContaining({ path: ['rules', 1, 'name'] }))
     expect(error.message).toContain("duplicate rule name 'same'")
   })
 
@@ -135,7 +135,7 @@ describe('protocols (docs/behaviour.md#the-pipeline)', () => {
     await using engine = await engineWith([rule('p', 'callback(null, user, context);')])
     const error = await rejection(engine.run(passwordInput({ context: { protocol: 'oauth2-client-credentials' } })))
     expect(error.code).toBe('ERR_INPUT_INVALID')
-    expect(error.issues).toEqual([{ path: 'context.protocol', code: 'custom', message: 'rules never run for the client credentials grant' }])
+    expect(error.issues).toEqual([{ path: ['context', 'protocol'], code: 'custom', message: 'rules never run for the client credentials grant' }])
   })
 })
 

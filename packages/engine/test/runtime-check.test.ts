@@ -83,7 +83,7 @@ describe(`isolated-vm must be patched for ${ISOLATED_VM_ADVISORY}`, () => {
       expect(error.message).toBe(
         `isolated-vm ${version} is affected by ${ISOLATED_VM_ADVISORY} (guest code can corrupt host memory through ExternalCopy's transferList); the fixes are 6.2.0 (Node.js 22) or 7.0.1 (Node.js 24 and 26): install isolated-vm@^7.0.1.`,
       )
-      expect(error.issues).toEqual([{ path: 'isolated-vm', code: 'runtime', message: error.message }])
+      expect(error.issues).toEqual([{ path: ['isolated-vm'], code: 'runtime', message: error.message }])
     }
   })
 

@@ -3,7 +3,7 @@
  * the path) and `ERR_CONFIG_INVALID` (the integrator's options, zod's issues as cause); docs/behaviour.md#the-user-object
  * "Unknown fields pass through".
  */
-import { createEngine, isTokenRulesError, type EngineOptions, type RunInput } from '@tokenrules/engine'
+import { createEngine, formatIssuePath, isTokenRulesError, type EngineOptions, type RunInput, type ValidationIssue } from '@tokenrules/engine'
 import { ZodError } from 'zod'
 import { describe, expect, it } from 'vitest'
 import { engineWith, passwordInput, rejection, rule } from './helpers.js'
@@ -27,25 +27,47 @@ async function inputError(input: RunInput): Promise<any> {
 }
 
 describe('run input (ERR_INPUT_INVALID)', () => {
-  it.each([
-    ['missing user.user_id', (i: any) => delete i.user.user_id, 'user.user_id'],
-    ['empty user.user_id', (i: any) => (i.user.user_id = ''), 'user.user_id'],
-    ['a numeric user.user_id', (i: any) => (i.user.user_id = 42), 'user.user_id'],
-    ['missing context.protocol', (i: any) => delete i.context.protocol, 'context.protocol'],
-    ['missing context.clientID', (i: any) => delete i.context.clientID, 'context.clientID'],
-    ['empty context.clientID', (i: any) => (i.context.clientID = ''), 'context.clientID'],
-    ['a user that is not an object', (i: any) => (i.user = 'auth0|42'), 'user'],
-    ['a user that is null', (i: any) => (i.user = null), 'user'],
-    ['a context that is an array', (i: any) => (i.context = []), 'context'],
-    ['a non-string clientMetadata value', (i: any) => (i.context.clientMetadata = { tier: 3 }), 'context.clientMetadata.tier'],
+  it.each<[string, (i: any) => unknown, ValidationIssue['path']]>([
+    ['missing user.user_id', (i: any) => delete i.user.user_id, ['user', 'user_id']],
+    ['empty user.user_id', (i: any) => (i.user.user_id = ''), ['user', 'user_id']],
+    ['a numeric user.user_id', (i: any) => (i.user.user_id = 42), ['user', 'user_id']],
+    ['missing context.protocol', (i: any) => delete i.context.protocol, ['context', 'protocol']],
+    ['missing context.clientID', (i: any) => delete i.context.clientID, ['context', 'clientID']],
+    ['empty context.clientID', (i: any) => (i.context.clientID = ''), ['context', 'clientID']],
+    ['a user that is not an object', (i: any) => (i.user = 'auth0|42'), ['user']],
+    ['a user that is null', (i: any) => (i.user = null), ['user']],
+    ['a context that is an array', (i: any) => (i.context = []), ['context']],
+    ['a non-string clientMetadata value', (i: any) => (i.context.clientMetadata = { tier: 3 }), ['context', 'clientMetadata', 'tier']],
+    // A key with dots in it stays one key: a dotted string could not tell it from nesting.
+    [
+      'a non-string clientMetadata value under a URL key',
+      (i: any) => (i.context.clientMetadata = { 'https://example.com/tier': 3 }),
+      ['context', 'clientMetadata', 'https://example.com/tier'],
+    ],
   ])('rejects %s with ERR_INPUT_INVALID naming the path', async (_what, change, path) => {
     const err = await inputError(inputWith(change))
     expect(err.code).toBe('ERR_INPUT_INVALID')
-    expect(err.issues.map((i: { path: string }) => i.path)).toEqual([path])
-    expect(err.message).toMatch(new RegExp(`^Invalid run input: ${path.replace(/[.[\]]/g, '\\$&')}: `))
+    expect(err.issues.map((i: ValidationIssue) => i.path)).toEqual([path])
+    expect(err.message.startsWith(`Invalid run input: ${formatIssuePath(path)}: `)).toBe(true)
     expect(err.cause).toBeInstanceOf(ZodError)
     expect(isTokenRulesError(err)).toBe(true)
     expect(err.toOAuthError()).toEqual(GENERIC_500)
+  })
+
+  it('writes a key that is not an identifier quoted in the message, and keeps it one key in the path', async () => {
+    const err = await inputError(inputWith((i) => (i.context['clientMetadata'] = { 'https://example.com/tier': 3, tier: { gold: 'x' } })))
+    expect(err.issues.map((i: ValidationIssue) => i.path)).toEqual([
+      ['context', 'clientMetadata', 'https://example.com/tier'],
+      ['context', 'clientMetadata', 'tier'],
+    ])
+    expect(err.message).toMatch(/^Invalid run input: context\.clientMetadata\["https:\/\/example\.com\/tier"\]: .*; context\.clientMetadata\.tier: /)
+  })
+
+  it('formats issue paths for people: identifiers dotted, indexes bracketed, other keys quoted, the empty path (root)', () => {
+    expect(formatIssuePath(['rules', 2, 'name'])).toBe('rules[2].name')
+    expect(formatIssuePath(['context', 'accessToken', 'https://a.example/x', 0])).toBe('context.accessToken["https://a.example/x"][0]')
+    expect(formatIssuePath(['a.b'])).toBe('["a.b"]')
+    expect(formatIssuePath([])).toBe('(root)')
   })
 
   it('lists every problem of an input in issues', async () => {
@@ -57,7 +79,7 @@ describe('run input (ERR_INPUT_INVALID)', () => {
       }),
     )
     expect(err.code).toBe('ERR_INPUT_INVALID')
-    expect(err.issues.map((i: { path: string }) => i.path).sort()).toEqual(['context.clientID', 'context.protocol', 'user.user_id'])
+    expect(err.issues.map((i: ValidationIssue) => formatIssuePath(i.path)).sort()).toEqual(['context.clientID', 'context.protocol', 'user.user_id'])
   })
 
   it('rejects an input with a cycle with ERR_INPUT_INVALID naming the path of the cycle', async () => {
@@ -67,7 +89,7 @@ describe('run input (ERR_INPUT_INVALID)', () => {
     const err = await inputError(input as unknown as RunInput)
     expect(err.code).toBe('ERR_INPUT_INVALID')
     expect(err.issues).toHaveLength(1)
-    expect(err.issues[0].path).toBe('user.app_metadata.self')
+    expect(err.issues[0].path).toEqual(['user', 'app_metadata', 'self'])
     expect(err.toOAuthError()).toEqual(GENERIC_500)
   })
 
@@ -75,7 +97,7 @@ describe('run input (ERR_INPUT_INVALID)', () => {
     const err = await inputError(inputWith((i) => (i.context['stats'] = { loginsCount: 3n })))
     expect(err.code).toBe('ERR_INPUT_INVALID')
     expect(err.issues).toHaveLength(1)
-    expect(err.issues[0].path).toBe('context.stats.loginsCount')
+    expect(err.issues[0].path).toEqual(['context', 'stats', 'loginsCount'])
     expect(err.toOAuthError()).toEqual(GENERIC_500)
   })
 
@@ -104,27 +126,27 @@ describe('run input (ERR_INPUT_INVALID)', () => {
 
 describe('engine options (ERR_CONFIG_INVALID)', () => {
   const ok = [passThrough]
-  it.each<[string, Record<string, unknown>, string, string]>([
-    ['an unknown option key', { rules: ok, timeout: 5 }, '(root)', 'unrecognized_keys'],
-    ['an unknown limits key', { rules: ok, limits: { timeout: 5 } }, 'limits', 'unrecognized_keys'],
-    ['limits.timeoutMs 0', { rules: ok, limits: { timeoutMs: 0 } }, 'limits.timeoutMs', 'too_small'],
-    ['limits.memoryLimitMb 1', { rules: ok, limits: { memoryLimitMb: 1 } }, 'limits.memoryLimitMb', 'too_small'],
-    ['duplicate rule names', { rules: [rule('a', 'callback(null)'), rule('a', 'callback(null)')] }, 'rules[1].name', 'custom'],
-    ['an empty script', { rules: [{ name: 'empty', script: '' }] }, 'rules[0].script', 'too_small'],
-    ['a bad claims.namespace', { rules: ok, claims: { namespace: 'sometimes' } }, 'claims.namespace', 'invalid_value'],
-    ['a bad claims.onViolation', { rules: ok, claims: { onViolation: 'ignore' } }, 'claims.onViolation', 'invalid_value'],
+  it.each<[string, Record<string, unknown>, ValidationIssue['path'], string]>([
+    ['an unknown option key', { rules: ok, timeout: 5 }, [], 'unrecognized_keys'],
+    ['an unknown limits key', { rules: ok, limits: { timeout: 5 } }, ['limits'], 'unrecognized_keys'],
+    ['limits.timeoutMs 0', { rules: ok, limits: { timeoutMs: 0 } }, ['limits', 'timeoutMs'], 'too_small'],
+    ['limits.memoryLimitMb 1', { rules: ok, limits: { memoryLimitMb: 1 } }, ['limits', 'memoryLimitMb'], 'too_small'],
+    ['duplicate rule names', { rules: [rule('a', 'callback(null)'), rule('a', 'callback(null)')] }, ['rules', 1, 'name'], 'custom'],
+    ['an empty script', { rules: [{ name: 'empty', script: '' }] }, ['rules', 0, 'script'], 'too_small'],
+    ['a bad claims.namespace', { rules: ok, claims: { namespace: 'sometimes' } }, ['claims', 'namespace'], 'invalid_value'],
+    ['a bad claims.onViolation', { rules: ok, claims: { onViolation: 'ignore' } }, ['claims', 'onViolation'], 'invalid_value'],
     [
       'a bad claims.forbiddenNamespaces entry',
       { rules: ok, claims: { forbiddenNamespaces: ['issuer.example', 'ftp://files.example'] } },
-      'claims.forbiddenNamespaces[1]',
+      ['claims', 'forbiddenNamespaces', 1],
       'custom',
     ],
-    ['configuration with a non-string value', { rules: ok, configuration: { RETRIES: 3 } }, 'configuration.RETRIES', 'invalid_type'],
+    ['configuration with a non-string value', { rules: ok, configuration: { RETRIES: 3 } }, ['configuration', 'RETRIES'], 'invalid_type'],
   ])('rejects %s with ERR_CONFIG_INVALID, issues and zod’s error as cause', async (_what, options, path, code) => {
     const err = await rejection(createEngine(options as unknown as EngineOptions))
     expect(err.code).toBe('ERR_CONFIG_INVALID')
     expect(err.issues).toEqual([{ path, code, message: expect.any(String) }])
-    expect(err.message).toBe(`Invalid engine options: ${path}: ${err.issues[0].message}`)
+    expect(err.message).toBe(`Invalid engine options: ${formatIssuePath(path)}: ${err.issues[0].message}`)
     expect(err.cause).toBeInstanceOf(ZodError)
     expect((err.cause as ZodError).issues).toHaveLength(1)
     expect(isTokenRulesError(err)).toBe(true)
@@ -135,8 +157,8 @@ describe('engine options (ERR_CONFIG_INVALID)', () => {
     const err = await rejection(createEngine({ rules: [{ name: '', script: 'function (u, c, cb) { cb(null) }' }] }))
     expect(err.code).toBe('ERR_CONFIG_INVALID')
     expect(err.issues.length).toBeGreaterThanOrEqual(1)
-    for (const issue of err.issues) expect(issue.path).toBe('rules[0].name')
-    expect(err.issues[0]).toEqual({ path: 'rules[0].name', code: 'too_small', message: 'must not be empty' })
+    for (const issue of err.issues) expect(issue.path).toEqual(['rules', 0, 'name'])
+    expect(err.issues[0]).toEqual({ path: ['rules', 0, 'name'], code: 'too_small', message: 'must not be empty' })
     expect(err.cause).toBeInstanceOf(ZodError)
   })
 
@@ -152,7 +174,10 @@ describe('engine options (ERR_CONFIG_INVALID)', () => {
   it('lists every problem of the options in issues', async () => {
     const err = await rejection(createEngine({ rules: [passThrough], limits: { timeoutMs: 0, memoryLimitMb: 1 } }))
     expect(err.code).toBe('ERR_CONFIG_INVALID')
-    expect(err.issues.map((i: { path: string }) => i.path)).toEqual(['limits.timeoutMs', 'limits.memoryLimitMb'])
+    expect(err.issues.map((i: ValidationIssue) => i.path)).toEqual([
+      ['limits', 'timeoutMs'],
+      ['limits', 'memoryLimitMb'],
+    ])
   })
 
   it('accepts forbiddenNamespaces given as host names or http(s) URLs', async () => {

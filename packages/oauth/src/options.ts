@@ -1,4 +1,4 @@
-import type { Engine, EngineOptions } from '@tokenrules/engine'
+import { ConfigInvalidError, formatIssuePath, type Engine, type EngineOptions, type ValidationIssue } from '@tokenrules/engine'
 import { z } from 'zod'
 import { ALL_GRANT_TYPES, type GrantType } from './grants/grant-types.js'
 import type { TokenServerStores } from './stores/types.js'
@@ -340,6 +340,16 @@ export interface TokenServerOptions {
         issuerName?: string | undefined
         /** Recovery codes handed out at enrollment, each usable once. Default 5. */
         recoveryCodes?: number | undefined
+        /**
+         * Wrong codes a user may enter per factor (one-time codes; recovery codes apart) before it
+         * locks with 429 `too_many_attempts`, counted across logins and `mfa_token`s and never reset
+         * by a correct password. Default 10, Auth0's.
+         */
+        codeAttempts?: number | undefined
+        /** A locked factor gets one attempt back every this many seconds. Default 360 (6 minutes), Auth0's. */
+        codeRefillSeconds?: number | undefined
+        /** Wrong codes one `mfa_token` may carry before it is refused for good (the user logs in again). Default 5. */
+        codeAttemptsPerMfaToken?: number | undefined
       }
     | undefined
   /** Password hashing of users the server creates or re-hashes. */
@@ -410,12 +420,23 @@ const schema = z.object({
   defaultDirectory: z.string().min(1).optional(),
   defaultAudience: z.string().min(1).optional(),
   stores: z.custom<object>((value) => typeof value === 'object' && value !== null, 'must be an object of stores').optional(),
-  encryptionKey: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
+  encryptionKey: z
+    .union([z.string(), z.instanceof(Uint8Array)])
+    .refine((key) => (typeof key === 'string' ? Buffer.from(key, 'base64url') : key).byteLength === 32, 'must be 32 bytes (or their base64url text)')
+    .optional(),
   keys: z.strictObject({ algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).optional(), published: positiveInt.max(10).optional() }).optional(),
   idToken: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   refreshTokens: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   bruteForce: z.strictObject({ threshold: positiveInt.optional(), blockSeconds: positiveInt.optional() }).optional(),
-  mfa: z.strictObject({ issuerName: z.string().min(1).optional(), recoveryCodes: positiveInt.max(20).optional() }).optional(),
+  mfa: z
+    .strictObject({
+      issuerName: z.string().min(1).optional(),
+      recoveryCodes: positiveInt.max(20).optional(),
+      codeAttempts: positiveInt.max(100).optional(),
+      codeRefillSeconds: positiveInt.max(86_400).optional(),
+      codeAttemptsPerMfaToken: positiveInt.max(100).optional(),
+    })
+    .optional(),
   passwords: z.strictObject({ scryptCost: positiveInt.optional() }).optional(),
   limits: z.strictObject({ maxBodyBytes: positiveInt.max(1_048_576).optional() }).optional(),
   basePath: z
@@ -427,21 +448,39 @@ const schema = z.object({
   hooks: z.strictObject({ onError: z.function().optional() }).optional(),
 })
 
-/** Check the options; throws a `TypeError` listing every problem (zod's error as `cause`). */
+/**
+ * The engine's configuration error, for the token server's options: `issues` as the engine gives
+ * them (each `path` a list of keys), the message naming each.
+ */
+export function optionsInvalid(issues: readonly ValidationIssue[], cause?: unknown): ConfigInvalidError {
+  const lines = issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`)
+  return new ConfigInvalidError(`Invalid token server options: ${lines.join('; ')}`, issues, cause)
+}
+
+/** Check the options; throws the engine's `ConfigInvalidError` (`ERR_CONFIG_INVALID`) listing every problem (zod's error as `cause`). */
 export function validateOptions(options: TokenServerOptions): void {
   const parsed = schema.safeParse(options)
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-    throw new TypeError(`Invalid token server options: ${issues.join('; ')}`, { cause: parsed.error })
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.map((key) => (typeof key === 'number' ? key : String(key))),
+      message: issue.message,
+      code: issue.code,
+    }))
+    throw optionsInvalid(issues, parsed.error)
   }
+  const issues: ValidationIssue[] = []
   const names = new Set((options.directories ?? []).map((d) => d.name))
   if (options.defaultDirectory !== undefined && options.directories !== undefined && !names.has(options.defaultDirectory)) {
-    throw new TypeError(`Invalid token server options: defaultDirectory '${options.defaultDirectory}' is not one of directories`)
+    issues.push({ path: ['defaultDirectory'], code: 'custom', message: `'${options.defaultDirectory}' is not one of directories` })
   }
   const apis = new Set(options.apis.map((a) => a.identifier))
-  for (const audience of [options.defaultAudience, ...options.clients.map((c) => c.defaultAudience)]) {
-    if (audience !== undefined && !apis.has(audience)) {
-      throw new TypeError(`Invalid token server options: default audience '${audience}' is not one of apis`)
-    }
+  if (options.defaultAudience !== undefined && !apis.has(options.defaultAudience)) {
+    issues.push({ path: ['defaultAudience'], code: 'custom', message: `'${options.defaultAudience}' is not one of apis` })
   }
+  options.clients.forEach((client, index) => {
+    if (client.defaultAudience !== undefined && !apis.has(client.defaultAudience)) {
+      issues.push({ path: ['clients', index, 'defaultAudience'], code: 'custom', message: `'${client.defaultAudience}' is not one of apis` })
+    }
+  })
+  if (issues.length > 0) throw optionsInvalid(issues)
 }

@@ -15,7 +15,7 @@ import { normalizeIp } from './lib/ip.js'
 import { SecretBox, encryptionKeyFrom } from './lib/secret-box.js'
 import { associate } from './mfa/associate.js'
 import { challenge } from './mfa/challenge.js'
-import { validateOptions, type TokenServerOptions } from './options.js'
+import { optionsInvalid, validateOptions, type TokenServerOptions } from './options.js'
 import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
 import { createMemoryStores, isMemoryStore } from './stores/memory.js'
 import type { TokenServerStores, UserStore } from './stores/types.js'
@@ -155,7 +155,7 @@ const PUBLIC_DOCUMENT_MAX_AGE_SECONDS = 300
  */
 let processKey: Buffer | undefined
 
-const PERSISTENT_STORE_HINT = 'encryptionKey is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
+const PERSISTENT_STORE_HINT = 'is required with stores other than the in-memory ones: TOTP secrets and signing keys are sealed with it'
 
 /**
  * Create an OAuth 2.0 token server for the password exchange ([behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint)): `password`,
@@ -212,7 +212,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     keys: options.stores?.keys ?? memory.keys,
   }
   const allMemory = Object.values(stores).every(isMemoryStore)
-  if (options.encryptionKey === undefined && !allMemory) throw new TypeError(`Invalid token server options: ${PERSISTENT_STORE_HINT}`)
+  if (options.encryptionKey === undefined && !allMemory) throw optionsInvalid([{ path: ['encryptionKey'], code: 'custom', message: PERSISTENT_STORE_HINT }])
   const box = new SecretBox(options.encryptionKey === undefined ? (processKey ??= randomBytes(32)) : encryptionKeyFrom(options.encryptionKey))
   const currentDate = options.currentDate ?? (() => new Date())
   const now = () => currentDate().getTime()
@@ -248,6 +248,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       issuerName: options.mfa?.issuerName ?? new URL(options.issuer).host,
       recoveryCodes: options.mfa?.recoveryCodes ?? 5,
       transactionLifetimeMs: MFA_TRANSACTION_LIFETIME_MS,
+      codeBudget: { capacity: options.mfa?.codeAttempts ?? 10, refillMs: (options.mfa?.codeRefillSeconds ?? 360) * 1000 },
+      codesPerMfaToken: options.mfa?.codeAttemptsPerMfaToken ?? 5,
     },
     scryptCost,
     dummyHash: hashPassword(randomBytes(16).toString('hex'), { cost: scryptCost }),

@@ -16,7 +16,7 @@ export function assertNodeSnapshotDisabled(
   if (nodeMajor < 20) return
   if (execArgv.includes(FLAG) || (nodeOptions ?? '').split(/\s+/).includes(FLAG)) return
   const message = `Node.js ${nodeMajor} must run isolated-vm with ${FLAG}: start node with it, or set NODE_OPTIONS=${FLAG}.`
-  throw new ConfigInvalidError(message, [{ path: 'process.execArgv', code: 'runtime', message }])
+  throw new ConfigInvalidError(message, [{ path: ['process', 'execArgv'], code: 'runtime', message }])
 }
 
 /** The isolated-vm advisory the engine refuses to run under. */
@@ -74,5 +74,5 @@ export function assertPatchedIsolatedVm(version: string = installedIsolatedVmVer
     parsed === undefined
       ? `isolated-vm's version could not be read ("${version}"), so the engine cannot rule out ${ISOLATED_VM_ADVISORY}: install ${advice(nodeMajor)}.`
       : `isolated-vm ${version} is affected by ${ISOLATED_VM_ADVISORY} (guest code can corrupt host memory through ExternalCopy's transferList); the fixes are ${fix}: install ${advice(nodeMajor)}.`
-  throw new ConfigInvalidError(message, [{ path: 'isolated-vm', code: 'runtime', message }])
+  throw new ConfigInvalidError(message, [{ path: ['isolated-vm'], code: 'runtime', message }])
 }

@@ -1,4 +1,4 @@
-import { ConfigInvalidError, RuleCompileError } from '../errors.js'
+import { ConfigInvalidError, formatIssuePath, RuleCompileError } from '../errors.js'
 import type { ResolvedOptions, RuleDefinition } from '../options.js'
 import { registerAuth0 } from './capabilities/auth0.js'
 import { registerBasics } from './capabilities/basics.js'
@@ -54,7 +54,7 @@ export async function prepareShared(
       if (option !== undefined) {
         const message = `'${name}' is not bundled: it is served by ${option}`
         throw new ConfigInvalidError(`Invalid engine options: modules.packages[${index}]: ${message}`, [
-          { path: `modules.packages[${index}]`, code: 'custom', message },
+          { path: ['modules', 'packages', index], code: 'custom', message },
         ])
       }
       try {
@@ -65,7 +65,7 @@ export async function prepareShared(
         const message = error instanceof Error ? error.message : String(error)
         throw new ConfigInvalidError(
           `Invalid engine options: modules.packages[${index}]: ${message}`,
-          [{ path: `modules.packages[${index}]`, code: 'custom', message }],
+          [{ path: ['modules', 'packages', index], code: 'custom', message }],
           error,
         )
       }
@@ -89,10 +89,10 @@ export async function prepareShared(
     for (const name of ['request', 'axios', 'node-fetch']) modules[name] = { kind: 'builtin' }
   }
   for (const [name, value] of Object.entries(options.modules.host)) {
-    modules[name] = { kind: 'host', descriptor: describe(registry, value, `modules.host.${name}`) }
+    modules[name] = { kind: 'host', descriptor: describe(registry, value, ['modules', 'host', name]) }
   }
   const globals: SandboxSettings['globals'] = {}
-  for (const [name, value] of Object.entries(options.globals)) globals[name] = describe(registry, value, `globals.${name}`)
+  for (const [name, value] of Object.entries(options.globals)) globals[name] = describe(registry, value, ['globals', name])
 
   checkRequiredVersions(rules, modules)
   const domain = options.auth0.domain
@@ -116,9 +116,9 @@ export async function prepareShared(
   }
 }
 
-function describe(registry: HostRegistry, value: unknown, path: string) {
+function describe(registry: HostRegistry, value: unknown, path: readonly (string | number)[]) {
   try {
-    return registry.describe(value, path)
+    return registry.describe(value, formatIssuePath(path))
   } catch (error) {
     const message = (error as Error).message
     throw new ConfigInvalidError(`Invalid engine options: ${message}`, [{ path, code: 'custom', message }], error)

@@ -1,25 +1,16 @@
 import type { z } from 'zod'
-import type { ValidationIssue } from '../errors.js'
+import { formatIssuePath, type ValidationIssue } from '../errors.js'
 
-/** zod's issues as plain data with dotted paths (`rules[2].name`, `context.clientID`). */
-export function toIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
+/** zod's issues as plain data: each path a list of keys (`['rules', 2, 'name']`), under `prefix`. */
+export function toIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): ValidationIssue[] {
   return error.issues.map((issue) => ({
-    path: formatPath(prefix, issue.path),
+    path: [...prefix, ...issue.path.map((key) => (typeof key === 'number' ? key : String(key)))],
     message: issue.message,
     code: issue.code,
   }))
 }
 
-function formatPath(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`
-    else out += out === '' ? String(key) : `.${String(key)}`
-  }
-  return out === '' ? '(root)' : out
-}
-
-/** One line per issue, for an error message. */
+/** One line per issue, for an error message: `rules[2].name: must not be empty; …`. */
 export function describeIssues(issues: readonly ValidationIssue[]): string {
-  return issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+  return issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`).join('; ')
 }

@@ -200,7 +200,7 @@ describe('configuration errors', () => {
     expect(err.message).toBe(
       `Invalid engine options: modules.packages[1]: cannot resolve package 'left-pad-that-is-not-installed' from ${RESOLVE_FROM}: install it there or set modules.resolveFrom`,
     )
-    expect(err.issues).toEqual([expect.objectContaining({ path: 'modules.packages[1]' })])
+    expect(err.issues).toEqual([expect.objectContaining({ path: ['modules', 'packages', 1] })])
   })
 
   it.each([

@@ -3,6 +3,7 @@ import { dirname, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   createEngine,
+  formatIssuePath,
   isTokenRulesError,
   type AnyTokenRulesError,
   type EngineOptions,
@@ -294,7 +295,7 @@ async function readConfiguration(file: string): Promise<Record<string, string>> 
 
 function describeValidation(error: AnyTokenRulesError): string {
   const issues = 'issues' in error ? error.issues : []
-  return issues.length === 0 ? error.message : `${error.message.split(':')[0]}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`
+  return issues.length === 0 ? error.message : `${error.message.split(':')[0]}:\n${issues.map((i) => `  ${formatIssuePath(i.path)}: ${i.message}`).join('\n')}`
 }
 
 // ---- human output -------------------------------------------------------------------------------
