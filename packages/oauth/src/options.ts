@@ -260,7 +260,7 @@ export interface ServerErrorEvent {
  *   defaultAudience: 'https://api.example.com', // requests without `audience` get tokens for this API
  *   bruteForce: { threshold: 5, blockSeconds: 600 },
  *   passwords: { scryptCost: 2 ** 12 }, // fast hashes for the example; keep the default in production
- *   currentDate: () => new Date('2026-01-01T00:00:00Z'),
+ *   clock: () => Date.parse('2026-01-01T00:00:00Z'), // milliseconds since the epoch, as the engine's clock
  * }
  * await using server = await createTokenServer(options)
  * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
@@ -363,8 +363,12 @@ export interface TokenServerOptions {
   basePath?: string | undefined
   /** Rules see it as `context.tenant`. Default `tokenrules`. */
   tenant?: string | undefined
-  /** The clock (for tests). Default `() => new Date()`. */
-  currentDate?: (() => Date) | undefined
+  /**
+   * The clock: milliseconds since the epoch, as the engine's and `@tokenrules/testing`'s `clock`
+   * take it. Tokens, refresh tokens, MFA, brute-force counts and the stores use it; an engine the
+   * server creates gives it to rules too. Default `Date.now`.
+   */
+  clock?: (() => number) | undefined
   /** Callbacks to the host. */
   hooks?:
     | {
@@ -426,7 +430,9 @@ const schema = z.object({
     .regex(/^(\/[^/?#]+)*$/, "must be '' or like '/auth' (no trailing slash)")
     .optional(),
   tenant: z.string().min(1).optional(),
-  currentDate: z.function().optional(),
+  clock: z.function().optional(),
+  // The clock option's earlier name, refused so that a stale call site does not silently run on the real clock.
+  currentDate: z.undefined({ error: 'is now `clock: () => number` (milliseconds since the epoch), as the engine takes it' }).optional(),
   hooks: z.strictObject({ onError: z.function().optional() }).optional(),
 })
 

@@ -214,15 +214,12 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const allMemory = Object.values(stores).every(isMemoryStore)
   if (options.encryptionKey === undefined && !allMemory) throw optionsInvalid([{ path: ['encryptionKey'], code: 'custom', message: PERSISTENT_STORE_HINT }])
   const box = new SecretBox(options.encryptionKey === undefined ? (processKey ??= randomBytes(32)) : encryptionKeyFrom(options.encryptionKey))
-  const currentDate = options.currentDate ?? (() => new Date())
-  const now = () => currentDate().getTime()
+  const now = options.clock ?? Date.now
   const keys = new SigningKeys(stores.keys, box, options.keys?.published ?? 2, now)
   const scryptCost = options.passwords?.scryptCost ?? DEFAULT_SCRYPT_COST
   // Engine.is, not instanceof: the host's engine may come from another installed copy of the package.
   const ownsEngine = !Engine.is(options.engine)
-  const engine = Engine.is(options.engine)
-    ? options.engine
-    : await createEngine(engineOptions(options.engine, stores.users, now, options.currentDate !== undefined))
+  const engine = Engine.is(options.engine) ? options.engine : await createEngine(engineOptions(options.engine, stores.users, now, options.clock !== undefined))
   try {
     await keys.init(options.keys?.algorithm ?? 'RS256')
   } catch (error) {

@@ -23,6 +23,9 @@ export class TestClock {
   advance(ms: number): void {
     this.now += ms
   }
+  /** The server's `clock`: milliseconds since the epoch. */
+  read = (): number => this.now
+  /** The same instant as a Date, for jose's `currentDate`. */
   date = (): Date => new Date(this.now)
 }
 
@@ -54,7 +57,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     directories: [{ name: 'Employees' }, { name: 'Customers' }],
     passwords: { scryptCost: TEST_SCRYPT_COST },
     keys: { algorithm: 'ES256' },
-    currentDate: clock.date,
+    clock: clock.read,
     ...rest,
   })
   const test = new TestServer(server, clock)

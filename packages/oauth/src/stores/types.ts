@@ -55,7 +55,7 @@ export interface Directory {
  *   directories: [{ name: 'Employees' }],
  *   passwords: { scryptCost: 2 ** 12 },
  *   stores,
- *   currentDate: () => new Date('2026-01-01T09:00:00Z'),
+ *   clock: () => Date.parse('2026-01-01T09:00:00Z'),
  * })
  * const created: UserProfile = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
  * assert.equal(created.logins_count, 0)
@@ -443,7 +443,7 @@ export interface RefreshTokenStore {
  *   directories: [{ name: 'Employees' }],
  *   passwords: { scryptCost: 2 ** 12 },
  *   stores,
- *   currentDate: () => new Date('2026-01-01T09:00:00Z'),
+ *   clock: () => Date.parse('2026-01-01T09:00:00Z'),
  * })
  * const { user_id } = await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
  * const response = await server.handler(
@@ -786,7 +786,7 @@ export interface SigningKeyRecord {
  *   keys: { algorithm: 'ES256', published: 2 },
  *   stores: { keys },
  *   encryptionKey: randomBytes(32),
- *   currentDate: () => new Date(now),
+ *   clock: () => now,
  * })
  * now += 86_400_000
  * const second = await server.keys.rotate()

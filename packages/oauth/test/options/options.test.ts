@@ -2,9 +2,10 @@
 // engine's ConfigInvalidError (ERR_CONFIG_INVALID), whose issues' paths are lists of keys.
 import { ConfigInvalidError, isTokenRulesError, type ValidationIssue } from '@tokenrules/engine'
 import { createMemoryStores, createTokenServer, GRANT_TYPES, type TokenServerOptions } from '@tokenrules/oauth'
+import { decodeJwt } from 'jose'
 import { ZodError } from 'zod'
 import { describe, expect, it } from 'vitest'
-import { API, ISSUER } from '../helpers.js'
+import { ALICE, API, ISSUER, TEST_SCRYPT_COST } from '../helpers.js'
 
 const base: TokenServerOptions = {
   issuer: ISSUER,
@@ -77,5 +78,44 @@ describe('token server options (ERR_CONFIG_INVALID)', () => {
     const err = await refusal({ ...base, stores: { users } })
     expect(paths(err.issues)).toEqual([['encryptionKey']])
     expect(err.message).toMatch(/^Invalid token server options: encryptionKey: is required with stores other than the in-memory ones/)
+  })
+
+  it('refuses the clock option’s old name, currentDate, naming clock', async () => {
+    const err = await refusal({ ...base, currentDate: () => new Date('2026-01-01T00:00:00Z') })
+    expect(err.issues).toEqual([
+      { path: ['currentDate'], code: 'invalid_type', message: 'is now `clock: () => number` (milliseconds since the epoch), as the engine takes it' },
+    ])
+  })
+})
+
+describe('clock: () => number', () => {
+  it('is the time of the tokens and, for an engine the server creates, of the rules', async () => {
+    const at = Date.UTC(2030, 5, 1, 12)
+    await using server = await createTokenServer({
+      ...base,
+      engine: {
+        rules: [
+          {
+            name: 'now',
+            script: `function (user, context, callback) { context.accessToken['https://example.com/now'] = Date.now(); callback(null, user, context); }`,
+          },
+        ],
+      },
+      directories: [{ name: 'Employees' }],
+      passwords: { scryptCost: TEST_SCRYPT_COST },
+      clock: () => at,
+    })
+    await server.users.create({ directory: 'Employees', ...ALICE })
+    const response = await server.handler(
+      new Request('http://localhost/oauth/token', {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'password', client_id: 'app', username: ALICE.email, password: ALICE.password, audience: API }),
+      }),
+      { remoteAddress: '127.0.0.1' },
+    )
+    expect(response.status).toBe(200)
+    const claims = decodeJwt(((await response.json()) as { access_token: string }).access_token)
+    expect(claims.iat).toBe(at / 1000)
+    expect(claims['https://example.com/now']).toBe(at)
   })
 })
