@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { ConfigInvalidError } from './errors.js'
 import type { LogEntry } from './result.js'
 import { describeIssues, toIssues } from './lib/validation.js'
+import { parseAddressRange } from './lib/capabilities/http-addresses.js'
+import type { HttpPolicy } from './lib/capabilities/http.js'
 
 const ruleName = z
   .string()
@@ -51,6 +53,7 @@ const optionsSchema = z.strictObject({
       memoryLimitMb: z.number().int().min(8).max(4096).optional(),
       maxLogEntries: z.number().int().min(0).max(10_000).optional(),
       maxUserBytes: z.number().int().min(1024).max(50_000_000).optional(),
+      maxParkedThreads: z.number().int().min(0).max(1_000).optional(),
     })
     .optional(),
   claims: z
@@ -62,6 +65,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   errors: z.strictObject({ exposeExceptionMessages: z.boolean().optional() }).optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
+  webAssembly: z.boolean().optional(),
   modules: z
     .strictObject({
       packages: z.array(z.string().min(1)).optional(),
@@ -80,6 +84,18 @@ const optionsSchema = z.strictObject({
           timeoutMs: z.number().int().min(1).max(600_000).optional(),
           maxResponseBytes: z.number().int().min(0).max(100_000_000).optional(),
           fetch: z.function().optional(),
+          redirects: z.enum(['follow', 'same-origin', 'error']).optional(),
+          allowAddresses: z
+            .array(
+              z.string().superRefine((entry, ctx) => {
+                const range = parseAddressRange(entry)
+                if (typeof range === 'string') ctx.addIssue({ code: 'custom', message: range })
+              }),
+            )
+            .optional(),
+          lookup: z.function().optional(),
+          maxConcurrentRequests: z.number().int().min(1).max(1_000).optional(),
+          maxRequests: z.number().int().min(1).max(100_000).optional(),
         })
         .optional(),
       crypto: z.boolean().optional(),
@@ -225,6 +241,13 @@ export interface EngineOptions {
         maxLogEntries?: number | undefined
         /** Largest `user` (as JSON characters) a run may return. Default 1,000,000. */
         maxUserBytes?: number | undefined
+        /**
+         * Isolate threads parked in native code V8 cannot interrupt that this process tolerates
+         * (every engine of the process counts): past it, no new isolate is made and runs fail with
+         * `ERR_ENGINE_INTERNAL` until the process is restarted. Default 4. With `isolation: 'process'`
+         * the isolates' process is replaced instead, and this bounds each such process.
+         */
+        maxParkedThreads?: number | undefined
       }
     | undefined
   /** How custom claims are checked ([behaviour: custom claims](../../../docs/behaviour.md#custom-claims)). Default: namespaced URLs required, violations dropped with a warning. */
@@ -247,6 +270,14 @@ export interface EngineOptions {
     | undefined
   /** Isolates that run rules in parallel. Default: the number of CPU cores. */
   concurrency?: number | undefined
+  /**
+   * Give rules `WebAssembly`. Default `false`: the global is absent. Enabled, every WebAssembly
+   * memory counts its maximum against `limits.memoryLimitMb` before it exists: a
+   * `new WebAssembly.Memory` and a module's own memories must declare a `maximum`, shared and
+   * 64-bit memories are refused, and past the limit the run fails with `ERR_RULE_MEMORY_LIMIT`.
+   * Loops in WebAssembly are stopped by `limits.timeoutMs` like any other.
+   */
+  webAssembly?: boolean | undefined
   /**
    * What `require` in rules may load. Nothing is allowed by default.
    *
@@ -290,7 +321,11 @@ export interface EngineOptions {
         /** HTTP for `request`, `axios`, `node-fetch` and the global `fetch`. Absent: no network. */
         http?:
           | {
-              /** Allowed hosts: exact (`api.example.com`), wildcard (`*.corp.example`), or with a port (`127.0.0.1:8080`). */
+              /**
+               * Allowed hosts: exact (`api.example.com`), wildcard (`*.corp.example`, names only), or with a port
+               * (`127.0.0.1:8080`). Names are resolved and every address checked (see `allowAddresses`); an entry that
+               * is an IP address allows that address as it is, private or not.
+               */
               allow: readonly string[]
               /** Allowed methods. Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS. */
               methods?: readonly string[] | undefined
@@ -298,8 +333,41 @@ export interface EngineOptions {
               timeoutMs?: number | undefined
               /** Largest response body. Default 1,000,000 bytes. */
               maxResponseBytes?: number | undefined
-              /** The host's HTTP client (route, observe or fake calls). Default: global `fetch`. */
+              /**
+               * The host's HTTP client (route, observe or fake calls). Default: the engine's own (undici, as Node's
+               * `fetch`), which resolves each name, checks every address and connects only to those. A `fetch` given
+               * here is the transport instead: the engine still checks names, methods, redirects, headers and limits,
+               * but resolving names, refusing internal addresses and pinning the connection become its job
+               * (`allowAddresses` and `lookup` do not apply to it).
+               */
               fetch?: typeof fetch | undefined
+              /**
+               * Where a redirect may lead. `'follow'` (default): any URL the allow-list allows, at most 5; one to another
+               * origin keeps only the headers `accept`, `accept-encoding`, `accept-language`, `content-language`,
+               * `content-type` and `user-agent` (Authorization, Cookie, Proxy-Authorization and custom headers such as
+               * API keys are dropped). `'same-origin'`: only to the same scheme, host and port. `'error'`: none. A
+               * redirect not followed fails with `ERR_HTTP_NOT_ALLOWED`; a rule's own `redirect: 'manual'` still gets the 3xx.
+               */
+              redirects?: 'follow' | 'same-origin' | 'error' | undefined
+              /**
+               * Addresses a name may resolve to besides public unicast ones: IPs or CIDR ranges (`'10.0.0.0/8'`,
+               * `'fd00::/8'`, `'127.0.0.1'`). By default a name that resolves to a loopback, private, link-local,
+               * unique-local, carrier-grade NAT, unspecified, multicast or other special-purpose address (IPv4-mapped
+               * IPv6 forms included) is refused with `ERR_HTTP_NOT_ALLOWED`. An instance-metadata address
+               * (169.254.169.254, fd00:ec2::254, 100.100.100.200, 192.0.0.192) is let through only by an entry that is
+               * that address, never by a range. Default: none.
+               */
+              allowAddresses?: readonly string[] | undefined
+              /**
+               * Resolve a host name for the engine's own transport: every address, as text. Default: the system
+               * resolver (`dns.lookup` with `all: true`, so /etc/hosts counts). Each answer is checked, and the
+               * connection goes to a checked address, never to a second resolution.
+               */
+              lookup?: ((hostname: string) => Promise<readonly string[]> | readonly string[]) | undefined
+              /** Requests one run may have open at once; more wait their turn. Default 10. */
+              maxConcurrentRequests?: number | undefined
+              /** Requests one run may send, each redirect followed included; then `ERR_HTTP_LIMIT`. Default 50. */
+              maxRequests?: number | undefined
             }
           | undefined
         /** `crypto` (hashes, HMAC, random bytes, UUIDs, timingSafeEqual) and `jsonwebtoken` (HS*, RS*). */
@@ -348,14 +416,15 @@ export interface EngineOptions {
 export interface ResolvedOptions {
   rules: RuleDefinition[]
   configuration: Record<string, string>
-  limits: { timeoutMs: number; memoryLimitMb: number; maxLogEntries: number; maxUserBytes: number }
+  limits: { timeoutMs: number; memoryLimitMb: number; maxLogEntries: number; maxUserBytes: number; maxParkedThreads: number }
   claims: { namespace: 'required' | 'optional'; onViolation: 'drop' | 'error'; forbiddenNamespaces: string[] }
   errors: { exposeExceptionMessages: boolean }
   concurrency: number
+  webAssembly: boolean
   modules: {
     packages: string[]
     resolveFrom: string
-    http: { allow: string[]; methods: string[]; timeoutMs: number; maxResponseBytes: number; fetch: typeof fetch } | undefined
+    http: HttpPolicy | undefined
     crypto: boolean
     host: Record<string, unknown>
   }
@@ -402,6 +471,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       memoryLimitMb: o.limits?.memoryLimitMb ?? 128,
       maxLogEntries: o.limits?.maxLogEntries ?? 100,
       maxUserBytes: o.limits?.maxUserBytes ?? 1_000_000,
+      maxParkedThreads: o.limits?.maxParkedThreads ?? 4,
     },
     claims: {
       namespace: o.claims?.namespace ?? 'required',
@@ -410,6 +480,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     },
     errors: { exposeExceptionMessages: o.errors?.exposeExceptionMessages ?? false },
     concurrency: o.concurrency ?? availableParallelism(),
+    webAssembly: o.webAssembly ?? false,
     modules: {
       packages: o.modules?.packages ?? [],
       resolveFrom: o.modules?.resolveFrom ?? process.cwd(),
@@ -421,7 +492,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
               methods: (http.methods ?? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).map((m) => m.toUpperCase()),
               timeoutMs: http.timeoutMs ?? 5_000,
               maxResponseBytes: http.maxResponseBytes ?? 1_000_000,
-              fetch: (http.fetch as typeof fetch | undefined) ?? globalThis.fetch,
+              fetch: http.fetch as typeof fetch | undefined,
+              redirects: http.redirects ?? 'follow',
+              allowAddresses: http.allowAddresses ?? [],
+              lookup: http.lookup as HttpPolicy['lookup'],
+              maxConcurrentRequests: http.maxConcurrentRequests ?? 10,
+              maxRequests: http.maxRequests ?? 50,
             },
       crypto: o.modules?.crypto ?? false,
       host: o.modules?.host ?? {},

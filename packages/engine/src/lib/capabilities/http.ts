@@ -1,101 +1,218 @@
-import type { HttpRequestSpec } from '../../guest/contract.js'
+import { isIP } from 'node:net'
+import type { HttpRequestSpec, HttpResponseData } from '../../guest/contract.js'
 import type { CallContext, HostRegistry } from '../host-bridge.js'
-
-/** An HTTP failure the rule sees as an Error with `code` (ECONNREFUSED, ETIMEDOUT, ERR_HTTP_NOT_ALLOWED…). */
-class HttpError extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.code = code
-  }
-}
+import { checkedAddresses, parseAddressRange, systemResolver, type AddressRange, type Resolver } from './http-addresses.js'
+import { HttpError } from './http-error.js'
+import { runRequests, sendPinned, type RunRequests, type Sent } from './http-transport.js'
 
 /** The integrator's HTTP policy (engine option `modules.http`, resolved). */
 export interface HttpPolicy {
-  /** Host names, `*.suffix` wildcards, or `host:port` entries. */
+  /** Host names, `*.suffix` wildcards, or `host:port` entries; an IP-literal entry allows that address. */
   allow: readonly string[]
   methods: readonly string[]
   timeoutMs: number
   maxResponseBytes: number
-  fetch: typeof fetch
+  /** The integrator's HTTP client, or undefined for the engine's own (pinned to checked addresses). */
+  fetch: typeof fetch | undefined
+  /** Where a redirect may lead: any allowed URL, the same origin only, or nowhere. */
+  redirects: 'follow' | 'same-origin' | 'error'
+  /** IPs and CIDR ranges names may resolve to besides public unicast addresses. */
+  allowAddresses: readonly string[]
+  /** Name resolution of the engine's own transport; undefined: the system's. */
+  lookup: Resolver | undefined
+  maxConcurrentRequests: number
+  maxRequests: number
 }
 
-/** Whether `url`'s host (and port) is on the allow-list. */
-export function hostAllowed(url: URL, allow: readonly string[]): boolean {
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '')
-  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port
-  return allow.some((raw) => {
-    const entry = raw.toLowerCase()
-    // 'host', 'host:port', '[v6]', '[v6]:port', '*.suffix', '*.suffix:port'; a bare IPv6 address has no port.
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry)
-    const entryHost = (m === null ? entry : (m[1] as string)).replace(/^\[|\]$/g, '')
-    const entryPort = m === null ? undefined : m[2]
-    if (entryPort !== undefined && entryPort !== port) return false
-    if (entryHost.startsWith('*.')) return host.endsWith(entryHost.slice(1))
-    return host === entryHost
-  })
+interface AllowEntry {
+  /** A canonical host (as the URL parser writes it), or the suffix of a `*.` entry, with its dot. */
+  host: string
+  wildcard: boolean
+  port: string | undefined
+}
+
+interface CompiledPolicy extends HttpPolicy {
+  entries: readonly AllowEntry[]
+  ranges: readonly AddressRange[]
+  resolver: Resolver
 }
 
 const MAX_REDIRECTS = 5
 
+/** Headers a redirect to another origin keeps; the rest (Authorization, Cookie, API keys) may be credentials. */
+const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'content-language', 'content-type', 'user-agent'])
+
+/** Headers that describe a body, dropped with it when a redirect turns the request into a GET (Fetch standard). */
+const BODY_HEADERS = new Set(['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'])
+
 /** One HTTP bridge for `fetch`, `node-fetch`, `axios` and `request`, behind the policy. */
 export function registerHttp(registry: HostRegistry, policy: HttpPolicy): void {
-  registry.register('$http', ([spec], context) => httpRequest(spec, policy, context))
+  const compiled: CompiledPolicy = {
+    ...policy,
+    entries: policy.allow.map(allowEntry),
+    ranges: policy.allowAddresses.map((entry) => {
+      const range = parseAddressRange(entry)
+      // The options schema refused these already; an engine built another way must not widen the policy.
+      if (typeof range === 'string') throw new TypeError(`modules.http.allowAddresses: '${entry}' ${range}`)
+      return range
+    }),
+    resolver: policy.lookup ?? systemResolver,
+  }
+  registry.register('$http', ([spec], context) => httpRequest(spec, compiled, context))
 }
 
-async function httpRequest(spec: HttpRequestSpec, policy: HttpPolicy, context: CallContext) {
-  const method = String(spec.method ?? 'GET').toUpperCase()
-  if (!policy.methods.includes(method)) throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP method ${method} is not allowed for rules.`)
-  // The request's own timeout; the run's budget is enforced by the run itself (its end aborts
-  // `context.signal`), so a request cut short by the budget fails the run with ERR_RULE_TIMEOUT.
-  const budget = Math.min(policy.timeoutMs, spec.timeoutMs ?? Infinity)
-  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(budget)))
-  const signal = AbortSignal.any([timeout, context.signal])
-  let url = checkedUrl(String(spec.url), policy)
-  let currentMethod = method
-  let body = spec.body
-  for (let hop = 0; ; hop++) {
-    let response: Response
-    try {
-      response = await policy.fetch(url, {
-        method: currentMethod,
-        headers: spec.headers,
-        ...(body === undefined || currentMethod === 'GET' || currentMethod === 'HEAD' ? {} : { body }),
-        redirect: 'manual',
-        signal,
-      })
-    } catch (error) {
-      if (timeout.aborted) throw new HttpError('ETIMEDOUT', `HTTP request to ${url.host} timed out after ${Math.round(budget)} ms.`)
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause
-      if (typeof cause?.code === 'string') throw new HttpError(cause.code, `HTTP request to ${url.host} failed: ${cause.code}`)
-      // The request could not even be built (a header that is not a ByteString, say).
-      const reason = cause?.message ?? (error as Error).message
-      throw new HttpError('ERR_INVALID_REQUEST', `HTTP request to ${url.host} could not be sent: ${reason}`)
-    }
-    const location = response.headers.get('location')
-    if (response.status >= 300 && response.status < 400 && location !== null && spec.redirect !== 'manual') {
-      await response.body?.cancel()
-      if (hop >= MAX_REDIRECTS) throw new HttpError('ERR_TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects from ${url.host}.`)
-      url = checkedUrl(new URL(location, url).href, policy)
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
-        currentMethod = 'GET'
-        body = undefined
-      }
-      continue
-    }
-    const data = await readCapped(response, policy.maxResponseBytes, url)
-    return {
-      status: response.status,
-      statusText: response.statusText,
-      url: url.href,
-      redirected: hop > 0,
-      headers: Object.fromEntries(response.headers),
-      body: data,
-    }
+/** 'host', 'host:port', '[v6]', '[v6]:port', '*.suffix', '*.suffix:port'; a bare IPv6 address has no port. */
+function allowEntry(raw: string): AllowEntry {
+  const entry = raw.toLowerCase()
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry)
+  const host = (m === null ? entry : (m[1] as string)).replace(/^\[|\]$/g, '')
+  const port = m === null ? undefined : m[2]
+  if (host.startsWith('*.')) return { host: host.slice(1), wildcard: true, port }
+  return { host: canonicalHost(host), wildcard: false, port }
+}
+
+/** A host as the URL parser writes it (`127.1` is `127.0.0.1`, `[::ffff:127.0.0.1]` is `::ffff:7f00:1`), brackets stripped. */
+function canonicalHost(host: string): string {
+  try {
+    return new URL(`http://${host.includes(':') ? `[${host}]` : host}/`).hostname.replace(/^\[|\]$/g, '')
+  } catch {
+    return host
   }
 }
 
-function checkedUrl(text: string, policy: HttpPolicy): URL {
+/** Whether `url`'s host (and port) is on the allow-list. An IP-literal host matches only an entry that is that address. */
+function hostAllowed(url: URL, entries: readonly AllowEntry[]): boolean {
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '')
+  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port
+  const literal = isIP(host) !== 0
+  return entries.some((entry) => {
+    if (entry.port !== undefined && entry.port !== port) return false
+    if (entry.wildcard) return !literal && host.endsWith(entry.host)
+    return host === entry.host
+  })
+}
+
+async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, context: CallContext): Promise<HttpResponseData> {
+  const method = String(spec.method ?? 'GET').toUpperCase()
+  if (!policy.methods.includes(method)) throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP method ${method} is not allowed for rules.`)
+  let url = checkedUrl(String(spec.url), policy)
+  const run = runRequests(context, policy)
+  run.count()
+  const release = await run.slot()
+  // The request's own timeout, from when it is sent; the run's budget is enforced by the run itself
+  // (its end aborts `context.signal`), so a request cut short by the budget fails the run with
+  // ERR_RULE_TIMEOUT.
+  const budget = Math.min(policy.timeoutMs, spec.timeoutMs ?? Infinity)
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(budget)))
+  const signal = AbortSignal.any([timeout, context.signal])
+  let currentMethod = method
+  let headers: Record<string, string> = { ...spec.headers }
+  let body = spec.body
+  try {
+    for (let hop = 0; ; hop++) {
+      if (hop > 0) run.count()
+      const sent = await send(
+        url,
+        {
+          method: currentMethod,
+          headers,
+          ...(body === undefined || currentMethod === 'GET' || currentMethod === 'HEAD' ? {} : { body }),
+          redirect: 'manual',
+          signal,
+        },
+        policy,
+        run,
+        signal,
+      )
+      try {
+        const { response } = sent
+        const location = response.headers.get('location')
+        if (response.status >= 300 && response.status < 400 && location !== null && spec.redirect !== 'manual') {
+          await response.body?.cancel().catch(() => undefined)
+          if (hop >= MAX_REDIRECTS) throw new HttpError('ERR_TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects from ${url.host}.`)
+          const next = redirectTarget(url, location, policy)
+          if (next.origin !== url.origin) headers = keepHeaders(headers, CROSS_ORIGIN_HEADERS, true)
+          if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
+            currentMethod = currentMethod === 'HEAD' ? 'HEAD' : 'GET'
+            body = undefined
+            headers = keepHeaders(headers, BODY_HEADERS, false)
+          }
+          url = next
+          continue
+        }
+        const data = await readCapped(response, policy.maxResponseBytes, url)
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          url: url.href,
+          redirected: hop > 0,
+          headers: Object.fromEntries(response.headers),
+          body: data,
+        }
+      } finally {
+        await sent.close()
+      }
+    }
+  } catch (error) {
+    throw failure(error, url, timeout, budget)
+  } finally {
+    release()
+  }
+}
+
+/** The engine's transport over checked addresses, or the integrator's `fetch` (which resolves and connects as it likes). */
+async function send(url: URL, init: RequestInit, policy: CompiledPolicy, run: RunRequests, signal: AbortSignal): Promise<Sent> {
+  if (policy.fetch !== undefined) {
+    const response = await policy.fetch(url, init)
+    return { response, close: async () => void (response.bodyUsed ? undefined : await response.body?.cancel().catch(() => undefined)) }
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  // An IP-literal host passed the allow-list only as an entry naming that address: nothing to resolve.
+  const addresses = isIP(host) !== 0 ? [host] : await checkedAddresses(host, policy.resolver, policy.ranges, signal)
+  return sendPinned(url, init, addresses, run)
+}
+
+/** What the rule sees when a request fails: the policy's own errors as they are, the rest with a system code. */
+function failure(error: unknown, url: URL, timeout: AbortSignal, budget: number): unknown {
+  if (error instanceof HttpError) return error
+  if (timeout.aborted) return new HttpError('ETIMEDOUT', `HTTP request to ${url.host} timed out after ${Math.round(budget)} ms.`)
+  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause
+  if (typeof cause?.code === 'string') return new HttpError(cause.code, `HTTP request to ${url.host} failed: ${cause.code}`)
+  // The request could not even be built (a header that is not a ByteString, say).
+  const reason = cause?.message ?? (error as Error | null)?.message ?? String(error)
+  return new HttpError('ERR_INVALID_REQUEST', `HTTP request to ${url.host} could not be sent: ${reason}`)
+}
+
+/** Where a redirect leads, if the policy lets it: checked like the first URL, and against `modules.http.redirects`. */
+function redirectTarget(from: URL, location: string, policy: CompiledPolicy): URL {
+  let text: string
+  try {
+    text = new URL(location, from).href
+  } catch {
+    throw new HttpError('ERR_INVALID_URL', `Invalid redirect location from ${from.host}: ${location}`)
+  }
+  const next = checkedUrl(text, policy)
+  if (policy.redirects === 'error') {
+    throw new HttpError(
+      'ERR_HTTP_NOT_ALLOWED',
+      `${from.host} answered with a redirect; redirects are not followed for rules (modules.http.redirects: 'error').`,
+    )
+  }
+  if (policy.redirects === 'same-origin' && next.origin !== from.origin) {
+    throw new HttpError(
+      'ERR_HTTP_NOT_ALLOWED',
+      `${from.host} redirected to another origin (${next.host}); rules follow same-origin redirects only (modules.http.redirects: 'same-origin').`,
+    )
+  }
+  return next
+}
+
+/** `headers` with only the names in `names` (keep) or without them (drop). */
+function keepHeaders(headers: Record<string, string>, names: ReadonlySet<string>, keep: boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => names.has(name.toLowerCase()) === keep))
+}
+
+function checkedUrl(text: string, policy: CompiledPolicy): URL {
   let url: URL
   try {
     url = new URL(text)
@@ -105,16 +222,16 @@ function checkedUrl(text: string, policy: HttpPolicy): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new HttpError('ERR_HTTP_NOT_ALLOWED', `Only http and https URLs are allowed, not ${url.protocol}`)
   }
-  if (!hostAllowed(url, policy.allow)) {
+  if (!hostAllowed(url, policy.entries)) {
     throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP requests to ${url.host} are not allowed for rules (modules.http.allow).`)
   }
   return url
 }
 
-async function readCapped(response: Response, max: number, url: URL): Promise<Buffer> {
+async function readCapped(response: Response, max: number, url: URL): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel()
+    await response.body?.cancel().catch(() => undefined)
     throw new HttpError('ERR_RESPONSE_TOO_LARGE', `The response from ${url.host} is larger than ${max} bytes.`)
   }
   if (response.body === null) return Buffer.alloc(0)
