@@ -60,7 +60,7 @@ export interface RunOptions {
  *
  * // What a /metrics endpoint would export.
  * const stats: EngineStats = engine.stats
- * assert.deepEqual(stats, { isolates: 2, isolatesCreated: 2, recycled: 0, runs: 1, catastrophes: 0 })
+ * assert.deepEqual(stats, { isolates: 2, isolatesCreated: 2, recycled: 0, runs: 1, catastrophes: 0, parked: 0 })
  * ```
  */
 export interface EngineStats extends PoolCounters {
@@ -224,6 +224,7 @@ async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
     size: options.concurrency,
     memoryLimitMb: options.limits.memoryLimitMb,
     timeoutMs: options.limits.timeoutMs,
+    maxParkedThreads: options.limits.maxParkedThreads,
     onCatastrophe: options.hooks.onCatastrophicError,
   })
 }

@@ -14,4 +14,11 @@ export interface PoolCounters {
    * behind: drain the process and restart it soon (see `hooks.onCatastrophicError`).
    */
   catastrophes: number
+  /**
+   * Isolate threads this engine left parked: a rule started native code V8 cannot interrupt, the
+   * run was answered with `ERR_RULE_TIMEOUT` and the isolate replaced, but the thread goes on
+   * until that code ends. `limits.maxParkedThreads` bounds them per process; `hooks.onCatastrophicError`
+   * hears of each.
+   */
+  parked: number
 }

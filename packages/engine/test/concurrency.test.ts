@@ -7,9 +7,9 @@ const userInput = (id: string) => passwordInput({ user: { user_id: id } })
 describe('speed and concurrency', () => {
   it('creates isolates and compiles only at createEngine, never per run', async () => {
     await using engine = await engineWith([rule('a', 'callback(null, user, context);'), rule('b', 'callback(null, user, context);')], { concurrency: 2 })
-    expect(engine.stats).toEqual({ isolates: 2, isolatesCreated: 2, recycled: 0, runs: 0, catastrophes: 0 })
+    expect(engine.stats).toEqual({ isolates: 2, isolatesCreated: 2, recycled: 0, runs: 0, catastrophes: 0, parked: 0 })
     for (let i = 0; i < 50; i++) await engine.run(passwordInput())
-    expect(engine.stats).toEqual({ isolates: 2, isolatesCreated: 2, recycled: 0, runs: 50, catastrophes: 0 })
+    expect(engine.stats).toEqual({ isolates: 2, isolatesCreated: 2, recycled: 0, runs: 50, catastrophes: 0, parked: 0 })
   })
 
   it('defaults concurrency to the number of CPU cores', async () => {

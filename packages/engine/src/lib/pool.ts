@@ -44,11 +44,18 @@ export class SandboxPool {
   static async create(
     shared: SandboxShared,
     rules: readonly RuleDefinition[],
-    options: { size: number; memoryLimitMb: number; timeoutMs: number; onCatastrophe?: ((message: string) => void) | undefined },
+    options: {
+      size: number
+      memoryLimitMb: number
+      timeoutMs: number
+      maxParkedThreads: number
+      onCatastrophe?: ((message: string) => void) | undefined
+    },
   ): Promise<SandboxPool> {
-    const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0, catastrophes: 0 }
-    const onCatastrophe = (message: string) => {
-      counters.catastrophes++
+    const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0, catastrophes: 0, parked: 0 }
+    const onCatastrophe = (message: string, parked = false) => {
+      if (parked) counters.parked++
+      else counters.catastrophes++
       try {
         options.onCatastrophe?.(message)
       } catch {
@@ -57,7 +64,7 @@ export class SandboxPool {
     }
     const create = (): Promise<Sandbox> => {
       counters.isolatesCreated++
-      return Sandbox.create(shared, rules, options.memoryLimitMb, onCatastrophe)
+      return Sandbox.create(shared, rules, options.memoryLimitMb, onCatastrophe, options.maxParkedThreads)
     }
     const first = await create()
     const rest = await Promise.allSettled(Array.from({ length: options.size - 1 }, create))

@@ -1,11 +1,13 @@
 import ivm from 'isolated-vm'
-import { RuleCompileError } from '../errors.js'
+import { EngineInternalError, RuleCompileError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
 import { RunFailure } from './capabilities/run-failure.js'
 import type { SandboxSettings } from '../guest/contract.js'
 import { GUEST_RUNTIME, guestArguments } from './guest-source.js'
-import { decodeFromGuest, encodeError, encodeForGuest, type CallContext, type HostRegistry } from './host-bridge.js'
+import { RunBudget } from './budget.js'
+import { decodeFromGuest, encodeError, encodeForGuest, withCharge, type CallContext, type HostRegistry } from './host-bridge.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
+import { park, parkedThreads } from './parked.js'
 
 export type { SandboxSettings }
 
@@ -15,6 +17,8 @@ export interface SandboxShared {
   registry: HostRegistry
   /** The `buffer` package bundle, the sandbox's lazy `Buffer`. */
   bufferSource: string
+  /** The `@noble/hashes` bundle, the sandbox's lazy hashes and HMAC. */
+  cryptoSource: string
 }
 
 /** How one run in a sandbox ended. */
@@ -31,6 +35,15 @@ const ABORT_TIMEOUT_MS = 250
  * on a busy machine isolated-vm's own timeout can take a while to bite, and a kill costs `global`.
  */
 const KILL_GRACE_MS = 1_000
+/**
+ * How long past its deadline a run may wait for the guest to return before it is answered anyway.
+ * A guest call that ignores both isolated-vm's timeout and the kill (native code V8 cannot
+ * interrupt) must not hold the answer: the run is answered from what the host knows, and the
+ * sandbox is replaced at once.
+ */
+const SETTLE_GRACE_MS = 250
+/** How long a call may go on after its isolate was disposed before its thread counts as parked. */
+const PARK_GRACE_MS = 500
 
 interface ActiveRun {
   runId: number
@@ -44,6 +57,8 @@ interface ActiveRun {
   opSeq: number
   metadataUpdates: unknown[]
   context: CallContext
+  /** What the host holds for this run (lib/budget.ts). */
+  budget: RunBudget
 }
 
 /**
@@ -60,10 +75,16 @@ export class Sandbox {
   #dead = false
   #killed = false
   #disposedByHost = false
+  /** The call into the guest that has not returned yet, if any. */
+  #inFlight: Promise<unknown> | undefined
+  /** Rejects the call in flight when its thread parked: the host stops waiting for it. */
+  #abandon: ((reason: Error) => void) | undefined
+  #parked = false
   /** Shared with the guest: 1 + the index in `#ruleNames` of the rule running now, 0 for none. */
   readonly #runningRule: Int32Array
   /** The rules' names, in the order they are compiled and registered in the guest. */
   readonly #ruleNames: readonly string[]
+  #onCatastrophe: (message: string, parked?: boolean) => void = () => undefined
 
   private constructor(
     isolate: ivm.Isolate,
@@ -89,8 +110,14 @@ export class Sandbox {
     shared: SandboxShared,
     rules: readonly RuleDefinition[],
     memoryLimitMb: number,
-    onCatastrophe: (message: string) => void = () => undefined,
+    onCatastrophe: (message: string, parked?: boolean) => void = () => undefined,
+    maxParkedThreads = Infinity,
   ): Promise<Sandbox> {
+    if (parkedThreads() >= maxParkedThreads) {
+      throw new EngineInternalError(
+        `Refusing to create an isolate: ${parkedThreads()} isolate threads of this process are parked in native code a rule started (limits.maxParkedThreads is ${maxParkedThreads}). Restart the process, or use isolation: 'process'.`,
+      )
+    }
     let sandbox: Sandbox | undefined
     const runningRule = new Int32Array(new SharedArrayBuffer(4))
     // Some allocations V8 cannot survive even in an isolate (a 40 MB property key at a 64 MB
@@ -112,6 +139,11 @@ export class Sandbox {
       )
       // Synchronous for the guest: it waits while the host function runs on the main thread.
       const invoke = new ivm.Callback((runId: unknown, id: unknown, args: unknown) => (sandbox === undefined ? undefined : sandbox.#onInvoke(runId, id, args)))
+      // Synchronous for the guest too, but the host's work is asynchronous: the guest's thread waits
+      // (applySyncPromise), the main thread goes on.
+      const hostAwait = new ivm.Reference((runId: unknown, id: unknown, args: unknown) =>
+        sandbox === undefined ? errorAnswer(new Error('The run is over.')) : sandbox.#onAwait(runId, id, args),
+      )
       const dispatch = (await context.evalClosure(
         GUEST_RUNTIME,
         guestArguments({
@@ -119,6 +151,8 @@ export class Sandbox {
           settingsJson: JSON.stringify(shared.settings),
           hostInvoke: invoke,
           bufferSource: shared.bufferSource,
+          cryptoSource: shared.cryptoSource,
+          hostAwait,
           runningRuleBuffer: new ivm.ExternalCopy(runningRule.buffer).copyInto({ release: true }),
         }),
         { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
@@ -130,6 +164,7 @@ export class Sandbox {
         runningRule,
         rules.map((rule) => rule.name),
       )
+      sandbox.#onCatastrophe = onCatastrophe
       for (const rule of rules) await sandbox.#compile(context, rule)
       return sandbox
     } catch (error) {
@@ -174,9 +209,14 @@ export class Sandbox {
     run.resolve({ kind: 'failed', failure: 'memory-limit', rule: this.#ruleRunning(), logs: undefined, warnings: undefined, cause: undefined })
   }
 
-  /** Whether the isolate is gone (memory limit, crash, disposal); the pool replaces it. */
+  /** Whether the isolate is gone (memory limit, crash, disposal, a wedged call); the pool replaces it. */
   get dead(): boolean {
     return this.#dead || this.#isolate.isDisposed
+  }
+
+  /** Whether this sandbox's thread is parked in native code (see lib/parked.ts). */
+  get parked(): boolean {
+    return this.#parked
   }
 
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
@@ -194,6 +234,7 @@ export class Sandbox {
         abort: undefined,
         opSeq: 0,
         metadataUpdates,
+        budget: new RunBudget(this.#registry.runBudgetBytes),
         context: {
           remainingMs: () => Math.max(0, deadline - performance.now()),
           // Made on first use (most runs make no host call that can be cancelled); a run that
@@ -249,17 +290,74 @@ export class Sandbox {
    * the guest code wherever it is; the pool replaces the isolate.
    */
   async #call(args: (string | number)[], timeoutMs: number): Promise<unknown> {
+    if (this.#parked) throw new Error('The isolate thread is parked.')
+    const call = this.#dispatch.apply(undefined, args, { timeout: timeoutMs })
+    const abandoned = new Promise<never>((_, reject) => (this.#abandon = reject))
+    this.#inFlight = call
     const killer = setTimeout(() => {
       this.#killed = true
-      this.#dead = true
-      this.#disposedByHost = true
-      if (!this.#isolate.isDisposed) this.#isolate.dispose()
+      this.#kill()
     }, timeoutMs + KILL_GRACE_MS)
     try {
-      return await this.#dispatch.apply(undefined, args, { timeout: timeoutMs })
+      return await Promise.race([call, abandoned])
     } finally {
       clearTimeout(killer)
+      this.#inFlight = undefined
+      this.#abandon = undefined
     }
+  }
+
+  /** Dispose the isolate; if the call in flight still does not return, its thread is parked. */
+  #kill(): void {
+    this.#dead = true
+    this.#disposedByHost = true
+    try {
+      if (!this.#isolate.isDisposed) this.#isolate.dispose()
+    } catch {
+      // An isolate V8 gave up on may refuse even this.
+    }
+    const call = this.#inFlight
+    if (call === undefined) return
+    let returned = false
+    call.then(
+      () => (returned = true),
+      () => (returned = true),
+    )
+    setTimeout(() => {
+      if (returned || this.#inFlight !== call || this.#parked) return
+      this.#parked = true
+      park(call)
+      this.#abandon?.(new Error('The isolate thread is parked in native code.'))
+      this.#onCatastrophe(
+        `An isolate thread is parked in native code a rule started (the run was answered with ERR_RULE_TIMEOUT and the isolate replaced); ${parkedThreads()} parked in this process.`,
+        true,
+      )
+    }, PARK_GRACE_MS).unref()
+  }
+
+  /**
+   * Answer `run` with `answer()` once the tail of guest calls reaches it, but no later than its
+   * deadline plus SETTLE_GRACE_MS: a guest call stuck where no timeout reaches must not hold the
+   * answer. An answer given early marks the sandbox dead, so the pool replaces it at once.
+   */
+  #answer(run: ActiveRun, after: () => Promise<SandboxOutcome> | SandboxOutcome, early: () => SandboxOutcome): void {
+    let answered = false
+    const give = (outcome: SandboxOutcome) => {
+      if (answered) return
+      answered = true
+      clearTimeout(bound)
+      if (this.#active === run) this.#active = undefined
+      run.resolve(outcome)
+    }
+    const bound = setTimeout(
+      () => {
+        if (answered) return
+        this.#dead = true
+        give(early())
+      },
+      Math.max(0, run.deadline - performance.now()) + SETTLE_GRACE_MS,
+    )
+    this.#tail = this.#tail.then(async () => give(await after()))
   }
 
   #fail(run: ActiveRun, failure: IsolateFailure, cause: unknown): void {
@@ -267,28 +365,32 @@ export class Sandbox {
     run.settled = true
     this.#stopTimers(run)
     if (failure === 'memory-limit' || failure === 'disposed') this.#dead = true
-    // Collect what the run logged, then forget it in the guest, before the next run may start.
-    this.#tail = this.#tail.then(async () => {
-      let collected: { logs?: unknown; warnings?: unknown; rule?: unknown } = {}
-      if (!this.#isolate.isDisposed) {
-        try {
-          const text = await this.#call(['abort', run.runId], ABORT_TIMEOUT_MS)
-          if (typeof text === 'string') collected = JSON.parse(text) as typeof collected
-        } catch {
-          // The guest runtime itself is wedged: never reuse this isolate.
-          this.#dead = true
-        }
-      }
-      this.#active = undefined
-      run.resolve({
-        kind: 'failed',
-        failure,
-        rule: typeof collected.rule === 'string' ? collected.rule : this.#ruleRunning(),
-        logs: collected.logs,
-        warnings: collected.warnings,
-        cause,
-      })
+    const outcome = (collected: { logs?: unknown; warnings?: unknown; rule?: unknown }): SandboxOutcome => ({
+      kind: 'failed',
+      failure,
+      rule: typeof collected.rule === 'string' ? collected.rule : this.#ruleRunning(),
+      logs: collected.logs,
+      warnings: collected.warnings,
+      cause,
     })
+    // Collect what the run logged, then forget it in the guest, before the next run may start.
+    this.#answer(
+      run,
+      async () => {
+        let collected: { logs?: unknown; warnings?: unknown; rule?: unknown } = {}
+        if (!this.#isolate.isDisposed && !this.#parked) {
+          try {
+            const text = await this.#call(['abort', run.runId], ABORT_TIMEOUT_MS)
+            if (typeof text === 'string') collected = JSON.parse(text) as typeof collected
+          } catch {
+            // The guest runtime itself is wedged: never reuse this isolate.
+            this.#dead = true
+          }
+        }
+        return outcome(collected)
+      },
+      () => outcome({}),
+    )
   }
 
   /** The guest finished the run; answer once the current call into the guest has returned. */
@@ -296,10 +398,8 @@ export class Sandbox {
     if (run.settled) return
     run.settled = true
     this.#stopTimers(run)
-    this.#tail = this.#tail.then(() => {
-      this.#active = undefined
-      run.resolve({ kind: 'done', payload, metadataUpdates: run.metadataUpdates })
-    })
+    const outcome = (): SandboxOutcome => ({ kind: 'done', payload, metadataUpdates: run.metadataUpdates })
+    this.#answer(run, outcome, outcome)
   }
 
   #stopTimers(run: ActiveRun): void {
@@ -330,6 +430,10 @@ export class Sandbox {
         run.timers.set(a, kind === 'timer' ? setTimeout(fire, b) : setImmediate(fire))
         return
       }
+      case 'memory':
+        // The guest's memory outside the heap is past its budget (guest/memory.js): recycle, as after a heap breach.
+        this.#dead = true
+        return
       case 'clear': {
         const timer = typeof a === 'number' ? run.timers.get(a) : undefined
         if (timer === undefined) return
@@ -350,27 +454,59 @@ export class Sandbox {
     if (run === undefined || run.settled || run.runId !== runId) return errorAnswer(new Error('The run is over.'))
     const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
     if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
+    let decoded: ReturnType<typeof decodeFromGuest> | undefined
     try {
-      const decoded = decodeFromGuest(argsText, (fnId, callArgs) => {
-        if (!run.settled) this.#enter(run, ['callGuest', run.runId, fnId, encodeForGuest(callArgs, true)])
-      })
+      decoded = decodeFromGuest(
+        argsText,
+        (fnId, callArgs) => {
+          if (!run.settled) this.#enter(run, ['callGuest', run.runId, fnId, encodeForGuest(callArgs, true)])
+        },
+        run.budget,
+      )
       const args = decoded.value as unknown[]
       const lenient = decoded.callbacks > 0
-      const value = entry(args, run.context)
+      const value = entry(args, withCharge(run.context, decoded.charge))
       if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
         const opId = ++run.opSeq
-        Promise.resolve(value).then(
-          (result) => this.#settle(run, opId, () => `{"v":${encodeForGuest(result)}}`),
-          (error: unknown) =>
-            this.#settle(run, opId, () =>
-              error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message } }) : errorAnswer(error),
-            ),
-        )
+        const charge = decoded.charge
+        decoded = undefined
+        Promise.resolve(value)
+          .finally(() => charge.release())
+          .then(
+            (result) => this.#settle(run, opId, () => `{"v":${encodeForGuest(result)}}`),
+            (error: unknown) =>
+              this.#settle(run, opId, () =>
+                error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message, keys: error.keys } }) : errorAnswer(error),
+              ),
+          )
         return `{"p":${opId}}`
       }
       return `{"v":${encodeForGuest(value, lenient)}}`
     } catch (error) {
-      return errorAnswer(error)
+      return error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message } }) : errorAnswer(error)
+    } finally {
+      decoded?.charge.release()
+    }
+  }
+
+  /**
+   * A rule called a host function whose work runs off the main thread (RSA signatures, on the
+   * worker pool), through `hostAwait`: the guest's thread waits for the answer, the main thread
+   * does not. Answers `{"v": value}` or `{"e": error}`, never a pending operation.
+   */
+  async #onAwait(runId: unknown, id: unknown, argsText: unknown): Promise<string> {
+    const run = this.#active
+    if (run === undefined || run.settled || run.runId !== runId) return errorAnswer(new Error('The run is over.'))
+    const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
+    if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
+    let decoded: ReturnType<typeof decodeFromGuest> | undefined
+    try {
+      decoded = decodeFromGuest(argsText, () => undefined, run.budget)
+      return `{"v":${encodeForGuest(await entry(decoded.value as unknown[], run.context))}}`
+    } catch (error) {
+      return error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message } }) : errorAnswer(error)
+    } finally {
+      decoded?.charge.release()
     }
   }
 
@@ -392,10 +528,10 @@ export class Sandbox {
     if (this.#active !== undefined) this.#fail(this.#active, 'disposed', undefined)
     try {
       this.#dispatch.release()
-      if (!this.#isolate.isDisposed) this.#isolate.dispose()
     } catch {
       // An isolate V8 gave up on may refuse even this; it is unreachable either way.
     }
+    this.#kill()
   }
 }
 
