@@ -22,6 +22,14 @@ export interface SandboxSettings {
   maxTimers: number
   maxClaimsBytes: number
   maxUserBytes: number
+  /** Characters of one host call's encoded arguments (lib/capabilities/bounds.ts). */
+  maxHostCallChars: number
+  /** The per-run caps of the engine's own lists (lib/run-caps.ts). */
+  caps: RunCaps
+  /** Bytes the isolate may hold outside its heap (resizable ArrayBuffers, WebAssembly memories, Intl objects): see guest/memory.js. */
+  offHeapBytes: number
+  /** Whether rules get `WebAssembly` (engine option `webAssembly`). */
+  webAssembly: boolean
   /** What `require` may load, by name. */
   modules: Record<string, { kind: 'package' | 'builtin' | 'host'; version?: string | undefined; descriptor?: HostDescriptor | undefined }>
   /** The integrator's extra globals. */
@@ -32,10 +40,27 @@ export interface SandboxSettings {
   /** Whether `Date` reads the integrator's clock, and `Math.random` its random source. */
   clock: boolean
   random: boolean
+  /**
+   * Whether the host functions live in another process (engine option `isolation: 'process'`):
+   * every host call then waits through `hostAwait`, whose answer may come from across a pipe.
+   */
+  remote: boolean
+}
+
+/** How many of each thing one run may leave with the engine at once (see lib/run-caps.ts). */
+export interface RunCaps {
+  /** Distinct warnings kept per run; past it one `WARNINGS_TRUNCATED`. */
+  maxWarnings: number
+  /** `auth0.users.update*Metadata` calls per run. */
+  maxMetadataUpdates: number
+  /** Host operations (promises the host settles later) pending at once. */
+  maxPendingHostOperations: number
+  /** Functions a run passes to host functions (callbacks the host may call). */
+  maxCallbacks: number
 }
 
 /** Messages the guest sends the host through `notify`. */
-export type GuestNotice = 'done' | 'timer' | 'immediate' | 'clear'
+export type GuestNotice = 'done' | 'timer' | 'immediate' | 'clear' | 'memory'
 
 /**
  * The guest runtime's inputs, by name, as the guest sees them. The host binds them in this order
@@ -50,8 +75,22 @@ export interface GuestInputs {
   hostInvoke: (runId: number, id: string, argsJson: string) => string
   /** The `buffer` package's bundle, evaluated on first use of `Buffer`. */
   bufferSource: string
+  /** `@noble/hashes`' bundle (lib/packages.ts), evaluated on first use of a hash or HMAC. */
+  cryptoSource: string
+  /**
+   * Calls a host function whose work is asynchronous (another thread's) and waits for its answer:
+   * an isolated-vm Reference whose `applySyncPromise` blocks this isolate's thread, never the host's
+   * main thread. Same protocol as `hostInvoke`; the answer is never a pending operation.
+   */
+  hostAwait: HostAwait
   /** Four bytes shared with the host: 1 + the index of the rule running now, 0 for none. */
   runningRuleBuffer: ArrayBuffer
+}
+
+/** The guest's view of the `hostAwait` Reference: only the one method it calls. */
+export interface HostAwait {
+  /** `style` 1: a synchronous host call (its answer may be a pending operation), as through `hostInvoke`. */
+  applySyncPromise(receiver: undefined, args: [runId: number, id: string, argsJson: string, style?: 1]): string
 }
 
 /** The URL parts the host parses for the guest's `URL`. */
@@ -89,6 +128,30 @@ export interface HttpResponseData {
   body: Uint8Array
 }
 
+/** Whether jsonwebtoken wants the key to sign (private or secret) or to verify (public or secret). */
+export type JwtKeyUse = 'sign' | 'verify'
+
+/**
+ * A key a rule hands jsonwebtoken, as the guest copies it (each field read once): a string, bytes
+ * (any ArrayBuffer or view), or an object's `key`/`format`/`type`/`passphrase`/`encoding` (a JWK
+ * `key` as plain JSON data, a non-JSON field as `{}`); anything else (a number, `true`) is unusable.
+ */
+export type JwtKeyMaterial =
+  | { kind: 'string'; value: string }
+  | { kind: 'bytes'; value: Uint8Array }
+  | { kind: 'object'; key: unknown; format: unknown; type: unknown; passphrase: unknown; encoding: unknown }
+  | { kind: 'unusable' }
+
+/** What jsonwebtoken reads of a KeyObject. */
+export interface JwtKeyInfo {
+  type: 'secret' | 'public' | 'private'
+  asymmetricKeyType?: string
+  details?: { modulusLength?: number; namedCurve?: string; hashAlgorithm?: string; mgf1HashAlgorithm?: string; saltLength?: number }
+}
+
+/** A signature step's value, or the error node:crypto threw (jsonwebtoken passes it on as it is). */
+export type JwtCryptoOutcome<T> = { ok: true; value: T } | { ok: false; name: 'Error' | 'TypeError'; message: string }
+
 /**
  * Every engine capability the guest may call, by id: its arguments and its result (a promise for
  * the ones the host settles later). Bytes cross as `Uint8Array` (a `Buffer` on either side).
@@ -107,15 +170,14 @@ export interface HostCalls {
   '$crypto.randomBytes': { args: [size: number]; result: Uint8Array }
   '$crypto.randomUUID': { args: []; result: string }
   '$crypto.randomInt': { args: [min: unknown, max: unknown]; result: number }
-  '$crypto.hash': { args: [algorithm: string, chunks: Uint8Array[]]; result: Uint8Array }
-  '$crypto.hmac': { args: [algorithm: string, key: Uint8Array, chunks: Uint8Array[]]; result: Uint8Array }
-  '$crypto.timingSafeEqual': { args: [a: Uint8Array, b: Uint8Array]; result: boolean }
-  '$crypto.getHashes': { args: []; result: string[] }
-  '$jwt.sign': { args: [algorithm: string, input: string, key: string | Uint8Array]; result: string }
-  '$jwt.verify': { args: [algorithm: string, input: string, signature: string, key: string | Uint8Array]; result: boolean }
+  /** What node:crypto makes of a jsonwebtoken key (`createPrivateKey`/`createPublicKey`, else `createSecretKey`), or null: not key material. */
+  '$jwt.key': { args: [use: JwtKeyUse, material: JwtKeyMaterial]; result: JwtKeyInfo | null }
+  '$jwt.sign': { args: [algorithm: string, input: string, material: JwtKeyMaterial]; result: JwtCryptoOutcome<string> }
+  '$jwt.verify': { args: [algorithm: string, input: string, signature: string, material: JwtKeyMaterial]; result: JwtCryptoOutcome<boolean> }
   $http: { args: [request: HttpRequestSpec]; result: Promise<HttpResponseData> }
-  '$auth0.updateAppMetadata': { args: [userId: string, metadata: Record<string, unknown>]; result: Promise<undefined> }
-  '$auth0.updateUserMetadata': { args: [userId: string, metadata: Record<string, unknown>]; result: Promise<undefined> }
+  /** The metadata crosses as JSON text (copied and checked in the guest, parsed and checked again on the host). */
+  '$auth0.updateAppMetadata': { args: [userId: string, metadataJson: string]; result: Promise<undefined> }
+  '$auth0.updateUserMetadata': { args: [userId: string, metadataJson: string]; result: Promise<undefined> }
   $moduleSource: { args: [name: string]; result: string }
   /** The integrator's clock (engine option `clock`), in epoch milliseconds. */
   $clock: { args: []; result: number }
