@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { EngineOptions } from '@tokenrules/engine'
 import { engineWith, passwordInput, rejection, rule } from '../helpers.js'
@@ -361,6 +362,36 @@ describe('DNS rebinding: the connection goes to the address that was checked', (
       http({ allow: [`only-here.test:${outer.port}`], lookup: dns.lookup, allowAddresses: ['127.0.0.2/32'] }),
     )
     expect(result).toBe('127.0.0.2')
+  })
+})
+
+describe('the system resolver and TLS', () => {
+  it('without an injected resolver, localhost (from the system resolver) is refused; allowAddresses lets it through', async () => {
+    const script = `fetch('http://localhost:${inner.port}/').then(function (r) { return r.json(); }).then(function (b) { done(b.server); }, function (e) { done(e.code); });`
+    expect(await evaluate(script, http({ allow: [`localhost:${inner.port}`] }))).toBe('ERR_HTTP_NOT_ALLOWED')
+    expect(inner.connections).toBe(0)
+    expect(await evaluate(script, http({ allow: [`localhost:${inner.port}`], allowAddresses: ['127.0.0.1', '::1'] }))).toBe('127.0.0.1')
+    expect(inner.requests.map((r) => r.headers.host)).toEqual([`localhost:${inner.port}`])
+  })
+
+  it('a pinned https request still names the host in TLS (SNI), not the address it connects to', async () => {
+    const names: string[] = []
+    // No certificate: the server records the name the client sent, then ends the handshake.
+    const server = createTlsServer({ SNICallback: (name, callback) => (names.push(name), callback(new Error('no certificate here'))) })
+    server.on('tlsClientError', () => undefined)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const dns = resolver({ 'secure.test': ['127.0.0.1'] })
+      const result = await evaluate(
+        `fetch('https://secure.test:${port}/').then(function () { done('answered'); }, function (e) { done(e.code); });`,
+        http({ allow: [`secure.test:${port}`], lookup: dns.lookup, allowAddresses: ['127.0.0.1'] }),
+      )
+      expect(result).toBe('ECONNRESET')
+      expect(names).toEqual(['secure.test'])
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })
 
