@@ -47,16 +47,21 @@ export class OAuthError extends Error {
   readonly extra: Readonly<Record<string, string>>
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`). */
   readonly headers: Readonly<Record<string, string>>
+  /**
+   * Why, for the host's log only (`hooks.onRefused`), never sent: set where the description is the
+   * same for several causes on purpose, e.g. `refresh_token_reused` (a {@link RefreshTokenFailure}).
+   */
+  readonly detail: string | undefined
 
   /**
    * Makes an error answer; `more.extra` adds members to the JSON body, `more.headers` response
-   * headers, and `more.cause` the underlying error (never sent).
+   * headers, `more.cause` the underlying error and `more.detail` the reason for the log (never sent).
    */
   constructor(
     status: number,
     error: string,
     description: string,
-    more: { extra?: Record<string, string>; headers?: Record<string, string>; cause?: unknown } = {},
+    more: { extra?: Record<string, string>; headers?: Record<string, string>; cause?: unknown; detail?: string } = {},
   ) {
     super(`${error}: ${description}`, more.cause === undefined ? undefined : { cause: more.cause })
     this.name = 'OAuthError'
@@ -65,6 +70,7 @@ export class OAuthError extends Error {
     this.description = description
     this.extra = more.extra ?? {}
     this.headers = more.headers ?? {}
+    this.detail = more.detail
   }
 
   /** The JSON body: `{ error, error_description, ...extra }`. */
@@ -100,6 +106,57 @@ export function invalidGrant(description: string): OAuthError {
 export const WRONG_CREDENTIALS = 'Wrong email or password.'
 /** The refresh token is unknown, expired, revoked, reused or another client's. */
 export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
+
+/**
+ * Why a refresh token was refused, in {@link OAuthError.detail} for the host's log
+ * (`hooks.onRefused`); the client gets 403 `invalid_grant` "Unknown or invalid refresh token." for
+ * every one of them, so that the answer tells a thief nothing.
+ *
+ * - `refresh_token_unknown`: no such token (never issued, or deleted from the store).
+ * - `refresh_token_client_mismatch`: another client's token (it stays usable by its owner).
+ * - `refresh_token_expired`: its family's absolute lifetime is over.
+ * - `refresh_token_revoked`: its family was revoked (after a replay of one of its tokens).
+ * - `refresh_token_reused`: a token used before, presented again: a replay; the family is revoked now.
+ * - `refresh_token_subject_gone`: its user or directory no longer exists.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type RefreshTokenFailure } from '@tokenrules/oauth'
+ *
+ * // A replay is a theft signal worth an alert; the other failures are routine.
+ * const alerts: string[] = []
+ * const alarming: readonly RefreshTokenFailure[] = ['refresh_token_reused', 'refresh_token_client_mismatch']
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.refreshToken], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: [] }],
+ *   hooks: {
+ *     onRefused: ({ error }) => {
+ *       if (alarming.includes(error.detail as RefreshTokenFailure)) alerts.push(error.detail as string)
+ *     },
+ *   },
+ * })
+ * const response = await server.handler(
+ *   new Request('http://localhost/oauth/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'mobile', refresh_token: 'x'.repeat(43) }) }),
+ * )
+ * assert.equal(response.status, 403) // refresh_token_unknown: routine
+ * assert.deepEqual(alerts, [])
+ * ```
+ */
+export type RefreshTokenFailure =
+  | 'refresh_token_unknown'
+  | 'refresh_token_client_mismatch'
+  | 'refresh_token_expired'
+  | 'refresh_token_revoked'
+  | 'refresh_token_reused'
+  | 'refresh_token_subject_gone'
+
+/** 403 `invalid_grant` "Unknown or invalid refresh token.", with why in `detail` for the log. */
+export function invalidRefreshToken(detail: RefreshTokenFailure): OAuthError {
+  return new OAuthError(403, 'invalid_grant', INVALID_REFRESH_TOKEN, { detail })
+}
 /** [behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint): a wrong one-time password. */
 export const INVALID_OTP = 'Invalid otp_code.'
 /** A wrong or used recovery code. */

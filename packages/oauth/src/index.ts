@@ -10,7 +10,7 @@
 export { createTokenServer } from './server.js'
 export type { TokenServer, TokenServerHandler, ConnectionInfo } from './server.js'
 export { toNodeListener } from './node.js'
-export type { TokenServerOptions, ClientConfig, ApiConfig, DirectoryConfig, SigningAlgorithm, ServerErrorEvent } from './options.js'
+export type { TokenServerOptions, ClientConfig, ApiConfig, DirectoryConfig, SigningAlgorithm, ServerErrorEvent, RefusedEvent } from './options.js'
 export { GRANT_TYPES } from './grants/grant-types.js'
 export type { GrantType } from './grants/grant-types.js'
 export type { UserAdmin, NewUser } from './users/admin.js'
@@ -18,6 +18,7 @@ export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST } from './passwords/h
 export type { HashPasswordOptions } from './passwords/hash.js'
 export { hashSecret } from './passwords/hash-secret.js'
 export { OAuthError } from './errors.js'
+export type { RefreshTokenFailure } from './errors.js'
 export { createMemoryStores } from './stores/memory.js'
 export { StoreConflictError } from './stores/conflict.js'
 export type {

@@ -1,5 +1,6 @@
 import { ConfigInvalidError, formatIssuePath, type Engine, type EngineOptions, type ValidationIssue } from '@tokenrules/engine'
 import { z } from 'zod'
+import type { OAuthError } from './errors.js'
 import { ALL_GRANT_TYPES, type GrantType } from './grants/grant-types.js'
 import type { TokenServerStores } from './stores/types.js'
 
@@ -243,6 +244,57 @@ export interface ServerErrorEvent {
 }
 
 /**
+ * A request the server refused with a 4xx OAuth error, for the host's log (`hooks.onRefused`).
+ * The client's answer is `error.toJSON()`; where that public text is the same for several causes
+ * on purpose (every refused refresh token answers `invalid_grant` "Unknown or invalid refresh
+ * token."), `error.detail` says which one, as node-oidc-provider's `error_detail` does: a
+ * {@link RefreshTokenFailure} for the refresh grant. Never contains secrets.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type RefusedEvent } from '@tokenrules/oauth'
+ *
+ * const refused: RefusedEvent[] = []
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password, GRANT_TYPES.refreshToken], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: ['read:messages'], allowOfflineAccess: true }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   hooks: { onRefused: (event) => refused.push(event) },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const token = (params: Record<string, string>) =>
+ *   server.handler(new Request('http://localhost/oauth/token', { method: 'POST', body: new URLSearchParams({ client_id: 'mobile', ...params }) }), {
+ *     remoteAddress: '127.0.0.1',
+ *   })
+ *
+ * const login = await token({
+ *   grant_type: 'password', username: 'alice@example.com', password: 'correct horse battery staple',
+ *   audience: 'https://api.example.com', scope: 'offline_access',
+ * })
+ * const { refresh_token } = (await login.json()) as { refresh_token: string }
+ * assert.equal((await token({ grant_type: 'refresh_token', refresh_token })).status, 200)
+ * // The same token again: a replay. The client learns nothing more than for any other bad token…
+ * const replay = await token({ grant_type: 'refresh_token', refresh_token })
+ * assert.deepEqual(await replay.json(), { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' })
+ * // …the host's log learns what it was.
+ * assert.deepEqual(
+ *   refused.map(({ path, error }) => [path, error.status, error.error, error.detail]),
+ *   [['/oauth/token', 403, 'invalid_grant', 'refresh_token_reused']],
+ * )
+ * ```
+ */
+export interface RefusedEvent {
+  /** The request's path, without the query. */
+  path: string
+  /** The answer the client got; its `detail` (when set) is why, for the log only. */
+  error: OAuthError
+}
+
+/**
  * Options of {@link createTokenServer}. Only `issuer`, `engine`, `clients` and `apis` are
  * required; everything else has a default.
  *
@@ -374,6 +426,8 @@ export interface TokenServerOptions {
     | {
         /** Unexpected failures (answered with a generic `server_error`). */
         onError?: ((event: ServerErrorEvent) => void) | undefined
+        /** Requests refused with a 4xx OAuth error, with the reason the answer does not tell in `error.detail`. */
+        onRefused?: ((event: RefusedEvent) => void) | undefined
       }
     | undefined
 }
@@ -433,7 +487,7 @@ const schema = z.object({
   clock: z.function().optional(),
   // The clock option's earlier name, refused so that a stale call site does not silently run on the real clock.
   currentDate: z.undefined({ error: 'is now `clock: () => number` (milliseconds since the epoch), as the engine takes it' }).optional(),
-  hooks: z.strictObject({ onError: z.function().optional() }).optional(),
+  hooks: z.strictObject({ onError: z.function().optional(), onRefused: z.function().optional() }).optional(),
 })
 
 /**

@@ -227,6 +227,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     throw error
   }
   const onError = options.hooks?.onError
+  const onRefused = options.hooks?.onRefused
   const core: Core = {
     issuer: options.issuer,
     tenant: options.tenant ?? 'tokenrules',
@@ -255,6 +256,13 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
         onError?.(event)
       } catch {
         // A failing log hook must not turn into an answer.
+      }
+    },
+    reportRefused(event) {
+      try {
+        onRefused?.(event)
+      } catch {
+        // As above: the answer stays the refusal.
       }
     },
   }
@@ -345,8 +353,11 @@ async function handle(core: Core, basePath: string, request: Request, connection
     const socketIp = normalizeIp(connection?.remoteAddress) ?? 'unknown'
     return await route.run(core, { request, url, path: below, socketIp })
   } catch (error) {
-    // 5xx OAuth errors (rule failures) were reported where they were made.
-    if (error instanceof OAuthError) return errorResponse(error)
+    // 5xx OAuth errors (rule failures) were reported to onError where they were made.
+    if (error instanceof OAuthError) {
+      if (error.status < 500) core.reportRefused({ path, error })
+      return errorResponse(error)
+    }
     core.reportError({ path, error })
     return errorResponse(serverError())
   }

@@ -1,5 +1,5 @@
 import type { JsonValue, RunResult } from '@tokenrules/engine'
-import { INVALID_REFRESH_TOKEN, invalidGrant } from '../errors.js'
+import { invalidRefreshToken } from '../errors.js'
 import { randomId, randomToken, tokenDigest } from '../lib/random.js'
 import type { Core } from '../lib/core.js'
 import type { ApiConfig, ClientConfig } from '../options.js'
@@ -133,11 +133,14 @@ export async function issueTokens(core: Core, issuance: Issuance): Promise<Recor
   if (issuance.rotates !== undefined) {
     // Consume the presented token now that its successor is stored. Losing a race here (another
     // request used it meanwhile) is a replay: revoke the family, the successor just stored with it.
+    // A token revoked or deleted meanwhile says so in the detail; the answer is the same.
     const use = await core.stores.refreshTokens.use(issuance.rotates, nowMs)
-    if (use === undefined || use.outcome !== 'rotated') {
-      if (use?.outcome === 'reused') await core.stores.refreshTokens.revokeFamily(use.record.familyId, nowMs)
-      throw invalidGrant(INVALID_REFRESH_TOKEN)
+    if (use === undefined) throw invalidRefreshToken('refresh_token_unknown')
+    if (use.outcome === 'reused') {
+      await core.stores.refreshTokens.revokeFamily(use.record.familyId, nowMs)
+      throw invalidRefreshToken('refresh_token_reused')
     }
+    if (use.outcome === 'revoked') throw invalidRefreshToken('refresh_token_revoked')
   }
   if (scopesDiffer(issuance.requestedScope, issuance.scope)) body['scope'] = issuance.scope.join(' ')
   body['expires_in'] = issuance.accessTokenLifetimeSeconds

@@ -1,4 +1,4 @@
-import { INVALID_REFRESH_TOKEN, OAuthError, invalidGrant, missingParameter, userBlocked } from '../errors.js'
+import { OAuthError, invalidRefreshToken, missingParameter, userBlocked } from '../errors.js'
 import type { Core, GrantRequest } from '../lib/core.js'
 import { tokenDigest } from '../lib/random.js'
 import { mfaRequired } from '../mfa/transactions.js'
@@ -22,13 +22,16 @@ export async function refreshTokenGrant(core: Core, grant: GrantRequest): Promis
   const id = tokenDigest(token)
   const now = core.now()
   const stored = await core.stores.refreshTokens.get(id)
+  // Every refusal answers the same; its detail (for hooks.onRefused) says which it was.
+  if (stored === undefined) throw invalidRefreshToken('refresh_token_unknown')
   // Another client's token is refused before it is marked used: it must stay usable by its owner.
-  if (stored === undefined || stored.clientId !== grant.client.clientId || stored.expiresAt <= now) throw invalidGrant(INVALID_REFRESH_TOKEN)
+  if (stored.clientId !== grant.client.clientId) throw invalidRefreshToken('refresh_token_client_mismatch')
+  if (stored.expiresAt <= now) throw invalidRefreshToken('refresh_token_expired')
   const state = await core.stores.refreshTokens.state?.(id)
-  if (state === 'revoked') throw invalidGrant(INVALID_REFRESH_TOKEN)
+  if (state === 'revoked') throw invalidRefreshToken('refresh_token_revoked')
   if (state === 'used') {
     await core.stores.refreshTokens.revokeFamily(stored.familyId, now)
-    throw invalidGrant(INVALID_REFRESH_TOKEN)
+    throw invalidRefreshToken('refresh_token_reused')
   }
   const record = stored
 
@@ -38,7 +41,7 @@ export async function refreshTokenGrant(core: Core, grant: GrantRequest): Promis
   const scope = requested.length > 0 ? requested : record.scope
   const user = await core.stores.users.getUser(record.userId)
   const directory = await core.stores.users.getDirectory(record.directory)
-  if (user === undefined || directory === undefined) throw invalidGrant(INVALID_REFRESH_TOKEN)
+  if (user === undefined || directory === undefined) throw invalidRefreshToken('refresh_token_subject_gone')
   if (user.profile.blocked === true) throw userBlocked()
   const api = resolveAudience(core, grant.client, record.audience)
 

@@ -1,6 +1,6 @@
 import type { Engine } from '@tokenrules/engine'
 import type { SecretBox } from './secret-box.js'
-import type { ApiConfig, ClientConfig, ServerErrorEvent } from '../options.js'
+import type { ApiConfig, ClientConfig, RefusedEvent, ServerErrorEvent } from '../options.js'
 import type { Params } from '../http/read-params.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
 import type { TokenServerStores } from '../stores/types.js'
@@ -28,6 +28,8 @@ export interface Core {
   /** Milliseconds since the epoch, from the injectable clock. */
   now(): number
   reportError(event: ServerErrorEvent): void
+  /** Hands a 4xx answer to `hooks.onRefused`; a throwing hook is ignored. */
+  reportRefused(event: RefusedEvent): void
 }
 
 /** One request, as every route sees it. */
