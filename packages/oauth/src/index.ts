@@ -36,6 +36,9 @@ export type {
   AttemptStore,
   AttemptKey,
   AttemptOutcome,
+  GuessKey,
+  GuessBudget,
+  GuessOutcome,
   KeyStore,
   SigningKeyRecord,
 } from './stores/types.js'

@@ -47,7 +47,7 @@ type Make<S> = () => Promise<{ store: S; dispose?: (() => Promise<void> | void) 
  * Declares the store contract as vitest tests (inside `describe(name)`): what the token server
  * relies on from each store it is given, the built-in ones included. Run it against a store you
  * write for your own database: it checks lookups, atomic check-and-set under concurrency (a refresh
- * token rotates once, attempt counters never pass the threshold), and that every conflict rejects
+ * token rotates once, attempt counters and guess budgets never pass their limit), and that every conflict rejects
  * with {@link StoreConflictError} and the right `reason`. Needs vitest (an optional peer dependency).
  *
  * @example
@@ -355,6 +355,68 @@ function attemptStoreContract(make: Make<AttemptStore>): void {
       const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.attempt(key, settings)))
       expect(outcomes.filter((o) => !o.blocked)).toHaveLength(3)
       expect(outcomes.filter((o) => o.blocked)).toHaveLength(7)
+    })
+  })
+
+  const budget = { now: T, capacity: 3, refillMs: 60_000 }
+  const otp = { subject: 'auth0|1', budget: 'otp' }
+
+  it('guesses: a budget starts full, spends one guess per take, then refuses without changing', async () => {
+    await withStore(make, async (store) => {
+      expect(await store.takeGuess(otp, budget)).toEqual({ allowed: true, remaining: 2, nextAt: T + 60_000 })
+      expect(await store.takeGuess(otp, { ...budget, now: T + 10 })).toEqual({ allowed: true, remaining: 1, nextAt: T + 60_000 })
+      expect(await store.takeGuess(otp, { ...budget, now: T + 20 })).toEqual({ allowed: true, remaining: 0, nextAt: T + 60_000 })
+      expect(await store.takeGuess(otp, { ...budget, now: T + 30 })).toEqual({ allowed: false, remaining: 0, nextAt: T + 60_000 })
+      expect(await store.takeGuess(otp, { ...budget, now: T + 59_999 })).toEqual({ allowed: false, remaining: 0, nextAt: T + 60_000 })
+    })
+  })
+
+  it('guesses: one guess comes back per whole refillMs, never past the capacity', async () => {
+    await withStore(make, async (store) => {
+      for (let i = 0; i < 3; i++) await store.takeGuess(otp, budget)
+      // Two refills and a half: two guesses back, the next one due at T + 180 000.
+      expect(await store.takeGuess(otp, { ...budget, now: T + 150_000 })).toEqual({ allowed: true, remaining: 1, nextAt: T + 180_000 })
+      expect(await store.takeGuess(otp, { ...budget, now: T + 150_000 })).toEqual({ allowed: true, remaining: 0, nextAt: T + 180_000 })
+      expect((await store.takeGuess(otp, { ...budget, now: T + 150_000 })).allowed).toBe(false)
+      // A long time later the budget is full, not fuller.
+      const later = T + 100 * 60_000
+      expect(await store.takeGuess(otp, { ...budget, now: later })).toEqual({ allowed: true, remaining: 2, nextAt: later + 60_000 })
+    })
+  })
+
+  it('guesses: returnGuess gives one guess back, never past the capacity', async () => {
+    await withStore(make, async (store) => {
+      for (let i = 0; i < 3; i++) await store.takeGuess(otp, budget)
+      await store.returnGuess(otp, budget)
+      expect(await store.takeGuess(otp, budget)).toEqual({ allowed: true, remaining: 0, nextAt: T + 60_000 })
+      expect((await store.takeGuess(otp, budget)).allowed).toBe(false)
+      const fresh = { subject: 'auth0|1', budget: 'fresh' }
+      await store.returnGuess(fresh, budget)
+      await store.returnGuess(fresh, budget)
+      expect((await store.takeGuess(fresh, budget)).remaining).toBe(2)
+    })
+  })
+
+  it('guesses: budgets are separate; resetSubject forgets those of the subject, reset of a pair none', async () => {
+    await withStore(make, async (store) => {
+      const token = { subject: 'auth0|1', budget: 'mfa_token:abc' }
+      const stranger = { subject: 'auth0|2', budget: 'otp' }
+      for (const k of [otp, token, stranger]) for (let i = 0; i < 3; i++) await store.takeGuess(k, budget)
+      expect((await store.takeGuess({ subject: 'auth0|1', budget: 'recovery-code' }, budget)).remaining).toBe(2)
+      await store.reset(key)
+      expect((await store.takeGuess(otp, budget)).allowed).toBe(false)
+      await store.resetSubject('auth0|1')
+      expect((await store.takeGuess(otp, budget)).remaining).toBe(2)
+      expect((await store.takeGuess(token, budget)).remaining).toBe(2)
+      expect((await store.takeGuess(stranger, budget)).allowed).toBe(false)
+    })
+  })
+
+  it('guesses: concurrent takes never pass the capacity', async () => {
+    await withStore(make, async (store) => {
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.takeGuess(otp, { ...budget, capacity: 4 })))
+      expect(outcomes.filter((o) => o.allowed)).toHaveLength(4)
+      expect(outcomes.filter((o) => !o.allowed)).toHaveLength(16)
     })
   })
 }

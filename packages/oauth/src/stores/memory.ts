@@ -1,11 +1,15 @@
 import type { JsonValue } from '@tokenrules/engine'
 import { StoreConflictError } from './conflict.js'
+import { fullAt, refilled, type GuessState } from './lib/guess-budget.js'
 import { loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
   AttemptOutcome,
   AttemptStore,
   Directory,
+  GuessBudget,
+  GuessKey,
+  GuessOutcome,
   KeyStore,
   MfaEnrollment,
   MfaStore,
@@ -232,9 +236,11 @@ export class MemoryMfaStore implements MfaStore {
   }
 }
 
-/** Attempt counters in memory. */
+/** Attempt counters and guess budgets in memory. */
 export class MemoryAttemptStore implements AttemptStore {
   readonly #counts = new Map<string, { failures: number; expiresAt: number }>()
+  readonly #guesses = new Map<string, GuessState & { fullAt: number }>()
+  #writes = 0
 
   async attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome> {
     const id = pairId(key)
@@ -251,11 +257,37 @@ export class MemoryAttemptStore implements AttemptStore {
   async resetSubject(subject: string) {
     const prefix = `${JSON.stringify(subject)}|`
     for (const id of this.#counts.keys()) if (id.startsWith(prefix)) this.#counts.delete(id)
+    for (const id of this.#guesses.keys()) if (id.startsWith(prefix)) this.#guesses.delete(id)
+  }
+  async takeGuess(key: GuessKey, settings: GuessBudget & { now: number }): Promise<GuessOutcome> {
+    const state = refilled(this.#guesses.get(budgetId(key)), settings)
+    const allowed = state.guesses >= 1
+    if (allowed) state.guesses -= 1
+    this.#keep(key, state, settings)
+    return { allowed, remaining: state.guesses, nextAt: state.at + settings.refillMs }
+  }
+  async returnGuess(key: GuessKey, settings: GuessBudget & { now: number }) {
+    const state = refilled(this.#guesses.get(budgetId(key)), settings)
+    state.guesses = Math.min(settings.capacity, state.guesses + 1)
+    if (state.guesses >= settings.capacity) state.at = settings.now
+    this.#keep(key, state, settings)
+  }
+  #keep(key: GuessKey, state: GuessState, settings: GuessBudget & { now: number }) {
+    // A full budget is the same as none: drop it, and now and then every budget that has refilled
+    // since (those of mfa_tokens nobody presents again), so they do not pile up.
+    const full = fullAt(state, settings)
+    if (full <= settings.now) this.#guesses.delete(budgetId(key))
+    else this.#guesses.set(budgetId(key), { ...state, fullAt: full })
+    if (++this.#writes % 1024 === 0) for (const [id, entry] of this.#guesses) if (entry.fullAt <= settings.now) this.#guesses.delete(id)
   }
 }
 
 function pairId(key: AttemptKey): string {
   return `${JSON.stringify(key.subject)}|${key.ip}`
+}
+
+function budgetId(key: GuessKey): string {
+  return `${JSON.stringify(key.subject)}|${key.budget}`
 }
 
 /** Signing keys in memory. */

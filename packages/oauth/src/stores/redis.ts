@@ -1,7 +1,17 @@
 import type { createClient as CreateClient } from '@redis/client'
 import { missingPeer } from '../lib/optional-peer.js'
 import { StoreConflictError } from './conflict.js'
-import type { AttemptKey, AttemptOutcome, AttemptStore, RefreshTokenRecord, RefreshTokenStore, RefreshTokenUse } from './types.js'
+import type {
+  AttemptKey,
+  AttemptOutcome,
+  AttemptStore,
+  GuessBudget,
+  GuessKey,
+  GuessOutcome,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RefreshTokenUse,
+} from './types.js'
 
 // Loaded here, not by the package's main entry point: only `@tokenrules/oauth/redis` needs the driver.
 const { createClient } = await import('@redis/client').catch((error: unknown) => {
@@ -109,7 +119,7 @@ export interface RedisStoresOptions {
  * ```
  */
 export interface RedisStores extends AsyncDisposable {
-  /** Failed-login counters per (user, IP), shared by every server. */
+  /** Failed-login counters per (user, IP) and second-factor guess budgets, shared by every server. */
   attempts: AttemptStore
   /** Refresh tokens, rotated exactly once across every server. */
   refreshTokens: RefreshTokenStore
@@ -211,7 +221,49 @@ redis.call('DEL', KEYS[1])
 return #ips
 `
 
-/** Attempt counters in Redis: one hash per (subject, IP), and one set per subject naming its IPs. */
+// The token bucket of guess-budget.ts, in one script: refill, then take or give back one guess.
+// A budget that is full again is deleted; otherwise it expires when it would be full.
+const GUESS = `
+local now = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local refill = tonumber(ARGV[3])
+local guesses = tonumber(redis.call('HGET', KEYS[1], 'g') or '-1')
+local at = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
+if guesses < 0 or guesses >= capacity then
+  guesses = capacity
+  at = now
+else
+  local gained = math.floor(math.max(0, now - at) / refill)
+  guesses = math.min(capacity, guesses + gained)
+  if guesses >= capacity then at = now else at = at + gained * refill end
+end
+local allowed = 0
+if ARGV[4] == 'take' then
+  if guesses >= 1 then
+    guesses = guesses - 1
+    allowed = 1
+  end
+else
+  guesses = math.min(capacity, guesses + 1)
+  if guesses >= capacity then at = now end
+end
+local ttl = at + (capacity - guesses) * refill - now
+if ttl <= 0 then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[5])
+else
+  redis.call('HSET', KEYS[1], 'g', guesses, 'a', string.format('%.0f', at))
+  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', ttl))
+  redis.call('SADD', KEYS[2], ARGV[5])
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], string.format('%.0f', ttl)) end
+end
+return {allowed, guesses, string.format('%.0f', at + refill)}
+`
+
+/**
+ * Attempt counters in Redis: one hash per (subject, IP), and one set per subject naming its IPs;
+ * guess budgets likewise, one hash per (subject, budget) and one set per subject naming its budgets.
+ */
 export class RedisAttemptStore implements AttemptStore {
   constructor(
     readonly client: RedisClient,
@@ -231,10 +283,27 @@ export class RedisAttemptStore implements AttemptStore {
   }
   async resetSubject(subject: string) {
     await this.client.eval(RESET_SUBJECT, { keys: [this.#index(subject)], arguments: [`${this.#index(subject)}:`] })
+    await this.client.eval(RESET_SUBJECT, { keys: [this.#guessIndex(subject)], arguments: [`${this.#guessIndex(subject)}:`] })
+  }
+  async takeGuess(key: GuessKey, settings: GuessBudget & { now: number }): Promise<GuessOutcome> {
+    const reply = await this.#guess(key, settings, 'take')
+    return { allowed: reply[0] === 1, remaining: Number(reply[1]), nextAt: Number(reply[2]) }
+  }
+  async returnGuess(key: GuessKey, settings: GuessBudget & { now: number }) {
+    await this.#guess(key, settings, 'return')
+  }
+  async #guess(key: GuessKey, settings: GuessBudget & { now: number }, change: 'take' | 'return') {
+    return (await this.client.eval(GUESS, {
+      keys: [`${this.#guessIndex(key.subject)}:${key.budget}`, this.#guessIndex(key.subject)],
+      arguments: [String(settings.now), String(settings.capacity), String(Math.max(1, Math.ceil(settings.refillMs))), change, key.budget],
+    })) as [number, number, string]
   }
   #index(subject: string) {
     // Hash-tagged on the subject, so one subject's keys share a Cluster slot.
     return `${this.prefix}attempts:{${Buffer.from(subject, 'utf8').toString('base64url')}}`
+  }
+  #guessIndex(subject: string) {
+    return `${this.prefix}guesses:{${Buffer.from(subject, 'utf8').toString('base64url')}}`
   }
   #pair(key: AttemptKey) {
     return `${this.#index(key.subject)}:${key.ip}`

@@ -4,12 +4,16 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { JsonValue } from '@tokenrules/engine'
 import { missingPeer } from '../lib/optional-peer.js'
 import { StoreConflictError } from './conflict.js'
+import { fullAt, refilled } from './lib/guess-budget.js'
 import { loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
   AttemptOutcome,
   AttemptStore,
   Directory,
+  GuessBudget,
+  GuessKey,
+  GuessOutcome,
   KeyStore,
   MfaEnrollment,
   MfaStore,
@@ -101,13 +105,13 @@ export interface SqliteStoresOptions {
  * ```
  */
 export interface SqliteStores extends TokenServerStores, Disposable {
-  /** Deletes expired MFA transactions, refresh tokens and attempt counters as of `now` (ms). Returns rows deleted. */
+  /** Deletes expired MFA transactions, refresh tokens, attempt counters and refilled guess budgets as of `now` (ms). Returns rows deleted. */
   purgeExpired(now: number): number
   /** Closes the database. */
   close(): void
 }
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 const SCHEMA = `
 CREATE TABLE directories (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL);
 CREATE TABLE users (
@@ -154,6 +158,20 @@ CREATE TABLE signing_keys (
   created_at INTEGER NOT NULL
 );
 `
+
+/** What each schema version adds to the one before (index 0: version 1 to 2). */
+const MIGRATIONS = [
+  `
+CREATE TABLE guesses (
+  subject TEXT NOT NULL,
+  budget TEXT NOT NULL,
+  guesses INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  full_at INTEGER NOT NULL,
+  PRIMARY KEY (subject, budget)
+);
+`,
+]
 
 /**
  * Every store in one SQLite file (WAL mode): users and directories, refresh tokens, MFA state,
@@ -220,6 +238,7 @@ export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
         deleted += db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?').run(now).changes
         deleted += db.prepare('DELETE FROM refresh_families WHERE family_id NOT IN (SELECT family_id FROM refresh_tokens)').run().changes
         deleted += db.prepare('DELETE FROM attempts WHERE expires_at <= ?').run(now).changes
+        deleted += db.prepare('DELETE FROM guesses WHERE full_at <= ?').run(now).changes
         return deleted
       })()
     },
@@ -236,9 +255,13 @@ export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
 function migrate(db: BetterSqlite3.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number
   if (version === SCHEMA_VERSION) return
-  if (version !== 0) throw new Error(`The database has schema version ${version}; this version of @tokenrules/oauth knows ${SCHEMA_VERSION}.`)
+  if (!Number.isInteger(version) || version < 0 || version > SCHEMA_VERSION) {
+    throw new Error(`The database has schema version ${version}; this version of @tokenrules/oauth knows ${SCHEMA_VERSION}.`)
+  }
   db.transaction(() => {
-    db.exec(SCHEMA)
+    if (version === 0) db.exec(SCHEMA)
+    // A new database runs every migration after the first schema; an older one those it lacks.
+    for (const step of MIGRATIONS.slice(Math.max(0, version - 1))) db.exec(step)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   })()
 }
@@ -505,7 +528,43 @@ class SqliteAttemptStore implements AttemptStore {
     this.db.prepare('DELETE FROM attempts WHERE subject = ? AND ip = ?').run(key.subject, key.ip)
   }
   async resetSubject(subject: string) {
-    this.db.prepare('DELETE FROM attempts WHERE subject = ?').run(subject)
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM attempts WHERE subject = ?').run(subject)
+      this.db.prepare('DELETE FROM guesses WHERE subject = ?').run(subject)
+    })()
+  }
+  async takeGuess(key: GuessKey, settings: GuessBudget & { now: number }): Promise<GuessOutcome> {
+    return this.#guess(key, settings, 'take')
+  }
+  async returnGuess(key: GuessKey, settings: GuessBudget & { now: number }) {
+    this.#guess(key, settings, 'return')
+  }
+  #guess(key: GuessKey, settings: GuessBudget & { now: number }, change: 'take' | 'return'): GuessOutcome {
+    return this.db.transaction((): GuessOutcome => {
+      const row = this.db.prepare('SELECT guesses, at FROM guesses WHERE subject = ? AND budget = ?').get(key.subject, key.budget) as
+        { guesses: number; at: number } | undefined
+      const state = refilled(row, settings)
+      let allowed = false
+      if (change === 'take' && state.guesses >= 1) {
+        state.guesses -= 1
+        allowed = true
+      }
+      if (change === 'return') {
+        state.guesses = Math.min(settings.capacity, state.guesses + 1)
+        if (state.guesses >= settings.capacity) state.at = settings.now
+      }
+      const full = fullAt(state, settings)
+      if (full <= settings.now) {
+        this.db.prepare('DELETE FROM guesses WHERE subject = ? AND budget = ?').run(key.subject, key.budget)
+      } else {
+        this.db
+          .prepare(
+            'INSERT INTO guesses (subject, budget, guesses, at, full_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subject, budget) DO UPDATE SET guesses = excluded.guesses, at = excluded.at, full_at = excluded.full_at',
+          )
+          .run(key.subject, key.budget, state.guesses, state.at, full)
+      }
+      return { allowed, remaining: state.guesses, nextAt: state.at + settings.refillMs }
+    })()
   }
 }
 

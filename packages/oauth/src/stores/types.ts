@@ -670,8 +670,87 @@ export interface AttemptOutcome {
 }
 
 /**
- * Failed-login counters per (user, IP). An attempt is counted *before* the credentials are checked
- * and the count is reset on success, so parallel guesses cannot slip past the threshold.
+ * Which guess budget {@link AttemptStore.takeGuess} draws on: a `budget` name under a `subject`
+ * (the user), e.g. the user's OTP factor, or one `mfa_token`. Every budget of a subject is
+ * forgotten by {@link AttemptStore.resetSubject}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type GuessKey } from '@tokenrules/oauth'
+ *
+ * const { attempts } = createMemoryStores()
+ * const settings = { now: Date.now(), capacity: 2, refillMs: 360_000 }
+ * const otp: GuessKey = { subject: 'auth0|alice', budget: 'otp' }
+ * const recovery: GuessKey = { subject: 'auth0|alice', budget: 'recovery-code' }
+ * await attempts.takeGuess(otp, settings)
+ * await attempts.takeGuess(otp, settings)
+ * assert.equal((await attempts.takeGuess(otp, settings)).allowed, false)
+ * // Each budget counts on its own.
+ * assert.equal((await attempts.takeGuess(recovery, settings)).allowed, true)
+ * ```
+ */
+export interface GuessKey {
+  /** The user's id. */
+  subject: string
+  /** The budget's name under the subject, e.g. `otp` or `mfa_token:<digest>`. */
+  budget: string
+}
+
+/**
+ * The size of a guess budget: a token bucket of `capacity` guesses that gets one back every
+ * `refillMs`, never more than `capacity`; an unused budget is full.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type GuessBudget } from '@tokenrules/oauth'
+ *
+ * // Auth0's limit on wrong one-time codes: 10, then one more every 6 minutes.
+ * const auth0: GuessBudget = { capacity: 10, refillMs: 6 * 60_000 }
+ * const { attempts } = createMemoryStores()
+ * const key = { subject: 'auth0|alice', budget: 'otp' }
+ * const now = Date.parse('2026-01-01T09:00:00Z')
+ * for (let i = 0; i < 10; i++) await attempts.takeGuess(key, { now, ...auth0 })
+ * assert.deepEqual(await attempts.takeGuess(key, { now, ...auth0 }), { allowed: false, remaining: 0, nextAt: now + 360_000 })
+ * assert.equal((await attempts.takeGuess(key, { now: now + 360_000, ...auth0 })).allowed, true)
+ * ```
+ */
+export interface GuessBudget {
+  /** Guesses of a full budget. */
+  capacity: number
+  /** One guess comes back every `refillMs` milliseconds. */
+  refillMs: number
+}
+
+/**
+ * What {@link AttemptStore.takeGuess} decided.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type GuessOutcome } from '@tokenrules/oauth'
+ *
+ * const { attempts } = createMemoryStores()
+ * const now = Date.parse('2026-01-01T09:00:00Z')
+ * const outcome: GuessOutcome = await attempts.takeGuess({ subject: 'auth0|alice', budget: 'otp' }, { now, capacity: 10, refillMs: 360_000 })
+ * assert.deepEqual(outcome, { allowed: true, remaining: 9, nextAt: now + 360_000 })
+ * ```
+ */
+export interface GuessOutcome {
+  /** A guess was left and is now spent: check the code. `false`: refuse without checking it. */
+  allowed: boolean
+  /** Guesses left in the budget after this call. */
+  remaining: number
+  /** When the budget gets its next guess back (ms); when refused, what `Retry-After` tells. */
+  nextAt: number
+}
+
+/**
+ * Failed-login counters per (user, IP), and guess budgets for second-factor codes per user and
+ * per `mfa_token`. An attempt is counted (a guess spent) *before* the credentials are checked and
+ * the count is reset (the guess given back) on success, so parallel guesses cannot slip past the
+ * threshold. A correct password never refills a guess budget.
  *
  * @example
  * ```ts
@@ -690,6 +769,8 @@ export interface AttemptOutcome {
  *   },
  *   reset: (key) => inner.reset(key),
  *   resetSubject: (subject) => inner.resetSubject(subject),
+ *   takeGuess: (key, settings) => inner.takeGuess(key, settings),
+ *   returnGuess: (key, settings) => inner.returnGuess(key, settings),
  * }
  * await using server = await createTokenServer({
  *   issuer: 'https://auth.example.com/',
@@ -719,8 +800,17 @@ export interface AttemptStore {
   attempt(key: AttemptKey, settings: { now: number; windowMs: number; threshold: number }): Promise<AttemptOutcome>
   /** Forgets the pair (a successful login, an operator's unblock of one IP). */
   reset(key: AttemptKey): Promise<void>
-  /** Forgets every pair of the subject (a password change, an operator's unblock). */
+  /** Forgets every pair and every guess budget of the subject (a password change, an operator's unblock). */
   resetSubject(subject: string): Promise<void>
+  /**
+   * Atomically: refill the budget by the time elapsed (one guess per `refillMs`, up to
+   * `capacity`), then spend one guess when one is left (`allowed`), or change nothing. The caller
+   * spends a guess *before* checking a second-factor code and gives it back with
+   * {@link AttemptStore.returnGuess} when the code was right, so parallel guesses never pass the budget.
+   */
+  takeGuess(key: GuessKey, settings: GuessBudget & { now: number }): Promise<GuessOutcome>
+  /** Atomically gives one guess back (a right code), never past `capacity`. */
+  returnGuess(key: GuessKey, settings: GuessBudget & { now: number }): Promise<void>
 }
 
 /**
@@ -839,7 +929,7 @@ export interface TokenServerStores {
   refreshTokens: RefreshTokenStore
   /** MFA transactions and enrollments. */
   mfa: MfaStore
-  /** Failed-login counters for brute-force protection. */
+  /** Failed-login counters and second-factor guess budgets for brute-force protection. */
   attempts: AttemptStore
   /** Signing keys. */
   keys: KeyStore
