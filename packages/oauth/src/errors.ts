@@ -179,9 +179,16 @@ export function expiredMfaToken(): OAuthError {
   return new OAuthError(401, 'expired_token', 'mfa_token is expired')
 }
 
+/** The description of a (user, IP) pair's block. */
+export const TOO_MANY_ATTEMPTS = 'Too many failed attempts for this user from this IP address; try again later.'
+/** Auth0's description when a user's wrong second-factor codes used up the factor's budget. */
+export const TOO_MANY_FAILED_CODES = 'Too many failed codes. Wait for some minutes before retrying.'
+/** The description when one `mfa_token` carried too many wrong codes: it is spent, log in again. */
+export const TOO_MANY_FAILED_CODES_FOR_TOKEN = 'Too many failed codes for this mfa_token; log in again.'
+
 /** 429 `too_many_attempts` with `Retry-After` in whole seconds. */
-export function tooManyAttempts(retryAfterSeconds: number): OAuthError {
-  return new OAuthError(429, 'too_many_attempts', 'Too many failed attempts for this user from this IP address; try again later.', {
+export function tooManyAttempts(retryAfterSeconds: number, description: string = TOO_MANY_ATTEMPTS): OAuthError {
+  return new OAuthError(429, 'too_many_attempts', description, {
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   })
 }

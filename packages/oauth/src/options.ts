@@ -344,8 +344,8 @@ export interface TokenServerOptions {
   defaultDirectory?: string | undefined
   /** The audience when neither the request nor the client names one. */
   defaultAudience?: string | undefined
-  /** Stores; any left out is in memory. */
-  stores?: Partial<TokenServerStores> | undefined
+  /** Stores; any left out (or `undefined`, as every other option) is in memory. */
+  stores?: { [K in keyof TokenServerStores]?: TokenServerStores[K] | undefined } | undefined
   /**
    * 32 bytes (or their base64url text) that seal TOTP secrets and private signing keys at rest.
    * Required when any store is not one of `createMemoryStores()`'s own (a persistent store, or your
@@ -392,6 +392,16 @@ export interface TokenServerOptions {
         issuerName?: string | undefined
         /** Recovery codes handed out at enrollment, each usable once. Default 5. */
         recoveryCodes?: number | undefined
+        /**
+         * Wrong codes a user may enter per factor (one-time codes; recovery codes apart) before it
+         * locks with 429 `too_many_attempts`, counted across logins and `mfa_token`s and never reset
+         * by a correct password. Default 10, Auth0's.
+         */
+        codeAttempts?: number | undefined
+        /** A locked factor gets one attempt back every this many seconds. Default 360 (6 minutes), Auth0's. */
+        codeRefillSeconds?: number | undefined
+        /** Wrong codes one `mfa_token` may carry before it is refused for good (the user logs in again). Default 5. */
+        codeAttemptsPerMfaToken?: number | undefined
       }
     | undefined
   /** Password hashing of users the server creates or re-hashes. */
@@ -476,7 +486,15 @@ const schema = z.object({
   idToken: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   refreshTokens: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   bruteForce: z.strictObject({ threshold: positiveInt.optional(), blockSeconds: positiveInt.optional() }).optional(),
-  mfa: z.strictObject({ issuerName: z.string().min(1).optional(), recoveryCodes: positiveInt.max(20).optional() }).optional(),
+  mfa: z
+    .strictObject({
+      issuerName: z.string().min(1).optional(),
+      recoveryCodes: positiveInt.max(20).optional(),
+      codeAttempts: positiveInt.max(100).optional(),
+      codeRefillSeconds: positiveInt.max(86_400).optional(),
+      codeAttemptsPerMfaToken: positiveInt.max(100).optional(),
+    })
+    .optional(),
   passwords: z.strictObject({ scryptCost: positiveInt.optional() }).optional(),
   limits: z.strictObject({ maxBodyBytes: positiveInt.max(1_048_576).optional() }).optional(),
   basePath: z

@@ -246,6 +246,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       issuerName: options.mfa?.issuerName ?? new URL(options.issuer).host,
       recoveryCodes: options.mfa?.recoveryCodes ?? 5,
       transactionLifetimeMs: MFA_TRANSACTION_LIFETIME_MS,
+      codeBudget: { capacity: options.mfa?.codeAttempts ?? 10, refillMs: (options.mfa?.codeRefillSeconds ?? 360) * 1000 },
+      codesPerMfaToken: options.mfa?.codeAttemptsPerMfaToken ?? 5,
     },
     scryptCost,
     dummyHash: hashPassword(randomBytes(16).toString('hex'), { cost: scryptCost }),

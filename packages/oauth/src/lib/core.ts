@@ -20,7 +20,15 @@ export interface Core {
   idTokenLifetimeSeconds: number
   refreshTokenLifetimeMs: number
   bruteForce: { threshold: number; blockMs: number }
-  mfa: { issuerName: string; recoveryCodes: number; transactionLifetimeMs: number }
+  mfa: {
+    issuerName: string
+    recoveryCodes: number
+    transactionLifetimeMs: number
+    /** Each user's budget of wrong codes per factor (one-time codes, recovery codes). */
+    codeBudget: { capacity: number; refillMs: number }
+    /** Wrong codes one `mfa_token` may carry. */
+    codesPerMfaToken: number
+  }
   scryptCost: number
   /** A hash of a random password with the configured cost: what unknown users and clients are checked against. */
   dummyHash: Promise<string>

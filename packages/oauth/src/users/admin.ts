@@ -117,13 +117,19 @@ export interface NewUser {
 export interface UserAdmin {
   /** Adds a directory (realm) unless it exists. */
   ensureDirectory(name: string, metadata?: Readonly<Record<string, string>>): Promise<Directory>
-  /** Creates a user, hashing the password with the configured scrypt cost; a login taken in the directory rejects with {@link StoreConflictError} `duplicate_login`. */
+  /**
+   * Creates a user, hashing the password with the configured scrypt cost; a login taken in the directory rejects with {@link StoreConflictError} `duplicate_login`,
+   * a password with a control character or a lone surrogate with a `TypeError`.
+   */
   create(user: NewUser): Promise<UserProfile>
-  /** Sets a new password; also lifts every brute-force block of the user ([behaviour: brute-force protection](../../../../docs/behaviour.md#brute-force-protection)). */
+  /**
+   * Sets a new password (a control character or a lone surrogate rejects with a `TypeError`); also lifts every brute-force block of the user, the
+   * second-factor locks included ([behaviour: brute-force protection](../../../../docs/behaviour.md#brute-force-protection)).
+   */
   setPassword(userId: string, password: string): Promise<void>
   /** Blocks or unblocks the user (`401 unauthorized "user is blocked"`). */
   setBlocked(userId: string, blocked: boolean): Promise<void>
-  /** Lifts a brute-force block: of one IP, or of every IP when `ip` is left out. */
+  /** Lifts a brute-force block: of one IP, or of every IP and the second-factor locks when `ip` is left out. */
   unblock(userId: string, ip?: string): Promise<void>
   /** Removes the user's MFA enrollment (lost authenticator and recovery codes). */
   resetMfa(userId: string): Promise<void>
