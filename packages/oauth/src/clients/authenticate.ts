@@ -1,4 +1,4 @@
-import { verifyPassword } from '../passwords/hash.js'
+import { isUsableSecret, verifyPassword } from '../passwords/hash.js'
 import { CLIENT_AUTHENTICATION_FAILED, invalidClient, invalidRequest } from '../errors.js'
 import { decodeComponent } from '../http/parse-form.js'
 import type { Params } from '../http/read-params.js'
@@ -15,7 +15,7 @@ export interface AuthenticatedClient {
 /**
  * Authenticate the client by HTTP Basic or `client_secret_post` (RFC 6749 §2.3.1). Using both
  * methods, a `client_id` that contradicts the Basic one, an unknown client, a wrong or missing
- * secret all fail with 401 `invalid_client` and one fixed description; a public client passes
+ * secret, a secret with a control character, all fail with 401 `invalid_client` and one fixed description; a public client passes
  * only when it is configured with `allowPublic`.
  */
 export async function authenticateClient(core: Core, request: Request, params: Params, options: { basic: boolean }): Promise<AuthenticatedClient> {
@@ -30,6 +30,12 @@ export async function authenticateClient(core: Core, request: Request, params: P
   const clientId = basic?.clientId ?? bodyId
   const secret = basic?.secret ?? bodySecret
   if (clientId === undefined) throw invalidClient(CLIENT_AUTHENTICATION_FAILED, usedBasic)
+  if (secret !== undefined && !isUsableSecret(secret)) {
+    // A control character or a lone surrogate is never checked against the client's hash (an old
+    // format hash would take `secret + "\0"` for `secret`): the same work and answer as a wrong secret.
+    await verifyPassword('', await core.dummyHash)
+    throw invalidClient(CLIENT_AUTHENTICATION_FAILED, usedBasic)
+  }
   const client = core.clients.get(clientId)
   if (client?.secretHash === undefined) {
     // Same work for an unknown client as for a wrong secret: no timing oracle on client ids.

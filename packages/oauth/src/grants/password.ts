@@ -3,7 +3,7 @@ import { countAttempt, unknownSubject } from '../brute-force/guard.js'
 import { truncate } from '../http/parse-form.js'
 import type { Core, GrantRequest } from '../lib/core.js'
 import { mfaRequired } from '../mfa/transactions.js'
-import { hashCost, hashPassword, verifyPassword } from '../passwords/hash.js'
+import { hashPassword, isUsableSecret, needsRehash, verifyPassword } from '../passwords/hash.js'
 import { resolveAudience } from '../scopes/resolve-audience.js'
 import { grantScopes, parseScope } from '../scopes/grant-scopes.js'
 import { GRANT_TYPES } from './grant-types.js'
@@ -35,15 +35,19 @@ export async function passwordGrant(core: Core, grant: GrantRequest): Promise<Re
   const user = await core.stores.users.findUser(directory.name, username)
   const attemptKey = { subject: user?.profile.user_id ?? unknownSubject(directory.id, username), ip: grant.ip }
   await countAttempt(core, attemptKey)
-  // An unknown user costs the same hash as a known one: no timing oracle on user names.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await core.dummyHash))
-  if (user === undefined || !valid) throw invalidGrant(WRONG_CREDENTIALS)
+  // An unknown user costs the same hash as a known one: no timing oracle on user names. A password
+  // with a control character or a lone surrogate is never checked against the user's hash (an old
+  // format hash would take `password + "\0"` for `password`): it costs the same hash against the
+  // dummy and is answered, and counted, as the wrong password it is.
+  const usable = isUsableSecret(password)
+  const valid = await verifyPassword(usable ? password : '', usable ? (user?.passwordHash ?? (await core.dummyHash)) : await core.dummyHash)
+  if (user === undefined || !usable || !valid) throw invalidGrant(WRONG_CREDENTIALS)
   await core.stores.attempts.reset(attemptKey)
   if (user.profile.blocked === true) throw userBlocked()
 
   const now = core.now()
   const userId = user.profile.user_id
-  if ((hashCost(user.passwordHash) ?? 0) < core.scryptCost) {
+  if (needsRehash(user.passwordHash, core.scryptCost)) {
     await core.stores.users.setPasswordHash(userId, await hashPassword(password, { cost: core.scryptCost }), { at: now, reset: false })
   }
   const profile = await core.stores.users.recordLogin(userId, { at: now, ip: grant.ip })

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 
 /**
  * Options of {@link hashPassword} and {@link hashSecret}.
@@ -11,7 +11,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  * // A test suite's fixtures: cheap hashes (the format records the cost, so verification needs no option).
  * const fast: HashPasswordOptions = { cost: 2 ** 10 }
  * const passwordHash = await hashPassword('correct horse battery staple', fast)
- * assert.match(passwordHash, /^\$scrypt\$ln=10,r=8,p=1\$/)
+ * assert.match(passwordHash, /^\$scrypt\$v=2\$ln=10,r=8,p=1\$/)
  * assert.equal(await verifyPassword('correct horse battery staple', passwordHash), true)
  * await assert.rejects(hashPassword('x', { cost: 1000 }), TypeError) // not a power of two
  * ```
@@ -36,7 +36,7 @@ export interface HashPasswordOptions {
  * assert.equal(DEFAULT_SCRYPT_COST, 2 ** 15)
  *
  * // Find imported hashes weaker than the default, e.g. to plan a migration.
- * const costOf = (passwordHash: string) => 2 ** Number(/^\$scrypt\$ln=(\d+),/.exec(passwordHash)?.[1])
+ * const costOf = (passwordHash: string) => 2 ** Number(/^\$scrypt\$(?:v=\d+\$)?ln=(\d+),/.exec(passwordHash)?.[1])
  * const imported = [await hashPassword('hunter2hunter2', { cost: 2 ** 12 }), await hashPassword('correct horse battery staple')]
  * assert.deepEqual(imported.map((passwordHash) => costOf(passwordHash) < DEFAULT_SCRYPT_COST), [true, false])
  * ```
@@ -46,11 +46,32 @@ const BLOCK_SIZE = 8
 const PARALLELISM = 1
 const KEY_BYTES = 32
 const SALT_BYTES = 16
-const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{22,})\$([A-Za-z0-9+/]{43,})$/
+const FORMAT = /^\$scrypt\$(?:v=(\d{1,2})\$)?ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{22,})\$([A-Za-z0-9+/]{43,})$/
+/**
+ * The hash format {@link hashPassword} writes. Version 1 (no `v=`, before issue 14) ran scrypt on
+ * the text itself, and scrypt's HMAC pads a short key with zero bytes, so `secret` and
+ * `secret + "\0"` hashed alike. Version 2 runs it on the SHA-256 of the text's UTF-8 bytes: every
+ * byte counts. Version 1 hashes still verify (and are rehashed at the next login).
+ */
+const VERSION = 2
+// C0 controls (NUL, tab, line breaks…), DEL and C1 controls; and UTF-16 lone surrogates, which
+// UTF-8 encodes as U+FFFD, so that two different texts would give the same bytes.
+const UNUSABLE = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * Whether `secret` (a password or a client secret) is one the server accepts: no control character
+ * (U+0000–U+001F, U+007F–U+009F) and no lone surrogate. Others are refused where they enter: they
+ * never verify ({@link verifyPassword}) and are never hashed ({@link hashPassword}).
+ */
+export function isUsableSecret(secret: string): boolean {
+  return !UNUSABLE.test(secret)
+}
 
 /**
  * Hash a password (or a client secret) with scrypt, in a self-describing PHC-style string:
- * `$scrypt$ln=15,r=8,p=1$<salt>$<hash>`.
+ * `$scrypt$v=2$ln=15,r=8,p=1$<salt>$<hash>`. Every byte of the password counts (scrypt runs on
+ * the SHA-256 of its NFC-normalized UTF-8 bytes); a password with a control character or a lone
+ * surrogate is refused with a `TypeError`.
  *
  * @example
  * ```ts
@@ -58,8 +79,11 @@ const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{
  * import { hashPassword, verifyPassword } from '@tokenrules/oauth'
  *
  * const passwordHash = await hashPassword('correct horse battery staple')
- * assert.match(passwordHash, /^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
+ * assert.match(passwordHash, /^\$scrypt\$v=2\$ln=15,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
  * assert.equal(await verifyPassword('correct horse battery staple', passwordHash), true)
+ * // A trailing NUL is not the same password; a password with one is never hashed.
+ * assert.equal(await verifyPassword('correct horse battery staple\0', passwordHash), false)
+ * await assert.rejects(hashPassword('correct horse battery staple\0'), TypeError)
  * // A fresh salt each time: the same password never hashes the same.
  * assert.notEqual(await hashPassword('correct horse battery staple', { cost: 2 ** 12 }), passwordHash)
  * ```
@@ -69,14 +93,19 @@ export async function hashPassword(password: string, options: HashPasswordOption
   if (!Number.isInteger(Math.log2(cost)) || cost < 2 ** 4 || cost > 2 ** 20) {
     throw new TypeError('hashPassword: cost must be a power of two between 2^4 and 2^20')
   }
+  if (!isUsableSecret(password)) {
+    throw new TypeError('hashPassword: the password contains a control character (U+0000–U+001F, U+007F–U+009F) or a lone surrogate')
+  }
   const salt = randomBytes(SALT_BYTES)
-  const key = await derive(password, salt, cost, BLOCK_SIZE, PARALLELISM)
-  return `$scrypt$ln=${Math.log2(cost)},r=${BLOCK_SIZE},p=${PARALLELISM}$${unpad(salt)}$${unpad(key)}`
+  const key = await derive(VERSION, password, salt, cost, BLOCK_SIZE, PARALLELISM)
+  return `$scrypt$v=${VERSION}$ln=${Math.log2(cost)},r=${BLOCK_SIZE},p=${PARALLELISM}$${unpad(salt)}$${unpad(key)}`
 }
 
 /**
- * Whether `password` matches `passwordHash` (from {@link hashPassword}). Compares in constant
- * time; a malformed hash is `false`, never an exception that would tell it apart.
+ * Whether `password` matches `passwordHash` (from {@link hashPassword}, either format version).
+ * Compares in constant time; a malformed hash is `false`, never an exception that would tell it
+ * apart. A password that {@link isUsableSecret} refuses is `false` for every hash: that is what keeps
+ * `password + "\0"` from matching a version 1 hash of `password`.
  *
  * @example
  * ```ts
@@ -91,8 +120,8 @@ export async function hashPassword(password: string, options: HashPasswordOption
  */
 export async function verifyPassword(password: string, passwordHash: string): Promise<boolean> {
   const parsed = parseHash(passwordHash)
-  if (parsed === undefined) return false
-  const key = await derive(password, parsed.salt, parsed.cost, parsed.blockSize, parsed.parallelism)
+  if (parsed === undefined || !isUsableSecret(password)) return false
+  const key = await derive(parsed.version, password, parsed.salt, parsed.cost, parsed.blockSize, parsed.parallelism)
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key)
 }
 
@@ -101,19 +130,30 @@ export function hashCost(passwordHash: string): number | undefined {
   return parseHash(passwordHash)?.cost
 }
 
+/** Whether a hash that just verified should be replaced: made with less than `cost`, or in an older format. */
+export function needsRehash(passwordHash: string, cost: number): boolean {
+  const parsed = parseHash(passwordHash)
+  return parsed === undefined || parsed.cost < cost || parsed.version < VERSION
+}
+
 function parseHash(value: string) {
   const match = FORMAT.exec(value)
   if (match === null) return undefined
-  const [, ln, r, p, salt, key] = match as unknown as [string, string, string, string, string, string]
+  const [, v, ln, r, p, salt, key] = match as unknown as [string, string | undefined, string, string, string, string, string]
+  // Version 1 is the format without `v=`; an explicit version is 2 or a later one this code knows.
+  const version = v === undefined ? 1 : Number(v)
   const cost = 2 ** Number(ln)
-  if (cost < 2 ** 4 || cost > 2 ** 20 || Number(r) < 1 || Number(p) < 1) return undefined
-  return { cost, blockSize: Number(r), parallelism: Number(p), salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') }
+  if ((v !== undefined && (version < 2 || version > VERSION)) || cost < 2 ** 4 || cost > 2 ** 20 || Number(r) < 1 || Number(p) < 1) return undefined
+  return { version, cost, blockSize: Number(r), parallelism: Number(p), salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') }
 }
 
-function derive(password: string, salt: Buffer, cost: number, blockSize: number, parallelism: number): Promise<Buffer> {
+function derive(version: number, password: string, salt: Buffer, cost: number, blockSize: number, parallelism: number): Promise<Buffer> {
   const options: ScryptOptions = { N: cost, r: blockSize, p: parallelism, maxmem: 256 * cost * blockSize + 1024 * 1024 }
+  const text = password.normalize('NFC')
+  // Version 2: a fixed-length key, so no two texts reach scrypt's HMAC as the same zero-padded key.
+  const input = version === 1 ? text : createHash('sha256').update(text, 'utf8').digest()
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (error, key) => (error === null ? resolve(key) : reject(error)))
+    scrypt(input, salt, KEY_BYTES, options, (error, key) => (error === null ? resolve(key) : reject(error)))
   })
 }
 

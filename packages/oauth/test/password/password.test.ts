@@ -96,11 +96,11 @@ describe('grant_type=password (the default directory)', () => {
     }
     await using t = await startServer({ stores, encryptionKey, passwords: { scryptCost: 32 } })
     const carol = await stores.users.findUser('Employees', 'carol@example.com')
-    expect(carol?.passwordHash).toMatch(/^\$scrypt\$ln=4,/)
+    expect(carol?.passwordHash).toMatch(/^\$scrypt\$v=2\$ln=4,/)
     const answer = await t.token({ grant_type: 'password', username: 'carol@example.com', password: 'carol-password', audience: API })
     expect(answer.status).toBe(200)
     const after = await stores.users.getUser(carol?.profile.user_id ?? '')
-    expect(after?.passwordHash).toMatch(/^\$scrypt\$ln=5,/)
+    expect(after?.passwordHash).toMatch(/^\$scrypt\$v=2\$ln=5,/)
     expect(after?.profile.last_password_reset).toBeUndefined()
   })
 })
