@@ -322,7 +322,7 @@ describe('MFA (docs/behaviour.md#mfa)', () => {
 
   it('stores the TOTP secret sealed and the recovery codes hashed', async () => {
     const stores = createMemoryStores()
-    await using t = await startServer({ rules: [requireMfa], stores: { ...stores, users: undefined } as never })
+    await using t = await startServer({ rules: [requireMfa], stores: { ...stores, users: undefined } })
     const { body } = await associate(t, await mfaToken(t))
     const enrollment = await stores.mfa.getEnrollment(t.aliceId)
     const stored = JSON.stringify(enrollment)
