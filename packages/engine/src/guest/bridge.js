@@ -57,6 +57,9 @@ function encodeArg(v, r, depth, seen) {
     case 'bigint':
       return JSONStringify(StringCtor(v))
     case 'function': {
+      if (r.fnSeq >= settings.caps.maxCallbacks) {
+        throw runLimit('maxCallbacks', 'Too many functions passed to host functions in one run (limit ' + settings.caps.maxCallbacks + ').')
+      }
       const id = ++r.fnSeq
       ReflectApply(MapSet, r.fns, [id, { fn: v, rule: r.currentRule, failed: r.currentFailed }])
       return '{' + MARK + ':"f","id":' + id + '}'
@@ -120,13 +123,13 @@ function toBuffer(bytes) {
 
 function hostError(e) {
   const name = own(e, 'name')
-  const err = new (name === 'TypeError' ? TypeErrorCtor : ErrorCtor)(safeString(own(e, 'message'), 4096))
+  const err = new (name === 'TypeError' ? TypeErrorCtor : name === 'RangeError' ? RangeErrorCtor : ErrorCtor)(safeString(own(e, 'message'), 4096))
   const props = own(e, 'props')
   if (props !== null && typeof props === 'object') {
     const keys = ObjectKeys(props)
     for (let i = 0; i < keys.length; i++) if (keys[i] !== '__proto__') define(err, keys[i], decodeValue(props[keys[i]]))
   }
-  if (typeof name === 'string' && name !== 'Error' && name !== 'TypeError') define(err, 'name', name)
+  if (typeof name === 'string' && name !== 'Error' && name !== 'TypeError' && name !== 'RangeError') define(err, 'name', name)
   return err
 }
 
@@ -151,12 +154,19 @@ function callHost(id, args, mustSettle) {
 function invokeHost(id, args, mustSettle) {
   const r = run
   if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
-  let encoded = '['
-  for (let i = 0; i < args.length; i++) encoded += (i === 0 ? '' : ',') + encodeArg(args[i], r, 0, [])
-  encoded += ']'
-  const text = hostInvoke(r.id, id, encoded)
+  if (ReflectApply(MapSize, r.pending, []) >= settings.caps.maxPendingHostOperations) {
+    throw runLimit(
+      'maxPendingHostOperations',
+      'Too many host operations pending in one run (limit ' + settings.caps.maxPendingHostOperations + '); wait for some to settle.',
+    )
+  }
+  const encoded = encodeCall(r, args)
+  // With the host functions in another process, the guest's thread waits for the answer (the
+  // host's main thread must stay free to receive it).
+  const text = settings.remote ? ReflectApply(HostAwaitApply, hostAwait, [undefined, [r.id, id, encoded, 1]]) : hostInvoke(r.id, id, encoded)
   if (typeof text !== 'string') throw new ErrorCtor('The host did not answer.')
   const res = JSONParse(text)
+  failedOnHost(r, res)
   const e = own(res, 'e')
   if (e !== undefined) throw hostError(e)
   const p = own(res, 'p')
@@ -166,6 +176,46 @@ function invokeHost(id, args, mustSettle) {
     })
   }
   return decodeValue(own(res, 'v'))
+}
+
+/**
+ * Call the engine capability `id`, whose work the host does off its main thread (a worker's), and
+ * wait for it: this isolate's thread blocks until the answer comes, the host's main thread does not.
+ * @template {HostCallId} K
+ * @param {K} id
+ * @param {HostCalls[K]['args']} args
+ * @returns {Awaited<HostCalls[K]['result']>}
+ */
+function awaitHost(id, args) {
+  const r = run
+  if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
+  const text = ReflectApply(HostAwaitApply, hostAwait, [undefined, [r.id, id, encodeCall(r, args)]])
+  if (typeof text !== 'string') throw new ErrorCtor('The host did not answer.')
+  const res = JSONParse(text)
+  failedOnHost(r, res)
+  const e = own(res, 'e')
+  if (e !== undefined) throw hostError(e)
+  return decodeValue(own(res, 'v'))
+}
+// The arguments of one host call as JSON text, at most settings.maxHostCallChars long: past that
+// a RangeError, before anything leaves the isolate (copying and parsing would cost the host).
+function encodeCall(r, args) {
+  let encoded = '['
+  for (let i = 0; i < args.length; i++) {
+    encoded += (i === 0 ? '' : ',') + encodeArg(args[i], r, 0, [])
+    if (encoded.length > settings.maxHostCallChars) break
+  }
+  encoded += ']'
+  if (encoded.length > settings.maxHostCallChars) {
+    const err = new RangeErrorCtor(
+      'The arguments of this call are too large for the sandbox: more than ' +
+        settings.maxHostCallChars +
+        ' characters once encoded (bytes count 4/3, as base64).',
+    )
+    define(err, 'code', 'ERR_HOST_ARGUMENT_TOO_LARGE')
+    throw err
+  }
+  return encoded
 }
 
 // Host → guest: a pending host operation settled.
@@ -178,7 +228,13 @@ function settle(runId, opId, text) {
   const res = JSONParse(text)
   const f = own(res, 'f')
   if (f !== undefined) {
-    finish(r, { code: own(f, 'code'), message: safeString(own(f, 'message'), 4096), rule: p.rule })
+    const failure = { code: own(f, 'code'), message: safeString(own(f, 'message'), 4096), rule: p.rule }
+    const keys = own(f, 'keys')
+    if (ArrayIsArray(keys)) {
+      define(failure, 'keys', keys)
+      define(failure, 'path', keysText(keys))
+    }
+    finish(r, failure)
     return
   }
   const e = own(res, 'e')
@@ -340,32 +396,98 @@ function packageRequire(request) {
 ObjectDefineProperty(G, 'require', { value: require, writable: true, enumerable: false, configurable: true })
 
 // ---- the auth0 object -------------------------------------------------------------------------------
-// A key the host's store could not take as it is: dotted (as Auth0 refuses) or one that pollutes
-// a prototype when merged naively (__proto__, constructor, prototype).
-function metadataDotKey(value, depth) {
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined
-  const keys = ObjectKeys(value)
-  for (let i = 0; i < keys.length; i++) {
-    if (ReflectApply(StringIndexOf, keys[i], ['.']) !== -1 || keys[i] === '__proto__' || keys[i] === 'constructor' || keys[i] === 'prototype') return keys[i]
-    const inner = metadataDotKey(own(value, keys[i]), depth + 1)
-    if (inner !== undefined) return inner
+// Metadata is copied first (own data properties, each read once: a Proxy or getter cannot answer
+// one thing to the check and another to the copy), as JSON text under the size limit; then the copy
+// is checked. Only that text crosses; the host parses and checks it again before its hook sees it.
+// A value that is not JSON, or a key the host's store could not take as it is, fails the run with
+// ERR_RULE_RESULT_INVALID naming the path, and nothing is persisted.
+
+// A key the host's store could not take as it is: dotted (as Auth0 refuses) or one that pollutes a
+// prototype when merged naively (__proto__, constructor, prototype).
+function badMetadataKey(key) {
+  if (ReflectApply(StringIndexOf, key, ['.']) !== -1) return "is a key containing '.', which Auth0 refuses in metadata"
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+    return 'is a key named ' + key + ', which could pollute a prototype where the host merges it'
+  return undefined
+}
+// The first bad key of a parsed copy, as { keys, why }, or undefined. The copy is plain JSON, at
+// most 64 levels deep (the serializer refused deeper), so every level is checked.
+function metadataKeyIssue(value, keys) {
+  if (value === null || typeof value !== 'object') return undefined
+  if (ArrayIsArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const issue = metadataKeyIssue(value[i], concatKey(keys, i))
+      if (issue !== undefined) return issue
+    }
+    return undefined
+  }
+  const names = ObjectKeys(value)
+  for (let i = 0; i < names.length; i++) {
+    const at = concatKey(keys, names[i])
+    const why = badMetadataKey(names[i])
+    if (why !== undefined) return { keys: at, why: why }
+    const issue = metadataKeyIssue(own(value, names[i]), at)
+    if (issue !== undefined) return issue
   }
   return undefined
+}
+function concatKey(keys, key) {
+  const out = []
+  for (let i = 0; i < keys.length; i++) push(out, keys[i])
+  push(out, key)
+  return out
+}
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+// Keys as people read them (formatIssuePath's format): app_metadata.prefs["ui.theme"][2].
+function keysText(keys) {
+  let out = ''
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    if (typeof key === 'number') out += '[' + key + ']'
+    else if (ReflectApply(RegExpExec, IDENTIFIER, [StringCtor(key)]) === null) out += '[' + JSONStringify(StringCtor(key)) + ']'
+    else out += out === '' ? key : '.' + key
+  }
+  return out
+}
+// JSON text of the metadata, or a failure { keys, message } for the run.
+function metadataCopy(metadata, root) {
+  let text
+  try {
+    text = serialize(metadata, root, true, settings.maxUserBytes)
+  } catch (e) {
+    if (isInternal(e) && e instanceof ResultError) return { keys: e.keys, message: e.message }
+    if (isInternal(e) && e instanceof SizeError) return { keys: [root], message: 'is larger than ' + settings.maxUserBytes + ' characters as JSON' }
+    return { keys: [root], message: 'could not be read: ' + describeThrown(e).message }
+  }
+  const issue = metadataKeyIssue(JSONParse(text), [root])
+  if (issue !== undefined) return { keys: issue.keys, message: issue.why }
+  return text
 }
 /** @param {'AppMetadata' | 'UserMetadata'} kind */
 function metadataUpdater(kind) {
   const id = kind === 'AppMetadata' ? '$auth0.updateAppMetadata' : '$auth0.updateUserMetadata'
+  const root = kind === 'AppMetadata' ? 'app_metadata' : 'user_metadata'
+  const name = 'auth0.users.update' + kind
   return function (userId, metadata) {
     try {
-      if (typeof userId !== 'string' || userId === '') throw new TypeErrorCtor('auth0.users.update' + kind + ': userId must be a non-empty string.')
+      const r = run
+      if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
+      if (typeof userId !== 'string' || userId === '') throw new TypeErrorCtor(name + ': userId must be a non-empty string.')
       if (metadata === null || typeof metadata !== 'object' || ArrayIsArray(metadata)) {
-        throw new TypeErrorCtor('auth0.users.update' + kind + ': metadata must be an object.')
+        throw new TypeErrorCtor(name + ': metadata must be an object.')
       }
-      const dotted = metadataDotKey(metadata, 0)
-      if (dotted !== undefined) {
-        throw new ErrorCtor('auth0.users.update' + kind + ": metadata keys must not contain '.' nor be __proto__, constructor or prototype ('" + dotted + "').")
+      if (r.metadataUpdates >= settings.caps.maxMetadataUpdates) {
+        throw runLimit('maxMetadataUpdates', name + ': more than ' + settings.caps.maxMetadataUpdates + ' metadata updates in one run.')
       }
-      return callHost(id, [userId, metadata], true)
+      const copy = metadataCopy(metadata, root)
+      if (typeof copy !== 'string') {
+        const path = keysText(copy.keys)
+        finish(r, { code: 'ERR_RULE_RESULT_INVALID', message: name + ': ' + path + ' ' + copy.message + '.', path: path, keys: copy.keys, rule: r.currentRule })
+        // The run is over: the rule's code after this call runs for nothing.
+        return new PromiseCtor(function () {})
+      }
+      r.metadataUpdates++
+      return callHost(id, [userId, copy], true)
     } catch (e) {
       return ReflectApply(PromiseReject, PromiseCtor, [e])
     }

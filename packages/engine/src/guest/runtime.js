@@ -125,26 +125,7 @@ if (typeof Atomics === 'object') {
   delete A.wait
   delete A.waitAsync
 }
-// Shared WebAssembly memory would hand SharedArrayBuffer back: refuse it (a module that declares
-// its own shared memory still gets no constructor, and its waits are stopped by the time limit).
-if (typeof WebAssembly === 'object') {
-  const RealMemory = WebAssembly.Memory
-  const ReflectConstructMemory = Reflect.construct
-  try {
-    const sabProto = ObjectGetPrototypeOf(new RealMemory({ initial: 0, maximum: 1, shared: true }).buffer)
-    delete sabProto.constructor
-  } catch (e) {
-    /* no shared memory in this V8 */
-  }
-  const Memory = function Memory(descriptor) {
-    if (new.target === undefined) throw new TypeErrorCtor("WebAssembly.Memory must be invoked with 'new'")
-    if (descriptor !== null && typeof descriptor === 'object' && descriptor.shared)
-      throw new TypeErrorCtor('Shared WebAssembly memory is not available to rules.')
-    return ReflectConstructMemory(RealMemory, [descriptor], new.target)
-  }
-  Memory.prototype = RealMemory.prototype
-  ObjectDefineProperty(WebAssembly, 'Memory', { value: Memory, writable: true, enumerable: false, configurable: true })
-}
+// WebAssembly, and shared or resizable memory: memory.js.
 
 // ---- runs ----------------------------------------------------------------------------------------
 const rules = [] // [{ name, fn }] in pipeline order
@@ -152,8 +133,29 @@ const noBrowser = settings.noBrowserProtocols
 let run = null // the one run this isolate serves at a time
 let timerSeq = 0
 
+// Warnings are kept once each (same code, rule and message: a rule calling back 150,000 times
+// warns once) and at most settings.caps.maxWarnings of them, then one WARNINGS_TRUNCATED.
 function warn(r, w) {
+  const key = w.code + '\u0000' + (typeof w.rule === 'string' ? w.rule : '') + '\u0000' + w.message
+  if (ReflectApply(MapHas, r.warningKeys, [key])) return
+  if (r.warnings.length >= settings.caps.maxWarnings) {
+    if (!r.warningsTruncated) {
+      r.warningsTruncated = true
+      push(r.warnings, { code: 'WARNINGS_TRUNCATED', message: 'More than ' + settings.caps.maxWarnings + ' distinct warnings; the rest were dropped.' })
+    }
+    return
+  }
+  ReflectApply(MapSet, r.warningKeys, [key, true])
   push(r.warnings, w)
+}
+
+// A per-run cap reached (settings.caps, settings.maxTimers): an Error the rule may catch, with
+// code ERR_RUN_LIMIT and the name of the cap.
+function runLimit(limit, message) {
+  const err = new RangeErrorCtor(message)
+  define(err, 'code', 'ERR_RUN_LIMIT')
+  define(err, 'limit', limit)
+  return err
 }
 
 function logLine(level, args) {
@@ -238,7 +240,7 @@ function addTimer(kind, fn, delay, args) {
   const r = run
   if (r === null || r.finished) return 0
   if (typeof fn !== 'function') throw new TypeErrorCtor('The "callback" argument must be of type function.')
-  if (ReflectApply(MapSize, r.timers, []) >= settings.maxTimers) throw new ErrorCtor('Too many timers in one run (limit ' + settings.maxTimers + ').')
+  if (ReflectApply(MapSize, r.timers, []) >= settings.maxTimers) throw runLimit('maxTimers', 'Too many timers in one run (limit ' + settings.maxTimers + ').')
   let ms = +delay
   if (!(ms >= 1) || ms !== ms) ms = 1
   if (ms > 2147483647) ms = 1
@@ -381,7 +383,20 @@ function isInternal(e) {
 function ResultError(message, path) {
   define(this, 'message', message)
   define(this, 'path', pathText(path))
+  define(this, 'keys', pathKeys(path))
   internal(this)
+}
+// The same path as keys, its string root first (metadata copies start at a bare key).
+function pathKeys(path) {
+  const up = []
+  let p = path
+  while (typeof p !== 'string') {
+    push(up, p.key)
+    p = p.up
+  }
+  const keys = [p]
+  for (let i = up.length - 1; i >= 0; i--) push(keys, up[i])
+  return keys
 }
 // Paths are built only when an error needs one: a string, or { up, key } below it.
 function pathText(path) {
@@ -482,7 +497,7 @@ function ser(value, path, state, depth) {
         if (state.strict) throw new ResultError('is a getter, which is not JSON', p)
         continue
       }
-      if (key === '__proto__' && state.strict) throw new ResultError('is a __proto__ key, which the engine never copies into a token', p)
+      if (key === '__proto__' && state.strict) throw new ResultError('is a __proto__ key, which the engine never copies', p)
       if (d.value === undefined) continue
       const item = ser(d.value, p, state, depth + 1)
       if (item === undefined) continue
@@ -779,6 +794,9 @@ function start(runId, inputJson, includeContext) {
     logs: [],
     warnings: [],
     logsTruncated: false,
+    warningKeys: new MapCtor(),
+    warningsTruncated: false,
+    metadataUpdates: 0,
     timers: new MapCtor(),
     noBrowser: isNoBrowser,
     inputPrimaryUser: own(context, 'primaryUser'),

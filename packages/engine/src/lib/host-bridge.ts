@@ -10,6 +10,8 @@
  */
 
 import type { HostCallId, HostCalls, HostDescriptor } from '../guest/contract.js'
+import { NO_CHARGE, type Charge, type RunBudget } from './budget.js'
+import { HOST_BOUNDS, tooLarge } from './capabilities/bounds.js'
 
 export type { HostDescriptor }
 
@@ -21,6 +23,23 @@ export interface CallContext {
   readonly signal: AbortSignal
   /** Record something the result must report (e.g. a metadata update that was persisted). */
   record(kind: 'metadataUpdate', value: unknown): void
+}
+
+/**
+ * The context of one host call: its run's, except that what the call records (a metadata update)
+ * keeps the call's charge with the run until it is answered.
+ */
+export function withCharge(context: CallContext, charge: Charge): CallContext {
+  return {
+    remainingMs: () => context.remainingMs(),
+    get signal() {
+      return context.signal
+    },
+    record: (kind, value) => {
+      charge.keep()
+      context.record(kind, value)
+    },
+  }
 }
 
 /** A function the guest can call; receives decoded arguments. */
@@ -46,10 +65,24 @@ export interface EncodedError {
 export class HostRegistry {
   readonly #entries = new Map<string, HostEntry>()
   #next = 0
+  /** Bytes the host may hold for one run of these functions' engine (lib/budget.ts). */
+  readonly runBudgetBytes: number
 
-  /** Register an engine capability under its id. */
+  constructor(runBudgetBytes = Infinity) {
+    this.runBudgetBytes = runBudgetBytes
+  }
+
+  /**
+   * Register an engine capability under its id. Capabilities take data only: a function among the
+   * arguments (a rule's, which the host holds as a callback) is refused before the capability runs,
+   * so no capability can call it, stringify it or hand it back.
+   */
   register<K extends HostCallId>(id: K, entry: HostCapability<K>): void {
-    this.#entries.set(id, entry as unknown as HostEntry)
+    const capability = entry as unknown as HostEntry
+    this.#entries.set(id, (args, context) => {
+      refuseFunctions(args, id)
+      return capability(args, context)
+    })
   }
 
   get(id: string): HostEntry | undefined {
@@ -116,11 +149,37 @@ function containsFunction(value: object, seen = new Set<object>()): boolean {
   })
 }
 
+/** Throws a TypeError when a decoded argument holds a function anywhere (arrays and plain objects). */
+function refuseFunctions(value: unknown, id: string, depth = 0): void {
+  if (typeof value === 'function') throw new TypeError(`A function cannot be passed to the engine's ${id.slice(1)}; pass data.`)
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || depth > 64) return
+  const items = Array.isArray(value) ? (value as unknown[]) : Object.values(value)
+  for (const item of items) refuseFunctions(item, id, depth + 1)
+}
+
+/**
+ * A host function that calls the guest function `fnId`. Bound, so that its source is V8's
+ * `function () { [native code] }`: a stub that stringifies an argument (`'bad id ' + id`), or a
+ * library that reads `Function.prototype.toString`, never hands the engine's source to the rule.
+ */
+function guestCallback(fnId: number, callGuest: (fnId: number, args: unknown[]) => void): (...args: unknown[]) => void {
+  return Function.prototype.bind.call((...args: unknown[]) => callGuest(fnId, args), undefined) as (...args: unknown[]) => void
+}
+
 /**
  * Decode arguments from the guest. Guest functions become host functions that call back into the
- * guest through `callGuest` (asynchronously, after the current call returns).
+ * guest through `callGuest` (asynchronously, after the current call returns). With a run's
+ * `budget` (lib/budget.ts), the text is charged before it is parsed (a {@link HostMemoryError} past
+ * the budget) and the charge comes back with the value: the caller releases it when the call is over.
  */
-export function decodeFromGuest(text: string, callGuest: (fnId: number, args: unknown[]) => void): { value: unknown; callbacks: number } {
+export function decodeFromGuest(
+  text: string,
+  callGuest: (fnId: number, args: unknown[]) => void,
+  budget?: RunBudget,
+): { value: unknown; callbacks: number; charge: Charge } {
+  // The guest checks this bound before the text leaves the isolate; this is the host's own check.
+  if (text.length > HOST_BOUNDS.maxCallChars) throw tooLarge("A host call's arguments", text.length, HOST_BOUNDS.maxCallChars)
+  const charge = budget === undefined ? NO_CHARGE : budget.charge(text, "A host call's arguments")
   let callbacks = 0
   const revive = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(revive)
@@ -135,7 +194,7 @@ export function decodeFromGuest(text: string, callGuest: (fnId: number, args: un
         case 'f': {
           const fnId = Number(record['id'])
           callbacks++
-          return (...args: unknown[]) => callGuest(fnId, args)
+          return guestCallback(fnId, callGuest)
         }
       }
       return undefined
@@ -149,8 +208,14 @@ export function decodeFromGuest(text: string, callGuest: (fnId: number, args: un
     }
     return out
   }
-  const value = revive(JSON.parse(text))
-  return { value, callbacks }
+  let value: unknown
+  try {
+    value = revive(JSON.parse(text))
+  } catch (error) {
+    charge.release()
+    throw error
+  }
+  return { value, callbacks, charge }
 }
 
 /**
@@ -177,9 +242,9 @@ export function encodeForGuest(value: unknown, lenient = false): string {
     if (seen.has(v)) return refuse('a circular value', path)
     seen.add(v)
     let out: unknown
-    if (Array.isArray(v)) out = v.map((item, i) => walk(item, `${path}[${i}]`))
-    else if (v instanceof Map) out = Object.fromEntries([...v].map(([k, item]) => [String(k), walk(item, `${path}.${String(k)}`)]))
-    else if (v instanceof Error) out = { [MARK]: 'e', name: v.name, message: v.message, props: walkProps(v, path) }
+    if (Array.isArray(v)) out = Array.from({ length: v.length }, (_, i) => walk((v as unknown[])[i], `${path}[${i}]`))
+    else if (v instanceof Map) out = walkMap(v, path)
+    else if (v instanceof Error) out = { [MARK]: 'e', name: textOf(v.name, 'Error'), message: textOf(v.message, ''), props: walkProps(v, path) }
     else out = walkProps(v, path)
     seen.delete(v)
     return out
@@ -194,7 +259,24 @@ export function encodeForGuest(value: unknown, lenient = false): string {
     }
     return out
   }
+  // A Map's keys become property names only when they are strings or numbers: String() of any
+  // other key would run its toString (a host function's source, say).
+  const walkMap = (v: Map<unknown, unknown>, path: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = {}
+    for (const [k, item] of v) {
+      if (typeof k !== 'string' && typeof k !== 'number') continue
+      const key = String(k)
+      const name = key.startsWith(MARK) ? MARK + key : key
+      Object.defineProperty(out, name, { value: walk(item, `${path}.${key}`), enumerable: true, writable: true, configurable: true })
+    }
+    return out
+  }
   return JSON.stringify(walk(value, 'result'))
+}
+
+/** A name or message for the guest: a string as it is, anything else (a function, an object with toJSON) as `fallback`. */
+function textOf(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback
 }
 
 /** A thrown host value as data for the guest (name, message, and JSON-safe own properties). */
@@ -209,7 +291,7 @@ export function encodeError(error: unknown): EncodedError {
         // Leave out what cannot cross.
       }
     }
-    return { name: error.name, message: error.message, props }
+    return { name: textOf(error.name, 'Error'), message: textOf(error.message, ''), props }
   }
   return { name: 'Error', message: typeof error === 'string' ? error : 'A host function failed.', props: {} }
 }

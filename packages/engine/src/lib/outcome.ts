@@ -37,6 +37,7 @@ const warning = z.union([
   z.object({ code: z.literal('CALLBACK_CALLED_TWICE'), rule: z.string(), message: z.string() }),
   z.object({ code: z.literal('RULE_THREW_AFTER_CALLBACK'), rule: z.string(), message: z.string() }),
   z.object({ code: z.literal('LOGS_TRUNCATED'), message: z.string() }),
+  z.object({ code: z.literal('WARNINGS_TRUNCATED'), message: z.string() }),
   z.object({ code: z.literal('MODULE_VERSION_MISMATCH'), rule: z.string(), message: z.string() }),
 ])
 const metadataUpdates = z.array(
@@ -72,6 +73,7 @@ const guestResult = z.discriminatedUnion('ok', [
       message: z.string(),
       rule: z.string().nullable().optional(),
       path: z.string().optional(),
+      keys: z.array(z.union([z.string(), z.number()])).optional(),
       stack: z.string().optional(),
       module: z.string().optional(),
     }),
@@ -111,7 +113,7 @@ export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options
     logs: data.logs,
     warnings,
     rules: data.rules,
-    metadataUpdates: outcome.metadataUpdates.length === 0 ? [] : metadataUpdates.parse(outcome.metadataUpdates),
+    metadataUpdates: outcome.metadataUpdates.length === 0 ? [] : persistedUpdates(outcome.metadataUpdates, details),
   }
   if (data.multifactor !== undefined) result.multifactor = data.multifactor
   if (data.redirect !== undefined) result.redirect = data.redirect
@@ -120,8 +122,23 @@ export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options
   return result
 }
 
+// What the hooks persisted. The capability checked it as JSON before calling the hook, so this
+// never fails for a rule's value; if it does, the engine says so as its own failure, typed.
+function persistedUpdates(updates: unknown[], details: FailureDetails): RunResult['metadataUpdates'] {
+  const parsed = metadataUpdates.safeParse(updates)
+  if (!parsed.success) throw new EngineInternalError('The engine recorded a metadata update it cannot report.', { ...details, cause: parsed.error })
+  return parsed.data
+}
+
 function ruleFailure(
-  error: { code: string; message: string; path?: string | undefined; stack?: string | undefined; module?: string | undefined },
+  error: {
+    code: string
+    message: string
+    path?: string | undefined
+    keys?: (string | number)[] | undefined
+    stack?: string | undefined
+    module?: string | undefined
+  },
   protocol: string,
   details: FailureDetails,
   options: ResolvedOptions,
@@ -134,7 +151,7 @@ function ruleFailure(
     case 'ERR_REDIRECT_UNSUPPORTED':
       return new RedirectUnsupportedError(protocol, details)
     case 'ERR_RULE_RESULT_INVALID':
-      return new RuleResultInvalidError(error.message, { ...details, path: error.path ?? '' })
+      return new RuleResultInvalidError(error.message, { ...details, path: error.path ?? '', keys: error.keys })
     case 'ERR_CLAIMS_TOO_LARGE':
       // The sandbox stopped copying at four times the limit; the exact size is not known.
       return new ClaimsTooLargeError(
@@ -145,6 +162,9 @@ function ruleFailure(
       )
     case 'ERR_METADATA_UPDATE_FAILED':
       return new MetadataUpdateFailedError(error.message, details)
+    case 'ERR_RULE_MEMORY_LIMIT':
+      // Memory outside the heap (guest/memory.js) or held by the host (lib/budget.ts), past its budget.
+      return new RuleMemoryLimitError(error.message, details)
     case 'ERR_MODULE_NOT_ALLOWED':
       reportRuleError(error, details.rule, options)
       return new ModuleNotAllowedError(error.module ?? '', error.message, details)

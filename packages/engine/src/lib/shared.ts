@@ -1,13 +1,15 @@
+import { hostBudgetBytes } from './budget.js'
 import { ConfigInvalidError, formatIssuePath, RuleCompileError } from '../errors.js'
 import type { ResolvedOptions, RuleDefinition } from '../options.js'
 import { registerAuth0 } from './capabilities/auth0.js'
 import { registerBasics } from './capabilities/basics.js'
-import { registerCrypto } from './capabilities/crypto.js'
-import { registerJwt } from './capabilities/jwt.js'
+import { registerJwtOffThread } from './capabilities/jwt-off-thread.js'
 import { registerHttp } from './capabilities/http.js'
 import { HostRegistry } from './host-bridge.js'
+import { RUN_CAPS } from './run-caps.js'
 import { requiredModules } from '../modules.js'
-import { bufferSource, bundlePackage, majorOf } from './packages.js'
+import { bufferSource, bundlePackage, cryptoSource, majorOf } from './packages.js'
+import { HOST_BOUNDS } from './capabilities/bounds.js'
 import type { SandboxSettings, SandboxShared } from './sandbox.js'
 
 /** Built-in modules any rule set may list in `modules.packages`: pure functions of data. */
@@ -33,13 +35,17 @@ export async function prepareShared(
   rules: readonly RuleDefinition[],
   limits: { noBrowserProtocols: readonly string[]; maxTimers: number; maxClaimsBytes: number },
 ): Promise<SandboxShared> {
-  const registry = new HostRegistry()
+  const registry = new HostRegistry(hostBudgetBytes(options.limits.memoryLimitMb))
   registerBasics(registry, options.random)
   if (options.clock !== undefined) {
     const clock = options.clock
     registry.register('$clock', () => clock())
   }
-  registerAuth0(registry, { app: options.hooks.updateAppMetadata, user: options.hooks.updateUserMetadata })
+  registerAuth0(
+    registry,
+    { app: options.hooks.updateAppMetadata, user: options.hooks.updateUserMetadata },
+    { maxBytes: options.limits.maxUserBytes, maxUpdates: RUN_CAPS.maxMetadataUpdates },
+  )
   const modules: ModuleTable = {}
 
   const sources = new Map<string, string>()
@@ -76,10 +82,10 @@ export async function prepareShared(
     if (source === undefined) throw new Error(`No bundle for '${String(name)}'.`)
     return source
   })
-  // Hashes and signatures are pure computations: bundled packages may use them internally (a
-  // package's own require('crypto')); rules reach them only when modules.crypto allows it.
-  registerCrypto(registry)
-  registerJwt(registry)
+  // Signatures are pure computations: bundled packages may use them internally (a package's own
+  // require('crypto')); rules reach them only when modules.crypto allows it. They run on the worker
+  // pool (hashes run in the isolate itself, see guest/crypto.js).
+  registerJwtOffThread(registry)
   if (options.modules.crypto) {
     modules['crypto'] = { kind: 'builtin' }
     modules['jsonwebtoken'] = { kind: 'builtin' }
@@ -99,6 +105,7 @@ export async function prepareShared(
   return {
     registry,
     bufferSource: bufferSource(),
+    cryptoSource: await cryptoSource(),
     settings: {
       configuration: options.configuration,
       noBrowserProtocols: limits.noBrowserProtocols,
@@ -106,12 +113,17 @@ export async function prepareShared(
       maxTimers: limits.maxTimers,
       maxClaimsBytes: limits.maxClaimsBytes,
       maxUserBytes: options.limits.maxUserBytes,
+      maxHostCallChars: HOST_BOUNDS.maxCallChars,
+      caps: { ...RUN_CAPS },
+      offHeapBytes: options.limits.memoryLimitMb * 1024 * 1024,
+      webAssembly: options.webAssembly,
       modules,
       globals,
       auth0: { domain, baseUrl: domain === undefined ? undefined : `https://${domain}/api/v2` },
       fetch: options.modules.http !== undefined,
       clock: options.clock !== undefined,
       random: options.random !== undefined,
+      remote: options.isolation === 'process',
     },
   }
 }

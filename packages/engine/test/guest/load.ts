@@ -14,12 +14,17 @@ export const SETTINGS: SandboxSettings = {
   maxTimers: 10,
   maxClaimsBytes: 1_000,
   maxUserBytes: 10_000,
+  caps: { maxWarnings: 5, maxMetadataUpdates: 3, maxPendingHostOperations: 5, maxCallbacks: 5 },
+  maxHostCallChars: 2 * 1024 * 1024,
+  offHeapBytes: 32 * 1024 * 1024,
+  webAssembly: false,
   modules: {},
   globals: {},
   auth0: { domain: undefined, baseUrl: undefined },
   fetch: false,
   clock: false,
   random: false,
+  remote: false,
 }
 
 /** What a guest function did: its value (as JSON), or what it threw. */
@@ -56,6 +61,8 @@ export async function loadGuest(files: readonly string[], names: readonly string
       new ivm.Callback(() => '{"e":{"name":"Error","message":"no host here","props":{}}}'),
       '',
       new ivm.ExternalCopy(new SharedArrayBuffer(4)).copyInto({ release: true }),
+      '',
+      new ivm.Reference(() => '{"e":{"name":"Error","message":"no host here","props":{}}}'),
     ],
     { result: { reference: true }, timeout: 1_000 },
   )) as ivm.Reference<(name: string, argsSource: string) => string>

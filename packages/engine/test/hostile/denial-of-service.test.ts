@@ -46,15 +46,18 @@ describe('CPU: loops of every kind are stopped by the budget', () => {
     await h.expectServes()
   })
 
-  it('wasm-loop: an infinite WebAssembly loop is ERR_RULE_TIMEOUT (or WebAssembly is not there at all)', async () => {
-    await using h = await harness([
-      hostileRule(`
-        if (typeof WebAssembly === 'undefined') { context.idToken['${FOUND}'] = 'no WebAssembly'; return callback(null, user, context); }
-        new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(${WASM_LOOP})), {}).exports.l();`),
-    ])
-    const outcome = await h.run(loginInput('attack'))
-    if (outcome.status === 'resolved') expect(outcome.value.idToken.claims[FOUND]).toBe('no WebAssembly')
-    else expectTypedFailure(outcome, 'ERR_RULE_TIMEOUT')
+  it('wasm-loop: WebAssembly is not there unless the integrator enables it (engine option webAssembly)', async () => {
+    await using h = await harness([hostileRule(`context.idToken['${FOUND}'] = typeof WebAssembly; callback(null, user, context);`)])
+    const result = await h.expectSuccess()
+    expect(result.idToken.claims[FOUND]).toBe('undefined')
+    await h.expectServes()
+  })
+
+  it('wasm-loop: enabled, an infinite WebAssembly loop is ERR_RULE_TIMEOUT', async () => {
+    await using h = await harness([hostileRule(`new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(${WASM_LOOP})), {}).exports.l();`)], {
+      webAssembly: true,
+    })
+    await h.expectFailure('ERR_RULE_TIMEOUT')
     await h.expectServes()
   })
 
@@ -88,11 +91,12 @@ describe('blocking: Atomics and shared memory', () => {
     await h.expectServes()
   })
 
-  it('atomics: the SharedArrayBuffer constructor is not reachable, even through WebAssembly shared memory', async () => {
+  it('atomics: the SharedArrayBuffer constructor is not reachable, even through WebAssembly shared memory (WebAssembly enabled)', async () => {
     // The brief for this suite: SharedArrayBuffer should be absent. The engine deletes the global,
     // but \`new WebAssembly.Memory({ shared: true }).buffer.constructor\` is the constructor again.
-    await using h = await harness([
-      hostileRule(`
+    await using h = await harness(
+      [
+        hostileRule(`
         var found;
         try {
           var buffer = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer;
@@ -100,22 +104,25 @@ describe('blocking: Atomics and shared memory', () => {
         } catch (e) { found = 'refused'; }
         context.idToken['${FOUND}'] = found;
         callback(null, user, context);`),
-    ])
+      ],
+      { webAssembly: true },
+    )
     const result = await h.expectSuccess()
     expect(result.idToken.claims[FOUND]).toBe('refused')
     await h.expectServes()
   })
 
-  it('atomics: memory.atomic.wait32 on WebAssembly shared memory (an Atomics.wait) is stopped by the budget', async () => {
-    await using h = await harness([
-      hostileRule(`
-        if (typeof WebAssembly === 'undefined') { context.idToken['${FOUND}'] = 'no WebAssembly'; return callback(null, user, context); }
-        new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(${WASM_WAIT})), {}).exports.w();
-        callback(null, user, context);`),
-    ])
-    const outcome = await h.run(loginInput('attack'))
-    if (outcome.status === 'resolved') expect(outcome.value.idToken.claims[FOUND]).toBe('no WebAssembly')
-    else expectTypedFailure(outcome, 'ERR_RULE_TIMEOUT')
+  it('atomics: a module whose own shared memory would let memory.atomic.wait32 block (an Atomics.wait) is refused before it runs (WebAssembly enabled)', async () => {
+    await using h = await harness(
+      [
+        hostileRule(`
+          new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(${WASM_WAIT})), {}).exports.w();
+          callback(null, user, context);`),
+      ],
+      { webAssembly: true },
+    )
+    const error = await h.expectFailure('ERR_RULE_EXCEPTION')
+    expect(error.message).toBe('Shared WebAssembly memory is not available to rules.')
     await h.expectServes()
   })
 })
