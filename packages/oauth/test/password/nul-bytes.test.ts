@@ -132,6 +132,8 @@ describe('NUL bytes and control characters in passwords (issue 14, class 9)', ()
       false,
       false,
     ])
+    // Surrogate pairs are text like any other: an emoji password works.
+    expect(await verifyPassword('p\u{1f600}ss', await hashPassword('p\u{1f600}ss', { cost: TEST_SCRYPT_COST }))).toBe(true)
     // Composed and decomposed é are one password (NFC), as before.
     expect(await verifyPassword('caf\u0065\u0301', await hashPassword('caf\u00e9', { cost: TEST_SCRYPT_COST }))).toBe(true)
   })
