@@ -9,8 +9,8 @@ function ruleNow() {
 // algorithms: the host classifies it as jsonwebtoken does, with node:crypto's createPublicKey
 // (verify) or createPrivateKey (sign), else createSecretKey ('$jwt.key'), and makes or checks the
 // signature itself ('$jwt.sign', '$jwt.verify', which check the key type again). Stricter than
-// jsonwebtoken only in refusing: zero-length secrets, and public key material node:crypto cannot
-// parse (a PEM with a leading tab, a JWK as JSON text) used as an HMAC secret.
+// jsonwebtoken only in refusing: zero-length secrets, and, to verify, public key material
+// node:crypto cannot parse (a PEM with a leading tab, a JWK as JSON text) as an HMAC secret.
 const JWT_PUB_KEY_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
 const JWT_EC_KEY_ALGS = ['ES256', 'ES384', 'ES512']
 const JWT_RSA_KEY_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']

@@ -3,7 +3,7 @@
  * same JavaScript expression, over the same tokens and keys, evaluated by both; each gives the
  * value (as JSON) or the error it threw (name, message, class, the dates jsonwebtoken attaches).
  */
-import { createHmac, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { createHmac, generateKeyPairSync, sign as nodeSign, type KeyObject, type RSAPSSKeyPairKeyObjectOptions } from 'node:crypto'
 import realJwt from 'jsonwebtoken'
 import { evaluate } from './support.js'
 
@@ -12,7 +12,9 @@ const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const smallRsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
 const ec256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
 const ec384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
-const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 32 })
+// @types/node types saltLength as a string; node:crypto wants the number.
+const pssOptions = { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 32 } as unknown as RSAPSSKeyPairKeyObjectOptions
+const pss = generateKeyPairSync('rsa-pss', pssOptions)
 const ed = generateKeyPairSync('ed25519')
 
 const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }) as string
@@ -45,7 +47,8 @@ export type KeyName = keyof typeof K
 export type Outcome = { value: unknown } | { error: { name: string; message: string; jwtError: boolean; error: boolean; expiredAt?: string; date?: string } }
 
 // Defined on both sides: `settle(fn)` runs fn(callback) and gives what the callback heard at once
-// (throwing the error it heard), or '<not called>'.
+// (throwing the error it heard), or '<not called>'; `later(fn)` is a promise of what it hears.
+// A case that gives a promise is waited for.
 const PRELUDE = `
 function describeOutcome(e, jwt) {
   var out = { name: e && e.name, message: e && e.message, jwtError: e instanceof jwt.JsonWebTokenError, error: e instanceof Error };
@@ -60,17 +63,33 @@ function settle(fn) {
   if (heard.err) throw heard.err;
   return heard.value;
 }
+function later(fn) {
+  return new Promise(function (resolve, reject) {
+    fn(function (err, value) { if (err) reject(err); else resolve(value); });
+  });
+}
 function evaluateAll(cases, jwt, K) {
   var out = {};
-  for (var name in cases) {
+  var names = Object.keys(cases);
+  function record(name, value) { out[name] = { value: value === undefined ? '<undefined>' : JSON.parse(JSON.stringify(value)) }; }
+  function fail(name, e) { out[name] = { error: describeOutcome(e, jwt) }; }
+  function step(i) {
+    if (i === names.length) return Promise.resolve(out);
+    var name = names[i];
+    var value;
     try {
-      var value = cases[name](jwt, K);
-      out[name] = { value: value === undefined ? '<undefined>' : JSON.parse(JSON.stringify(value)) };
+      value = cases[name](jwt, K);
     } catch (e) {
-      out[name] = { error: describeOutcome(e, jwt) };
+      fail(name, e);
+      return step(i + 1);
     }
+    if (value === null || typeof value !== 'object' || typeof value.then !== 'function') {
+      record(name, value);
+      return step(i + 1);
+    }
+    return value.then(function (v) { record(name, v); }, function (e) { fail(name, e); }).then(function () { return step(i + 1); });
   }
-  return out;
+  return step(0);
 }`
 
 function casesSource(cases: Record<string, string>): string {
@@ -79,17 +98,17 @@ function casesSource(cases: Record<string, string>): string {
     .join(',\n')}}`
 }
 
-/** Evaluate each expression (over `jwt`, `K`, `Buffer`, `settle`) with the real jsonwebtoken 9 here. */
-export function inNode(cases: Record<string, string>): Record<string, Outcome> {
+/** Evaluate each expression (over `jwt`, `K`, `Buffer`, `settle`, `later`) with the real jsonwebtoken 9 here. */
+export async function inNode(cases: Record<string, string>): Promise<Record<string, Outcome>> {
   const run = new Function('jwt', 'K', 'Buffer', `${PRELUDE}\nreturn evaluateAll(${casesSource(cases)}, jwt, K);`) as (
     ...args: unknown[]
-  ) => Record<string, Outcome>
+  ) => Promise<Record<string, Outcome>>
   return run(realJwt, K, Buffer)
 }
 
 /** Evaluate each expression with the sandbox's jsonwebtoken, in one run. */
 export async function inSandbox(cases: Record<string, string>, options: Record<string, unknown> = {}): Promise<Record<string, Outcome>> {
-  return evaluate(`${PRELUDE}\ndone(evaluateAll(${casesSource(cases)}, require('jsonwebtoken'), configuration));`, {
+  return evaluate(`${PRELUDE}\nevaluateAll(${casesSource(cases)}, require('jsonwebtoken'), configuration).then(done);`, {
     modules: { crypto: true },
     configuration: K,
     // Dozens of key parses and signatures in one run, on the worker pool of a busy 2-core machine.
@@ -100,7 +119,7 @@ export async function inSandbox(cases: Record<string, string>, options: Record<s
 
 /** Both sides' outcomes, by case. */
 export async function sideBySide(cases: Record<string, string>): Promise<{ sandbox: Record<string, Outcome>; real: Record<string, Outcome> }> {
-  const real = inNode(cases)
+  const real = await inNode(cases)
   const sandbox = await inSandbox(cases)
   return { sandbox, real }
 }

@@ -8,9 +8,9 @@
  * the same way (`$jwt.key`) and signs or verifies (`$jwt.sign`, `$jwt.verify`), checking the key
  * type again itself, so that no guest can MAC with a public key or sign RS256 with a secret.
  *
- * Stricter than jsonwebtoken in two places, both of which only ever refuse: key material that is
- * evidently a public key node:crypto cannot parse (PEM armour, a JWK as JSON, an OpenSSH line) is
- * never an HMAC secret, and zero-length secrets are refused.
+ * Stricter than jsonwebtoken in two places, both of which only ever refuse: to verify, key
+ * material that is evidently a public key node:crypto cannot parse (PEM armour, a JWK as JSON, an
+ * OpenSSH line) is never an HMAC secret; and zero-length secrets are refused.
  */
 import { constants, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
 import type { JwtCryptoOutcome, JwtKeyInfo, JwtKeyMaterial, JwtKeyUse } from '../../guest/contract.js'
@@ -40,7 +40,7 @@ export function keyObjectOf(use: JwtKeyUse, material: JwtKeyMaterial): KeyObject
   } catch {
     // jsonwebtoken: createSecretKey(typeof key === 'string' ? Buffer.from(key) : key).
     const raw = typeof input === 'string' ? Buffer.from(input) : input
-    if (!Buffer.isBuffer(raw) || raw.length === 0 || looksLikePublicKey(raw)) return undefined
+    if (!Buffer.isBuffer(raw) || raw.length === 0 || (use === 'verify' && looksLikePublicKey(raw))) return undefined
     try {
       return createSecretKey(raw)
     } catch {
