@@ -503,7 +503,9 @@ export class RuleCompileError extends TokenRulesError {
 }
 
 /**
- * The rules left a result that is not usable (non-JSON claims, a bad `scope`, a non-object `user`…).
+ * The rules left a result that is not usable (non-JSON claims, a bad `scope`, a non-object `user`…),
+ * or passed `auth0.users.update*Metadata` metadata the store could not take as it is (not JSON, a
+ * key with '.', `__proto__`, `constructor` or `prototype`, too deep or too large; the hook was not called).
  * Answer: 500 `server_error`.
  *
  * @example
@@ -534,10 +536,16 @@ export class RuleResultInvalidError extends TokenRulesError {
   readonly code = 'ERR_RULE_RESULT_INVALID'
   /** Where in the result the problem is, e.g. `context.accessToken.https://a.example/x[2]`. */
   readonly path: string
+  /**
+   * The same place as keys, where the engine knows them one by one: for a metadata update,
+   * `['app_metadata', 'prefs', 'ui.theme']` (`path` is then `app_metadata.prefs["ui.theme"]`).
+   */
+  readonly keys: readonly (string | number)[] | undefined
   /** Called by the engine with what is wrong and where in the result. */
-  constructor(message: string, details: FailureDetails & { path?: string } = {}) {
+  constructor(message: string, details: FailureDetails & { path?: string; keys?: readonly (string | number)[] | undefined } = {}) {
     super(message, details)
     this.path = details.path ?? ''
+    this.keys = details.keys
   }
 }
 

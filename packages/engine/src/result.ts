@@ -143,6 +143,8 @@ export type Warning =
   | { code: 'CALLBACK_CALLED_TWICE'; rule: string; message: string }
   | { code: 'RULE_THREW_AFTER_CALLBACK'; rule: string; message: string }
   | { code: 'LOGS_TRUNCATED'; message: string }
+  /** More distinct warnings than a run keeps (100); identical ones are kept once. */
+  | { code: 'WARNINGS_TRUNCATED'; message: string }
   | { code: 'MODULE_VERSION_MISMATCH'; rule: string; message: string }
 
 /**
@@ -272,7 +274,7 @@ export interface RunResult<User extends Record<string, unknown> = Record<string,
   rules: { name: string; durationMs: number }[]
   /** The `context` as the last rule left it, when the run asked for it (`includeContext`). */
   context?: Record<string, unknown>
-  /** Metadata the rules persisted through `auth0.users.update*Metadata` (the hooks succeeded). */
+  /** Metadata the rules persisted through `auth0.users.update*Metadata` (the hooks succeeded), at most 100 per run. */
   metadataUpdates: MetadataUpdate[]
 }
 
@@ -311,6 +313,6 @@ export interface MetadataUpdate {
   userId: string
   /** Which metadata the call replaced. */
   kind: 'app_metadata' | 'user_metadata'
-  /** The metadata as the rule passed it, which the hook persisted. */
+  /** The metadata as the rule passed it, as JSON (a copy of what the hook received), which the hook persisted. */
   metadata: Record<string, JsonValue>
 }

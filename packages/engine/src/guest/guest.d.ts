@@ -20,6 +20,8 @@ declare const settingsJson: GuestInputs['settingsJson']
 declare const hostInvoke: GuestInputs['hostInvoke']
 declare const bufferSource: GuestInputs['bufferSource']
 declare const runningRuleBuffer: GuestInputs['runningRuleBuffer']
+declare const cryptoSource: GuestInputs['cryptoSource']
+declare const hostAwait: GuestInputs['hostAwait']
 
 // ---- what the isolate has beyond TypeScript's ECMAScript library -------------------------------
 interface ErrorConstructor {
@@ -40,15 +42,22 @@ declare namespace WebAssembly {
 }
 
 // ---- the instance state of the guest's constructor functions (set with define()) -----------------
+/** @noble/hashes' incremental state of a hash or an HMAC. */
+interface NobleHasher {
+  update(data: Uint8Array): NobleHasher
+  digest(): Uint8Array
+  clone(): NobleHasher
+}
 interface Hash {
-  _alg: string
+  _hasher: NobleHasher
   _key: Uint8Array | undefined
-  _chunks: Uint8Array[]
   _done: boolean
 }
 interface ResultError {
   message: string
   path: string
+  /** The same path as keys, its string root first. */
+  keys: (string | number)[]
 }
 interface TooLargeError {
   path: string

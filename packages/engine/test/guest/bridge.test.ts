@@ -1,28 +1,48 @@
 /**
  * bridge.js (after primordials.js and runtime.js, whose helpers it uses) in a bare isolate: the
- * metadata key check, require's version ranges and the base64 codec, without an engine.
+ * metadata copy and its check, require's version ranges and the base64 codec, without an engine.
  */
 import { describe, expect, it } from 'vitest'
 import { loadGuest } from './load.js'
 
-const piece = () => loadGuest(['runtime.js', 'bridge.js'], ['metadataDotKey', 'satisfies', 'bytesToBase64', 'base64ToBytes'])
+const piece = () => loadGuest(['runtime.js', 'bridge.js'], ['metadataCopy', 'satisfies', 'bytesToBase64', 'base64ToBytes'])
 
-describe('metadataDotKey (the metadata key check)', () => {
-  it.each([
-    [{ plan: 'gold', quota: { seats: 5 }, tags: ['a.b'] }, '<undefined>'],
-    [{ 'prefs.theme': 'dark' }, 'prefs.theme'],
-    [{ prefs: { 'ui.theme': 'dark' } }, 'ui.theme'],
-    [{ list: [{ ok: 1 }, { 'a.b': 2 }] }, 'a.b'],
-    [{ constructor: { x: 1 } }, 'constructor'],
-    [{ nested: { prototype: 1 } }, 'prototype'],
-  ])('%j → %s', async (metadata, key) => {
+describe('metadataCopy (the metadata copy, then the check of the copy)', () => {
+  it('plain JSON is copied as JSON text (a Date as its ISO string, undefined members left out)', async () => {
     await using guest = await piece()
-    expect(guest.call('metadataDotKey', metadata, 0)).toEqual({ value: key })
+    const copied = guest.callWith('metadataCopy', `{ plan: 'gold', quota: { seats: 5 }, tags: ['a.b'], at: new Date(0), gone: undefined }, 'app_metadata'`)
+    expect(copied).toEqual({ value: '{"plan":"gold","quota":{"seats":5},"tags":["a.b"],"at":"1970-01-01T00:00:00.000Z"}' })
   })
 
-  it('an own __proto__ key is refused', async () => {
+  it.each([
+    [{ 'prefs.theme': 'dark' }, ['app_metadata', 'prefs.theme']],
+    [{ prefs: { 'ui.theme': 'dark' } }, ['app_metadata', 'prefs', 'ui.theme']],
+    [{ list: [{ ok: 1 }, { 'a.b': 2 }] }, ['app_metadata', 'list', 1, 'a.b']],
+    [{ constructor: { x: 1 } }, ['app_metadata', 'constructor']],
+    [{ nested: { prototype: 1 } }, ['app_metadata', 'nested', 'prototype']],
+  ])('%j is refused at %j', async (metadata, keys) => {
     await using guest = await piece()
-    expect(guest.callWith('metadataDotKey', `JSON.parse('{"__proto__": {"polluted": 1}}'), 0`)).toEqual({ value: '__proto__' })
+    const outcome = guest.call('metadataCopy', metadata, 'app_metadata') as { value: { keys: unknown; message: string } }
+    expect(outcome.value.keys).toEqual(keys)
+  })
+
+  it.each([
+    ['an own __proto__ key', `JSON.parse('{"a": {"__proto__": {"polluted": 1}}}')`, ['app_metadata', 'a', '__proto__']],
+    ['a function', `{ a: { f: function () {} } }`, ['app_metadata', 'a', 'f']],
+    ['a typed array', `{ bytes: new Uint8Array(2) }`, ['app_metadata', 'bytes']],
+    ['NaN', `{ n: [1, NaN] }`, ['app_metadata', 'n', 1]],
+    ['a getter', `{ get g() { return 1 } }`, ['app_metadata', 'g']],
+    [
+      'a dotted key 40 levels down',
+      `(function () { var o = { 'a.b': 1 }; for (var i = 0; i < 40; i++) o = { d: o }; return o; })()`,
+      ['app_metadata', ...Array(40).fill('d'), 'a.b'],
+    ],
+    ['70 levels', `(function () { var o = {}; for (var i = 0; i < 70; i++) o = { d: o }; return o; })()`, ['app_metadata', ...Array(65).fill('d')]],
+    ['over maxUserBytes', `{ big: 'x'.repeat(20000) }`, ['app_metadata']],
+  ])('%s is refused at its path', async (_what, source, keys) => {
+    await using guest = await piece()
+    const outcome = guest.callWith('metadataCopy', `${source}, 'app_metadata'`) as { value: { keys: unknown; message: string } }
+    expect(outcome.value.keys).toEqual(keys)
   })
 })
 
