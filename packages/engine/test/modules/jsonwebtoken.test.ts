@@ -15,7 +15,8 @@ const PUBLIC_PEM = publicKey.export({ type: 'spki', format: 'pem' }) as string
 const OTHER_PUBLIC_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }) as string
 
 const configuration = { SECRET, PRIVATE_PEM, PRIVATE_PKCS1_PEM, PUBLIC_PEM, OTHER_PUBLIC_PEM }
-const OPTIONS = { modules: { crypto: true }, configuration }
+// Signatures run on the worker pool, whose first job in a process waits for the worker to start.
+const OPTIONS = { modules: { crypto: true }, configuration, limits: { timeoutMs: 30_000 } }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 const part = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>
