@@ -2,7 +2,8 @@
  * Deterministic time and randomness for tests. Every run of `runRules`, `createRuleRunner` and
  * `loadRule` sees {@link FIXED_NOW} as `Date.now()` and a {@link seededRandom} sequence behind
  * `Math.random()` and the `crypto` module's random bytes and UUIDs, unless the test passes its own
- * `clock` (`Date.now` for the real one) / `random` (or `'real'`).
+ * `clock` (`Date.now` for the real one) / `random` (`Math.random` for unseeded randomness): each a
+ * function, as the engine's options of the same names take them.
  *
  * @module
  */
@@ -72,8 +73,8 @@ export const DEFAULT_SEED = 0x5eed
  */
 export type ClockOption = () => number
 /**
- * A source of numbers in [0, 1) or `'real'` (the engine's default: the platform's randomness),
- * for the `random` option.
+ * A source of numbers in [0, 1), for the `random` option: {@link seededRandom} (the default),
+ * `Math.random` for unseeded randomness, or any `() => number`, as the engine's `random` option.
  *
  * @example
  * ```ts
@@ -89,7 +90,7 @@ export type ClockOption = () => number
  * assert.deepEqual(result.idToken.claims, { 'https://example.com/variant': 'new-checkout' })
  * ```
  */
-export type RandomOption = (() => number) | 'real'
+export type RandomOption = () => number
 
 /**
  * A clock that always reads `at` (milliseconds, an ISO string or a Date).
@@ -199,9 +200,15 @@ export function resolveClock(option: (() => number) | undefined): () => number {
 }
 
 /** The engine's `random` option for a test: a fresh seeded sequence unless the test chose one. */
-export function resolveRandom(option: RandomOption | undefined): (() => number) | undefined {
-  if (option === 'real') return undefined
-  return option ?? seededRandom()
+export function resolveRandom(option: RandomOption | undefined): () => number {
+  if (option === undefined) return seededRandom()
+  if (typeof option !== 'function') {
+    // `'real'` was the kit's own spelling of unseeded randomness; `random` is a function, as in the engine.
+    throw new TypeError(
+      `random must be a function returning numbers in [0, 1) (Math.random for unseeded randomness), not ${JSON.stringify(option) ?? typeof option}.`,
+    )
+  }
+  return option
 }
 
 function toMillis(at: number | string | Date): number {

@@ -102,7 +102,7 @@ export interface TestEngineOptions {
   errors?: EngineOptions['errors']
   /** What `Date.now()` returns in rules, in milliseconds since the epoch. Default: {@link FIXED_NOW} always; `Date.now` for the real clock. */
   clock?: (() => number) | undefined
-  /** Randomness behind `Math.random()` and `crypto`. Default: {@link seededRandom}; `'real'` for the platform's. */
+  /** Randomness behind `Math.random()` and `crypto`, numbers in [0, 1). Default: {@link seededRandom}; `Math.random` for unseeded randomness. */
   random?: RandomOption | undefined
   /** Isolates. Default 1. */
   concurrency?: number | undefined

@@ -38,9 +38,9 @@ describe('deterministic time and ids', () => {
     expect(await drawOnce({ random: seededRandom(7) })).toEqual(await drawOnce({ random: seededRandom(7) }))
     expect((await drawOnce({ random: seededRandom(7) })).uuid).not.toEqual((await drawOnce()).uuid)
     const before = Date.now()
-    const real = await drawOnce({ clock: Date.now, random: 'real' })
+    const real = await drawOnce({ clock: Date.now, random: Math.random })
     expect(real.now as number).toBeGreaterThanOrEqual(before)
-    expect(real.uuid).not.toEqual((await drawOnce({ clock: Date.now, random: 'real' })).uuid)
+    expect(real.uuid).not.toEqual((await drawOnce({ clock: Date.now, random: Math.random })).uuid)
   })
 })
 
@@ -68,13 +68,22 @@ describe('clock and randomness helpers', () => {
   })
 })
 
-describe('one clock option spelled one way (issue 13)', () => {
+describe('one clock option and one random option, each spelled one way (issue 13)', () => {
   it('clock is () => number, as in the engine: Date.now is the real clock, and the old "real" is a TypeError', async () => {
     const rules = ['function (user, context, callback) { callback(null, user, context); }']
     const options = { rules, clock: 'real' }
     // @ts-expect-error -- 'real' is not a clock
     await expect(runRules(options)).rejects.toThrow(
       /^clock must be a function returning milliseconds since the epoch \(Date\.now for the real clock\), not "real"\.$/,
+    )
+  })
+
+  it('random is () => number, as in the engine: Math.random is unseeded randomness, and the old "real" is a TypeError', async () => {
+    const rules = ['function (user, context, callback) { callback(null, user, context); }']
+    const options = { rules, random: 'real' }
+    // @ts-expect-error -- 'real' is not a source of numbers
+    await expect(runRules(options)).rejects.toThrow(
+      /^random must be a function returning numbers in \[0, 1\) \(Math\.random for unseeded randomness\), not "real"\.$/,
     )
   })
 })
