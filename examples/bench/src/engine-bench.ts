@@ -134,3 +134,43 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineRe
     memoryDefault: { perEngineMb: (afterDefault - beforeDefault) / MB / defaultCount, engines: defaultCount, isolatesPerEngine: cores },
   }
 }
+
+/** One isolation mode's figures on the bench workload. */
+export interface IsolationFigures {
+  p50Us: number
+  p99Us: number
+  throughputC1: number
+  throughputCores: number
+  coldMs: number
+}
+
+/**
+ * The cost of `isolation: 'process'` (the isolates in a supervised child process, issue 14) next
+ * to `isolation: 'thread'`, measured alternately in one run so that machine noise hits both.
+ */
+export async function benchIsolation(options: { durationMs: number; latencySamples: number }): Promise<Record<'thread' | 'process', IsolationFigures>> {
+  const measure = async (isolation: 'thread' | 'process'): Promise<IsolationFigures> => {
+    const t0 = performance.now()
+    const sequential = await createEngine({ rules: [...rules], configuration, concurrency: 1, isolation })
+    await sequential.run(input as RunInput)
+    const coldMs = performance.now() - t0
+    for (let i = 0; i < 500; i++) await sequential.run(input as RunInput)
+    const samples: number[] = []
+    for (let i = 0; i < options.latencySamples; i++) {
+      const t = performance.now()
+      await sequential.run(input as RunInput)
+      samples.push((performance.now() - t) * 1000)
+    }
+    const throughputC1 = await sequentialThroughput(sequential, options.durationMs)
+    await sequential.close()
+    const parallel = await createEngine({ rules: [...rules], configuration, concurrency: cores, isolation })
+    await concurrentThroughput(parallel, cores, 300)
+    const throughputCores = await concurrentThroughput(parallel, cores, options.durationMs)
+    await parallel.close()
+    const { p50, p99 } = summarize(samples)
+    return { p50Us: p50, p99Us: p99, throughputC1, throughputCores, coldMs }
+  }
+  const thread = await measure('thread')
+  const processFigures = await measure('process')
+  return { thread, process: processFigures }
+}

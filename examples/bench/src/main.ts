@@ -4,7 +4,7 @@
  * bounded (about two minutes), loopback only. Prints tables and writes JSON under
  * examples/bench/results/. Nothing here is asserted: see docs/benchmarks.md for the reading.
  *
- * Flags: --quick (shorter runs), --no-endpoint, --no-contenders, --engine-only (warm engine loop
+ * Flags: --quick (shorter runs), --no-endpoint, --no-contenders, --no-isolation, --engine-only (warm engine loop
  * only, for `--cpu-prof`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { createEngine, type RunInput } from '@tokenrules/engine'
 import type { FullReport, WorkerTask } from './contender-worker.js'
-import { benchEngine, concurrentThroughput, type EngineReport } from './engine-bench.js'
+import { benchEngine, benchIsolation, concurrentThroughput, type EngineReport } from './engine-bench.js'
 import { benchEndpoint, type EndpointReport } from './endpoint-bench.js'
 import { benchRawIsolate } from './raw-isolate-bench.js'
 import { configuration, input, rules, type Outcome } from './workload.js'
@@ -181,6 +181,33 @@ if (!args.has('--no-contenders')) {
   )
 }
 
+let isolation: Awaited<ReturnType<typeof benchIsolation>> | undefined
+if (!args.has('--no-isolation')) {
+  console.log("\n… isolation: 'thread' vs 'process' (the isolates in a supervised child process)")
+  isolation = await benchIsolation({ durationMs, latencySamples: Math.min(latencySamples, 3000) })
+  const f = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
+  const { thread: t, process: p } = isolation
+  console.table({
+    "isolation: 'thread'": {
+      'p50 µs': f(t.p50Us, 1),
+      'p99 µs': f(t.p99Us, 1),
+      'runs/s c=1': f(t.throughputC1),
+      [`runs/s c=${cores}`]: f(t.throughputCores),
+      'cold ms': f(t.coldMs, 1),
+    },
+    "isolation: 'process'": {
+      'p50 µs': f(p.p50Us, 1),
+      'p99 µs': f(p.p99Us, 1),
+      'runs/s c=1': f(p.throughputC1),
+      [`runs/s c=${cores}`]: f(p.throughputCores),
+      'cold ms': f(p.coldMs, 1),
+    },
+  })
+  console.log(
+    `process ÷ thread: p50 ${f(p.p50Us / t.p50Us, 2)}×, p99 ${f(p.p99Us / t.p99Us, 2)}×, runs/s c=1 ${f(p.throughputC1 / t.throughputC1, 2)}×, c=${cores} ${f(p.throughputCores / t.throughputCores, 2)}×, cold ${f(p.coldMs / t.coldMs, 1)}×`,
+  )
+}
+
 let endpoint: EndpointReport | undefined
 if (!args.has('--no-endpoint')) {
   console.log('\n… token endpoint (autocannon over loopback)')
@@ -199,6 +226,7 @@ const out = {
     loadAverageAfter: loadavg(),
   },
   settings: { quick, durationMs, latencySamples, tenants },
+  isolation,
   contenders: rows,
   engine: engineReport,
   endpoint,

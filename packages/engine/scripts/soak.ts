@@ -1,9 +1,11 @@
 /**
- * Long soak of the load scenario (packages/engine/test/load/scenario.ts): six tenants' engines,
+ * Long soak of the load scenario (packages/engine/test/load/scenario.ts): seven tenants' engines,
  * three hostile, flat out for SOAK_SECONDS (default 180), printing heap and RSS (after a forced GC)
  * and each tenant's counters every SOAK_SAMPLE_SECONDS (default 10). Stops by itself; exits 1 when
- * a normal run failed or was slow, a hostile run ended untyped, or memory grew after warm-up (the
- * first fifth) by more than SOAK_MAX_GROWTH_MB (default 150) of RSS.
+ * a normal run failed or was slow, a hostile run ended untyped, memory grew after warm-up (the
+ * first fifth) by more than SOAK_MAX_GROWTH_MB (default 150) of RSS, the event loop's 99th
+ * percentile delay in a sample window reached SOAK_MAX_LOOP_P99_MS (default 50), or an isolate
+ * thread was left parked in native code.
  *
  *   pnpm soak                      # 3 minutes
  *   SOAK_SECONDS=1800 pnpm soak    # 30 minutes
@@ -13,17 +15,20 @@ import { runLoad, type TenantReport } from '../test/load/scenario.js'
 const seconds = Number(process.env.SOAK_SECONDS ?? 180)
 const sampleSeconds = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10)
 const maxGrowthMb = Number(process.env.SOAK_MAX_GROWTH_MB ?? 150)
+const maxLoopP99Ms = Number(process.env.SOAK_MAX_LOOP_P99_MS ?? 50)
 
 const counters = (reports: TenantReport[]) => reports.map((t) => `${t.name}=${t.runs}${t.hostile ? '' : ` ok=${t.ok}`}`).join(' ')
 
-process.stdout.write(`soak: ${seconds} s, 6 engines (3 hostile), sample every ${sampleSeconds} s, Node ${process.version}\n`)
-process.stdout.write('     t(s)  heapUsed(MB)  rss(MB)  runs\n')
+process.stdout.write(
+  `soak: ${seconds} s, 7 engines (4 hostile, one of them the red team's attacks of issue 14), sample every ${sampleSeconds} s, Node ${process.version}\n`,
+)
+process.stdout.write('     t(s)  heapUsed(MB)  rss(MB)  loopMax(ms)  loopP99(ms)  parked  runs\n')
 const report = await runLoad({
   durationMs: seconds * 1000,
   sampleMs: sampleSeconds * 1000,
   onSample: (s, reports) =>
     process.stdout.write(
-      `${String(Math.round(s.atMs / 1000)).padStart(9)}  ${String(s.heapUsedMb).padStart(12)}  ${String(s.rssMb).padStart(7)}  ${counters(reports)}\n`,
+      `${String(Math.round(s.atMs / 1000)).padStart(9)}  ${String(s.heapUsedMb).padStart(12)}  ${String(s.rssMb).padStart(7)}  ${String(s.loopDelayMaxMs).padStart(11)}  ${String(s.loopDelayP99Ms).padStart(11)}  ${String(s.parked).padStart(6)}  ${counters(reports)}\n`,
     ),
 })
 
@@ -49,6 +54,13 @@ if (base !== undefined && last !== undefined) {
     `\nafter warm-up (t=${Math.round(base.atMs / 1000)} s): rss ${base.rssMb} → peak +${rssGrowth} MB, end ${last.rssMb} MB; heap ${base.heapUsedMb} → ${last.heapUsedMb} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth})\n`,
   )
   if (rssGrowth > maxGrowthMb) failed = true
+  // Issue 14: no rule stalls the event loop (99th percentile of each sample window), and no thread parks.
+  const worstP99 = Math.max(...warm.map((s) => s.loopDelayP99Ms))
+  const worstMax = Math.max(...warm.map((s) => s.loopDelayMaxMs))
+  process.stdout.write(
+    `event loop after warm-up: worst p99 ${worstP99} ms, worst max ${worstMax} ms (bound: p99 < ${maxLoopP99Ms} ms); parked threads at the end: ${last.parked}\n`,
+  )
+  if (worstP99 >= maxLoopP99Ms || last.parked > 0) failed = true
 }
 process.stdout.write(failed ? 'soak: FAILED\n' : 'soak: ok\n')
 process.exitCode = failed ? 1 : 0

@@ -7,6 +7,7 @@ import type { RunResult } from './result.js'
 import type { PoolCounters } from './stats.js'
 import { decodeOutcome } from './lib/outcome.js'
 import { SandboxPool } from './lib/pool.js'
+import { ProcessPool } from './lib/process-pool.js'
 import { prepareShared } from './lib/shared.js'
 import { assertNodeSnapshotDisabled, assertPatchedIsolatedVm } from './lib/runtime-check.js'
 
@@ -112,12 +113,12 @@ const ENGINE_BRAND = Symbol.for('@tokenrules/engine.engine')
  */
 export class Engine implements AsyncDisposable {
   readonly #options: ResolvedOptions
-  #pool: SandboxPool
+  #pool: RulePool
   #closed = false
   #updating: Promise<void> = Promise.resolve()
 
   /** @internal Use {@link createEngine}. */
-  constructor(options: ResolvedOptions, pool: SandboxPool) {
+  constructor(options: ResolvedOptions, pool: RulePool) {
     this.#options = options
     this.#pool = pool
     Object.defineProperty(this, ENGINE_BRAND, { value: true })
@@ -213,20 +214,24 @@ export class Engine implements AsyncDisposable {
   }
 }
 
-async function createPool(options: ResolvedOptions): Promise<SandboxPool> {
+/** Where a rule set's isolates run: this process's threads, or a supervised child process. */
+type RulePool = SandboxPool | ProcessPool
+
+async function createPool(options: ResolvedOptions): Promise<RulePool> {
   const rules = pipelineOrder(options.rules)
   const shared = await prepareShared(options, rules, {
     noBrowserProtocols: NO_BROWSER_PROTOCOLS,
     maxTimers: MAX_TIMERS,
     maxClaimsBytes: MAX_CUSTOM_CLAIMS_BYTES,
   })
-  return SandboxPool.create(shared, rules, {
+  const settings = {
     size: options.concurrency,
     memoryLimitMb: options.limits.memoryLimitMb,
     timeoutMs: options.limits.timeoutMs,
     maxParkedThreads: options.limits.maxParkedThreads,
     onCatastrophe: options.hooks.onCatastrophicError,
-  })
+  }
+  return options.isolation === 'process' ? ProcessPool.create(shared, rules, settings) : SandboxPool.create(shared, rules, settings)
 }
 
 /**

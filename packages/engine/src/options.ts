@@ -65,6 +65,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   errors: z.strictObject({ exposeExceptionMessages: z.boolean().optional() }).optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
+  isolation: z.enum(['thread', 'process']).optional(),
   webAssembly: z.boolean().optional(),
   modules: z
     .strictObject({
@@ -235,7 +236,13 @@ export interface EngineOptions {
     | {
         /** Wall-clock budget of the whole pipeline, awaited work included, in milliseconds. Default 20000. */
         timeoutMs?: number | undefined
-        /** Heap limit of each isolate, in MB. Default 128. */
+        /**
+         * Heap limit of each isolate, in MB. Default 128. Also the budget of what an isolate may
+         * hold outside its heap (resizable `ArrayBuffer`s by their `maxByteLength`, WebAssembly
+         * memories by their maximum, `Intl` objects), and a quarter of it the budget of what the
+         * host holds for one run (host calls' arguments in flight, metadata updates). Past any of
+         * them the run fails with `ERR_RULE_MEMORY_LIMIT`. See docs/security.md, guarantee 9.
+         */
         memoryLimitMb?: number | undefined
         /** Log lines kept per run. Default 100. */
         maxLogEntries?: number | undefined
@@ -270,6 +277,17 @@ export interface EngineOptions {
     | undefined
   /** Isolates that run rules in parallel. Default: the number of CPU cores. */
   concurrency?: number | undefined
+  /**
+   * Where the isolates live. `'thread'` (default): in this process, each on its own thread. A rule
+   * that starts native code V8 cannot interrupt is answered at its deadline and its isolate
+   * replaced, but the thread stays parked until that code ends (`limits.maxParkedThreads`).
+   * `'process'`: in a child process the engine supervises; the host functions (`globals`,
+   * `modules.host`, HTTP, hooks) stay in this process. When a thread parks or V8 hits a fatal error
+   * there, a fresh child takes the new runs and the old one is ended once its runs are answered,
+   * which takes its threads with it. Costs a process and a pipe round trip per run and per host call
+   * (`pnpm bench` measures it).
+   */
+  isolation?: 'thread' | 'process' | undefined
   /**
    * Give rules `WebAssembly`. Default `false`: the global is absent. Enabled, every WebAssembly
    * memory counts its maximum against `limits.memoryLimitMb` before it exists: a
@@ -420,6 +438,7 @@ export interface ResolvedOptions {
   claims: { namespace: 'required' | 'optional'; onViolation: 'drop' | 'error'; forbiddenNamespaces: string[] }
   errors: { exposeExceptionMessages: boolean }
   concurrency: number
+  isolation: 'thread' | 'process'
   webAssembly: boolean
   modules: {
     packages: string[]
@@ -480,6 +499,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     },
     errors: { exposeExceptionMessages: o.errors?.exposeExceptionMessages ?? false },
     concurrency: o.concurrency ?? availableParallelism(),
+    isolation: o.isolation ?? 'thread',
     webAssembly: o.webAssembly ?? false,
     modules: {
       packages: o.modules?.packages ?? [],

@@ -1,16 +1,19 @@
 import { EngineInternalError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
 import type { PoolCounters } from '../stats.js'
-import { Sandbox, type SandboxOutcome, type SandboxShared } from './sandbox.js'
+import { Sandbox, type RemoteHost, type SandboxOutcome, type SandboxShared } from './sandbox.js'
 
 interface Slot {
   sandbox: Sandbox | undefined
   busy: boolean
+  /** The key of the run in it (host functions in another process), 0 for none. */
+  key: number
 }
 
 interface Queued {
   inputJson: string
   includeContext: boolean
+  key: number
   resolve: (outcome: SandboxOutcome) => void
   reject: (error: unknown) => void
 }
@@ -35,7 +38,7 @@ export class SandboxPool {
 
   private constructor(sandboxes: Sandbox[], create: () => Promise<Sandbox>, timeoutMs: number, counters: PoolCounters) {
     this.counters = counters
-    this.#slots = sandboxes.map((sandbox) => ({ sandbox, busy: false }))
+    this.#slots = sandboxes.map((sandbox) => ({ sandbox, busy: false, key: 0 }))
     this.#create = create
     this.#timeoutMs = timeoutMs
   }
@@ -49,7 +52,9 @@ export class SandboxPool {
       memoryLimitMb: number
       timeoutMs: number
       maxParkedThreads: number
-      onCatastrophe?: ((message: string) => void) | undefined
+      onCatastrophe?: ((message: string, parked?: boolean) => void) | undefined
+      /** The host functions, when they live in another process (`isolation: 'process'`). */
+      remote?: RemoteHost | undefined
     },
   ): Promise<SandboxPool> {
     const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0, catastrophes: 0, parked: 0 }
@@ -57,14 +62,14 @@ export class SandboxPool {
       if (parked) counters.parked++
       else counters.catastrophes++
       try {
-        options.onCatastrophe?.(message)
+        options.onCatastrophe?.(message, parked)
       } catch {
         // A host hook never changes what the engine does.
       }
     }
     const create = (): Promise<Sandbox> => {
       counters.isolatesCreated++
-      return Sandbox.create(shared, rules, options.memoryLimitMb, onCatastrophe, options.maxParkedThreads)
+      return Sandbox.create(shared, rules, options.memoryLimitMb, onCatastrophe, options.maxParkedThreads, options.remote)
     }
     const first = await create()
     const rest = await Promise.allSettled(Array.from({ length: options.size - 1 }, create))
@@ -86,9 +91,9 @@ export class SandboxPool {
   }
 
   /** Run once in the next idle sandbox. */
-  execute(inputJson: string, includeContext = false): Promise<SandboxOutcome> {
+  execute(inputJson: string, includeContext = false, key = 0): Promise<SandboxOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ inputJson, includeContext, resolve, reject })
+      this.#queue.push({ inputJson, includeContext, key, resolve, reject })
       this.#pump()
     })
   }
@@ -101,14 +106,21 @@ export class SandboxPool {
       const job = this.#queue.shift() as Queued
       slot.busy = true
       this.counters.runs++
-      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext).then((outcome) => {
+      slot.key = job.key
+      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext, job.key).then((outcome) => {
         slot.busy = false
+        slot.key = 0
         if (sandbox.dead) this.#replace(slot, sandbox)
         job.resolve(outcome)
         this.#pump()
         this.#checkIdle()
       })
     }
+  }
+
+  /** Work for the run `key` from the process that holds the host functions (see Sandbox.deliver). */
+  deliver(key: number, kind: 'callGuest' | 'settle', a: number, b: string): void {
+    for (const slot of this.#slots) if (slot.key === key) slot.sandbox?.deliver(key, kind, a, b)
   }
 
   #replace(slot: Slot, dead: Sandbox): void {

@@ -21,6 +21,12 @@ export interface SandboxShared {
   cryptoSource: string
 }
 
+/**
+ * Host functions that live in another process (`isolation: 'process'`, in its child): every host
+ * call of a run is answered from there, by the run's key.
+ */
+export type RemoteHost = (key: number, id: string, argsText: string, style: 'invoke' | 'await') => Promise<string>
+
 /** How one run in a sandbox ended. */
 export type SandboxOutcome =
   | { kind: 'done'; payload: string; metadataUpdates: unknown[] }
@@ -59,6 +65,8 @@ interface ActiveRun {
   context: CallContext
   /** What the host holds for this run (lib/budget.ts). */
   budget: RunBudget
+  /** The run's key with the supervisor, when the host functions are remote. */
+  key: number
 }
 
 /**
@@ -85,6 +93,7 @@ export class Sandbox {
   /** The rules' names, in the order they are compiled and registered in the guest. */
   readonly #ruleNames: readonly string[]
   #onCatastrophe: (message: string, parked?: boolean) => void = () => undefined
+  #remote: RemoteHost | undefined
 
   private constructor(
     isolate: ivm.Isolate,
@@ -112,6 +121,7 @@ export class Sandbox {
     memoryLimitMb: number,
     onCatastrophe: (message: string, parked?: boolean) => void = () => undefined,
     maxParkedThreads = Infinity,
+    remote?: RemoteHost,
   ): Promise<Sandbox> {
     if (parkedThreads() >= maxParkedThreads) {
       throw new EngineInternalError(
@@ -141,8 +151,8 @@ export class Sandbox {
       const invoke = new ivm.Callback((runId: unknown, id: unknown, args: unknown) => (sandbox === undefined ? undefined : sandbox.#onInvoke(runId, id, args)))
       // Synchronous for the guest too, but the host's work is asynchronous: the guest's thread waits
       // (applySyncPromise), the main thread goes on.
-      const hostAwait = new ivm.Reference((runId: unknown, id: unknown, args: unknown) =>
-        sandbox === undefined ? errorAnswer(new Error('The run is over.')) : sandbox.#onAwait(runId, id, args),
+      const hostAwait = new ivm.Reference((runId: unknown, id: unknown, args: unknown, style: unknown) =>
+        sandbox === undefined ? errorAnswer(new Error('The run is over.')) : sandbox.#onAwait(runId, id, args, style),
       )
       const dispatch = (await context.evalClosure(
         GUEST_RUNTIME,
@@ -165,6 +175,7 @@ export class Sandbox {
         rules.map((rule) => rule.name),
       )
       sandbox.#onCatastrophe = onCatastrophe
+      sandbox.#remote = remote
       for (const rule of rules) await sandbox.#compile(context, rule)
       return sandbox
     } catch (error) {
@@ -220,12 +231,13 @@ export class Sandbox {
   }
 
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
-  execute(inputJson: string, timeoutMs: number, includeContext: boolean): Promise<SandboxOutcome> {
+  execute(inputJson: string, timeoutMs: number, includeContext: boolean, key = 0): Promise<SandboxOutcome> {
     return new Promise((resolve) => {
       const metadataUpdates: unknown[] = []
       const deadline = performance.now() + timeoutMs
       const run: ActiveRun = {
         runId: ++this.#runSeq,
+        key,
         deadline,
         timers: new Map(),
         settled: false,
@@ -494,9 +506,13 @@ export class Sandbox {
    * worker pool), through `hostAwait`: the guest's thread waits for the answer, the main thread
    * does not. Answers `{"v": value}` or `{"e": error}`, never a pending operation.
    */
-  async #onAwait(runId: unknown, id: unknown, argsText: unknown): Promise<string> {
+  async #onAwait(runId: unknown, id: unknown, argsText: unknown, style?: unknown): Promise<string> {
     const run = this.#active
     if (run === undefined || run.settled || run.runId !== runId) return errorAnswer(new Error('The run is over.'))
+    if (this.#remote !== undefined) {
+      if (typeof id !== 'string' || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
+      return this.#remote(run.key, id, argsText, style === 1 ? 'invoke' : 'await')
+    }
     const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
     if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
     let decoded: ReturnType<typeof decodeFromGuest> | undefined
@@ -519,6 +535,16 @@ export class Sandbox {
       text = errorAnswer(error)
     }
     this.#enter(run, ['settle', run.runId, opId, text])
+  }
+
+  /**
+   * Work for the run `key` from the process that holds the host functions: a callback the host
+   * called, or an operation that settled. Ignored unless that run is the one in this sandbox.
+   */
+  deliver(key: number, kind: 'callGuest' | 'settle', a: number, b: string): void {
+    const run = this.#active
+    if (run === undefined || run.settled || run.key !== key) return
+    this.#enter(run, [kind, run.runId, a, b])
   }
 
   /** Release the isolate. Safe to call twice. */

@@ -1,8 +1,13 @@
 /**
  * Several tenants' engines in one process, some running hostile rules (sync loops, heap bombs,
- * callbacks never called, microtask loops) while the others run normal ones. Used by the in-suite
- * load test (short) and by `pnpm soak` (long, prints heap and RSS over time). No network at all.
+ * callbacks never called, microtask loops, and the red team's attacks of issue 14: native loops
+ * V8 cannot interrupt, host work meant to stall the main thread, forged JWTs, memory outside the
+ * heap limit, floods of warnings) while the others run normal ones. Used by the in-suite load test
+ * (short) and by `pnpm soak` (long, prints heap, RSS, event-loop delay and parked threads over
+ * time). No network at all.
  */
+import { createHmac, generateKeyPairSync } from 'node:crypto'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createEngine, isTokenRulesError, type Engine, type EngineOptions, type EngineStats, type RunInput } from '@tokenrules/engine'
 
 export interface Tenant {
@@ -45,8 +50,36 @@ const NORMAL_RULES = [
   },
 ]
 
-/** The tenants: three normal, three hostile (budgets as a real server would set them). */
+/** An RS256 public key, and an HS256 token MACed with that key's PEM: must never verify. */
+function forgedToken(): { publicKey: string; token: string } {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'attacker', admin: true })}`
+  return { publicKey: pem, token: `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}` }
+}
+
+/** Issue 14's attacks, one per run in turn; each must end typed, none may succeed. */
+const RED_TEAM_ATTACKS = [
+  // Class 1: array-likes whose native loops V8 never interrupts (refused by the guest's guards).
+  'Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)',
+  'Array.prototype.includes.call({ length: 2 ** 53 - 1 }, 1)',
+  'Array.prototype.join.call({ length: 2 ** 30 })',
+  // Class 2: host work sized to stall the main thread.
+  "require('crypto').createHash('sha256').update('x'.repeat(8 << 20)).digest('hex'); for (;;) {}",
+  "new URL('https://a.example/?' + 'q=1&'.repeat(1 << 20)); for (;;) {}",
+  // Class 3: memory outside the heap limit.
+  'var b = new ArrayBuffer(1, { maxByteLength: 2 ** 31 }); b.resize(2 ** 31)',
+  'new WebAssembly.Memory({ initial: 1, maximum: 65536 }).grow(30000)',
+  // Class 6: a flood of duplicate callbacks (the warnings they cause are capped).
+  "for (var i = 0; i < 150000; i++) callback(new UnauthorizedError('flood'))",
+  // Class 7: an HS256 token MACed with the RS256 public key.
+  "require('jsonwebtoken').verify(configuration.FORGED, configuration.PUBLIC_KEY); throw new Error('the forged token verified')",
+]
+
+/** The tenants: three normal, four hostile (budgets as a real server would set them). */
 export function tenants(): Tenant[] {
+  const forged = forgedToken()
   const normal = (name: string, concurrency: number): Tenant => ({
     name,
     hostile: false,
@@ -94,6 +127,27 @@ export function tenants(): Tenant[] {
         limits: { timeoutMs: 200, memoryLimitMb: 32 },
       },
     },
+    {
+      name: 'red-team',
+      hostile: true,
+      expect: ['ERR_RULE_EXCEPTION', 'ERR_RULE_TIMEOUT', 'ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_UNAUTHORIZED'],
+      options: {
+        rules: [
+          {
+            name: 'attacks',
+            script: `function (user, context, callback) {
+              var attacks = [${RED_TEAM_ATTACKS.map((a) => `function () { ${a} }`).join(',\n')}];
+              attacks[Number(user.user_id.split('|')[1]) % attacks.length]();
+              callback(new UnauthorizedError('the attack returned'));
+            }`,
+          },
+        ],
+        concurrency: 1,
+        configuration: { FORGED: forged.token, PUBLIC_KEY: forged.publicKey },
+        modules: { crypto: true, packages: ['url'] },
+        limits: { timeoutMs: 400, memoryLimitMb: 32 },
+      },
+    },
   ]
 }
 
@@ -115,6 +169,12 @@ export interface MemorySample {
   atMs: number
   heapUsedMb: number
   rssMb: number
+  /** Longest event-loop delay since the previous sample, ms (perf_hooks, 10 ms resolution). */
+  loopDelayMaxMs: number
+  /** 99th percentile of the event-loop delay since the previous sample, ms. */
+  loopDelayP99Ms: number
+  /** Isolate threads parked in native code, over every engine. */
+  parked: number
 }
 
 export interface LoadReport {
@@ -155,11 +215,19 @@ export async function runLoad(options: {
     const started = performance.now()
     const end = started + options.durationMs
     const samples: MemorySample[] = []
+    const loop = monitorEventLoopDelay({ resolution: 10 })
+    loop.enable()
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10
     const sample = () => {
+      // The delay first: the forced collection below is the sampler's own pause, not a rule's.
+      const loopDelayMaxMs = ms(loop.max)
+      const loopDelayP99Ms = ms(loop.percentile(99))
       // Under `node --expose-gc` (the soak), sample what survives a collection.
       ;(globalThis as { gc?: () => void }).gc?.()
+      loop.reset()
       const m = process.memoryUsage()
-      const s = { atMs: Math.round(performance.now() - started), heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss) }
+      const parked = engines.reduce((sum, engine) => sum + engine.stats.parked, 0)
+      const s = { atMs: Math.round(performance.now() - started), heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss), loopDelayMaxMs, loopDelayP99Ms, parked }
       samples.push(s)
       options.onSample?.(s, reports)
     }
@@ -196,6 +264,7 @@ export async function runLoad(options: {
     await Promise.all(workers)
     clearInterval(sampler)
     sample()
+    loop.disable()
     engines.forEach((engine, i) => ((reports[i] as TenantReport).stats = { ...engine.stats }))
     return { tenants: reports, samples, durationMs: Math.round(performance.now() - started) }
   } finally {
