@@ -457,3 +457,34 @@ describe('what the host holds for a run has a budget (a quarter of memoryLimitMb
     }
   })
 })
+
+describe('the bound over engines × concurrency', () => {
+  it('two engines of two isolates each, all four under attack at once, grow the process by less than 2 × 2 × memoryLimitMb × RSS_FACTOR', async () => {
+    const rules = [
+      hostileRule(
+        `global.kept = [];
+        for (var i = 0; i < 100; i++) {
+          var b = new ArrayBuffer(1, { maxByteLength: 8 * 1024 * 1024 }); b.resize(8 * 1024 * 1024); new Uint8Array(b).fill(1); global.kept.push(b);
+          if (i % 2 === 1) hold('x'.repeat(1500000) + i);
+        }
+        callback(null, user, context);`,
+      ),
+    ]
+    const options = { ...OPTIONS, concurrency: 2, globals: { hold: () => new Promise(() => undefined) } }
+    await using a = await harness(rules, options)
+    await using b = await harness(rules, options)
+    for (const h of [a, b]) await Promise.all([h.expectServes(), h.expectServes()])
+    const { value: outcomes, growthMb } = await measured(() =>
+      Promise.all([
+        a.expectFailure('ERR_RULE_MEMORY_LIMIT'),
+        a.expectFailure('ERR_RULE_MEMORY_LIMIT'),
+        b.expectFailure('ERR_RULE_MEMORY_LIMIT'),
+        b.expectFailure('ERR_RULE_MEMORY_LIMIT'),
+      ]),
+    )
+    expect(outcomes.map((error) => error.code)).toEqual(['ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_MEMORY_LIMIT'])
+    expect(growthMb, `RSS grew by ${growthMb.toFixed(0)} MB with four isolates under attack`).toBeLessThan(2 * 2 * BOUND_MB)
+    await a.expectServes()
+    await b.expectServes()
+  })
+})
