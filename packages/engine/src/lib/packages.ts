@@ -101,6 +101,46 @@ export function bufferSource(): string {
   return bufferBundle
 }
 
+let cryptoBundle: Promise<string> | undefined
+
+/**
+ * The hashes the sandbox's `crypto` computes itself, from `@noble/hashes` (audited, dependency-free,
+ * pure JavaScript): MD5, SHA-1, RIPEMD-160, SHA-2, SHA-3 and HMAC over any of them, evaluated inside
+ * the isolate on first use, so that a rule's hashing costs its own time and memory and never the
+ * host's main thread. Bundled once per process (esbuild, asynchronously: the package is ES modules).
+ */
+export function cryptoSource(): Promise<string> {
+  if (cryptoBundle !== undefined) return cryptoBundle
+  const here = dirname(fileURLToPath(import.meta.url))
+  cryptoBundle = build({
+    stdin: {
+      contents: `
+const { md5, sha1, ripemd160 } = require('@noble/hashes/legacy.js')
+const { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } = require('@noble/hashes/sha2.js')
+const { sha3_224, sha3_256, sha3_384, sha3_512 } = require('@noble/hashes/sha3.js')
+const { hmac } = require('@noble/hashes/hmac.js')
+module.exports = { md5, sha1, ripemd160, sha224, sha256, sha384, sha512, sha512_224, sha512_256, sha3_224, sha3_256, sha3_384, sha3_512, hmac }
+`,
+      resolveDir: here,
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2022',
+    logLevel: 'silent',
+  }).then((result) => {
+    const text = result.outputFiles[0]?.text
+    if (text === undefined) throw new Error('bundling @noble/hashes produced no output')
+    return `(function (module, exports, require) {\n${text}\n})`
+  })
+  cryptoBundle.catch(() => {
+    cryptoBundle = undefined
+  })
+  return cryptoBundle
+}
+
 /** The major version of a semver-ish string (`^4.17.0` → `4`). */
 export function majorOf(version: string): string | undefined {
   return /^[~^=v]*(\d+)/.exec(version)?.[1]

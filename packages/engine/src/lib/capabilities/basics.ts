@@ -3,41 +3,73 @@ import querystring from 'node:querystring'
 import { format as formatUrl, parse as parseUrl, resolve as resolveUrl } from 'node:url'
 import type { UrlParts } from '../../guest/contract.js'
 import type { HostRegistry } from '../host-bridge.js'
+import { boundedString, HOST_BOUNDS, tooLarge } from './bounds.js'
 
 const URL_PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const
 
 function urlParts(url: URL): UrlParts {
+  if (url.href.length > HOST_BOUNDS.maxUrlChars) throw tooLarge('The URL', url.href.length, HOST_BOUNDS.maxUrlChars)
   return Object.fromEntries(URL_PARTS.map((p) => [p, url[p]])) as Record<(typeof URL_PARTS)[number], string>
+}
+
+const URL_MAX = HOST_BOUNDS.maxUrlChars
+const QUERY_MAX = HOST_BOUNDS.maxQueryChars
+
+/** Characters of `value` as JSON (a bound on the work of formatting it), or a tooLarge error past `max`. */
+function boundedData(value: unknown, max: number, what: string): void {
+  const size = JSON.stringify(value)?.length ?? 0
+  if (size > max) throw tooLarge(what, size, max)
+}
+
+/** The output of a host function that builds text, at most `max` characters. */
+function boundedOutput(text: string, max: number, what: string): string {
+  if (text.length > max) throw tooLarge(what, text.length, max)
+  return text
 }
 
 /** URL parsing, querystring and the web crypto subset: always available, pure functions of data. */
 export function registerBasics(registry: HostRegistry, random?: () => number): void {
+  // Every size is checked before the work starts: each call costs the main thread microseconds.
   registry.register('$url.parse', ([input, base]) => {
+    const text = boundedString(input, URL_MAX, 'The URL')
+    const baseText = base === undefined ? undefined : boundedString(base, URL_MAX, 'The base URL')
+    let url: URL
     try {
-      return urlParts(new URL(String(input), base === undefined ? undefined : String(base)))
+      url = new URL(text, baseText)
     } catch {
-      throw new TypeError(`Invalid URL: ${String(input)}`)
+      throw new TypeError(`Invalid URL: ${text}`)
     }
+    return urlParts(url)
   })
   registry.register('$url.set', ([href, part, value]) => {
-    const url = new URL(String(href))
+    const url = new URL(boundedString(href, URL_MAX, 'The URL'))
+    value = boundedString(value, URL_MAX, 'The value of a URL part')
     const key = String(part) as (typeof URL_PARTS)[number]
     if (!URL_PARTS.includes(key) || key === 'origin') throw new TypeError(`Cannot set URL.${key}`)
     ;(url as unknown as Record<string, string>)[key] = String(value)
     return urlParts(url)
   })
   registry.register('$url.legacyParse', ([text, parseQuery]) => {
-    const parsed = parseUrl(String(text), parseQuery === true)
+    const parsed = parseUrl(boundedString(text, URL_MAX, 'The URL'), parseQuery === true)
     return JSON.parse(JSON.stringify({ ...parsed }))
   })
-  registry.register('$url.format', ([value]) => formatUrl(value as string))
-  registry.register('$url.resolve', ([from, to]) => resolveUrl(String(from), String(to)))
-  registry.register('$querystring.parse', ([text, sep, eq]) => ({ ...querystring.parse(String(text), sep as string, eq as string) }))
-  registry.register('$querystring.stringify', ([value, sep, eq]) =>
-    querystring.stringify(value as querystring.ParsedUrlQueryInput, sep as string, eq as string),
+  registry.register('$url.format', ([value]) => {
+    boundedData(value, URL_MAX, 'The URL to format')
+    return boundedOutput(formatUrl(value as string), URL_MAX, 'The formatted URL')
+  })
+  registry.register('$url.resolve', ([from, to]) =>
+    boundedOutput(resolveUrl(boundedString(from, URL_MAX, 'The base URL'), boundedString(to, URL_MAX, 'The URL')), URL_MAX, 'The resolved URL'),
   )
-  registry.register('$querystring.escape', ([text]) => querystring.escape(String(text)))
-  registry.register('$querystring.unescape', ([text]) => querystring.unescape(String(text)))
+  registry.register('$querystring.parse', ([text, sep, eq]) => {
+    boundedData([sep, eq], 1024, 'The separators')
+    return { ...querystring.parse(boundedString(text, QUERY_MAX, 'The query string'), sep as string, eq as string) }
+  })
+  registry.register('$querystring.stringify', ([value, sep, eq]) => {
+    boundedData([value, sep, eq], QUERY_MAX, 'The value to stringify')
+    return boundedOutput(querystring.stringify(value as querystring.ParsedUrlQueryInput, sep as string, eq as string), 3 * QUERY_MAX, 'The query string')
+  })
+  registry.register('$querystring.escape', ([text]) => querystring.escape(boundedString(text, QUERY_MAX, 'The text to escape')))
+  registry.register('$querystring.unescape', ([text]) => querystring.unescape(boundedString(text, QUERY_MAX, 'The text to unescape')))
   const size = (n: unknown) => Math.max(0, Math.min(1 << 20, Number(n) | 0))
   if (random === undefined) {
     registry.register('$crypto.randomBytes', ([n]) => randomBytes(size(n)))
