@@ -179,7 +179,7 @@ describe('MFA code guessing (issue 14, class 8)', () => {
   })
 })
 
-describe('MFA code guessing: the lock lives in the store, for every server (issue 14, class 8)', () => {
+describe('MFA code guessing: the lock lives in Redis, for every server (issue 14, class 8)', () => {
   let redis: RunningRedis
   beforeAll(async () => {
     redis = await startRedisServer()
@@ -212,6 +212,31 @@ describe('MFA code guessing: the lock lives in the store, for every server (issu
     const ip = '192.0.2.200'
     expect((await otp(two, await mfaToken(two, ip), totpCode(secret, two.clock.now), ip)).body).toEqual(LOCKED)
     expect((await otp(one, await mfaToken(one, ip), totpCode(secret, one.clock.now), ip)).body).toEqual(LOCKED)
+  })
+
+  it('sets each budget to expire when it would be full, and deletes a budget that is full again', async () => {
+    const prefix = `mfa-ttl-${randomBytes(4).toString('hex')}:`
+    await using stores = await createRedisStores({ url: redis.url, prefix })
+    const { createClient } = await import('@redis/client')
+    const client = createClient({ url: redis.url })
+    await client.connect()
+    try {
+      const key = { subject: 'auth0|ttl', budget: 'otp' }
+      const settings = { now: Date.now(), capacity: 10, refillMs: 360_000 }
+      for (let i = 0; i < 3; i++) await stores.attempts.takeGuess(key, settings)
+      const budgets = await client.keys(`${prefix}guesses:*`)
+      expect(budgets).toHaveLength(2) // the budget and the subject's list of budgets
+      for (const name of budgets) {
+        const ttl = await client.pTTL(name)
+        expect(ttl).toBeGreaterThan(2 * 360_000)
+        expect(ttl).toBeLessThanOrEqual(3 * 360_000)
+      }
+      for (let i = 0; i < 3; i++) await stores.attempts.returnGuess(key, settings)
+      expect(await client.keys(`${prefix}guesses:*:otp`)).toEqual([])
+      expect((await stores.attempts.takeGuess(key, settings)).remaining).toBe(9)
+    } finally {
+      await client.close()
+    }
   })
 })
 
