@@ -256,7 +256,8 @@ describe('allowed names that resolve to internal addresses are refused', () => {
     ])
     expect(inner.connections).toBe(0)
     expect(await evaluate(script, http({ allow: [`api.test:${inner.port}`], lookup: dns.lookup, allowAddresses: ['127.0.0.0/8'] }))).toBe('127.0.0.1')
-    expect(inner.requests.map((r) => r.headers.host)).toEqual([`api.test:${inner.port}`])
+    // The request is the one an unpinned client would send: the name as Host, Node's user agent.
+    expect(inner.requests.map((r) => [r.headers.host, r.headers['user-agent']])).toEqual([[`api.test:${inner.port}`, 'node']])
     expect(dns.asked).toEqual(['api.test', 'api.test'])
   })
 

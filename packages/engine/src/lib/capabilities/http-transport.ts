@@ -15,6 +15,15 @@ import { Agent, fetch as undiciFetch } from 'undici'
 import type { CallContext } from '../host-bridge.js'
 import { HttpError } from './http-error.js'
 
+/** What is sent: the request after the policy (headers as a plain record, redirects handled by the caller). */
+export interface SendInit {
+  method: string
+  headers: Record<string, string>
+  body?: NonNullable<RequestInit['body']>
+  redirect: 'manual'
+  signal: AbortSignal
+}
+
 /** A response and what frees its connection (after the body was read or cancelled). */
 export interface Sent {
   response: Response
@@ -22,18 +31,21 @@ export interface Sent {
 }
 
 /** undici's `fetch`, typed as the global one (the same implementation); `dispatcher` is undici's extra. */
-const pinnedFetch = undiciFetch as unknown as (url: URL, init: Omit<RequestInit, 'dispatcher'> & { dispatcher: Agent }) => Promise<Response>
+const pinnedFetch = undiciFetch as unknown as (url: URL, init: SendInit & { dispatcher: Agent }) => Promise<Response>
 
 /**
  * Send over a connection to one of `addresses` (already checked): whatever name the URL has, the
  * socket's lookup answers these. The Host header, TLS server name (SNI) and certificate check stay
  * the URL's name, so a pinned request is the same request on the wire.
  */
-export async function sendPinned(url: URL, init: RequestInit, addresses: readonly string[], run: RunRequests): Promise<Sent> {
+export async function sendPinned(url: URL, init: SendInit, addresses: readonly string[], run: RunRequests): Promise<Sent> {
+  // The user agent Node's own fetch sends (undici's package says 'undici'), unless the rule set one.
+  const headers = { ...init.headers }
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = 'node'
   const agent = new Agent({ connect: { lookup: pinnedLookup(addresses) }, connections: 1 })
   const close = run.track(agent)
   try {
-    return { response: await pinnedFetch(url, { ...init, dispatcher: agent }), close }
+    return { response: await pinnedFetch(url, { ...init, headers, dispatcher: agent }), close }
   } catch (error) {
     await close()
     throw error

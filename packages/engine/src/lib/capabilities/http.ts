@@ -3,7 +3,7 @@ import type { HttpRequestSpec, HttpResponseData } from '../../guest/contract.js'
 import type { CallContext, HostRegistry } from '../host-bridge.js'
 import { checkedAddresses, parseAddressRange, systemResolver, type AddressRange, type Resolver } from './http-addresses.js'
 import { HttpError } from './http-error.js'
-import { runRequests, sendPinned, type RunRequests, type Sent } from './http-transport.js'
+import { runRequests, sendPinned, type RunRequests, type Sent, type SendInit } from './http-transport.js'
 
 /** The integrator's HTTP policy (engine option `modules.http`, resolved). */
 export interface HttpPolicy {
@@ -161,7 +161,7 @@ async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, contex
 }
 
 /** The engine's transport over checked addresses, or the integrator's `fetch` (which resolves and connects as it likes). */
-async function send(url: URL, init: RequestInit, policy: CompiledPolicy, run: RunRequests, signal: AbortSignal): Promise<Sent> {
+async function send(url: URL, init: SendInit, policy: CompiledPolicy, run: RunRequests, signal: AbortSignal): Promise<Sent> {
   if (policy.fetch !== undefined) {
     const response = await policy.fetch(url, init)
     return { response, close: async () => void (response.bodyUsed ? undefined : await response.body?.cancel().catch(() => undefined)) }
