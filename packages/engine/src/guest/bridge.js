@@ -411,31 +411,26 @@ function badMetadataKey(key) {
   return undefined
 }
 // The first bad key of a parsed copy, as { keys, why }, or undefined. The copy is plain JSON, at
-// most 64 levels deep (the serializer refused deeper), so every level is checked.
-function metadataKeyIssue(value, keys) {
+// most 64 levels deep (the serializer refused deeper), so every level is checked. Paths are built
+// as the serializer's ({ up, key } below a string root) and turned into keys only for a refusal.
+function metadataKeyIssue(value, path) {
   if (value === null || typeof value !== 'object') return undefined
   if (ArrayIsArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const issue = metadataKeyIssue(value[i], concatKey(keys, i))
+      const issue = metadataKeyIssue(value[i], { up: path, key: i })
       if (issue !== undefined) return issue
     }
     return undefined
   }
   const names = ObjectKeys(value)
   for (let i = 0; i < names.length; i++) {
-    const at = concatKey(keys, names[i])
+    const at = { up: path, key: names[i] }
     const why = badMetadataKey(names[i])
-    if (why !== undefined) return { keys: at, why: why }
+    if (why !== undefined) return { keys: pathKeys(at), why: why }
     const issue = metadataKeyIssue(own(value, names[i]), at)
     if (issue !== undefined) return issue
   }
   return undefined
-}
-function concatKey(keys, key) {
-  const out = []
-  for (let i = 0; i < keys.length; i++) push(out, keys[i])
-  push(out, key)
-  return out
 }
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 // Keys as people read them (formatIssuePath's format): app_metadata.prefs["ui.theme"][2].
@@ -459,7 +454,7 @@ function metadataCopy(metadata, root) {
     if (isInternal(e) && e instanceof SizeError) return { keys: [root], message: 'is larger than ' + settings.maxUserBytes + ' characters as JSON' }
     return { keys: [root], message: 'could not be read: ' + describeThrown(e).message }
   }
-  const issue = metadataKeyIssue(JSONParse(text), [root])
+  const issue = metadataKeyIssue(JSONParse(text), root)
   if (issue !== undefined) return { keys: issue.keys, message: issue.why }
   return text
 }
