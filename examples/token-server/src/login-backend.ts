@@ -13,6 +13,8 @@ export interface LoginBackendOptions {
   /** Realms the page offers. */
   realms: string[]
   scope?: string
+  /** Link to the rules playground from the page (only when the server mounts it). Default `false`. */
+  playgroundLink?: boolean
 }
 
 /** The largest JSON body the login routes read. */
@@ -75,7 +77,11 @@ export function loginBackend(options: LoginBackendOptions): (request: Request, c
     const path = new URL(request.url).pathname
     if (path === '/' || path === '/index.html') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' })
-      return new Response(LOGIN_PAGE_HTML.replace('__REALM_OPTIONS__', options.realms.map((realm) => `<option>${escapeHtml(realm)}</option>`).join('')), {
+      const page = LOGIN_PAGE_HTML.replace('__REALM_OPTIONS__', options.realms.map((realm) => `<option>${escapeHtml(realm)}</option>`).join('')).replace(
+        '__PLAYGROUND_LINK__',
+        options.playgroundLink === true ? '<a href="/playground">Rules playground</a>' : '',
+      )
+      return new Response(page, {
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP },
       })
     }
@@ -147,27 +153,40 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Read a JSON object body of at most `limit` bytes, stopping as soon as the limit is passed.
- * Answers a sentence for the user when the body is not usable.
+ * Read a JSON object body of at most `limit` bytes, stopping as soon as the limit is passed (then
+ * `tooLarge` is set) or `signal` aborts (the reader is cancelled and the promise rejects with the
+ * signal's reason). Answers a sentence for the user when the body is not usable.
  */
-export async function readJsonObject(request: Request, limit: number): Promise<{ value: Record<string, unknown> } | { problem: string }> {
+export async function readJsonObject(
+  request: Request,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<{ value: Record<string, unknown> } | { problem: string; tooLarge?: true }> {
   const type = request.headers.get('content-type') ?? ''
   if (!/^application\/json\b/i.test(type)) return { problem: 'Send the body as application/json.' }
   const declared = Number(request.headers.get('content-length') ?? '0')
-  if (declared > limit) return { problem: `The body is too large: at most ${limit} bytes.` }
+  if (declared > limit) return { problem: `The body is too large: at most ${limit} bytes.`, tooLarge: true }
   const chunks: Uint8Array[] = []
   let size = 0
   if (request.body !== null) {
     const reader = request.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > limit) {
-        await reader.cancel()
-        return { problem: `The body is too large: at most ${limit} bytes.` }
+    const abort = () => void reader.cancel().catch(() => undefined)
+    signal?.throwIfAborted()
+    signal?.addEventListener('abort', abort, { once: true })
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        signal?.throwIfAborted()
+        if (done) break
+        size += value.byteLength
+        if (size > limit) {
+          await reader.cancel()
+          return { problem: `The body is too large: at most ${limit} bytes.`, tooLarge: true }
+        }
+        chunks.push(value)
       }
-      chunks.push(value)
+    } finally {
+      signal?.removeEventListener('abort', abort)
     }
   }
   let value: unknown

@@ -40,7 +40,7 @@ export const LOGIN_PAGE_HTML = /* html */ `<!doctype html>
 </style>
 </head>
 <body>
-<header><h1>tokenrules demo · Example Corp sign-in</h1><a href="/playground">Rules playground</a></header>
+<header><h1>tokenrules demo · Example Corp sign-in</h1>__PLAYGROUND_LINK__</header>
 <main>
   <section>
     <form id="login" novalidate>

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { sandboxRuntime } from '@tokenrules/engine'
 import { createTokenServer, hashSecret, toNodeListener } from '@tokenrules/oauth'
 import { createSqliteStores } from '@tokenrules/oauth/sqlite'
@@ -11,6 +12,21 @@ import { loginBackend } from './login-backend.js'
 import { messagesApi } from './messages-api.js'
 import { playground } from './playground.js'
 import { loadRuleSet } from './rule-set.js'
+
+// The rules playground runs code anyone who reaches it pastes: off unless asked for, never in
+// production. `--playground` (the demo's `start` script passes it) or TOKENRULES_PLAYGROUND=1 turn
+// it on; TOKENRULES_PLAYGROUND=0 turns it off whatever the flags say.
+const { values: flags } = parseArgs({ options: { playground: { type: 'boolean', default: false } }, strict: true, allowPositionals: false })
+const playgroundSetting = process.env['TOKENRULES_PLAYGROUND']
+if (playgroundSetting !== undefined && playgroundSetting !== '0' && playgroundSetting !== '1') {
+  console.error(`TOKENRULES_PLAYGROUND must be 1 (on) or 0 (off), not '${playgroundSetting}'.`)
+  process.exit(2)
+}
+const playgroundEnabled = playgroundSetting === undefined ? flags.playground : playgroundSetting === '1'
+if (playgroundEnabled && process.env['NODE_ENV'] === 'production') {
+  console.error('The rules playground runs anyone’s code: it does not start with NODE_ENV=production. Drop --playground or set TOKENRULES_PLAYGROUND=0.')
+  process.exit(2)
+}
 
 const port = Number(process.env['PORT'] ?? 3000)
 const dataDir = resolve(process.env['DATA_DIR'] ?? 'data')
@@ -53,12 +69,13 @@ const login = loginBackend({
   client: { clientId: CLIENT.clientId, secret: CLIENT.secret },
   audience: API.identifier,
   realms: DIRECTORIES.map((directory) => directory.name),
+  playgroundLink: playgroundEnabled,
 })
-const rulesPlayground = playground()
-// The pages: the trusted app's login page (/, /demo/*) and the rules playground (/playground*);
-// anything else goes to the token server, which answers 404 for what it does not know.
+const rulesPlayground = playgroundEnabled ? playground() : undefined
+// The pages: the trusted app's login page (/, /demo/*) and, when enabled, the rules playground
+// (/playground*); anything else goes to the token server, which answers 404 for what it does not know.
 const pages = async (request: Request, connection?: { remoteAddress?: string | undefined }) =>
-  (await login(request, connection)) ?? (await rulesPlayground(request)) ?? tokenServer.handler(request, connection)
+  (await login(request, connection)) ?? (await rulesPlayground?.handle(request, connection)) ?? tokenServer.handler(request, connection)
 const site = toNodeListener(pages)
 const resources = toNodeListener(api)
 const http = createServer((req, res) => (req.url?.startsWith('/api/') ? resources(req, res) : site(req, res)))
@@ -78,7 +95,11 @@ const runtime = sandboxRuntime()
 console.log(`  runtime: Node.js ${runtime.node}, isolated-vm ${runtime.isolatedVm}`)
 console.log(`  database: ${databasePath} (${firstStart ? 'created' : 'existing'}; ${seeded} user(s) seeded)`)
 console.log(`  realms: Employees (alice@example.com, carol@example.com with MFA), Customers (bob@example.com); client demo-app; API ${API.identifier}`)
-console.log(`  login page: ${origin}/   rules playground: ${origin}/playground`)
+console.log(
+  rulesPlayground === undefined
+    ? `  login page: ${origin}/   rules playground: off (--playground or TOKENRULES_PLAYGROUND=1 turns it on)`
+    : `  login page: ${origin}/   rules playground: ${origin}/playground (on: it runs anyone's rules; demo only, never in production)`,
+)
 console.log('')
 console.log('Get a token (password-realm grant):')
 console.log('')
@@ -96,6 +117,7 @@ async function stop(): Promise<void> {
   stopping = true
   http.close()
   http.closeAllConnections()
+  rulesPlayground?.close()
   await tokenServer.close()
   stores.close()
 }

@@ -202,7 +202,7 @@ describe('the rules playground (/playground)', () => {
     await finish(p)
   })
 
-  it('answers 400 with a clear message for bad JSON, oversized bodies and malformed input', async () => {
+  it('answers 400 with a clear message for bad JSON and malformed input, 413 for an oversized body', async () => {
     const run = async (body: string, type = 'application/json') => {
       const response = await fetch(`${demo.origin}/playground/run`, { method: 'POST', headers: { 'content-type': type }, body })
       return { status: response.status, body: (await response.json()) as { error: string; error_description: string } }
@@ -212,7 +212,7 @@ describe('the rules playground (/playground)', () => {
       body: { error: 'invalid_request', error_description: expect.stringMatching(/^The body is not valid JSON/) },
     })
     expect(await run('x'.repeat(70_000))).toEqual({
-      status: 400,
+      status: 413,
       body: { error: 'invalid_request', error_description: 'The body is too large: at most 65536 bytes.' },
     })
     expect(await run('{}', 'text/plain')).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'Send the body as application/json.' } })

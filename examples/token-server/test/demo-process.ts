@@ -17,11 +17,27 @@ export interface Demo {
 /** The `start` script's command, run directly (no pnpm wrapper between the test and the server's process). */
 const [command = 'node', ...args] = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ')
 
+/** How {@link startDemo} changes the `start` script's command: other flags after `src/main.ts`, more environment. */
+export interface DemoOptions {
+  /** The flags after `src/main.ts` instead of the script's own (e.g. `[]`: no `--playground`). */
+  flags?: string[]
+  env?: Record<string, string>
+}
+
+/** The `start` script's arguments with `flags` after the entry point instead of its own. */
+export function demoArgs(flags?: string[]): string[] {
+  if (flags === undefined) return args
+  const entry = args.indexOf('src/main.ts')
+  return [...args.slice(0, entry + 1), ...flags]
+}
+
+export { command as demoCommand, root as demoRoot }
+
 /** The demo server in its own process group, on `port` and `dataDir`; resolves once it listens. */
-export async function startDemo(port: number, dataDir: string): Promise<Demo> {
-  const child: ChildProcess = spawn(command, args, {
+export async function startDemo(port: number, dataDir: string, options: DemoOptions = {}): Promise<Demo> {
+  const child: ChildProcess = spawn(command, demoArgs(options.flags), {
     cwd: root,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
