@@ -71,7 +71,12 @@ const RED_TEAM_ATTACKS = [
   // Class 3: memory outside the heap limit.
   'var b = new ArrayBuffer(1, { maxByteLength: 2 ** 31 }); b.resize(2 ** 31)',
   'new WebAssembly.Memory({ initial: 1, maximum: 65536 }).grow(30000)',
-  // Class 6: a flood of duplicate callbacks (the warnings they cause are capped).
+  // Class 5: metadata the hook must never see (a __proto__ key below the old depth limit, a function).
+  'auth0.users.updateAppMetadata(user.user_id, JSON.parse(\'{"a":{"__proto__":{"polluted":true}}}\'))',
+  'auth0.users.updateAppMetadata(user.user_id, { audit: { onSave: function () {} } })',
+  // Class 6: a host function's source (refused before the capability runs), and a flood of
+  // duplicate callbacks (the warnings they cause are capped).
+  "require('url').format({ protocol: 'http', host: function () {} })",
   "for (var i = 0; i < 150000; i++) callback(new UnauthorizedError('flood'))",
   // Class 7: an HS256 token MACed with the RS256 public key.
   "require('jsonwebtoken').verify(configuration.FORGED, configuration.PUBLIC_KEY); throw new Error('the forged token verified')",
@@ -130,7 +135,7 @@ export function tenants(): Tenant[] {
     {
       name: 'red-team',
       hostile: true,
-      expect: ['ERR_RULE_EXCEPTION', 'ERR_RULE_TIMEOUT', 'ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_UNAUTHORIZED'],
+      expect: ['ERR_RULE_EXCEPTION', 'ERR_RULE_TIMEOUT', 'ERR_RULE_MEMORY_LIMIT', 'ERR_RULE_UNAUTHORIZED', 'ERR_RULE_RESULT_INVALID'],
       options: {
         rules: [
           {
@@ -144,6 +149,12 @@ export function tenants(): Tenant[] {
         ],
         concurrency: 1,
         configuration: { FORGED: forged.token, PUBLIC_KEY: forged.publicKey },
+        // Reached only if hostile metadata got past both checks: the run would then end untyped for the soak.
+        hooks: {
+          updateAppMetadata: () => {
+            throw new Error('hostile metadata reached the hook')
+          },
+        },
         modules: { crypto: true, packages: ['url'] },
         limits: { timeoutMs: 400, memoryLimitMb: 32 },
       },
