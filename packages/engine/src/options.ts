@@ -412,9 +412,14 @@ export interface EngineOptions {
   /** Host functions the engine calls: persisting metadata, receiving logs and failures. None by default. */
   hooks?:
     | {
-        /** Persist `auth0.users.updateAppMetadata(userId, metadata)`. A rejection fails the run (`ERR_METADATA_UPDATE_FAILED`). */
+        /**
+         * Persist `auth0.users.updateAppMetadata(userId, metadata)`. `metadata` is a fresh parse of
+         * checked JSON: no function, typed array or class instance, no key with '.' nor `__proto__`,
+         * `constructor`, `prototype` (such a call fails the run with `ERR_RULE_RESULT_INVALID` before
+         * this hook runs). A rejection fails the run (`ERR_METADATA_UPDATE_FAILED`).
+         */
         updateAppMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
-        /** Persist `auth0.users.updateUserMetadata(userId, metadata)`. A rejection fails the run. */
+        /** Persist `auth0.users.updateUserMetadata(userId, metadata)`, checked JSON as for `updateAppMetadata`. A rejection fails the run. */
         updateUserMetadata?: ((userId: string, metadata: Record<string, unknown>) => Promise<void> | void) | undefined
         /** Called with each line the rules logged, after the run. Never throws into the engine. */
         onLog?: ((entry: LogEntry) => void) | undefined
