@@ -163,10 +163,6 @@ export interface HostCalls {
   '$url.legacyParse': { args: [text: string, parseQuery: boolean]; result: Record<string, unknown> }
   '$url.format': { args: [value: unknown]; result: string }
   '$url.resolve': { args: [from: string, to: string]; result: string }
-  '$querystring.parse': { args: [text: string, sep: unknown, eq: unknown]; result: Record<string, string | string[] | undefined> }
-  '$querystring.stringify': { args: [value: unknown, sep: unknown, eq: unknown]; result: string }
-  '$querystring.escape': { args: [text: string]; result: string }
-  '$querystring.unescape': { args: [text: string]; result: string }
   '$crypto.randomBytes': { args: [size: number]; result: Uint8Array }
   '$crypto.randomUUID': { args: []; result: string }
   '$crypto.randomInt': { args: [min: unknown, max: unknown]; result: number }

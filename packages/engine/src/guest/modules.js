@@ -14,18 +14,199 @@ const urlModule = {
     return callHost('$url.resolve', [StringCtor(from), StringCtor(to)])
   },
 }
+// ---- querystring: Node's algorithm (lib/querystring.js), computed here in the isolate ---------------
+function qsEscape(text) {
+  try {
+    return EncodeURIComponent(typeof text === 'string' ? text : StringCtor(text))
+  } catch (e) {
+    // Node's: a lone surrogate is URIError [ERR_INVALID_URI] 'URI malformed'.
+    const err = new URIErrorCtor('URI malformed')
+    define(err, 'code', 'ERR_INVALID_URI')
+    throw err
+  }
+}
+function hexValue(c) {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1
+}
+// Node's unescapeBuffer: valid %XX are bytes, '+' a space when asked, any other character its
+// code's low byte (Node writes char codes into a Buffer); then read as UTF-8.
+function qsUnescapeBytes(s, decodeSpaces) {
+  const out = new Uint8ArrayCtor(s.length)
+  let o = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = ReflectApply(StringCharCodeAt, s, [i])
+    if (c === 43 && decodeSpaces) {
+      out[o++] = 32
+      continue
+    }
+    if (c === 37 && i < s.length - 2) {
+      const high = hexValue(ReflectApply(StringCharCodeAt, s, [i + 1]))
+      const low = high === -1 ? -1 : hexValue(ReflectApply(StringCharCodeAt, s, [i + 2]))
+      if (low !== -1) {
+        out[o++] = high * 16 + low
+        i += 2
+        continue
+      }
+    }
+    out[o++] = c & 255
+  }
+  return utf8Decode(new Uint8ArrayCtor(ReflectApply(TypedArrayBuffer, out, []), 0, o))
+}
+function qsUnescape(s, decodeSpaces) {
+  const text = StringCtor(s)
+  try {
+    return DecodeURIComponent(text)
+  } catch (e) {
+    return qsUnescapeBytes(text, decodeSpaces === true)
+  }
+}
+function qsStringifyValue(v) {
+  if (typeof v === 'string') return v.length > 0 ? qsEscape(v) : ''
+  // Numbers from 1e21 on are written with a '+', which is escaped.
+  if (typeof v === 'number' && NumberIsFinite(v)) return v < 1e21 && v > -1e21 ? '' + v : qsEscape('' + v)
+  if (typeof v === 'bigint') return '' + v
+  if (typeof v === 'boolean') return v ? 'true' : 'false'
+  return ''
+}
+function qsStringify(obj, sep, eq) {
+  sep = sep || '&'
+  eq = eq || '='
+  if (obj === null || typeof obj !== 'object') return ''
+  const keys = ObjectKeys(obj)
+  let fields = ''
+  for (let i = 0; i < keys.length; i++) {
+    const v = obj[keys[i]]
+    const ks = qsStringifyValue(keys[i]) + eq
+    if (ArrayIsArray(v)) {
+      if (v.length === 0) continue
+      if (fields) fields += sep
+      for (let j = 0; j < v.length; j++) {
+        if (j) fields += sep
+        fields += ks + qsStringifyValue(v[j])
+      }
+    } else {
+      if (fields) fields += sep
+      fields += ks + qsStringifyValue(v)
+    }
+  }
+  return fields
+}
+// Node's parse: pairs split at `sep`, key and value at the first `eq`, '+' a space, at most 1,000
+// pairs; a part is decoded only if it holds a valid %XX (decodeURIComponent, else unescapeBytes).
+// Repeated keys collect into an array. Keys are own data properties ('__proto__' is a key).
+function qsParse(qs, sep, eq) {
+  const obj = {}
+  if (typeof qs !== 'string' || qs.length === 0) return obj
+  const sepText = sep ? StringCtor(sep) : '&'
+  const eqText = eq ? StringCtor(eq) : '='
+  const add = function (key, value, keyEncoded, valueEncoded) {
+    if (key.length > 0 && keyEncoded) key = qsUnescape(key, false)
+    if (value.length > 0 && valueEncoded) value = qsUnescape(value, false)
+    const d = ObjectGetOwnPropertyDescriptor(obj, key)
+    if (d === undefined) define(obj, key, value)
+    else if (ArrayIsArray(d.value)) push(d.value, value)
+    else define(obj, key, [d.value, value])
+  }
+  let pairs = 1000
+  let lastPos = 0
+  let sepIdx = 0
+  let eqIdx = 0
+  let key = ''
+  let value = ''
+  let keyEncoded = false
+  let valueEncoded = false
+  let encodeCheck = 0
+  for (let i = 0; i < qs.length; i++) {
+    const code = ReflectApply(StringCharCodeAt, qs, [i])
+    if (code === ReflectApply(StringCharCodeAt, sepText, [sepIdx])) {
+      if (++sepIdx === sepText.length) {
+        const end = i - sepIdx + 1
+        if (eqIdx < eqText.length) {
+          if (lastPos < end) key += ReflectApply(StringSlice, qs, [lastPos, end])
+          else if (key.length === 0) {
+            if (--pairs === 0) return obj
+            lastPos = i + 1
+            sepIdx = eqIdx = 0
+            continue
+          }
+        } else if (lastPos < end) value += ReflectApply(StringSlice, qs, [lastPos, end])
+        add(key, value, keyEncoded, valueEncoded)
+        if (--pairs === 0) return obj
+        keyEncoded = valueEncoded = false
+        key = value = ''
+        encodeCheck = 0
+        lastPos = i + 1
+        sepIdx = eqIdx = 0
+      }
+      continue
+    }
+    sepIdx = 0
+    if (eqIdx < eqText.length) {
+      if (code === ReflectApply(StringCharCodeAt, eqText, [eqIdx])) {
+        if (++eqIdx === eqText.length) {
+          const end = i - eqIdx + 1
+          if (lastPos < end) key += ReflectApply(StringSlice, qs, [lastPos, end])
+          encodeCheck = 0
+          lastPos = i + 1
+        }
+        continue
+      }
+      eqIdx = 0
+      if (!keyEncoded) {
+        if (code === 37) {
+          encodeCheck = 1
+          continue
+        } else if (encodeCheck > 0) {
+          if (hexValue(code) !== -1) {
+            if (++encodeCheck === 3) keyEncoded = true
+            continue
+          }
+          encodeCheck = 0
+        }
+      }
+      if (code === 43) {
+        if (lastPos < i) key += ReflectApply(StringSlice, qs, [lastPos, i])
+        key += ' '
+        lastPos = i + 1
+        continue
+      }
+      // As Node: any other character of a key goes on to the value's check below.
+    }
+    if (code === 43) {
+      if (lastPos < i) value += ReflectApply(StringSlice, qs, [lastPos, i])
+      value += ' '
+      lastPos = i + 1
+    } else if (!valueEncoded) {
+      if (code === 37) encodeCheck = 1
+      else if (encodeCheck > 0) {
+        if (hexValue(code) !== -1) {
+          if (++encodeCheck === 3) valueEncoded = true
+        } else encodeCheck = 0
+      }
+    }
+  }
+  if (lastPos < qs.length) {
+    if (eqIdx < eqText.length) key += ReflectApply(StringSlice, qs, [lastPos])
+    else if (sepIdx < sepText.length) value += ReflectApply(StringSlice, qs, [lastPos])
+  } else if (eqIdx === 0 && key.length === 0) return obj
+  add(key, value, keyEncoded, valueEncoded)
+  return obj
+}
 const querystringModule = {
   parse: function parse(text, sep, eq) {
-    return callHost('$querystring.parse', [StringCtor(text), sep, eq])
+    return qsParse(text, sep, eq)
   },
   stringify: function stringify(value, sep, eq) {
-    return callHost('$querystring.stringify', [value, sep, eq])
+    return qsStringify(value, sep, eq)
   },
   escape: function escape(text) {
-    return callHost('$querystring.escape', [StringCtor(text)])
+    return qsEscape(text)
   },
-  unescape: function unescape(text) {
-    return callHost('$querystring.unescape', [StringCtor(text)])
+  unescape: function unescape(text, decodeSpaces) {
+    return qsUnescape(text, decodeSpaces)
+  },
+  unescapeBuffer: function unescapeBuffer(text, decodeSpaces) {
+    return loadBuffer().from(qsUnescapeBytes(StringCtor(text), decodeSpaces === true))
   },
 }
 urlModule.default = urlModule

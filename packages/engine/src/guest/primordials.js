@@ -109,6 +109,7 @@ const DateParse = Date.parse
 const ReflectConstruct = Reflect.construct
 const MathRandom = Math.random
 const RangeErrorCtor = RangeError
+const URIErrorCtor = URIError
 const EncodeURIComponent = encodeURIComponent
 // The method of the `hostAwait` input (an isolated-vm Reference no rule can reach), called on it.
 const HostAwaitApply = hostAwait.applySyncPromise

@@ -1,5 +1,4 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
-import querystring from 'node:querystring'
 import { format as formatUrl, parse as parseUrl, resolve as resolveUrl } from 'node:url'
 import type { UrlParts } from '../../guest/contract.js'
 import type { HostRegistry } from '../host-bridge.js'
@@ -13,7 +12,6 @@ function urlParts(url: URL): UrlParts {
 }
 
 const URL_MAX = HOST_BOUNDS.maxUrlChars
-const QUERY_MAX = HOST_BOUNDS.maxQueryChars
 
 /** Characters of `value` as JSON (a bound on the work of formatting it), or a tooLarge error past `max`. */
 function boundedData(value: unknown, max: number, what: string): void {
@@ -27,7 +25,7 @@ function boundedOutput(text: string, max: number, what: string): string {
   return text
 }
 
-/** URL parsing, querystring and the web crypto subset: always available, pure functions of data. */
+/** URL parsing and randomness: always available, pure functions of data (querystring runs in the isolate, guest/modules.js). */
 export function registerBasics(registry: HostRegistry, random?: () => number): void {
   // Every size is checked before the work starts: each call costs the main thread microseconds.
   registry.register('$url.parse', ([input, base]) => {
@@ -60,16 +58,6 @@ export function registerBasics(registry: HostRegistry, random?: () => number): v
   registry.register('$url.resolve', ([from, to]) =>
     boundedOutput(resolveUrl(boundedString(from, URL_MAX, 'The base URL'), boundedString(to, URL_MAX, 'The URL')), URL_MAX, 'The resolved URL'),
   )
-  registry.register('$querystring.parse', ([text, sep, eq]) => {
-    boundedData([sep, eq], 1024, 'The separators')
-    return { ...querystring.parse(boundedString(text, QUERY_MAX, 'The query string'), sep as string, eq as string) }
-  })
-  registry.register('$querystring.stringify', ([value, sep, eq]) => {
-    boundedData([value, sep, eq], QUERY_MAX, 'The value to stringify')
-    return boundedOutput(querystring.stringify(value as querystring.ParsedUrlQueryInput, sep as string, eq as string), 3 * QUERY_MAX, 'The query string')
-  })
-  registry.register('$querystring.escape', ([text]) => querystring.escape(boundedString(text, QUERY_MAX, 'The text to escape')))
-  registry.register('$querystring.unescape', ([text]) => querystring.unescape(boundedString(text, QUERY_MAX, 'The text to unescape')))
   const size = (n: unknown) => Math.max(0, Math.min(1 << 20, Number(n) | 0))
   if (random === undefined) {
     registry.register('$crypto.randomBytes', ([n]) => randomBytes(size(n)))

@@ -3,7 +3,8 @@
  * where every tenant's runs and every HTTP request of the process wait their turn: each capability
  * bounds its arguments so that one call costs the main thread well under a millisecond or two
  * (measured in test/hostile/main-thread-stalls.test.ts), and the work that can run inside the
- * isolate (hashes, HMAC, `timingSafeEqual`) does, counted against the rule's own time and memory.
+ * isolate (hashes, HMAC, `timingSafeEqual`, `querystring`) does, counted against the rule's own
+ * time and memory.
  *
  * A rule that passes more gets a `RangeError` with code {@link HOST_ARGUMENT_TOO_LARGE}, which it
  * can catch; the host never starts the work.
@@ -20,8 +21,6 @@ export const HOST_BOUNDS = {
   maxCallChars: 2 * 1024 * 1024,
   /** Characters of a URL, a base URL, or a value set on a URL part (`URL`, `url.parse/resolve/format`). */
   maxUrlChars: 16 * 1024,
-  /** Characters of a `querystring` input or output. */
-  maxQueryChars: 64 * 1024,
   /** Characters of a JWT's signing input (`header.payload`). */
   maxJwtInputChars: 64 * 1024,
   /** Bytes of a JWT secret or characters of a PEM key. */
