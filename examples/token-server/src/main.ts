@@ -16,7 +16,13 @@ import { loadRuleSet } from './rule-set.js'
 // The rules playground runs code anyone who reaches it pastes: off unless asked for, never in
 // production. `--playground` (the demo's `start` script passes it) or TOKENRULES_PLAYGROUND=1 turn
 // it on; TOKENRULES_PLAYGROUND=0 turns it off whatever the flags say.
-const { values: flags } = parseArgs({ options: { playground: { type: 'boolean', default: false } }, strict: true, allowPositionals: false })
+let flags: { playground: boolean }
+try {
+  flags = parseArgs({ options: { playground: { type: 'boolean', default: false } }, strict: true, allowPositionals: false }).values
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)} (the one flag is --playground).`)
+  process.exit(2)
+}
 const playgroundSetting = process.env['TOKENRULES_PLAYGROUND']
 if (playgroundSetting !== undefined && playgroundSetting !== '0' && playgroundSetting !== '1') {
   console.error(`TOKENRULES_PLAYGROUND must be 1 (on) or 0 (off), not '${playgroundSetting}'.`)
