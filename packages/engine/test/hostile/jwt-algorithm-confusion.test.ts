@@ -7,6 +7,9 @@
  * shim is stricter: real jsonwebtoken 9 accepts those forgeries, the shim does not.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { JwtKeyMaterial } from '../../src/guest/contract.js'
+import { registerJwt } from '../../src/lib/capabilities/jwt.js'
+import { HostRegistry, type CallContext } from '../../src/lib/host-bridge.js'
 import { K, lit, macToken, rawToken, rsToken, sideBySide, type Outcome } from '../modules/jsonwebtoken-support.js'
 
 const IAT = 1_900_000_000
@@ -144,5 +147,51 @@ describe('stricter than jsonwebtoken 9: forgeries it accepts, the shim refuses',
     const message = (name: string) => (stricter.sandbox[name] as { error: { message: string } }).error.message
     expect(message('HS256 MACed with the JWK as JSON text, verified with that text')).toBe('secretOrPublicKey is not valid key material')
     expect(message('HS256 MACed with nothing, verified with an empty Buffer')).toBe('secret or public key must be provided')
+  })
+})
+
+describe("the host's own check: whatever the guest asks, the key type decides", () => {
+  const registry = new HostRegistry()
+  registerJwt(registry)
+  const call = (id: string, args: unknown[]) => (registry.get(id) as (args: unknown[], context: CallContext) => unknown)(args, {} as CallContext)
+  const pem: JwtKeyMaterial = { kind: 'string', value: K.PUBLIC_PEM }
+  const [head, body, sig] = macToken(CLAIMS, K.PUBLIC_PEM).split('.') as [string, string, string]
+
+  it('will not check an HMAC with a public key, in any form', () => {
+    for (const material of [
+      pem,
+      { kind: 'bytes', value: Buffer.from(K.PUBLIC_PEM) },
+      { kind: 'bytes', value: new Uint8Array(Buffer.from(K.PUBLIC_PEM)) },
+      { kind: 'object', key: K.PUBLIC_PEM },
+    ]) {
+      expect(call('$jwt.verify', ['HS256', `${head}.${body}`, sig, material])).toEqual({
+        ok: false,
+        name: 'Error',
+        message: 'The key for HS256 must be a secret key.',
+      })
+    }
+    expect(call('$jwt.verify', ['HS256', `${head}.${body}`, sig, { kind: 'string', value: `\t${K.PUBLIC_PEM}` }])).toMatchObject({ ok: false })
+  })
+
+  it('will not sign RS256 with a secret, nor HS256 with a private key, nor anything with an empty secret', () => {
+    expect(call('$jwt.sign', ['RS256', 'e30.e30', { kind: 'string', value: K.SECRET }])).toEqual({
+      ok: false,
+      name: 'Error',
+      message: 'The key for RS256 must be a private key.',
+    })
+    expect(call('$jwt.sign', ['HS256', 'e30.e30', { kind: 'string', value: K.PRIVATE_PEM }])).toEqual({
+      ok: false,
+      name: 'Error',
+      message: 'The key for HS256 must be a secret key.',
+    })
+    expect(call('$jwt.sign', ['HS256', 'e30.e30', { kind: 'bytes', value: Buffer.alloc(0) }])).toMatchObject({ ok: false })
+    expect(call('$jwt.key', ['verify', { kind: 'bytes', value: Buffer.alloc(0) }])).toBeNull()
+  })
+
+  it('classifies keys as jsonwebtoken does', () => {
+    expect(call('$jwt.key', ['verify', pem])).toEqual({ type: 'public', asymmetricKeyType: 'rsa', details: { modulusLength: 2048 } })
+    expect(call('$jwt.key', ['sign', pem])).toEqual({ type: 'secret' })
+    expect(call('$jwt.key', ['verify', { kind: 'string', value: K.SECRET }])).toEqual({ type: 'secret' })
+    expect(call('$jwt.key', ['verify', { kind: 'unusable' }])).toBeNull()
   })
 })
