@@ -345,6 +345,11 @@ function jwtValidateAsymmetricKey(algorithm, key) {
   }
 }
 
+/** `re.test(String(value))` through the captured exec, which no rule's RegExp.prototype.exec replaces. */
+function jwtMatches(re, value) {
+  return RegExpPrototypeExec(re, StringCtor(value)) !== null
+}
+
 // ---- jws / jwa ----
 /** jwa's algorithm check: the family ('hs', 'rs', 'ps', 'es', 'none'), or jwa's TypeError. */
 function jwaFamily(algorithm) {
@@ -385,7 +390,7 @@ function jwsHeader(token) {
 function jwsDecode(value, opts) {
   opts = opts || {}
   const token = jwsToString(value)
-  if (typeof token !== 'string' || !RegExpPrototypeTest(JWS_REGEX, token) || !jwsHeader(token)) return null
+  if (typeof token !== 'string' || !jwtMatches(JWS_REGEX, token) || !jwsHeader(token)) return null
   const header = jwsHeader(token)
   const parts = StringPrototypeSplit(token, '.')
   let payload = utf8Decode(base64ToBytes(parts[1]))
@@ -438,7 +443,7 @@ function jwtSign(payload, secretOrPrivateKey, options, callback) {
   }
   if (jwtStartsWith(header.alg, 'HS') && jwtKeyInfo(key, 'type') !== 'secret') {
     return failure(new ErrorCtor('secretOrPrivateKey must be a symmetric key when using ' + header.alg))
-  } else if (RegExpPrototypeTest(/^(?:RS|PS|ES)/, header.alg)) {
+  } else if (jwtMatches(/^(?:RS|PS|ES)/, header.alg)) {
     if (jwtKeyInfo(key, 'type') !== 'private') return failure(new ErrorCtor('secretOrPrivateKey must be an asymmetric key when using ' + header.alg))
     const details = own(key, 'details')
     if (!options.allowInsecureKeySizes && !StringPrototypeStartsWith(header.alg, 'ES') && details !== undefined && own(details, 'modulusLength') < 2048) {
@@ -531,7 +536,7 @@ function jwtSign(payload, secretOrPrivateKey, options, callback) {
         once(e)
         return
       }
-      if (!options.allowInsecureKeySizes && RegExpPrototypeTest(/^(?:RS|PS)/, header.alg) && signature.length < 256) {
+      if (!options.allowInsecureKeySizes && jwtMatches(/^(?:RS|PS)/, header.alg) && signature.length < 256) {
         once(new ErrorCtor('secretOrPrivateKey has a minimum key size of 2048 bits for ' + header.alg))
         return
       }
@@ -540,7 +545,7 @@ function jwtSign(payload, secretOrPrivateKey, options, callback) {
     return undefined
   }
   const signature = jwsSign(header, payload, material, encoding)
-  if (!options.allowInsecureKeySizes && RegExpPrototypeTest(/^(?:RS|PS)/, header.alg) && signature.length < 256) {
+  if (!options.allowInsecureKeySizes && jwtMatches(/^(?:RS|PS)/, header.alg) && signature.length < 256) {
     throw new ErrorCtor('secretOrPrivateKey has a minimum key size of 2048 bits for ' + header.alg)
   }
   return signature
@@ -611,7 +616,7 @@ function jwtVerify(jwtString, secretOrPublicKey, options, callback) {
     if (jwtIndexOf(options.algorithms, decodedToken.header.alg) === -1) return done(jwtError('invalid algorithm'))
     if (jwtStartsWith(header.alg, 'HS') && jwtKeyInfo(key, 'type') !== 'secret') {
       return done(jwtError('secretOrPublicKey must be a symmetric key when using ' + header.alg))
-    } else if (RegExpPrototypeTest(/^(?:RS|PS|ES)/, header.alg) && jwtKeyInfo(key, 'type') !== 'public') {
+    } else if (jwtMatches(/^(?:RS|PS|ES)/, header.alg) && jwtKeyInfo(key, 'type') !== 'public') {
       return done(jwtError('secretOrPublicKey must be an asymmetric key when using ' + header.alg))
     }
     if (!options.allowInvalidAsymmetricKeyTypes) {

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { JwtKeyMaterial } from '../../src/guest/contract.js'
 import { registerJwt } from '../../src/lib/capabilities/jwt.js'
 import { HostRegistry, type CallContext } from '../../src/lib/host-bridge.js'
-import { K, lit, macToken, rawToken, rsToken, sideBySide, type Outcome } from '../modules/jsonwebtoken-support.js'
+import { K, inSandbox, lit, macToken, rawToken, rsToken, sideBySide, type Outcome } from '../modules/jsonwebtoken-support.js'
 
 const IAT = 1_900_000_000
 const CLAIMS = { sub: 'admin', role: 'superuser', iat: IAT }
@@ -193,5 +193,28 @@ describe("the host's own check: whatever the guest asks, the key type decides", 
     expect(call('$jwt.key', ['sign', pem])).toEqual({ type: 'secret' })
     expect(call('$jwt.key', ['verify', { kind: 'string', value: K.SECRET }])).toEqual({ type: 'secret' })
     expect(call('$jwt.key', ['verify', { kind: 'unusable' }])).toBeNull()
+  })
+})
+
+describe('a rule that replaced the built-ins jsonwebtoken leans on', () => {
+  it('still gets the forged token refused: the shim calls the intrinsics it captured before any rule ran', async () => {
+    const forged = lit(macToken(CLAIMS, K.PUBLIC_PEM))
+    const result = await inSandbox({
+      poisoned: `(function () {
+        Array.prototype.indexOf = function () { return 0; };
+        String.prototype.indexOf = function () { return 0; };
+        String.prototype.startsWith = function () { return true; };
+        RegExp.prototype.exec = function () { return null; };
+        RegExp.prototype.test = function () { return false; };
+        var out = [];
+        [undefined, { algorithms: ['HS256'] }, { algorithms: ['RS256'] }].forEach(function (options) {
+          try { jwt.verify(${forged}, K.PUBLIC_PEM, options); out.push('verified'); } catch (e) { out.push(e.message); }
+        });
+        return out;
+      })()`,
+    })
+    expect(result['poisoned']).toEqual({
+      value: ['invalid algorithm', 'secretOrPublicKey must be a symmetric key when using HS256', 'invalid algorithm'],
+    })
   })
 })
