@@ -188,6 +188,12 @@ describe("the host's own check: whatever the guest asks, the key type decides", 
     expect(call('$jwt.key', ['verify', { kind: 'bytes', value: Buffer.alloc(0) }])).toBeNull()
   })
 
+  it("takes an 'oct' JWK's text as a secret, as jsonwebtoken does, but not an RSA JWK's", () => {
+    const oct = JSON.stringify({ kty: 'oct', k: 'c2VjcmV0' })
+    expect(call('$jwt.key', ['verify', { kind: 'string', value: oct }])).toEqual({ type: 'secret' })
+    expect(call('$jwt.key', ['verify', { kind: 'string', value: K.PUBLIC_JWK }])).toBeNull()
+  })
+
   it('classifies keys as jsonwebtoken does', () => {
     expect(call('$jwt.key', ['verify', pem])).toEqual({ type: 'public', asymmetricKeyType: 'rsa', details: { modulusLength: 2048 } })
     expect(call('$jwt.key', ['sign', pem])).toEqual({ type: 'secret' })

@@ -83,7 +83,8 @@ function looksLikePublicKey(raw: Buffer): boolean {
   if (!/^\s*\{/.test(text)) return false
   try {
     const parsed: unknown = JSON.parse(raw.toString('utf8'))
-    return parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, 'kty')
+    // An asymmetric JWK (RSA, EC, OKP); an 'oct' JWK is a secret's, and its text may be one.
+    return parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, 'kty') && (parsed as { kty: unknown }).kty !== 'oct'
   } catch {
     return false
   }
