@@ -151,7 +151,7 @@ export class PlaygroundEngine {
   /** Kill the engine process; later runs answer `failed`. */
   close(): void {
     this.#closed = true
-    this.#kill('The playground is closed.')
+    if (this.#child !== undefined) this.#kill(this.#child, 'The playground is closed.')
   }
 
   async #runNow(input: PlaygroundInput): Promise<PlaygroundAnswer> {
@@ -176,7 +176,7 @@ export class PlaygroundEngine {
       const timer = setTimeout(() => {
         this.#stats.killedAtDeadline++
         finish({ kind: 'timeout', deadlineMs })
-        this.#kill(`The run outlived its ${deadlineMs} ms deadline.`)
+        this.#kill(child, `The run outlived its ${deadlineMs} ms deadline.`)
       }, deadlineMs)
       const onMessage = (message: WorkerMessage) => {
         if (message.type === 'result' && message.id === id) finish({ kind: 'outcome', body: message.answer })
@@ -227,9 +227,9 @@ export class PlaygroundEngine {
     // may not have got as far as checking: watch it from outside too, for its whole life.
     const watch = setInterval(() => {
       void residentMb(spawned.pid).then((rss) => {
-        if (rss === undefined || rss <= limits.processMemoryMb || child.ended !== undefined || this.#child !== child) return
+        if (rss === undefined || rss <= limits.processMemoryMb || child.ended !== undefined) return
         this.#stats.killedForMemory++
-        this.#kill(`The engine process used more than the playground's ${limits.processMemoryMb} MB of memory (${Math.round(rss)} MB).`)
+        this.#kill(child, `The engine process used more than the playground's ${limits.processMemoryMb} MB of memory (${Math.round(rss)} MB).`)
       })
     }, MEMORY_WATCH_MS)
     watch.unref()
@@ -241,7 +241,7 @@ export class PlaygroundEngine {
     spawned.once('error', (error) => end(`The engine process failed: ${error.message}`))
     child.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#kill(`The engine process did not start within ${limits.startTimeoutMs} ms.`)
+        this.#kill(child, `The engine process did not start within ${limits.startTimeoutMs} ms.`)
       }, limits.startTimeoutMs)
       const onReady = (message: WorkerMessage) => {
         if (message.type !== 'ready') return
@@ -262,10 +262,9 @@ export class PlaygroundEngine {
     return child
   }
 
-  #kill(reason: string): void {
-    const child = this.#child
-    if (child === undefined || child.ended !== undefined) return
-    this.#child = undefined
+  #kill(child: Child, reason: string): void {
+    if (child.ended !== undefined) return
+    if (this.#child === child) this.#child = undefined
     // SIGKILL: the one stop that also ends threads parked in native code.
     child.process.kill('SIGKILL')
     child.ended = reason
