@@ -1,11 +1,11 @@
 import ivm from 'isolated-vm'
 import { EngineInternalError, RuleCompileError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
-import { RunFailure } from './capabilities/run-failure.js'
 import type { SandboxSettings } from '../guest/contract.js'
 import { GUEST_RUNTIME, guestArguments } from './guest-source.js'
 import { RunBudget } from './budget.js'
-import { decodeFromGuest, encodeError, encodeForGuest, withCharge, type CallContext, type HostRegistry } from './host-bridge.js'
+import type { CallContext, HostRegistry } from './host-bridge.js'
+import { errorAnswer, RunHost } from './run-host.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
 import { park, parkedThreads } from './parked.js'
 
@@ -60,11 +60,9 @@ interface ActiveRun {
   watchdog: NodeJS.Timeout | undefined
   /** Aborted when the run ends: cancels its HTTP requests. Created on first use. */
   abort: AbortController | undefined
-  opSeq: number
   metadataUpdates: unknown[]
-  context: CallContext
-  /** What the host holds for this run (lib/budget.ts). */
-  budget: RunBudget
+  /** The host half of the run: answers its host calls (lib/run-host.ts). */
+  host: RunHost
   /** The run's key with the supervisor, when the host functions are remote. */
   key: number
 }
@@ -244,23 +242,26 @@ export class Sandbox {
         resolve,
         watchdog: undefined,
         abort: undefined,
-        opSeq: 0,
         metadataUpdates,
-        budget: new RunBudget(this.#registry.runBudgetBytes),
-        context: {
-          remainingMs: () => Math.max(0, deadline - performance.now()),
-          // Made on first use (most runs make no host call that can be cancelled); a run that
-          // already ended hands out an aborted signal.
-          get signal() {
-            if (run.abort === undefined) {
-              run.abort = new AbortController()
-              if (run.settled) run.abort.abort()
-            }
-            return run.abort.signal
-          },
-          record: (_kind, value) => void metadataUpdates.push(value),
-        },
+        host: undefined as unknown as RunHost,
       }
+      const context: CallContext = {
+        remainingMs: () => Math.max(0, deadline - performance.now()),
+        // Made on first use (most runs make no host call that can be cancelled); a run that
+        // already ended hands out an aborted signal.
+        get signal() {
+          if (run.abort === undefined) {
+            run.abort = new AbortController()
+            if (run.settled) run.abort.abort()
+          }
+          return run.abort.signal
+        },
+        record: (_kind, value) => void metadataUpdates.push(value),
+      }
+      run.host = new RunHost(this.#registry, context, new RunBudget(this.#registry.runBudgetBytes), {
+        settled: () => run.settled,
+        enter: (kind, a, b) => this.#enter(run, [kind, run.runId, a, b]),
+      })
       this.#active = run
       // Awaited work (timers, promises that never settle) is outside isolated-vm's timeout.
       run.watchdog = setTimeout(() => this.#fail(run, 'timeout', undefined), timeoutMs)
@@ -458,83 +459,30 @@ export class Sandbox {
   }
 
   /**
-   * A rule called a host function (synchronously, through the guest runtime). Answers JSON text:
-   * `{"v": value}`, `{"p": opId}` for a promise settled later through `settle`, or `{"e": error}`.
+   * A rule called a host function (synchronously, through the guest runtime): the run's host half
+   * answers (lib/run-host.ts).
    */
   #onInvoke(runId: unknown, id: unknown, argsText: unknown): string {
     const run = this.#active
     if (run === undefined || run.settled || run.runId !== runId) return errorAnswer(new Error('The run is over.'))
-    const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
-    if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
-    let decoded: ReturnType<typeof decodeFromGuest> | undefined
-    try {
-      decoded = decodeFromGuest(
-        argsText,
-        (fnId, callArgs) => {
-          if (!run.settled) this.#enter(run, ['callGuest', run.runId, fnId, encodeForGuest(callArgs, true)])
-        },
-        run.budget,
-      )
-      const args = decoded.value as unknown[]
-      const lenient = decoded.callbacks > 0
-      const value = entry(args, withCharge(run.context, decoded.charge))
-      if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
-        const opId = ++run.opSeq
-        const charge = decoded.charge
-        decoded = undefined
-        Promise.resolve(value)
-          .finally(() => charge.release())
-          .then(
-            (result) => this.#settle(run, opId, () => `{"v":${encodeForGuest(result)}}`),
-            (error: unknown) =>
-              this.#settle(run, opId, () =>
-                error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message, keys: error.keys } }) : errorAnswer(error),
-              ),
-          )
-        return `{"p":${opId}}`
-      }
-      return `{"v":${encodeForGuest(value, lenient)}}`
-    } catch (error) {
-      return error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message } }) : errorAnswer(error)
-    } finally {
-      decoded?.charge.release()
-    }
+    return run.host.invoke(id, argsText)
   }
 
   /**
-   * A rule called a host function whose work runs off the main thread (RSA signatures, on the
-   * worker pool), through `hostAwait`: the guest's thread waits for the answer, the main thread
-   * does not. Answers `{"v": value}` or `{"e": error}`, never a pending operation.
+   * A rule called a host function whose work is asynchronous (RSA signatures on the worker pool),
+   * or any host function when they live in another process, through `hostAwait`: the guest's
+   * thread waits for the answer, the main thread does not.
    */
   async #onAwait(runId: unknown, id: unknown, argsText: unknown, style?: unknown): Promise<string> {
     const run = this.#active
     if (run === undefined || run.settled || run.runId !== runId) return errorAnswer(new Error('The run is over.'))
     if (this.#remote !== undefined) {
       if (typeof id !== 'string' || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
-      return this.#remote(run.key, id, argsText, style === 1 ? 'invoke' : 'await')
+      return this.#remote(run.key, id, argsText, style === 1 || style === 2 ? 'invoke' : 'await')
     }
-    const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
-    if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
-    let decoded: ReturnType<typeof decodeFromGuest> | undefined
-    try {
-      decoded = decodeFromGuest(argsText, () => undefined, run.budget)
-      return `{"v":${encodeForGuest(await entry(decoded.value as unknown[], run.context))}}`
-    } catch (error) {
-      return error instanceof RunFailure ? JSON.stringify({ f: { code: error.code, message: error.message } }) : errorAnswer(error)
-    } finally {
-      decoded?.charge.release()
-    }
-  }
-
-  #settle(run: ActiveRun, opId: number, answer: () => string): void {
-    if (run.settled) return
-    let text: string
-    try {
-      text = answer()
-    } catch (error) {
-      text = errorAnswer(error)
-    }
-    this.#enter(run, ['settle', run.runId, opId, text])
+    // 2: a synchronous call the host answered with yield (lib/turn-budget.ts), made again.
+    if (style === 2) return run.host.afterTurn(id, argsText)
+    return run.host.await(id, argsText)
   }
 
   /**
@@ -593,8 +541,4 @@ function compileError(rule: RuleDefinition, filename: string, error: unknown): R
   const text = raw.replace(/\s*\[[^\]]*\]\s*$/, '')
   const where = line === undefined ? '' : ` (line ${line})`
   return new RuleCompileError(`Rule '${rule.name}' does not compile: ${text}${where}`, { rule: rule.name, line, cause: error })
-}
-
-function errorAnswer(error: unknown): string {
-  return JSON.stringify({ e: encodeError(error) })
 }
