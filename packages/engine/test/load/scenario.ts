@@ -71,6 +71,8 @@ const RED_TEAM_ATTACKS = [
   // Class 3: memory outside the heap limit.
   'var b = new ArrayBuffer(1, { maxByteLength: 2 ** 31 }); b.resize(2 ** 31)',
   'new WebAssembly.Memory({ initial: 1, maximum: 65536 }).grow(30000)',
+  "global.kept = []; for (var i = 0; i < 1e6; i++) global.kept.push(new Intl.DateTimeFormat('en', { timeZone: 'UTC', dateStyle: 'full' }))",
+  'global.kept = []; for (var i = 0; i < 1e3; i++) { var r = new ArrayBuffer(1, { maxByteLength: 1 << 23 }); r.resize(1 << 23); global.kept.push(r) }',
   // Class 5: metadata the hook must never see (a __proto__ key below the old depth limit, a function).
   'auth0.users.updateAppMetadata(user.user_id, JSON.parse(\'{"a":{"__proto__":{"polluted":true}}}\'))',
   'auth0.users.updateAppMetadata(user.user_id, { audit: { onSave: function () {} } })',
