@@ -488,3 +488,21 @@ describe('the bound over engines × concurrency', () => {
     await b.expectServes()
   })
 })
+
+describe("isolation: 'process' counts the same", () => {
+  it('a resizable buffer grown past the budget and pending host calls past the host budget fail their runs with ERR_RULE_MEMORY_LIMIT in the child process too', async () => {
+    await using h = await harness(
+      [
+        hostileRule(
+          `var b = new ArrayBuffer(1, { maxByteLength: 1024 * 1024 * 1024 }); b.resize(1024 * 1024 * 1024); global.kept = b; callback(null, user, context);`,
+          { modes: { host: `for (var i = 0; i < 100; i++) hold('x'.repeat(1500000) + i); callback(null, user, context);` } },
+        ),
+      ],
+      { ...OPTIONS, isolation: 'process', globals: { hold: () => new Promise(() => undefined) } },
+    )
+    await attack(h, 'ERR_RULE_MEMORY_LIMIT')
+    const error = await h.expectFailure('ERR_RULE_MEMORY_LIMIT', loginInput('host'))
+    expect(error.message).toMatch(/host call's arguments would make the host hold/)
+    await h.expectServes()
+  })
+})
