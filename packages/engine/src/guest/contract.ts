@@ -89,8 +89,8 @@ export interface GuestInputs {
 
 /** The guest's view of the `hostAwait` Reference: only the one method it calls. */
 export interface HostAwait {
-  /** `style` 1: a synchronous host call (its answer may be a pending operation), as through `hostInvoke`. */
-  applySyncPromise(receiver: undefined, args: [runId: number, id: string, argsJson: string, style?: 1]): string
+  /** `style` 1: a synchronous host call (its answer may be a pending operation), as through `hostInvoke`; 2: the same, made again after the host answered it with yield (lib/turn-budget.ts). */
+  applySyncPromise(receiver: undefined, args: [runId: number, id: string, argsJson: string, style?: 1 | 2]): string
 }
 
 /** The URL parts the host parses for the guest's `URL`. */

@@ -9,6 +9,7 @@
 import { RunFailure } from './capabilities/run-failure.js'
 import type { RunBudget } from './budget.js'
 import { decodeFromGuest, encodeError, encodeForGuest, withCharge, type CallContext, type HostRegistry } from './host-bridge.js'
+import { chargeTurn, nextTurn, turnSpent } from './turn-budget.js'
 
 /** How the host half reaches its run's guest. */
 export interface RunChannel {
@@ -42,9 +43,26 @@ export class RunHost {
   /**
    * A rule called a host function, synchronously. Answers JSON text: `{"v": value}`, `{"p": opId}`
    * for a promise settled later through the channel, `{"e": error}`, or `{"f": failure}` for a
-   * failure that ends the run.
+   * failure that ends the run; `{"y":1}` when this turn of the event loop has done its share of host
+   * work (lib/turn-budget.ts): the guest then calls again through {@link afterTurn}.
    */
-  invoke(id: unknown, argsText: unknown): string {
+  invoke(id: unknown, argsText: unknown, mayYield = true): string {
+    if (mayYield && turnSpent()) return '{"y":1}'
+    const started = performance.now()
+    try {
+      return this.#invoke(id, argsText)
+    } finally {
+      chargeTurn(performance.now() - started)
+    }
+  }
+
+  /** A call {@link invoke} answered with yield, made again once the event loop has turned. */
+  async afterTurn(id: unknown, argsText: unknown): Promise<string> {
+    await nextTurn()
+    return this.invoke(id, argsText, false)
+  }
+
+  #invoke(id: unknown, argsText: unknown): string {
     const entry = typeof id === 'string' ? this.#registry.get(id) : undefined
     if (entry === undefined || typeof argsText !== 'string') return errorAnswer(new Error(`Unknown host function ${String(id)}.`))
     let decoded: ReturnType<typeof decodeFromGuest> | undefined
