@@ -118,9 +118,11 @@ async function measureHashing(parallelism: number): Promise<EndpointReport['hash
   }
 }
 
-async function startServer(kind: 'none' | 'empty' | 'rules', scryptCost: number) {
+async function startServer(kind: 'none' | 'empty' | 'rules' | 'rules-thread', scryptCost: number) {
   const own = kind === 'none' ? await noRulesEngine() : undefined
-  const engine = own ?? { rules: kind === 'rules' ? rules : [], configuration }
+  // The token server's own engine runs its isolates in a child process (isolation: 'process');
+  // 'rules-thread' is the same rule set with the isolates on this process's threads.
+  const engine = own ?? { rules: kind === 'empty' ? [] : rules, configuration, ...(kind === 'rules-thread' ? { isolation: 'thread' as const } : {}) }
   const server = await createTokenServer({
     issuer: 'https://auth.bench.example.com/',
     engine,
@@ -223,7 +225,7 @@ async function sequential(url: string, seconds: number): Promise<SequentialFigur
 
 async function variant(
   name: string,
-  kind: 'none' | 'empty' | 'rules',
+  kind: 'none' | 'empty' | 'rules' | 'rules-thread',
   scryptCost: number,
   seconds: { latency: number; throughput: number },
   connections: number,
@@ -236,7 +238,7 @@ async function variant(
     if (check.status !== 200 || answer.access_token === undefined) throw new Error(`${name}: login failed: ${JSON.stringify(answer)}`)
     const claims = JSON.parse(Buffer.from(answer.access_token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
     const hasRoles = 'https://bench.example.com/roles' in claims
-    if (hasRoles !== (kind === 'rules')) throw new Error(`${name}: unexpected claims ${JSON.stringify(claims)}`)
+    if (hasRoles !== (kind === 'rules' || kind === 'rules-thread')) throw new Error(`${name}: unexpected claims ${JSON.stringify(claims)}`)
     // No warm-up at the production cost: requests left in flight would keep scrypt's threads busy.
     const latencyRun = seconds.latency > 0 ? (await sequential(server.url, 1), await sequential(server.url, seconds.latency)) : undefined
     const throughputRun = await load(server.url, connections, seconds.throughput)
@@ -269,6 +271,8 @@ export async function benchEndpoint(options: { durationSeconds: number; connecti
   await sleep(200)
   const withRules = await variant('engine, 5 rules, N=2^4', 'rules', CHEAP_COST, seconds, options.connections)
   await sleep(200)
+  const inThreads = await variant("engine, 5 rules, isolation: 'thread', N=2^4", 'rules-thread', CHEAP_COST, seconds, options.connections)
+  await sleep(200)
   const production = await variant(
     'engine, 5 rules, N=2^15 (production hashing)',
     'rules',
@@ -279,7 +283,7 @@ export async function benchEndpoint(options: { durationSeconds: number; connecti
   const p50 = (v: EndpointVariant) => v.latencyRun?.latencyMs.p50 ?? Number.NaN
   return {
     hashing,
-    variants: [none, empty, withRules, production],
+    variants: [none, empty, withRules, inThreads, production],
     rulesShare: {
       latencyP50AddedMs: p50(withRules) - p50(none),
       latencyP50AddedPercent: ((p50(withRules) - p50(none)) / p50(none)) * 100,

@@ -315,6 +315,9 @@ function engineOptions(options: EngineOptions, users: UserStore, now: () => numb
     else await users.updateUserMetadata(userId, update, now())
   }
   return {
+    // A token server answers logins for every tenant's users: a rule that starts native code V8
+    // cannot interrupt must cost a child process, not a thread of the server (issue 14).
+    isolation: 'process',
     ...(injectedClock ? { clock: now } : {}),
     ...options,
     hooks: { updateAppMetadata: persist('app'), updateUserMetadata: persist('user'), ...options.hooks },
