@@ -5,10 +5,29 @@ import type { GuestInputs } from '../guest/contract.js'
  * The guest runtime's files (src/guest), in the order they run. primordials.js comes first: it
  * captures every built-in the others call, before any rule runs.
  */
-export const GUEST_FILES = ['primordials.js', 'guards.js', 'runtime.js', 'memory.js', 'bridge.js', 'globals.js', 'crypto.js', 'jwt.js', 'http.js', 'modules.js'] as const
+export const GUEST_FILES = [
+  'primordials.js',
+  'guards.js',
+  'runtime.js',
+  'memory.js',
+  'bridge.js',
+  'globals.js',
+  'crypto.js',
+  'jwt.js',
+  'http.js',
+  'modules.js',
+] as const
 
 /** The bootstrap inputs, in the order the host passes them (`$0`, `$1`, … of `evalClosure`). */
-export const GUEST_INPUTS = ['notify', 'settingsJson', 'hostInvoke', 'bufferSource', 'runningRuleBuffer', 'cryptoSource', 'hostAwait'] as const satisfies readonly (keyof GuestInputs)[]
+export const GUEST_INPUTS = [
+  'notify',
+  'settingsJson',
+  'hostInvoke',
+  'bufferSource',
+  'runningRuleBuffer',
+  'cryptoSource',
+  'hostAwait',
+] as const satisfies readonly (keyof GuestInputs)[]
 // Every input of GuestInputs is bound (a missing one is a type error here).
 const allBound: Exclude<keyof GuestInputs, (typeof GUEST_INPUTS)[number]> extends never ? true : never = true
 void allBound

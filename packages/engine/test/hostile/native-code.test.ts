@@ -171,6 +171,21 @@ describe('guarded built-ins: refused with a RangeError before V8 loops, no threa
       concurrency: 1,
     })
     const result = await engine.run(passwordInput())
-    expect(result.idToken.claims['https://example.com/r']).toEqual([true, 1, 2, 'a-b-c', true, '123', '123', '0,0,0', '321', 1, 'includes', 1, ['a', 'c', true, true, false], [false, 7, 7]])
+    expect(result.idToken.claims['https://example.com/r']).toEqual([
+      true,
+      1,
+      2,
+      'a-b-c',
+      true,
+      '123',
+      '123',
+      '0,0,0',
+      '321',
+      1,
+      'includes',
+      1,
+      ['a', 'c', true, true, false],
+      [false, 7, 7],
+    ])
   })
 })
