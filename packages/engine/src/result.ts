@@ -118,6 +118,7 @@ export type ClaimDropReason =
  *     case 'CLAIM_DROPPED':
  *       return `${warning.token}: dropped ${warning.claim} (${warning.reason})`
  *     case 'LOGS_TRUNCATED':
+ *     case 'WARNINGS_TRUNCATED':
  *       return warning.message
  *     default:
  *       return `${warning.rule}: ${warning.code}`
