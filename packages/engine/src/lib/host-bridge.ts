@@ -85,6 +85,15 @@ export class HostRegistry {
     })
   }
 
+  /**
+   * Register an engine capability whose answer is a promise (work on the worker pool): the guest
+   * waits for it through `hostAwait`, so it needs no result type of its own. It receives the
+   * arguments as decoded and checks them itself.
+   */
+  registerAwaited(id: HostCallId, entry: (args: unknown[], context: CallContext) => Promise<unknown>): void {
+    this.#entries.set(id, entry)
+  }
+
   get(id: string): HostEntry | undefined {
     return this.#entries.get(id)
   }

@@ -37,13 +37,13 @@ const SHAPES = {
 /**
  * Register `$jwt.key`, `$jwt.sign` and `$jwt.verify` as jobs on the worker pool. HostCalls types
  * their results as jwt.ts computes them; on the main thread each is a promise of that result,
- * which the guest waits for through `hostAwait` (lib/sandbox.ts, #onAwait), hence the cast.
+ * which the guest waits for through `hostAwait` (HostRegistry.registerAwaited).
  */
 export function registerJwtOffThread(registry: HostRegistry): void {
   const bounded = {
     register: (id: string, entry: (args: unknown[], context: OffThreadContext) => unknown) => {
       const shape = SHAPES[id as keyof typeof SHAPES]
-      const check = (args: unknown[], context: OffThreadContext) => {
+      const check = async (args: unknown[], context: OffThreadContext) => {
         for (const at of [shape.input, shape.signature]) {
           const size = at < 0 ? 0 : dataSize(args[at])
           if (size > HOST_BOUNDS.maxJwtInputChars)
@@ -53,7 +53,7 @@ export function registerJwtOffThread(registry: HostRegistry): void {
         if (key > HOST_BOUNDS.maxJwtKeyChars) throw tooLarge('The JWT key', key, HOST_BOUNDS.maxJwtKeyChars)
         return entry(args, context)
       }
-      registry.register(id as keyof typeof SHAPES, check as never)
+      registry.registerAwaited(id as keyof typeof SHAPES, check)
     },
   }
   registerOffThread(bounded, JWT_MODULE, 'registerJwt', Object.keys(SHAPES))
