@@ -1,6 +1,6 @@
 /**
- * Long soak of the load scenario (packages/engine/test/load/scenario.ts): seven tenants' engines,
- * three hostile, flat out for SOAK_SECONDS (default 180), printing heap and RSS (after a forced GC)
+ * Long soak of the load scenario (packages/engine/test/load/scenario.ts): seven tenants' engines, four of them hostile (one the red team's attacks of issue 14),
+ * flat out for SOAK_SECONDS (default 180), printing heap and RSS (after a forced GC)
  * and each tenant's counters every SOAK_SAMPLE_SECONDS (default 10). Stops by itself; exits 1 when
  * a normal run failed or was slow, a hostile run ended untyped, memory grew after warm-up (the
  * first fifth) by more than SOAK_MAX_GROWTH_MB (default 150) of RSS, the event loop's 99th

@@ -249,8 +249,8 @@ export interface EngineOptions {
         /** Largest `user` (as JSON characters) a run may return. Default 1,000,000. */
         maxUserBytes?: number | undefined
         /**
-         * Isolate threads parked in native code V8 cannot interrupt that this process tolerates
-         * (every engine of the process counts): past it, no new isolate is made and runs fail with
+         * Isolate threads parked in native code V8 cannot interrupt, or lost to a fatal V8
+         * out-of-memory error, that this process tolerates (every engine of the process counts): past it, no new isolate is made and runs fail with
          * `ERR_ENGINE_INTERNAL` until the process is restarted. Default 4. With `isolation: 'process'`
          * the isolates' process is replaced instead, and this bounds each such process.
          */

@@ -7,7 +7,8 @@
  * deadline and replaces the isolate at once; the old thread keeps its heap and a core until the
  * loop ends, if ever. It is *parked*. Parked threads are counted per process, because they are the
  * process's resource, and bounded: past the bound the engine refuses to make new isolates (the
- * process must be restarted), rather than leaking threads and heaps until the host falls over.
+ * process must be restarted), rather than leaking threads and heaps until the host falls over. A
+ * thread V8 gave up on (a fatal out-of-memory error, `hooks.onCatastrophicError`) counts too.
  */
 
 let parked = 0
@@ -21,6 +22,12 @@ export function parkedThreads(): number {
 /** Threads that have parked since the process started (some may have come back since). */
 export function parkedThreadsEver(): number {
   return parkedEver
+}
+
+/** Count a thread V8 gave up on (a fatal out-of-memory error): it never comes back. */
+export function parkForGood(): void {
+  parked++
+  parkedEver++
 }
 
 /** Count `call` as parked until it settles, if it ever does. */

@@ -7,7 +7,7 @@ import { RunBudget } from './budget.js'
 import type { CallContext, HostRegistry } from './host-bridge.js'
 import { errorAnswer, RunHost } from './run-host.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
-import { park, parkedThreads } from './parked.js'
+import { park, parkedThreads, parkForGood } from './parked.js'
 
 export type { SandboxSettings }
 
@@ -210,6 +210,11 @@ export class Sandbox {
    */
   #catastrophe(): void {
     this.#dead = true
+    // Its thread is as lost as one in native code: it counts against limits.maxParkedThreads.
+    if (!this.#parked) {
+      this.#parked = true
+      parkForGood()
+    }
     const run = this.#active
     if (run === undefined || run.settled) return
     run.settled = true

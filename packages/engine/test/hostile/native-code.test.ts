@@ -33,7 +33,14 @@ interface ChildReport {
   onCatastrophe: string[]
 }
 
-function runInChild(config: { attacks: string[]; timeoutMs: number; maxParkedThreads: number; isolation?: 'thread' | 'process' }): Promise<ChildReport> {
+function runInChild(config: {
+  attacks: string[]
+  timeoutMs: number
+  maxParkedThreads: number
+  isolation?: 'thread' | 'process'
+  concurrency?: number
+  memoryLimitMb?: number
+}): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -101,6 +108,18 @@ describe('native code that ignores the timeout and the kill', () => {
     expect(third?.code).toBe('ERR_RULE_TIMEOUT')
     expect(third?.benign).toBe('ERR_ENGINE_INTERNAL')
     expect(report.stats.parked).toBe(3)
+  })
+
+  it('a thread V8 gave up on (a fatal out-of-memory error) counts against limits.maxParkedThreads too', async () => {
+    const keyBomb = `var k = 'n'.repeat(40 * 1024 * 1024); var o = {}; o[k] = 1`
+    const report = await runInChild({ attacks: [keyBomb, keyBomb, keyBomb], timeoutMs: 5_000, maxParkedThreads: 1, concurrency: 1, memoryLimitMb: 64 })
+    // The key bomb is a fatal out-of-memory error in V8 (usually; when V8 copes, the run just succeeds).
+    const catastrophes = report.onCatastrophe.length
+    expect(catastrophes).toBeGreaterThan(0)
+    const first = report.results.findIndex((r) => r.code === 'ERR_RULE_MEMORY_LIMIT')
+    expect(first).toBeGreaterThanOrEqual(0)
+    // One lost thread reaches the limit of 1: the lone slot is not refilled, and runs are refused, typed.
+    expect(report.results[first]?.benign).toBe('ERR_ENGINE_INTERNAL')
   })
 
   it('a rule that calls back, then starts native code: timed out by the deadline (its answer is taken once the rule returns), the slot replaced', async () => {

@@ -188,6 +188,29 @@ describe('a thread that parks costs its child process, not this one', () => {
     expect(await outcome(engine)).toMatchObject({ ok: true })
   })
 
+  it('a fatal out-of-memory error in the child: the run is ERR_RULE_MEMORY_LIMIT, a fresh child serves the next logins, nothing is refused', async () => {
+    const heard: string[] = []
+    const engine = await createEngine({
+      isolation: 'process',
+      concurrency: 1,
+      limits: { timeoutMs: 5_000, memoryLimitMb: 64, maxParkedThreads: 1 },
+      rules: [rule('bomb', `if (user.app_metadata.attack) { var k = 'n'.repeat(40 * 1024 * 1024); var o = {}; o[k] = 1 } callback(null, user, context)`)],
+      hooks: { onCatastrophicError: (message) => void heard.push(message) },
+    })
+    engines.push(engine)
+    const attack = passwordInput({ user: { app_metadata: { attack: true } } })
+    const codes: string[] = []
+    // V8 usually gives up on this isolate; each time, the child that held it is replaced.
+    for (let i = 0; i < 3; i++) {
+      const result = await outcome(engine, attack)
+      codes.push(result.ok ? 'resolved' : String(result.code))
+      expect(await outcome(engine)).toMatchObject({ ok: true })
+    }
+    expect(codes).toContain('ERR_RULE_MEMORY_LIMIT')
+    expect(heard.length).toBeGreaterThan(0)
+    expect(engine.stats.catastrophes).toBe(heard.length)
+  })
+
   it('a child killed from outside: its runs fail typed (ERR_ENGINE_INTERNAL), a fresh child serves the next', async () => {
     const engine = await createEngine({
       isolation: 'process',
