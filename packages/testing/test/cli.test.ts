@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -191,5 +195,37 @@ describe('help and colours', () => {
     ])
     expect(coloured.stdout).toContain(`${ESC}32m✔${ESC}39m`)
     expect(plain.stdout).not.toContain(ESC)
+  })
+})
+
+describe('tokenrules run --http-allow-address', () => {
+  it('a name that resolves to loopback is refused unless its address is allowed too (a local mock server)', async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"score":7}'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const dir = mkdtempSync(join(tmpdir(), 'tokenrules-cli-http-'))
+    try {
+      writeFileSync(
+        join(dir, 'score.js'),
+        `function (user, context, callback) {
+          fetch('http://localhost:${port}/score').then(function (r) { return r.json() }).then(function (body) {
+            context.accessToken['https://x.example/score'] = body.score
+            callback(null, user, context)
+          }, function (e) {
+            context.accessToken['https://x.example/error'] = e.code
+            callback(null, user, context)
+          })
+        }`,
+      )
+      const refused = await tokenrules(['run', dir, '--http-allow', `localhost:${port}`, '--json'])
+      expect(refused.code).toBe(0)
+      expect(JSON.stringify(JSON.parse(refused.stdout))).toContain('"https://x.example/error":"ERR_HTTP_NOT_ALLOWED"')
+      const allowed = await tokenrules(['run', dir, '--http-allow', `localhost:${port}`, '--http-allow-address', '127.0.0.1', '--json'])
+      expect(allowed.code).toBe(0)
+      expect(JSON.stringify(JSON.parse(allowed.stdout))).toContain('"https://x.example/score":7')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

@@ -39,6 +39,9 @@ Options:
   --raw                     use --user and --context as they are, without the defaults
   --allow <modules>         modules rules may require: packages (lodash,uuid,…), crypto, jsonwebtoken
   --http-allow <hosts>      hosts request/axios/fetch may reach (enables those modules)
+  --http-allow-address <ips>  loopback, private or link-local addresses (IPs or CIDR ranges) those
+                            hosts may resolve to, e.g. 127.0.0.1 for a local mock server; others
+                            are refused (ERR_HTTP_NOT_ALLOWED)
   --fake-http <file>        answer the rules' HTTP requests from routes (JSON) instead of the
                             network: { "POST https://api.example/score": { "json": { "score": 7 } } }
   --namespace <policy>      custom claims namespace policy: required (default) or optional
@@ -178,6 +181,7 @@ function parse(argv: readonly string[]) {
         raw: { type: 'boolean' },
         allow: { type: 'string', multiple: true },
         'http-allow': { type: 'string', multiple: true },
+        'http-allow-address': { type: 'string', multiple: true },
         'fake-http': { type: 'string' },
         namespace: { type: 'string' },
         'forbid-namespace': { type: 'string', multiple: true },
@@ -198,6 +202,7 @@ type RunValues = ReturnType<typeof parse>['values']
 function engineOptions(rules: RuleFile[], values: RunValues, configuration: Record<string, string> | undefined): EngineOptions {
   const allow = listOption(values.allow)
   const httpAllow = listOption(values['http-allow'])
+  const allowAddresses = listOption(values['http-allow-address'])
   const packages = allow.filter((name) => !['crypto', 'jsonwebtoken', 'request', 'axios', 'node-fetch'].includes(name))
   const firstFile = rules.find((r) => r.file !== undefined)?.file
   const options: EngineOptions = {
@@ -207,7 +212,7 @@ function engineOptions(rules: RuleFile[], values: RunValues, configuration: Reco
       packages,
       ...(firstFile === undefined ? {} : { resolveFrom: dirname(firstFile) }),
       ...(allow.includes('crypto') || allow.includes('jsonwebtoken') ? { crypto: true } : {}),
-      ...(httpAllow.length > 0 ? { http: { allow: httpAllow } } : {}),
+      ...(httpAllow.length > 0 ? { http: { allow: httpAllow, ...(allowAddresses.length > 0 ? { allowAddresses } : {}) } } : {}),
     },
     hooks: { updateAppMetadata: () => undefined, updateUserMetadata: () => undefined },
     errors: { exposeExceptionMessages: false },
