@@ -4,7 +4,7 @@
  * and each tenant's counters every SOAK_SAMPLE_SECONDS (default 10). Stops by itself; exits 1 when
  * a normal run failed or was slow, a hostile run ended untyped, memory grew after warm-up (the
  * first fifth) by more than SOAK_MAX_GROWTH_MB (default 150) of RSS, the event loop's 99th
- * percentile delay in a sample window reached SOAK_MAX_LOOP_P99_MS (default 50), or an isolate
+ * percentile delay in a sample window reached SOAK_MAX_LOOP_P99_MS (default 100), or an isolate
  * thread was left parked in native code.
  *
  *   pnpm soak                      # 3 minutes
@@ -15,7 +15,10 @@ import { runLoad, type TenantReport } from '../test/load/scenario.js'
 const seconds = Number(process.env.SOAK_SECONDS ?? 180)
 const sampleSeconds = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10)
 const maxGrowthMb = Number(process.env.SOAK_MAX_GROWTH_MB ?? 150)
-const maxLoopP99Ms = Number(process.env.SOAK_MAX_LOOP_P99_MS ?? 50)
+// Flat out, seven engines keep more isolate threads busy than the machine has cores, so the main
+// thread also waits for a core: the soak's bound is looser than the 50 ms per turn that
+// test/hostile/main-thread-stalls.test.ts holds rules to (measured as main-thread CPU per turn).
+const maxLoopP99Ms = Number(process.env.SOAK_MAX_LOOP_P99_MS ?? 100)
 
 const counters = (reports: TenantReport[]) => reports.map((t) => `${t.name}=${t.runs}${t.hostile ? '' : ` ok=${t.ok}`}`).join(' ')
 

@@ -15,9 +15,9 @@ export interface PoolCounters {
    */
   catastrophes: number
   /**
-   * Isolate threads this engine left parked: a rule started native code V8 cannot interrupt, the
+   * Isolate threads of this engine parked now: a rule started native code V8 cannot interrupt, the
    * run was answered with `ERR_RULE_TIMEOUT` and the isolate replaced, but the thread goes on
-   * until that code ends. `limits.maxParkedThreads` bounds them per process; `hooks.onCatastrophicError`
+   * until that code ends (a thread that comes back is no longer counted). `limits.maxParkedThreads` bounds them per process; `hooks.onCatastrophicError`
    * hears of each.
    */
   parked: number

@@ -58,9 +58,13 @@ export class SandboxPool {
     },
   ): Promise<SandboxPool> {
     const counters: PoolCounters = { isolatesCreated: 0, recycled: 0, runs: 0, catastrophes: 0, parked: 0 }
-    const onCatastrophe = (message: string, parked = false) => {
-      if (parked) counters.parked++
-      else counters.catastrophes++
+    const onCatastrophe = (message: string, parked = false, returned?: Promise<unknown>) => {
+      if (parked) {
+        counters.parked++
+        // A thread that comes back after all is parked no more.
+        const back = () => void counters.parked--
+        returned?.then(back, back)
+      } else counters.catastrophes++
       try {
         options.onCatastrophe?.(message, parked)
       } catch {

@@ -311,7 +311,8 @@ export class ProcessPool {
 
   #onExit(child: Child, how: string): void {
     this.#children.delete(child)
-    for (const name of COUNTERS) this.#ended[name] += child.counters[name] ?? 0
+    // Its parked threads ended with it; the other counters are history.
+    for (const name of COUNTERS) if (name !== 'parked') this.#ended[name] += child.counters[name] ?? 0
     for (const key of child.runs) {
       const run = this.#runs.get(key)
       if (run !== undefined) this.#finish(run, () => run.reject(new EngineInternalError(`The isolates' process ended while the rules ran (${how}).`)))

@@ -48,8 +48,12 @@ const KILL_GRACE_MS = 1_000
  * sandbox is replaced at once.
  */
 const SETTLE_GRACE_MS = 250
-/** How long a call may go on after its isolate was disposed before its thread counts as parked. */
-const PARK_GRACE_MS = 500
+/**
+ * How long a call may go on after its isolate was disposed before its thread counts as parked.
+ * Generous: on a saturated machine a terminated thread can take a second or more to be scheduled
+ * and notice, and a park is an alarm (`hooks.onCatastrophicError`).
+ */
+const PARK_GRACE_MS = 3_000
 
 interface ActiveRun {
   runId: number
@@ -90,7 +94,7 @@ export class Sandbox {
   readonly #runningRule: Int32Array
   /** The rules' names, in the order they are compiled and registered in the guest. */
   readonly #ruleNames: readonly string[]
-  #onCatastrophe: (message: string, parked?: boolean) => void = () => undefined
+  #onCatastrophe: (message: string, parked?: boolean, returned?: Promise<unknown>) => void = () => undefined
   #remote: RemoteHost | undefined
 
   private constructor(
@@ -117,7 +121,7 @@ export class Sandbox {
     shared: SandboxShared,
     rules: readonly RuleDefinition[],
     memoryLimitMb: number,
-    onCatastrophe: (message: string, parked?: boolean) => void = () => undefined,
+    onCatastrophe: (message: string, parked?: boolean, returned?: Promise<unknown>) => void = () => undefined,
     maxParkedThreads = Infinity,
     remote?: RemoteHost,
   ): Promise<Sandbox> {
@@ -349,6 +353,7 @@ export class Sandbox {
       this.#onCatastrophe(
         `An isolate thread is parked in native code a rule started (the run was answered with ERR_RULE_TIMEOUT and the isolate replaced); ${parkedThreads()} parked in this process.`,
         true,
+        call,
       )
     }, PARK_GRACE_MS).unref()
   }

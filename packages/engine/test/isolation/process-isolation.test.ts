@@ -179,12 +179,13 @@ describe('a thread that parks costs its child process, not this one', () => {
       expect(performance.now() - t0).toBeLessThan(600 + 250 + 1_500)
       expect(await outcome(engine)).toMatchObject({ ok: true, idToken: { 'https://x.example/ok': true } })
     }
-    // A park is heard unless its child ended first (it had been retired after an earlier park, and
-    // ended once its last run was answered, taking the thread with it). Each parked child ends:
-    // what is left is the one serving child.
-    await expect.poll(() => heard.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
-    await expect.poll(() => childProcesses().length - before, { timeout: 10_000 }).toBe(1)
-    expect(engine.stats.parked).toBe(heard.length)
+    // A park is heard when a thread is still out 3 s after its isolate's disposal (these loops end
+    // some seconds after the kill; how many depends on the machine), unless its child ended first.
+    // Each child that heard one ends: what is left is the one serving child.
+    for (const message of heard) expect(message).toMatch(/parked in native code|failed to terminate/)
+    // Parked threads end with their children: none is parked anywhere once they are gone.
+    await expect.poll(() => engine.stats.parked, { timeout: 15_000 }).toBe(0)
+    await expect.poll(() => childProcesses().length - before, { timeout: 15_000 }).toBe(1)
     expect(await outcome(engine)).toMatchObject({ ok: true })
   })
 
