@@ -1,13 +1,21 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import type { User } from '@tokenrules/engine'
 
 /** scrypt cost parameters (node's defaults: N = 2^14, r = 8, p = 1) and the derived key's length. */
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const
 const KEY_LENGTH = 32
 
+/** Control characters (C0, DEL, C1): never part of a password here. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+/**
+ * scrypt of the SHA-256 of the password's UTF-8 bytes: every byte counts. scrypt's HMAC pads a
+ * short key with zero bytes, so a string given as it is would make `password + '\0'` the password.
+ */
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  const secret = createHash('sha256').update(password.normalize('NFC'), 'utf8').digest()
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => {
+    scrypt(secret, salt, KEY_LENGTH, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => {
       if (error) reject(error)
       else resolve(key)
     })
@@ -16,6 +24,7 @@ function derive(password: string, salt: Buffer, params: { N: number; r: number; 
 
 /** `scrypt$N$r$p$salt$key` (salt and key base64url). */
 export async function hashPassword(password: string): Promise<string> {
+  if (CONTROL.test(password)) throw new TypeError('A password must not contain control characters.')
   const salt = randomBytes(16)
   const key = await derive(password, salt, SCRYPT)
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$')
@@ -78,7 +87,9 @@ export class Directory {
   /** The user whose username or email is `login` and whose password is `password`, else undefined. */
   async authenticate(login: string, password: string): Promise<StoredUser | undefined> {
     const user = this.#byLogin.get(login.toLowerCase())
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.#dummyHash))
-    return ok ? user : undefined
+    // A password with a control character is a wrong one: checked against the dummy, at the same cost.
+    const refused = CONTROL.test(password)
+    const ok = await verifyPassword(password, refused || user === undefined ? await this.#dummyHash : user.passwordHash)
+    return ok && !refused ? user : undefined
   }
 }

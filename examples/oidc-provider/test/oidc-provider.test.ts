@@ -172,6 +172,14 @@ describe('node-oidc-provider password grant with rules', () => {
     }
   })
 
+  it('the password with a NUL or another control character appended is a wrong password (every byte is hashed)', async () => {
+    for (const suffix of ['\u0000', '\u0000\u0000', '\n', '\u007f']) {
+      const { status, body } = await token({ grant_type: 'password', username: 'alice', password: `correct horse battery staple${suffix}`, ...CLIENT })
+      expect(status).toBe(403)
+      expect(body).toEqual({ error: 'invalid_grant', error_description: 'Wrong email or password.' })
+    }
+  })
+
   it('a blocked user answers 401 unauthorized before any rule runs', async () => {
     const { status, body } = await token({ grant_type: 'password', username: 'dave', password: 'dave-password-1', ...CLIENT })
     expect(status).toBe(401)
