@@ -46,6 +46,18 @@ async function coldStarts(times: number, concurrency?: number): Promise<{ first:
 }
 
 /** Sequential runs for `durationMs`: throughput at concurrency 1. */
+/** After `warmup` runs, the wall time of each of `count` sequential runs, in µs. */
+async function warmLatenciesUs(engine: Engine, warmup: number, count: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await engine.run(input as RunInput)
+  const samples: number[] = []
+  for (let i = 0; i < count; i++) {
+    const t = performance.now()
+    await engine.run(input as RunInput)
+    samples.push((performance.now() - t) * 1000)
+  }
+  return samples
+}
+
 async function sequentialThroughput(engine: Engine, durationMs: number): Promise<number> {
   let runs = 0
   const start = performance.now()
@@ -85,13 +97,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineRe
   const sequential = await engineFor(rules, 1)
   const outcome = await runEngine(sequential, input)
   const deniedOutcome = await runEngine(sequential, deniedInput)
-  for (let i = 0; i < 1000; i++) await sequential.run(input as RunInput)
-  const samples: number[] = []
-  for (let i = 0; i < options.latencySamples; i++) {
-    const t = performance.now()
-    await sequential.run(input as RunInput)
-    samples.push((performance.now() - t) * 1000)
-  }
+  const samples = await warmLatenciesUs(sequential, 1000, options.latencySamples)
   const throughputC1 = await sequentialThroughput(sequential, options.durationMs)
   await sequential.close()
 
@@ -154,13 +160,7 @@ export async function benchIsolation(options: { durationMs: number; latencySampl
     const sequential = await createEngine({ rules: [...rules], configuration, concurrency: 1, isolation })
     await sequential.run(input as RunInput)
     const coldMs = performance.now() - t0
-    for (let i = 0; i < 500; i++) await sequential.run(input as RunInput)
-    const samples: number[] = []
-    for (let i = 0; i < options.latencySamples; i++) {
-      const t = performance.now()
-      await sequential.run(input as RunInput)
-      samples.push((performance.now() - t) * 1000)
-    }
+    const samples = await warmLatenciesUs(sequential, 500, options.latencySamples)
     const throughputC1 = await sequentialThroughput(sequential, options.durationMs)
     await sequential.close()
     const parallel = await createEngine({ rules: [...rules], configuration, concurrency: cores, isolation })

@@ -14,9 +14,8 @@ import { EngineInternalError, RuleCompileError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
 import type { PoolCounters } from '../stats.js'
 import { RunBudget } from './budget.js'
-import type { CallContext } from './host-bridge.js'
 import type { ChildMessage, SupervisorMessage } from './process-protocol.js'
-import { errorAnswer, RunHost } from './run-host.js'
+import { errorAnswer, RunHost, runContext } from './run-host.js'
 import type { SandboxOutcome, SandboxShared } from './sandbox.js'
 
 /** Past the run's deadline, how long the supervisor waits for the child's answer before answering itself. */
@@ -184,18 +183,7 @@ export class ProcessPool {
         reject,
         host: undefined as unknown as RunHost,
       }
-      const context: CallContext = {
-        remainingMs: () => Math.max(0, deadline - performance.now()),
-        get signal() {
-          if (run.abort === undefined) {
-            run.abort = new AbortController()
-            if (run.settled) run.abort.abort()
-          }
-          return run.abort.signal
-        },
-        record: (_kind, value) => void metadataUpdates.push(value),
-      }
-      run.host = new RunHost(this.#shared.registry, context, new RunBudget(this.#shared.registry.runBudgetBytes), {
+      run.host = new RunHost(this.#shared.registry, runContext(deadline, run, metadataUpdates), new RunBudget(this.#shared.registry.runBudgetBytes), {
         settled: () => run.settled,
         enter: (kind, a, b) => this.#send(run.child, { t: 'enter', key, kind, a, b }),
       })

@@ -19,6 +19,25 @@ export interface RunChannel {
   enter(kind: 'callGuest' | 'settle', a: number, b: string): void
 }
 
+/**
+ * The context every host call of a run gets: what is left of its budget, an abort signal made on
+ * first use (most runs make no host call that can be cancelled; a run that already ended hands out
+ * an aborted one), and where a persisted metadata update is recorded.
+ */
+export function runContext(deadline: number, run: { abort: AbortController | undefined; settled: boolean }, metadataUpdates: unknown[]): CallContext {
+  return {
+    remainingMs: () => Math.max(0, deadline - performance.now()),
+    get signal() {
+      if (run.abort === undefined) {
+        run.abort = new AbortController()
+        if (run.settled) run.abort.abort()
+      }
+      return run.abort.signal
+    },
+    record: (_kind, value) => void metadataUpdates.push(value),
+  }
+}
+
 /** A thrown host value as the guest's answer text. */
 export function errorAnswer(error: unknown): string {
   return error instanceof RunFailure

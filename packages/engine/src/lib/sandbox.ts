@@ -4,8 +4,8 @@ import type { RuleDefinition } from '../options.js'
 import type { SandboxSettings } from '../guest/contract.js'
 import { GUEST_RUNTIME, guestArguments } from './guest-source.js'
 import { RunBudget } from './budget.js'
-import type { CallContext, HostRegistry } from './host-bridge.js'
-import { errorAnswer, RunHost } from './run-host.js'
+import type { HostRegistry } from './host-bridge.js'
+import { errorAnswer, RunHost, runContext } from './run-host.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
 import { park, parkedThreads, parkForGood } from './parked.js'
 
@@ -254,20 +254,7 @@ export class Sandbox {
         metadataUpdates,
         host: undefined as unknown as RunHost,
       }
-      const context: CallContext = {
-        remainingMs: () => Math.max(0, deadline - performance.now()),
-        // Made on first use (most runs make no host call that can be cancelled); a run that
-        // already ended hands out an aborted signal.
-        get signal() {
-          if (run.abort === undefined) {
-            run.abort = new AbortController()
-            if (run.settled) run.abort.abort()
-          }
-          return run.abort.signal
-        },
-        record: (_kind, value) => void metadataUpdates.push(value),
-      }
-      run.host = new RunHost(this.#registry, context, new RunBudget(this.#registry.runBudgetBytes), {
+      run.host = new RunHost(this.#registry, runContext(deadline, run, metadataUpdates), new RunBudget(this.#registry.runBudgetBytes), {
         settled: () => run.settled,
         enter: (kind, a, b) => this.#enter(run, [kind, run.runId, a, b]),
       })
