@@ -1,4 +1,6 @@
-import { GRANT_TYPES, type ApiConfig, type DirectoryConfig, type NewUser } from '@tokenrules/oauth'
+import { fileURLToPath } from 'node:url'
+import { GRANT_TYPES, hashSecret, type ApiConfig, type DirectoryConfig, type NewUser, type TokenServerOptions } from '@tokenrules/oauth'
+import { loadRuleSet } from './rule-set.js'
 
 /** The demo's one API, the audience of its access tokens. */
 export const API: ApiConfig = {
@@ -38,3 +40,18 @@ export const USERS: NewUser[] = [
     app_metadata: { roles: ['support'], use_mfa: true },
   },
 ]
+
+/**
+ * The demo's token server options, but for its stores and its sealing key: the rules in ../rules,
+ * the client, the API and the two directories. The demo and its tests build the server from this.
+ */
+export async function demoServerOptions(issuer: string): Promise<TokenServerOptions> {
+  return {
+    issuer,
+    engine: { rules: loadRuleSet(fileURLToPath(new URL('../rules', import.meta.url))) },
+    clients: [{ clientId: CLIENT.clientId, name: CLIENT.name, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
+    apis: [API],
+    directories: DIRECTORIES,
+    defaultDirectory: 'Employees',
+  }
+}

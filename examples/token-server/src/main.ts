@@ -2,16 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sandboxRuntime } from '@tokenrules/engine'
-import { createTokenServer, hashSecret, toNodeListener } from '@tokenrules/oauth'
+import { createTokenServer, toNodeListener } from '@tokenrules/oauth'
 import { createSqliteStores } from '@tokenrules/oauth/sqlite'
-import { API, CLIENT, DIRECTORIES, USERS } from './config.js'
+import { API, CLIENT, DIRECTORIES, USERS, demoServerOptions } from './config.js'
 import { loginBackend } from './login-backend.js'
 import { messagesApi } from './messages-api.js'
 import { playground } from './playground.js'
-import { loadRuleSet } from './rule-set.js'
 
 // The rules playground runs code anyone who reaches it pastes: off unless asked for, never in
 // production. `--playground` (the demo's `start` script passes it) or TOKENRULES_PLAYGROUND=1 turn
@@ -49,16 +47,7 @@ const keyPath = join(dataDir, 'encryption.key')
 if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('base64url'), { mode: 0o600 })
 const encryptionKey = process.env['TOKENRULES_ENCRYPTION_KEY'] ?? readFileSync(keyPath, 'utf8').trim()
 
-const tokenServer = await createTokenServer({
-  issuer,
-  engine: { rules: loadRuleSet(fileURLToPath(new URL('../rules', import.meta.url))) },
-  clients: [{ clientId: CLIENT.clientId, name: CLIENT.name, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
-  apis: [API],
-  directories: DIRECTORIES,
-  defaultDirectory: 'Employees',
-  stores,
-  encryptionKey,
-})
+const tokenServer = await createTokenServer({ ...(await demoServerOptions(issuer)), stores, encryptionKey })
 
 let seeded = 0
 for (const user of USERS) {

@@ -2,11 +2,10 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createEngine, isTokenRulesError, type EngineOptions } from '@tokenrules/engine'
-import { createMemoryStores, createTokenServer, hashSecret } from '@tokenrules/oauth'
+import { createMemoryStores, createTokenServer } from '@tokenrules/oauth'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { API, CLIENT, DIRECTORIES, USERS } from '../src/config.js'
-import { loadRuleSet } from '../src/rule-set.js'
+import { CLIENT, USERS, demoServerOptions } from '../src/config.js'
 import { typeErrorsOfSources } from '../../docs-site/test/typecheck.js'
 import { blocks } from './doc-blocks.js'
 
@@ -121,15 +120,7 @@ describe('token endpoint examples in docs/', () => {
   })
 
   it('answers each request as documented (the demo configuration, in memory)', async () => {
-    await using server = await createTokenServer({
-      issuer: 'http://localhost:3000/',
-      engine: { rules: loadRuleSet(fileURLToPath(new URL('../rules', import.meta.url))) },
-      clients: [{ clientId: CLIENT.clientId, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
-      apis: [API],
-      directories: DIRECTORIES,
-      defaultDirectory: 'Employees',
-      stores: createMemoryStores(),
-    })
+    await using server = await createTokenServer({ ...(await demoServerOptions('http://localhost:3000/')), stores: createMemoryStores() })
     for (const user of USERS) await server.users.create(user)
     for (const example of requests) {
       const where = `${example.file}:${example.line}`

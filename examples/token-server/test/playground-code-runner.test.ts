@@ -11,12 +11,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { promisify } from 'node:util'
-import { createMemoryStores, createTokenServer, hashSecret, toNodeListener, type TokenServer } from '@tokenrules/oauth'
+import { createMemoryStores, createTokenServer, toNodeListener, type TokenServer } from '@tokenrules/oauth'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { API, CLIENT, DIRECTORIES, USERS } from '../src/config.js'
+import { API, CLIENT, USERS, demoServerOptions } from '../src/config.js'
 import { playground, PLAYGROUND_LIMITS, type Playground, type PlaygroundOptions } from '../src/playground.js'
 import { clientKey } from '../src/rate-limit.js'
-import { loadRuleSet } from '../src/rule-set.js'
 import { demoArgs, demoCommand, demoRoot, freePort, startDemo } from './demo-process.js'
 
 const USER = { user_id: 'auth0|1', email: 'ada@example.com', email_verified: true }
@@ -161,15 +160,7 @@ describe('hostile rules beside the token endpoint', () => {
   }
 
   beforeAll(async () => {
-    server = await createTokenServer({
-      issuer: 'http://localhost:3000/',
-      engine: { rules: loadRuleSet(new URL('../rules', import.meta.url).pathname) },
-      clients: [{ clientId: CLIENT.clientId, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
-      apis: [API],
-      directories: DIRECTORIES,
-      defaultDirectory: 'Employees',
-      stores: createMemoryStores(),
-    })
+    server = await createTokenServer({ ...(await demoServerOptions('http://localhost:3000/')), stores: createMemoryStores() })
     for (const user of USERS) await server.users.create(user)
     pg = await open({ limits: ROOMY })
     // The demo's wiring: the playground's routes first, then the token server.

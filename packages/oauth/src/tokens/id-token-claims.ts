@@ -1,6 +1,7 @@
 import type { JsonValue } from '@tokenrules/engine'
 
-const BY_SCOPE: Record<string, readonly string[]> = {
+/** The standard claims each OpenID scope grants (OpenID Connect Core §5.4). */
+export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   profile: [
     'name',
     'family_name',
@@ -28,7 +29,7 @@ const BY_SCOPE: Record<string, readonly string[]> = {
 export function standardClaims(user: Record<string, unknown>, scopes: readonly string[]): Record<string, JsonValue> {
   const claims: Record<string, JsonValue> = {}
   for (const scope of scopes) {
-    for (const claim of BY_SCOPE[scope] ?? []) {
+    for (const claim of CLAIMS_BY_SCOPE[scope] ?? []) {
       const value = claim === 'phone_number_verified' ? user['phone_verified'] : user[claim]
       if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
         claims[claim] = value

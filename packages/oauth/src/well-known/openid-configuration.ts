@@ -1,6 +1,7 @@
 import type { Core } from '../lib/core.js'
 import { ALL_GRANT_TYPES } from '../grants/grant-types.js'
 import { OIDC_SCOPES } from '../scopes/grant-scopes.js'
+import { CLAIMS_BY_SCOPE } from '../tokens/id-token-claims.js'
 
 /**
  * `GET /.well-known/openid-configuration`: the discovery document for what this server implements
@@ -21,32 +22,6 @@ export function openidConfiguration(core: Core): Record<string, unknown> {
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...(anyPublic ? ['none'] : [])],
     id_token_signing_alg_values_supported: [core.keys.algorithm],
     scopes_supported: [...new Set([...OIDC_SCOPES, ...[...core.apis.values()].flatMap((api) => api.scopes)])],
-    claims_supported: [
-      'iss',
-      'sub',
-      'aud',
-      'iat',
-      'exp',
-      'auth_time',
-      'amr',
-      'name',
-      'family_name',
-      'given_name',
-      'middle_name',
-      'nickname',
-      'preferred_username',
-      'profile',
-      'picture',
-      'website',
-      'gender',
-      'birthdate',
-      'zoneinfo',
-      'locale',
-      'updated_at',
-      'email',
-      'email_verified',
-      'phone_number',
-      'phone_number_verified',
-    ],
+    claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'auth_time', 'amr', ...Object.values(CLAIMS_BY_SCOPE).flat()],
   }
 }
