@@ -16,32 +16,12 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createEngine } from '@tokenrules/engine'
 import { passwordInput } from '../helpers.js'
+import type { NativeLoopConfig, NativeLoopReport } from './fixtures/native-loop-protocol.js'
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 const child = fileURLToPath(new URL('./fixtures/native-loop-child.ts', import.meta.url))
 
-interface AttackResult {
-  code: string
-  settledMs: number
-  benign: string
-  benignMs: number
-  message?: string
-}
-interface ChildReport {
-  results: AttackResult[]
-  stats: { parked: number; recycled: number; isolates: number }
-  onCatastrophe: string[]
-}
-
-function runInChild(config: {
-  attacks: string[]
-  timeoutMs: number
-  maxParkedThreads: number
-  isolation?: 'thread' | 'process'
-  concurrency?: number
-  memoryLimitMb?: number
-  pauseMs?: number
-}): Promise<ChildReport> {
+function runInChild(config: NativeLoopConfig): Promise<NativeLoopReport> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -50,7 +30,7 @@ function runInChild(config: {
       (_error, stdout, stderr) => {
         const line = stdout.trim().split('\n').pop() ?? ''
         try {
-          resolve(JSON.parse(line) as ChildReport)
+          resolve(JSON.parse(line) as NativeLoopReport)
         } catch {
           reject(new Error(`the child printed no report: ${stdout}\n${stderr}`))
         }
