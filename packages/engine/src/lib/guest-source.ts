@@ -15,7 +15,9 @@ export const GUEST_FILES = [
   'crypto.js',
   'jwt.js',
   'http.js',
+  'node-http.js',
   'modules.js',
+  'node.js',
 ] as const
 
 /** The bootstrap inputs, in the order the host passes them (`$0`, `$1`, … of `evalClosure`). */
