@@ -124,7 +124,10 @@ export interface HttpResponseData {
   statusText: string
   url: string
   redirected: boolean
+  /** Header values by lower-case name; repeated headers joined with ', ' as Fetch does (but see `setCookie`). */
   headers: Record<string, string>
+  /** Each Set-Cookie header on its own (Fetch's getSetCookie), which `headers` cannot keep apart. */
+  setCookie?: string[] | undefined
   body: Uint8Array
 }
 

@@ -147,6 +147,7 @@ async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, contex
           url: url.href,
           redirected: hop > 0,
           headers: Object.fromEntries(response.headers),
+          setCookie: response.headers.getSetCookie(),
           body: data,
         }
       } finally {
