@@ -89,6 +89,9 @@ export async function issueTokens(core: Core, issuance: Issuance): Promise<Recor
       aud: issuance.audience,
       iat,
       exp: iat + issuance.accessTokenLifetimeSeconds,
+      // RFC 9068 §2.2: client_id and jti are required of a JWT access token; azp as Auth0 sets it.
+      client_id: issuance.clientId,
+      jti: randomId('at'),
       azp: issuance.clientId,
       scope: issuance.scope.join(' '),
       gty: 'password',

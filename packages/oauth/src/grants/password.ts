@@ -12,8 +12,8 @@ import { contextForRules, userForRules } from './rules-input.js'
 import { runRules } from './run-rules.js'
 
 /**
- * `grant_type=password` (the default directory) and `…/password-realm` (`realm` names the
- * directory): check the credentials under brute-force protection, run the rules with protocol
+ * `grant_type=password` (`realm` names the directory, else the default one) and
+ * `…/password-realm` (`realm` names it, required): check the credentials under brute-force protection, run the rules with protocol
  * `oauth2-password`, and answer with tokens or `mfa_required`.
  */
 export async function passwordGrant(core: Core, grant: GrantRequest): Promise<Record<string, string | number>> {
@@ -22,7 +22,9 @@ export async function passwordGrant(core: Core, grant: GrantRequest): Promise<Re
   const password = params.get('password')
   if (username === undefined) throw missingParameter('username')
   if (password === undefined) throw missingParameter('password')
-  const realm = grant.grantType === GRANT_TYPES.passwordRealm ? params.get('realm') : core.defaultDirectory
+  // A realm picks the directory with either grant, as on Auth0; only `password` falls back to the
+  // default directory when none is named. An unknown realm never falls through to another one.
+  const realm = params.get('realm') ?? (grant.grantType === GRANT_TYPES.passwordRealm ? undefined : core.defaultDirectory)
   if (realm === undefined) {
     if (grant.grantType === GRANT_TYPES.passwordRealm) throw missingParameter('realm')
     throw invalidRequest('No default directory is configured; use the password-realm grant.')

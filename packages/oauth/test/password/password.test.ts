@@ -13,7 +13,49 @@ describe('grant_type=password (the default directory)', () => {
     const { payload, header } = await t.verify(answer.body.access_token)
     expect(header).toEqual({ alg: 'ES256', kid: expect.any(String), typ: 'at+jwt' })
     const iat = Math.floor(t.clock.now / 1000)
-    expect(payload).toEqual({ iss: ISSUER, sub: t.aliceId, aud: API, iat, exp: iat + 86400, azp: CLIENT_ID, scope: 'read:messages', gty: 'password' })
+    expect(payload).toEqual({
+      iss: ISSUER,
+      sub: t.aliceId,
+      aud: API,
+      iat,
+      exp: iat + 86400,
+      client_id: CLIENT_ID,
+      jti: expect.stringMatching(/^at_[\w-]{16}$/),
+      azp: CLIENT_ID,
+      scope: 'read:messages',
+      gty: 'password',
+    })
+  })
+
+  it('gives every access token its own jti (RFC 9068 §2.2)', async () => {
+    await using t = await startServer()
+    const ids = new Set<unknown>()
+    for (let i = 0; i < 3; i++) {
+      const answer = await t.token({ grant_type: 'password', username: ALICE.email, password: ALICE.password, audience: API })
+      ids.add((await t.verify(answer.body.access_token)).payload.jti)
+    }
+    expect(ids.size).toBe(3)
+  })
+
+  it('logs in from the directory a realm names, as Auth0 honours realm with this grant', async () => {
+    await using t = await startServer()
+    const answer = await t.token({ grant_type: 'password', realm: 'Customers', username: BOB.email, password: BOB.password, audience: API })
+    expect(answer.status).toBe(200)
+    expect((await t.verify(answer.body.access_token)).payload.sub).toBe(t.bobId)
+  })
+
+  it('does not fall back to the default directory when the realm named does not hold the user', async () => {
+    await using t = await startServer()
+    const answer = await t.token({ grant_type: 'password', realm: 'Customers', username: ALICE.email, password: ALICE.password, audience: API })
+    expect(answer.status).toBe(403)
+    expect(answer.body).toEqual({ error: 'invalid_grant', error_description: 'Wrong email or password.' })
+  })
+
+  it('answers an unknown realm with 400 invalid_request instead of using the default directory', async () => {
+    await using t = await startServer()
+    const answer = await t.token({ grant_type: 'password', realm: 'Contractors', username: ALICE.email, password: ALICE.password, audience: API })
+    expect(answer.status).toBe(400)
+    expect(answer.body).toEqual({ error: 'invalid_request', error_description: 'Unknown realm: Contractors' })
   })
 
   it('refuses a user of another directory with the wrong-credentials answer', async () => {
