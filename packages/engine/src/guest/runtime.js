@@ -587,7 +587,8 @@ function outputsOf(r) {
     if (typeof provider !== 'string' || provider === '') throw new ResultError('must be a non-empty string', 'context.multifactor.provider')
     const remember = own(mfa, 'allowRememberBrowser')
     if (remember !== undefined && typeof remember !== 'boolean') throw new ResultError('must be a boolean', 'context.multifactor.allowRememberBrowser')
-    text += ',"multifactor":{"provider":' + JSONStringify(provider) + ',"allowRememberBrowser":' + (remember === true ? 'true' : 'false') + '}'
+    // Auth0: left out, the browser may be remembered (30 days); only an explicit false asks every time.
+    text += ',"multifactor":{"provider":' + JSONStringify(provider) + ',"allowRememberBrowser":' + (remember === false ? 'false' : 'true') + '}'
   }
   const redirect = redirectOf(context)
   if (redirect !== undefined) text += ',"redirect":{"url":' + JSONStringify(redirect) + '}'

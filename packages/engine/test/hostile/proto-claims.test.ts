@@ -162,11 +162,12 @@ describe('prototype keys inside claim values and the user', () => {
   it("proto-multifactor: '__proto__' in context.multifactor / redirect does not reach the host", async () => {
     await using h = await harness([
       hostileRule(`
-        context.multifactor = JSON.parse('{"provider":"any","__proto__":{"polluted":true,"allowRememberBrowser":true}}');
+        context.multifactor = JSON.parse('{"provider":"any","__proto__":{"polluted":true,"allowRememberBrowser":false}}');
         callback(null, user, context);`),
     ])
     const result = await h.expectSuccess()
-    expect(result.multifactor).toEqual({ provider: 'any', allowRememberBrowser: false })
+    // Left out (the prototype's false is not the rule's own), so Auth0's default: true.
+    expect(result.multifactor).toEqual({ provider: 'any', allowRememberBrowser: true })
     expectNoPollution(result)
     await h.expectServes()
   })
