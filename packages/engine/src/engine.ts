@@ -163,8 +163,8 @@ export class Engine implements AsyncDisposable {
    */
   async run<U extends Record<string, unknown> = Record<string, unknown>>(input: RunInput, options: RunOptions = {}): Promise<RunResult<U>> {
     if (this.#closed) throw new EngineClosedError()
-    const inputJson = encodeRunInput(input, MAX_INPUT_CHARS)
-    const outcome = await this.#pool.execute(inputJson, options.includeContext === true)
+    const { text, subject } = encodeRunInput(input, MAX_INPUT_CHARS)
+    const outcome = await this.#pool.execute(text, options.includeContext === true, subject)
     return decodeOutcome(outcome, input.context.protocol, this.#options) as RunResult<U>
   }
 

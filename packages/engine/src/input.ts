@@ -143,8 +143,11 @@ export interface RunInput {
   context: Context
 }
 
-/** Validate a run's input and turn it into the JSON text the sandbox parses. */
-export function encodeRunInput(input: unknown, maxBytes: number): string {
+/**
+ * Validate a run's input and turn it into the JSON text the sandbox parses, with whom the run is
+ * for (read from the validated copy, so a getter of the host's input cannot answer twice).
+ */
+export function encodeRunInput(input: unknown, maxBytes: number): { text: string; subject: { userId: string; clientId: string | undefined } } {
   let parsed: ReturnType<typeof runInputSchema.safeParse>
   try {
     parsed = runInputSchema.safeParse(input)
@@ -175,7 +178,8 @@ export function encodeRunInput(input: unknown, maxBytes: number): string {
     const issues = [{ path: [], code: 'too_big', message: `is ${text.length} characters as JSON; the limit is ${maxBytes}` }]
     throw new InputInvalidError(`Invalid run input: larger than ${maxBytes} characters`, issues)
   }
-  return text
+  const clientId: unknown = parsed.data.context.clientID
+  return { text, subject: { userId: parsed.data.user.user_id, clientId: typeof clientId === 'string' ? clientId : undefined } }
 }
 
 /** Where `value` stops being JSON (a cycle, a BigInt), for the error's path. */

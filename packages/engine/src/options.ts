@@ -104,7 +104,22 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   globals: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript identifier'), z.unknown()).optional(),
-  auth0: z.strictObject({ domain: z.string().min(1).optional() }).optional(),
+  auth0: z
+    .strictObject({
+      domain: z
+        .string()
+        .min(1)
+        .refine((value) => auth0Origin(value) !== undefined, 'must be a host name (with an optional :port), not a URL or a path')
+        .optional(),
+      accessToken: z.function().optional(),
+      managementApi: z.function().optional(),
+    })
+    .superRefine((auth0, ctx) => {
+      if (auth0.managementApi !== undefined && auth0.domain === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['managementApi'], message: 'needs auth0.domain: it answers requests to https://<domain>/api/v2' })
+      }
+    })
+    .optional(),
   clock: z.function().optional(),
   random: z.function().optional(),
   hooks: z
@@ -407,8 +422,71 @@ export interface EngineOptions {
    * platform's (cryptographically strong for the crypto functions). For deterministic tests only.
    */
   random?: (() => number) | undefined
-  /** `auth0.domain` (and `auth0.baseUrl`, `https://<domain>/api/v2`) as rules see them. */
-  auth0?: { domain?: string | undefined } | undefined
+  /**
+   * The tenant as rules see it: `auth0.domain`, `auth0.baseUrl` (`https://<domain>/api/v2`) and
+   * `auth0.accessToken`, and the Management API a host serves them in-process.
+   *
+   * @example
+   * ```ts
+   * import assert from 'node:assert/strict'
+   * import { createEngine } from '@tokenrules/engine'
+   *
+   * const minted = new Set<string>()
+   * await using engine = await createEngine({
+   *   auth0: {
+   *     domain: 'acme.example.com',
+   *     // One short-lived token per run, for the run's user and client.
+   *     accessToken: ({ userId }) => {
+   *       const token = `t-${minted.size}-${userId.length}`
+   *       minted.add(token)
+   *       return token
+   *     },
+   *     // Requests to https://acme.example.com/api/v2/… are answered here, in this process.
+   *     managementApi: async (request) =>
+   *       minted.has(request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '')
+   *         ? Response.json({ user_id: decodeURIComponent(new URL(request.url).pathname.split('/').pop() ?? ''), app_metadata: { plan: 'gold' } })
+   *         : Response.json({ statusCode: 401, error: 'Unauthorized', message: 'Invalid token' }, { status: 401 }),
+   *   },
+   *   rules: [{
+   *     name: 'read-plan',
+   *     script: `async function (user, context, callback) {
+   *       const res = await fetch(auth0.baseUrl + '/users/' + encodeURIComponent(user.user_id), { headers: { authorization: 'Bearer ' + auth0.accessToken } });
+   *       context.idToken['https://example.com/plan'] = (await res.json()).app_metadata.plan;
+   *       callback(null, user, context);
+   *     }`,
+   *   }],
+   * })
+   * const result = await engine.run({ user: { user_id: 'auth0|42' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+   * assert.equal(result.idToken.claims['https://example.com/plan'], 'gold')
+   * ```
+   */
+  auth0?:
+    | {
+        /** The tenant's host name (`acme.eu.auth0.com`), with an optional `:port`. */
+        domain?: string | undefined
+        /**
+         * Mints `auth0.accessToken` for one run: a short-lived bearer token for the Management API
+         * at `auth0.baseUrl`. Called at most once per run, when a rule first reads the token, with
+         * the login's user (as the run's input named it, whatever the rules changed) and client. Its
+         * value is never logged, never put in errors, warnings, stats or the result. A rejection, or
+         * anything but a non-empty string of at most 16,384 characters, makes that read throw in the rule.
+         * Absent: `auth0.accessToken` is `undefined`.
+         */
+        accessToken?: ((run: { userId: string; clientId: string | undefined }) => string | Promise<string>) | undefined
+        /**
+         * Answers the Management API in-process (the Fetch API): every request rules send through
+         * the HTTP bridge (`fetch`, `request`, `axios`, `node-fetch`, bundled clients) to
+         * `https://<domain>/api/v2` and below comes here instead of the network, with no DNS and
+         * no entry in `modules.http.allow`; the rest of that host follows `modules.http`. The
+         * limits of `modules.http` (methods, timeout, response size, requests per run, the run's
+         * abort) apply to it. Given it, rules have the HTTP clients even without `modules.http`
+         * (allowing nothing else). A rejection fails the run with `ERR_METADATA_UPDATE_FAILED`,
+         * as a failed `hooks.updateAppMetadata` does: a store that cannot answer or persist must
+         * not let the login through. Needs `domain`.
+         */
+        managementApi?: ((request: Request) => Promise<Response>) | undefined
+      }
+    | undefined
   /** Host functions the engine calls: persisting metadata, receiving logs and failures. None by default. */
   hooks?:
     | {
@@ -453,7 +531,11 @@ export interface ResolvedOptions {
     host: Record<string, unknown>
   }
   globals: Record<string, unknown>
-  auth0: { domain: string | undefined }
+  auth0: {
+    domain: string | undefined
+    accessToken: ((run: { userId: string; clientId: string | undefined }) => string | Promise<string>) | undefined
+    managementApi: ((request: Request) => Promise<Response>) | undefined
+  }
   clock: (() => number) | undefined
   random: (() => number) | undefined
   hooks: NonNullable<EngineOptions['hooks']>
@@ -474,6 +556,17 @@ export function namespaceHost(value: string): string | undefined {
   }
 }
 
+/** `https://<domain>`, the origin of the tenant's Management API, or undefined when `domain` is not a host (and port). */
+export function auth0Origin(domain: string): string | undefined {
+  if (!/^[^/?#@\\\s]+$/.test(domain)) return undefined
+  try {
+    const url = new URL(`https://${domain}/`)
+    return url.hostname === '' ? undefined : url.origin
+  } catch {
+    return undefined
+  }
+}
+
 export function resolveOptions(input: unknown): ResolvedOptions {
   const parsed = optionsSchema.safeParse(input)
   if (!parsed.success) {
@@ -486,7 +579,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     const issues = reserved.map((name) => ({ path: ['globals', name], code: 'custom', message: `'${name}' is defined by the engine and cannot be replaced` }))
     throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues)
   }
-  const http = o.modules?.http
+  // The in-process Management API is reached through the HTTP bridge: given it, rules have the
+  // HTTP clients, allowed nowhere else unless `modules.http` says so.
+  const http = o.modules?.http ?? (o.auth0?.managementApi !== undefined ? { allow: [] } : undefined)
   return {
     rules: o.rules,
     configuration: { ...o.configuration },
@@ -528,7 +623,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       host: o.modules?.host ?? {},
     },
     globals: o.globals ?? {},
-    auth0: { domain: o.auth0?.domain },
+    auth0: {
+      domain: o.auth0?.domain,
+      accessToken: o.auth0?.accessToken as ResolvedOptions['auth0']['accessToken'],
+      managementApi: o.auth0?.managementApi as ResolvedOptions['auth0']['managementApi'],
+    },
     clock: o.clock as (() => number) | undefined,
     random: o.random as (() => number) | undefined,
     hooks: (o.hooks ?? {}) as ResolvedOptions['hooks'],

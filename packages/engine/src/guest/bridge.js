@@ -496,6 +496,32 @@ const auth0Object = {
   baseUrl: settings.auth0.baseUrl,
   users: { updateAppMetadata: metadataUpdater('AppMetadata'), updateUserMetadata: metadataUpdater('UserMetadata') },
 }
+// auth0.accessToken: minted by the host for the run on first read (the thread waits for it), the
+// same string for every later read of that run, and nothing outside a run. Not enumerable, so a
+// rule that logs or serializes `auth0` does not mint it or write it out by accident. A rule may
+// assign it (as on Auth0, where it was a plain property); that value lasts for its run only.
+/** @type {{ run: unknown, value: unknown }} */
+const accessTokenOfRun = { run: null, value: undefined }
+ObjectDefineProperty(auth0Object, 'accessToken', {
+  get: function () {
+    const r = run
+    if (r === null || r.finished) return undefined
+    if (accessTokenOfRun.run !== r) {
+      const value = settings.auth0.accessToken ? awaitHost('$auth0.accessToken', []) : undefined
+      accessTokenOfRun.run = r
+      accessTokenOfRun.value = value
+    }
+    return accessTokenOfRun.value
+  },
+  set: function (value) {
+    const r = run
+    if (r === null || r.finished) return
+    accessTokenOfRun.run = r
+    accessTokenOfRun.value = value
+  },
+  enumerable: false,
+  configurable: true,
+})
 ObjectDefineProperty(G, 'auth0', { value: auth0Object, writable: true, enumerable: false, configurable: true })
 
 // The integrator's extra globals (stubs in tests, helpers in production).

@@ -34,7 +34,8 @@ export interface SandboxSettings {
   modules: Record<string, { kind: 'package' | 'builtin' | 'host'; version?: string | undefined; descriptor?: HostDescriptor | undefined }>
   /** The integrator's extra globals. */
   globals: Record<string, HostDescriptor>
-  auth0: { domain: string | undefined; baseUrl: string | undefined }
+  /** `accessToken`: whether the host mints `auth0.accessToken` (engine option `auth0.accessToken`). */
+  auth0: { domain: string | undefined; baseUrl: string | undefined; accessToken: boolean }
   /** Whether rules get a global `fetch` (HTTP allowed). */
   fetch: boolean
   /** Whether `Date` reads the integrator's clock, and `Math.random` its random source. */
@@ -177,6 +178,8 @@ export interface HostCalls {
   /** The metadata crosses as JSON text (copied and checked in the guest, parsed and checked again on the host). */
   '$auth0.updateAppMetadata': { args: [userId: string, metadataJson: string]; result: Promise<undefined> }
   '$auth0.updateUserMetadata': { args: [userId: string, metadataJson: string]; result: Promise<undefined> }
+  /** The run's `auth0.accessToken`, minted by the host once per run (awaited: the guest's thread waits). */
+  '$auth0.accessToken': { args: []; result: Promise<string> }
   $moduleSource: { args: [name: string]; result: string }
   /** The integrator's clock (engine option `clock`), in epoch milliseconds. */
   $clock: { args: []; result: number }

@@ -15,8 +15,16 @@ import { HOST_BOUNDS, tooLarge } from './capabilities/bounds.js'
 
 export type { HostDescriptor }
 
+/** Whom a run is for: the login's user and client, as the run's input named them (rules cannot change these). */
+export interface RunSubject {
+  readonly userId: string
+  readonly clientId: string | undefined
+}
+
 /** The run a host call belongs to. */
 export interface CallContext {
+  /** The run's user and client (engine runs; absent in a bare sandbox). */
+  readonly subject?: RunSubject | undefined
   /** Milliseconds left of the run's budget. */
   remainingMs(): number
   /** Abort signal that fires when the run ends (done, failed or timed out). */
@@ -31,6 +39,7 @@ export interface CallContext {
  */
 export function withCharge(context: CallContext, charge: Charge): CallContext {
   return {
+    subject: context.subject,
     remainingMs: () => context.remainingMs(),
     get signal() {
       return context.signal

@@ -2,6 +2,7 @@ import { EngineInternalError } from '../errors.js'
 import type { RuleDefinition } from '../options.js'
 import type { PoolCounters } from '../stats.js'
 import { Sandbox, type RemoteHost, type SandboxOutcome, type SandboxShared } from './sandbox.js'
+import type { RunSubject } from './host-bridge.js'
 
 interface Slot {
   sandbox: Sandbox | undefined
@@ -13,6 +14,7 @@ interface Slot {
 interface Queued {
   inputJson: string
   includeContext: boolean
+  subject: RunSubject | undefined
   key: number
   resolve: (outcome: SandboxOutcome) => void
   reject: (error: unknown) => void
@@ -95,9 +97,9 @@ export class SandboxPool {
   }
 
   /** Run once in the next idle sandbox. */
-  execute(inputJson: string, includeContext = false, key = 0): Promise<SandboxOutcome> {
+  execute(inputJson: string, includeContext = false, subject?: RunSubject, key = 0): Promise<SandboxOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ inputJson, includeContext, key, resolve, reject })
+      this.#queue.push({ inputJson, includeContext, subject, key, resolve, reject })
       this.#pump()
     })
   }
@@ -111,7 +113,7 @@ export class SandboxPool {
       slot.busy = true
       this.counters.runs++
       slot.key = job.key
-      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext, job.key).then((outcome) => {
+      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext, job.key, job.subject).then((outcome) => {
         slot.busy = false
         slot.key = 0
         if (sandbox.dead) this.#replace(slot, sandbox)

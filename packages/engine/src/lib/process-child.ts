@@ -65,7 +65,7 @@ process.on('message', (message: SupervisorMessage) => {
       return
     case 'run':
       if (pool === undefined) return
-      void pool.execute(message.inputJson, message.includeContext, message.key).then(
+      void pool.execute(message.inputJson, message.includeContext, undefined, message.key).then(
         (outcome) => send({ t: 'outcome', key: message.key, outcome: portable(outcome), isolates: pool?.size ?? 0, counters: { ...(pool?.counters ?? {}) } }),
         (error: unknown) => send({ t: 'run-failed', key: message.key, message: error instanceof Error ? error.message : String(error) }),
       )

@@ -17,6 +17,7 @@ import { RunBudget } from './budget.js'
 import type { ChildMessage, SupervisorMessage } from './process-protocol.js'
 import { errorAnswer, RunHost, runContext } from './run-host.js'
 import type { SandboxOutcome, SandboxShared } from './sandbox.js'
+import type { RunSubject } from './host-bridge.js'
 
 /** Past the run's deadline, how long the supervisor waits for the child's answer before answering itself. */
 const ANSWER_GRACE_MS = 1_500
@@ -165,7 +166,7 @@ export class ProcessPool {
   }
 
   /** Run once in the current child. */
-  execute(inputJson: string, includeContext = false): Promise<SandboxOutcome> {
+  execute(inputJson: string, includeContext = false, subject?: RunSubject): Promise<SandboxOutcome> {
     return new Promise((resolve, reject) => {
       const key = this.#nextKey++
       const deadline = performance.now() + this.#options.timeoutMs
@@ -183,7 +184,7 @@ export class ProcessPool {
         reject,
         host: undefined as unknown as RunHost,
       }
-      run.host = new RunHost(this.#shared.registry, runContext(deadline, run, metadataUpdates), new RunBudget(this.#shared.registry.runBudgetBytes), {
+      run.host = new RunHost(this.#shared.registry, runContext(deadline, run, metadataUpdates, subject), new RunBudget(this.#shared.registry.runBudgetBytes), {
         settled: () => run.settled,
         enter: (kind, a, b) => this.#send(run.child, { t: 'enter', key, kind, a, b }),
       })

@@ -8,7 +8,7 @@
 
 import { RunFailure } from './capabilities/run-failure.js'
 import type { RunBudget } from './budget.js'
-import { decodeFromGuest, encodeError, encodeForGuest, withCharge, type CallContext, type HostRegistry } from './host-bridge.js'
+import { decodeFromGuest, encodeError, encodeForGuest, withCharge, type CallContext, type HostRegistry, type RunSubject } from './host-bridge.js'
 import { chargeTurn, nextTurn, turnSpent } from './turn-budget.js'
 
 /** How the host half reaches its run's guest. */
@@ -22,10 +22,16 @@ export interface RunChannel {
 /**
  * The context every host call of a run gets: what is left of its budget, an abort signal made on
  * first use (most runs make no host call that can be cancelled; a run that already ended hands out
- * an aborted one), and where a persisted metadata update is recorded.
+ * an aborted one), where a persisted metadata update is recorded, and whom the run is for.
  */
-export function runContext(deadline: number, run: { abort: AbortController | undefined; settled: boolean }, metadataUpdates: unknown[]): CallContext {
+export function runContext(
+  deadline: number,
+  run: { abort: AbortController | undefined; settled: boolean },
+  metadataUpdates: unknown[],
+  subject?: RunSubject,
+): CallContext {
   return {
+    subject,
     remainingMs: () => Math.max(0, deadline - performance.now()),
     get signal() {
       if (run.abort === undefined) {

@@ -4,7 +4,7 @@ import type { RuleDefinition } from '../options.js'
 import type { SandboxSettings } from '../guest/contract.js'
 import { GUEST_RUNTIME, guestArguments } from './guest-source.js'
 import { RunBudget } from './budget.js'
-import type { HostRegistry } from './host-bridge.js'
+import type { HostRegistry, RunSubject } from './host-bridge.js'
 import { errorAnswer, RunHost, runContext } from './run-host.js'
 import { classifyIsolateFailure, compileErrorLine, type IsolateFailure } from './ivm-failures.js'
 import { park, parkedThreads, parkForGood } from './parked.js'
@@ -238,7 +238,7 @@ export class Sandbox {
   }
 
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
-  execute(inputJson: string, timeoutMs: number, includeContext: boolean, key = 0): Promise<SandboxOutcome> {
+  execute(inputJson: string, timeoutMs: number, includeContext: boolean, key = 0, subject?: RunSubject): Promise<SandboxOutcome> {
     return new Promise((resolve) => {
       const metadataUpdates: unknown[] = []
       const deadline = performance.now() + timeoutMs
@@ -254,7 +254,7 @@ export class Sandbox {
         metadataUpdates,
         host: undefined as unknown as RunHost,
       }
-      run.host = new RunHost(this.#registry, runContext(deadline, run, metadataUpdates), new RunBudget(this.#registry.runBudgetBytes), {
+      run.host = new RunHost(this.#registry, runContext(deadline, run, metadataUpdates, subject), new RunBudget(this.#registry.runBudgetBytes), {
         settled: () => run.settled,
         enter: (kind, a, b) => this.#enter(run, [kind, run.runId, a, b]),
       })

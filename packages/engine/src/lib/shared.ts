@@ -1,10 +1,10 @@
 import { hostBudgetBytes } from './budget.js'
 import { ConfigInvalidError, formatIssuePath, RuleCompileError } from '../errors.js'
 import type { ResolvedOptions, RuleDefinition } from '../options.js'
-import { registerAuth0 } from './capabilities/auth0.js'
+import { registerAccessToken, registerAuth0 } from './capabilities/auth0.js'
 import { registerBasics } from './capabilities/basics.js'
 import { registerJwtOffThread } from './capabilities/jwt-off-thread.js'
-import { registerHttp } from './capabilities/http.js'
+import { inProcessApi, registerHttp } from './capabilities/http.js'
 import { HostRegistry } from './host-bridge.js'
 import { RUN_CAPS } from './run-caps.js'
 import { requiredModules } from '../modules.js'
@@ -46,6 +46,7 @@ export async function prepareShared(
     { app: options.hooks.updateAppMetadata, user: options.hooks.updateUserMetadata },
     { maxBytes: options.limits.maxUserBytes, maxUpdates: RUN_CAPS.maxMetadataUpdates },
   )
+  if (options.auth0.accessToken !== undefined) registerAccessToken(registry, options.auth0.accessToken)
   const modules: ModuleTable = {}
 
   const sources = new Map<string, string>()
@@ -91,7 +92,7 @@ export async function prepareShared(
     modules['jsonwebtoken'] = { kind: 'builtin' }
   }
   if (options.modules.http !== undefined) {
-    registerHttp(registry, options.modules.http)
+    registerHttp(registry, options.modules.http, inProcessApi(options.auth0))
     for (const name of ['request', 'axios', 'node-fetch']) modules[name] = { kind: 'builtin' }
   }
   for (const [name, value] of Object.entries(options.modules.host)) {
@@ -119,7 +120,7 @@ export async function prepareShared(
       webAssembly: options.webAssembly,
       modules,
       globals,
-      auth0: { domain, baseUrl: domain === undefined ? undefined : `https://${domain}/api/v2` },
+      auth0: { domain, baseUrl: domain === undefined ? undefined : `https://${domain}/api/v2`, accessToken: options.auth0.accessToken !== undefined },
       fetch: options.modules.http !== undefined,
       clock: options.clock !== undefined,
       random: options.random !== undefined,

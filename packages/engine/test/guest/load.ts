@@ -20,7 +20,7 @@ export const SETTINGS: SandboxSettings = {
   webAssembly: false,
   modules: {},
   globals: {},
-  auth0: { domain: undefined, baseUrl: undefined },
+  auth0: { domain: undefined, baseUrl: undefined, accessToken: false },
   fetch: false,
   clock: false,
   random: false,

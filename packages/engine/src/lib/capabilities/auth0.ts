@@ -117,3 +117,59 @@ function keysText(keys: readonly (string | number)[]): string {
   }
   return out
 }
+
+/** The host's token hook (engine option `auth0.accessToken`). */
+export type AccessTokenHook = (run: { userId: string; clientId: string | undefined }) => string | Promise<string>
+
+/** Longest token accepted from the hook, in characters (a JWT with many scopes is a few KiB). */
+const MAX_ACCESS_TOKEN_CHARS = 16_384
+
+/**
+ * `auth0.accessToken`: the hook mints one token per run, when a rule first reads it, for the run's
+ * subject as the engine's input named it (never what rules made of `user`). The token goes to
+ * the guest and nowhere else: an error here names the hook, never the value, and the token is
+ * kept only as long as its run. A failure makes the read throw in the rule (the run goes on, as a
+ * failed call to any host function does), bounded by what is left of the run.
+ */
+export function registerAccessToken(registry: HostRegistry, hook: AccessTokenHook): void {
+  const minted = new WeakMap<AbortSignal, Promise<string>>()
+  registry.registerAwaited('$auth0.accessToken', (_args, context) => {
+    const signal = context.signal
+    let token = minted.get(signal)
+    if (token === undefined) {
+      token = mint(hook, context)
+      minted.set(signal, token)
+    }
+    return token
+  })
+}
+
+async function mint(hook: AccessTokenHook, context: CallContext): Promise<string> {
+  const subject = context.subject
+  if (subject === undefined) throw new Error('auth0.accessToken is only minted inside an engine run.')
+  const signal = context.signal
+  let value: unknown
+  try {
+    value = await new Promise<unknown>((resolve, reject) => {
+      if (signal.aborted) return reject(new Error('The run is over.'))
+      const onAbort = () => reject(new Error('The run ended before auth0.accessToken was minted.'))
+      signal.addEventListener('abort', onAbort, { once: true })
+      const timer = setTimeout(() => reject(new Error('The run ran out of time while auth0.accessToken was minted.')), Math.max(1, context.remainingMs()))
+      Promise.resolve()
+        .then(() => hook({ userId: subject.userId, clientId: subject.clientId }))
+        .then(resolve, reject)
+        .finally(() => {
+          clearTimeout(timer)
+          signal.removeEventListener('abort', onAbort)
+        })
+    })
+  } catch (error) {
+    // The hook's own message may say why (a store down); it is the integrator's text, not the token.
+    const reason = error instanceof Error ? error.message : 'the hook threw a value that is not an Error'
+    throw new Error(`auth0.accessToken could not be minted: ${reason}`)
+  }
+  if (typeof value !== 'string' || value === '' || value.length > MAX_ACCESS_TOKEN_CHARS) {
+    throw new Error(`auth0.accessToken could not be minted: the hook must return a non-empty string of at most ${MAX_ACCESS_TOKEN_CHARS} characters.`)
+  }
+  return value
+}

@@ -3,6 +3,7 @@ import type { HttpRequestSpec, HttpResponseData } from '../../guest/contract.js'
 import type { CallContext, HostRegistry } from '../host-bridge.js'
 import { checkedAddresses, parseAddressRange, systemResolver, type AddressRange, type Resolver } from './http-addresses.js'
 import { HttpError } from './http-error.js'
+import { RunFailure } from './run-failure.js'
 import { runRequests, sendPinned, type RunRequests, type Sent, type SendInit } from './http-transport.js'
 
 /** The integrator's HTTP policy (engine option `modules.http`, resolved). */
@@ -31,10 +32,30 @@ interface AllowEntry {
   port: string | undefined
 }
 
+/**
+ * The tenant's Management API served in this process (engine option `auth0.managementApi`): every
+ * https request to `origin` whose path is `/api/v2` or below goes to `handler`, never the network.
+ */
+export interface InProcessApi {
+  /** `https://<auth0.domain>`. */
+  origin: string
+  handler: (request: Request) => Promise<Response>
+}
+
+/** The in-process route of engine option `auth0` (resolved), when it has a `managementApi`. */
+export function inProcessApi(auth0: { domain: string | undefined; managementApi: InProcessApi['handler'] | undefined }): InProcessApi | undefined {
+  if (auth0.managementApi === undefined || auth0.domain === undefined) return undefined
+  return { origin: new URL(`https://${auth0.domain}/`).origin, handler: auth0.managementApi }
+}
+
+/** The Management API's path prefix below the tenant's origin. */
+const MANAGEMENT_PATH = '/api/v2'
+
 interface CompiledPolicy extends HttpPolicy {
   entries: readonly AllowEntry[]
   ranges: readonly AddressRange[]
   resolver: Resolver
+  inProcess: InProcessApi | undefined
 }
 
 const MAX_REDIRECTS = 5
@@ -46,9 +67,10 @@ const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-langu
 const BODY_HEADERS = new Set(['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'])
 
 /** One HTTP bridge for `fetch`, `node-fetch`, `axios` and `request`, behind the policy. */
-export function registerHttp(registry: HostRegistry, policy: HttpPolicy): void {
+export function registerHttp(registry: HostRegistry, policy: HttpPolicy, inProcess?: InProcessApi): void {
   const compiled: CompiledPolicy = {
     ...policy,
+    inProcess,
     entries: policy.allow.map(allowEntry),
     ranges: policy.allowAddresses.map((entry) => {
       const range = parseAddressRange(entry)
@@ -163,6 +185,7 @@ async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, contex
 
 /** The engine's transport over checked addresses, or the integrator's `fetch` (which resolves and connects as it likes). */
 async function send(url: URL, init: SendInit, policy: CompiledPolicy, run: RunRequests, signal: AbortSignal): Promise<Sent> {
+  if (policy.inProcess !== undefined && servedInProcess(url, policy.inProcess)) return sendInProcess(url, init, policy.inProcess.handler, signal)
   if (policy.fetch !== undefined) {
     const response = await policy.fetch(url, init)
     return { response, close: async () => void (response.bodyUsed ? undefined : await response.body?.cancel().catch(() => undefined)) }
@@ -173,9 +196,91 @@ async function send(url: URL, init: SendInit, policy: CompiledPolicy, run: RunRe
   return sendPinned(url, init, addresses, run)
 }
 
+/** Whether `url` is the in-process Management API's: https, the tenant's origin, `/api/v2` or below (after the URL parser resolved dot segments). */
+function servedInProcess(url: URL, api: InProcessApi): boolean {
+  if (url.protocol !== 'https:' || url.origin !== api.origin) return false
+  return url.pathname === MANAGEMENT_PATH || url.pathname.startsWith(`${MANAGEMENT_PATH}/`)
+}
+
+/**
+ * Hand the request to the in-process handler, as a Fetch `Request` (credentials in the URL
+ * dropped: a `Request` refuses them), bounded by the same signal as a network request: a handler
+ * that never answers, or a body that never ends, is cut off at the request's timeout or the run's
+ * end. A handler that rejects, or answers something that is not a `Response`, fails the run: the
+ * tenant's store could not answer, and a login must not go on as if a write had happened.
+ */
+async function sendInProcess(url: URL, init: SendInit, handler: InProcessApi['handler'], signal: AbortSignal): Promise<Sent> {
+  const target = new URL(url.href)
+  target.username = ''
+  target.password = ''
+  const request = new Request(target, {
+    method: init.method,
+    headers: init.headers,
+    ...(init.body === undefined ? {} : { body: init.body }),
+    redirect: 'manual',
+    signal,
+  })
+  let answer: unknown
+  try {
+    answer = await untilAborted(
+      Promise.resolve().then(() => handler(request)),
+      signal,
+    )
+  } catch (error) {
+    if (signal.aborted) throw error
+    const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'it threw a value that is not an Error'
+    throw new RunFailure('ERR_METADATA_UPDATE_FAILED', `auth0.managementApi failed for ${init.method} ${target.pathname}: ${reason}`)
+  }
+  if (!(answer instanceof Response)) {
+    throw new RunFailure('ERR_METADATA_UPDATE_FAILED', `auth0.managementApi answered ${init.method} ${target.pathname} with something that is not a Response.`)
+  }
+  const response = abortableBody(answer, signal)
+  return { response, close: async () => void (response.bodyUsed ? undefined : await response.body?.cancel().catch(() => undefined)) }
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error as Error)
+      },
+    )
+  })
+}
+
+/** The same response, with a body whose reads stop when `signal` aborts (and then cancel the handler's stream). */
+function abortableBody(response: Response, signal: AbortSignal): Response {
+  const source = response.body
+  if (source === null) return response
+  const reader = source.getReader()
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await untilAborted(reader.read(), signal)
+        if (chunk.done) controller.close()
+        else controller.enqueue(chunk.value)
+      } catch (error) {
+        void reader.cancel(error).catch(() => undefined)
+        controller.error(error)
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  })
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
 /** What the rule sees when a request fails: the policy's own errors as they are, the rest with a system code. */
 function failure(error: unknown, url: URL, timeout: AbortSignal, budget: number): unknown {
-  if (error instanceof HttpError) return error
+  if (error instanceof HttpError || error instanceof RunFailure) return error
   if (timeout.aborted) return new HttpError('ETIMEDOUT', `HTTP request to ${url.host} timed out after ${Math.round(budget)} ms.`)
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause
   if (typeof cause?.code === 'string') return new HttpError(cause.code, `HTTP request to ${url.host} failed: ${cause.code}`)
@@ -223,6 +328,7 @@ function checkedUrl(text: string, policy: CompiledPolicy): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new HttpError('ERR_HTTP_NOT_ALLOWED', `Only http and https URLs are allowed, not ${url.protocol}`)
   }
+  if (policy.inProcess !== undefined && servedInProcess(url, policy.inProcess)) return url
   if (!hostAllowed(url, policy.entries)) {
     throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP requests to ${url.host} are not allowed for rules (modules.http.allow).`)
   }
