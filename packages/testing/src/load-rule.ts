@@ -520,12 +520,24 @@ function callbackArguments(
     return [rebuildError(captured.error, error)]
   }
   if (captured?.kind === 'callback' && captured.failed === undefined && captured.err !== undefined) {
-    syncInto(user, captured.user)
-    syncInto(context, captured.context)
     const argc = captured.argc ?? 3
+    // The wrapper copied the objects when the rule called back; the engine judges the callback
+    // later (once the rule's synchronous code has returned, or a microtask later) and builds the
+    // token from the objects as they are then. So a change the rule makes after calling back (in
+    // the same synchronous code, or before the engine accepted) is in the token: on success, the
+    // engine's own user and context are what the test gets back.
+    const engineUser = result?.user
+    const engineContext = result?.context
+    // Which of the rule's objects the engine went on with: the one it received unless it passed another.
+    const keptUser = argc < 2 || captured.userSame === true || captured.passedUser === null || captured.passedUser === undefined
+    const keptContext = argc < 3 || captured.contextSame === true || captured.passedContext === null || captured.passedContext === undefined
+    syncInto(user, keptUser && engineUser !== undefined ? engineUser : captured.user)
+    syncInto(context, keptContext && engineContext !== undefined ? engineContext : captured.context)
     const args: unknown[] = [rebuildError(captured.err, error)]
-    args.push(captured.userSame === true ? user : captured.passedUser)
-    args.push(captured.contextSame === true ? context : captured.passedContext)
+    if (captured.userSame === true) args.push(user)
+    else args.push(!keptUser && engineUser !== undefined ? engineUser : captured.passedUser)
+    if (captured.contextSame === true) args.push(context)
+    else args.push(!keptContext && engineContext !== undefined ? engineContext : captured.passedContext)
     return args.slice(0, argc)
   }
   // The wrapper could not report (nothing was called back, or the arguments could not be copied):
@@ -579,12 +591,16 @@ function rebuildError(described: DescribedError, engineError: AnyTokenRulesError
     case 'error': {
       const unauthorized = described.unauthorized || engineError?.code === 'ERR_RULE_UNAUTHORIZED'
       const Ctor = ERROR_CLASSES[described.name] ?? Error
-      const err: Error = unauthorized ? new UnauthorizedError(described.message) : new Ctor(described.message)
+      // The engine reads the error's message when it accepts the callback, as the token endpoint's
+      // error_description does: a message changed after calling back is the one the client sees.
+      const message = engineError?.code === 'ERR_RULE_DENIED' || engineError?.code === 'ERR_RULE_UNAUTHORIZED' ? engineError.message : described.message
+      const err: Error = unauthorized ? new UnauthorizedError(message) : new Ctor(message)
       if (!unauthorized && err.name !== described.name) {
         Object.defineProperty(err, 'name', { value: described.name, writable: true, configurable: true, enumerable: false })
       }
       for (const [key, value] of Object.entries(described.props)) {
         if (unauthorized && (key === 'code' || key === 'description' || key === 'statusCode')) continue
+        if (key === 'message') continue
         ;(err as unknown as Record<string, unknown>)[key] = value
       }
       if (described.stack !== undefined) err.stack = described.stack
