@@ -230,11 +230,18 @@ function builtinModule(name) {
     case 'node:buffer':
       return { Buffer: loadBuffer() }
     case 'node-fetch':
-      return fetchShim
+      return nodeFetchModule
     case 'axios':
-      return makeAxios({})
+      return axiosModule()
     case 'request':
-      return makeRequest({})
+      return requestModule()
+    case 'request-promise':
+    case 'request-promise-native':
+      return requestPromiseModule()
+    case 'request-promise/errors':
+    case 'request-promise-native/errors':
+    case 'request-promise-core/errors':
+      return requestErrors
   }
   throw moduleError(name, "Cannot require '" + name + "': no such built-in module.")
 }
@@ -263,4 +270,6 @@ if (settings.random) {
 if (settings.fetch) {
   ObjectDefineProperty(G, 'fetch', { value: fetchShim, writable: true, enumerable: false, configurable: true })
   ObjectDefineProperty(G, 'Headers', { value: Headers, writable: true, enumerable: false, configurable: true })
+  // The legacy global `request` Auth0 gave rules without a require: require('request') itself.
+  ObjectDefineProperty(G, 'request', { value: requestModule(), writable: true, enumerable: false, configurable: true })
 }

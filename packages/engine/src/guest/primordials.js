@@ -139,3 +139,15 @@ const NumberCtor = Number
 const SymbolSpecies = Symbol.species
 const ReflectOwnKeys = Reflect.ownKeys
 const SymbolIterator = Symbol.iterator
+// The HTTP clients (http.js, node-http.js).
+const ArrayFrom = Array.from
+const ArrayValues = uncurryThis(Array.prototype.values)
+const SymbolToStringTag = Symbol.toStringTag
+const PromiseAll = Promise.all
+const SyntaxErrorCtor = SyntaxError
+// Node's built-ins (node.js): a refused module is a Proxy; process.hrtime.bigint; util.inspect.custom.
+const ProxyCtor = Proxy
+const ReflectGet = Reflect.get
+const BigIntCtor = BigInt
+const SymbolFor = Symbol.for
+const ParseInt = parseInt
