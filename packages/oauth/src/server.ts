@@ -15,6 +15,7 @@ import { normalizeIp } from './lib/ip.js'
 import { SecretBox, encryptionKeyFrom } from './lib/secret-box.js'
 import { associate } from './mfa/associate.js'
 import { challenge } from './mfa/challenge.js'
+import { revoke } from './revoke/revoke.js'
 import { optionsInvalid, validateOptions, type TokenServerOptions } from './options.js'
 import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
 import { createMemoryStores, isMemoryStore } from './stores/memory.js'
@@ -127,7 +128,7 @@ export type TokenServerHandler = (request: Request, connection?: ConnectionInfo)
  */
 export interface TokenServer extends AsyncDisposable {
   /**
-   * Answers `POST /oauth/token`, `POST /mfa/associate`, `POST /mfa/challenge`,
+   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `POST /mfa/associate`, `POST /mfa/challenge`,
    * `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration` (below `basePath`).
    * Never rejects: every failure is an OAuth error answer.
    */
@@ -328,6 +329,13 @@ type Route = { methods: readonly string[]; run: (core: Core, info: RequestInfo) 
 
 const ROUTES: Record<string, Route> = {
   '/oauth/token': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await token(core, info)) },
+  '/oauth/revoke': {
+    methods: ['POST'],
+    run: async (core, info) => {
+      await revoke(core, info)
+      return new Response(null, { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } })
+    },
+  },
   '/mfa/associate': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
   '/mfa/challenge': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },
   '/.well-known/jwks.json': {
