@@ -1,39 +1,36 @@
 /**
- * Origin: github.com/centre-for-effective-altruism/auth0-rules rules/src/add-default-roles.ts @ b3aa9a7cfe1693e307e4be743715205df9da0132   (tenant repo: compiled and deployed by GitHub Actions; TEMPLATE_DATA.defaultRoles = the ids of four named roles, filled at deploy time; shown here as deployed)
- * Every user must hold the default roles: a ManagementClient (auth0@2.31.0, client credentials
- * from the configuration, scope read:users update:users read:roles) assigns them on a first login,
- * and otherwise reads the user's roles and assigns them when one is missing.
- * Quirks kept: the check compares role OBJECTS with role ids (`roles.includes(id)`), so returning
- * users are re-assigned every time; any failure fails the login with a wrapped message.
+ * Origin: github.com/centre-for-effective-altruism/auth0-rules rules/src/add-default-roles.ts @ 200c48d1986740ab761fe3659cc428925aee17ea   (repo: TypeScript rules rendered with the manifest's role ids and pushed through the Management API by the repo's CLI)
+ * Gives every user the organisation's default RBAC roles: a first login assigns them straight
+ * away; later logins read the user's roles and assign the defaults if one is missing. node-auth0
+ * (auth0@2.31.0 ManagementClient with client credentials from configuration): users.assignRoles,
+ * users.getRoles. Quirks kept: the check compares role ids with the role objects getRoles returns,
+ * so it never matches and the defaults are re-assigned on every login; any failure becomes
+ * "Failed to set default role: …" (message or the error as JSON).
  */
-async function addDefaultRoles(user, context, callback) {
+async function addDefaultRole(user, context, callback) {
   try {
-    const DEFAULT_ROLES = [
-      'rol_Bq8yT3nV0cX5mK2w', // User-Basic-Role
-      'rol_Pf4sJ7hL1dZ9aR6e', // Parfit User
-      'rol_Ea2uN5kC8gW3tY7q', // EA Funds User
-      'rol_Gw9xM4bH6jS1vD0p', // Giving What We Can User
-    ];
     const ManagementClient = require('auth0@2.31.0').ManagementClient;
+    const DEFAULT_ROLES = ['rol_Ub2vYk0m3TqL8sJp', 'rol_9QhXc2WnF4dRtA7e'];
     const management = new ManagementClient({
       domain: auth0.domain,
       clientId: configuration.AUTH0_CLIENT_ID,
       clientSecret: configuration.AUTH0_CLIENT_SECRET,
       scope: 'read:users update:users read:roles',
     });
-    const params = { id: user.user_id };
-    const data = { roles: DEFAULT_ROLES };
+
+    const who = { id: user.user_id };
+    const body = { roles: DEFAULT_ROLES };
     const logins = context.stats && context.stats.loginsCount ? context.stats.loginsCount : 0;
     if (logins === 0) {
-      await management.users.assignRoles(params, data);
+      await management.users.assignRoles(who, body);
       return callback(null, user, context);
     }
-    const roles = await management.users.getRoles({ id: user.user_id });
-    if (!DEFAULT_ROLES.every((id) => roles.includes(id))) {
-      await management.users.assignRoles(params, data);
+    const current = await management.users.getRoles({ id: user.user_id });
+    if (!DEFAULT_ROLES.every((r) => current.includes(r))) {
+      await management.users.assignRoles(who, body);
     }
     callback(null, user, context);
   } catch (error) {
-    callback(new Error(`Failed to set default role: ${error.message || JSON.stringify(error)}`));
+    callback(new Error('Failed to set default role: ' + (error.message || JSON.stringify(error))));
   }
 }
