@@ -238,6 +238,12 @@ function builtinModule(name) {
     case 'request-promise':
     case 'request-promise-native':
       return requestPromiseModule()
+    case 'http':
+    case 'node:http':
+      return nodeHttpModule('http')
+    case 'https':
+    case 'node:https':
+      return nodeHttpModule('https')
     case 'request-promise/errors':
     case 'request-promise-native/errors':
     case 'request-promise-core/errors':
