@@ -1,0 +1,195 @@
+/**
+ * A deployed rule and its case (README.md): loading, checking and preparing them for a run (the
+ * fixture's origin put in place of the case's literal hosts and of `{{origin}}`, scenarios merged
+ * over the default login).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import type { Route } from './harness-fixture.js'
+
+export const DEPLOYED_DIR = new URL('./', import.meta.url)
+const RULES_DIR = new URL('./rules/', DEPLOYED_DIR)
+const CASES_DIR = new URL('./cases/', DEPLOYED_DIR)
+
+/** A Management API user both sides hold (the reference's fixture, the engine's in-process API). */
+export type TenantUser = Record<string, unknown> & { user_id: string }
+
+export interface Scenario {
+  name: string
+  user?: Record<string, unknown>
+  context?: Record<string, unknown>
+  /** Routes tried before the case's own (first match wins). */
+  routes?: Route[]
+  /** Configuration entries over the case's. */
+  configuration?: Record<string, string>
+  /** Only when this scenario alone knowingly differs (see {@link Case.differs}). */
+  differs?: string
+}
+
+export interface Case {
+  modules?: { packages?: string[]; crypto?: boolean; http?: boolean }
+  configuration?: Record<string, string>
+  hosts?: string[]
+  routes?: Route[]
+  tenantUsers?: TenantUser[]
+  scenarios: Scenario[]
+  /** Why the engine knowingly differs (every scenario must then differ). */
+  differs?: string
+  /** Fields of the diff the known difference shows in (e.g. `["outcome"]`); checked when given. */
+  differsIn?: DiffField[]
+  /** The time both sides see, as an ISO date (`Date.now()`, `new Date()`, moment). Default: the real clock. */
+  now?: string
+  /**
+   * Values that differ from run to run whatever the runtime (random ids, signatures over them):
+   * dotted paths into the observation (`outcome.idToken.https://example.com/trace_id`,
+   * `requests.*.body.nonce`) compared by type only. `*` stands for any array index or key.
+   */
+  volatile?: string[]
+  /** `optional` (default, Auth0 since July 2022) or `required` (non-namespaced claims dropped). */
+  claimsNamespace?: 'optional' | 'required'
+  /** The pipeline's budget on both sides, in milliseconds. Default 5000. */
+  timeoutMs?: number
+}
+
+export type DiffField = 'outcome' | 'requests' | 'metadata' | 'background'
+
+export interface LoadedRule {
+  slug: string
+  /** The file's text as committed. */
+  source: string
+  /** The Origin header's parts. */
+  origin: { repository: string; path: string; commit: string } | undefined
+  testCase: Case
+}
+
+const ORIGIN = /Origin:\s*(?:https?:\/\/)?github\.com\/([\w.-]+\/[\w.-]+)\s+(\S+)\s+@\s*([0-9a-f]{40})\b/
+
+/** The Origin header of a rule file: `Origin: github.com/<owner>/<repo> <path> @ <commit>`. */
+export function parseOrigin(source: string): LoadedRule['origin'] {
+  const match = ORIGIN.exec(source.slice(0, 4000))
+  if (match === null) return undefined
+  return { repository: match[1] as string, path: match[2] as string, commit: match[3] as string }
+}
+
+/** Slugs of the committed rules (`rules/<slug>.js`), sorted. */
+export function deployedSlugs(): string[] {
+  if (!existsSync(RULES_DIR)) return []
+  return readdirSync(RULES_DIR)
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => file.slice(0, -3))
+    .sort()
+}
+
+/** Whether `cases/<slug>.json` exists. */
+export function hasCase(slug: string): boolean {
+  return existsSync(new URL(`${slug}.json`, CASES_DIR))
+}
+
+export class CaseFormatError extends Error {
+  override name = 'CaseFormatError'
+}
+
+function checkCase(slug: string, value: unknown): Case {
+  const fail = (what: string): never => {
+    throw new CaseFormatError(`cases/${slug}.json: ${what}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('not a JSON object')
+  const c = value as Case
+  if (!Array.isArray(c.scenarios) || c.scenarios.length === 0) fail('"scenarios" must be a non-empty array')
+  const names = new Set<string>()
+  for (const [i, s] of c.scenarios.entries()) {
+    if (typeof s?.name !== 'string' || s.name === '') fail(`scenarios[${i}] has no "name"`)
+    if (names.has(s.name)) fail(`scenario name "${s.name}" is used twice`)
+    names.add(s.name)
+  }
+  if (c.hosts !== undefined) {
+    for (const host of c.hosts) {
+      if (!/^https?:\/\/[^/]+$/.test(host)) fail(`hosts entry "${host}" is not an origin (scheme://host[:port], no path)`)
+    }
+  }
+  if (c.differs !== undefined && (typeof c.differs !== 'string' || c.differs.trim() === '')) fail('"differs" must be a non-empty string')
+  return c
+}
+
+export function loadRule(slug: string): LoadedRule {
+  const source = readFileSync(new URL(`${slug}.js`, RULES_DIR), 'utf8')
+  const testCase = checkCase(slug, JSON.parse(readFileSync(new URL(`${slug}.json`, CASES_DIR), 'utf8')))
+  return { slug, source, origin: parseOrigin(source), testCase }
+}
+
+/** Put the fixture's origin in place of every literal host and of `{{origin}}`. */
+export function withFixtureOrigin(text: string, hosts: readonly string[], origin: string): string {
+  let out = text.split('{{origin}}').join(origin)
+  // Longest first, so that `https://a.example.com` is not half-replaced by `https://a.example`.
+  for (const host of [...hosts].sort((a, b) => b.length - a.length)) out = out.split(host).join(origin)
+  return out
+}
+
+/** The default login a scenario is merged over: a password grant on the database connection. */
+export function defaultInput(): { user: Record<string, unknown>; context: Record<string, unknown> } {
+  return {
+    user: {
+      user_id: 'auth0|1',
+      email: 'ada@example.com',
+      email_verified: true,
+      name: 'Ada Lovelace',
+      nickname: 'ada',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      picture: 'https://s.gravatar.com/avatar/ada.png',
+      created_at: '2021-03-04T10:00:00.000Z',
+      updated_at: '2024-05-01T09:00:00.000Z',
+      last_login: '2024-05-01T09:00:00.000Z',
+      logins_count: 3,
+      app_metadata: {},
+      user_metadata: {},
+      identities: [{ connection: 'Username-Password-Authentication', provider: 'auth0', user_id: '1', isSocial: false }],
+    },
+    context: {
+      tenant: 'example-tenant',
+      clientID: 'app',
+      clientName: 'App',
+      clientMetadata: {},
+      connection: 'Username-Password-Authentication',
+      connectionStrategy: 'auth0',
+      connectionID: 'con_1',
+      protocol: 'oauth2-password',
+      request: {
+        ip: '203.0.113.7',
+        userAgent: 'Mozilla/5.0',
+        hostname: 'example-tenant.us.auth0.com',
+        query: {},
+        body: {},
+        geoip: { country_code: 'GB', country_name: 'United Kingdom' },
+      },
+      stats: { loginsCount: 3 },
+      sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
+      authentication: { methods: [{ name: 'pwd', timestamp: 1714554000000 }] },
+      accessToken: {},
+      idToken: {},
+      sessionID: 'sess_1',
+    },
+  }
+}
+
+/** The scenario's user and context over the defaults (one level deep: a key the scenario names replaces the default's). */
+export function scenarioInput(
+  scenario: Scenario,
+  hosts: readonly string[],
+  origin: string,
+): { user: Record<string, unknown>; context: Record<string, unknown> } {
+  const base = defaultInput()
+  const text = JSON.stringify({ user: { ...base.user, ...scenario.user }, context: { ...base.context, ...scenario.context } })
+  return JSON.parse(withFixtureOrigin(text, hosts, origin)) as { user: Record<string, unknown>; context: Record<string, unknown> }
+}
+
+/** The routes of a scenario: its own, then the case's, with origins in place. */
+export function scenarioRoutes(testCase: Case, scenario: Scenario, origin: string): Route[] {
+  const routes = [...(scenario.routes ?? []), ...(testCase.routes ?? [])]
+  return JSON.parse(withFixtureOrigin(JSON.stringify(routes), testCase.hosts ?? [], origin)) as Route[]
+}
+
+/** The configuration of a scenario, with origins in place. */
+export function scenarioConfiguration(testCase: Case, scenario: Scenario, origin: string): Record<string, string> {
+  const merged = { ...testCase.configuration, ...scenario.configuration }
+  return JSON.parse(withFixtureOrigin(JSON.stringify(merged), testCase.hosts ?? [], origin)) as Record<string, string>
+}

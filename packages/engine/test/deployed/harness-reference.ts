@@ -1,0 +1,290 @@
+/**
+ * The REFERENCE side of the differential harness: a plain in-process emulation of Auth0's rules
+ * runtime, with the real npm modules at the versions installed in packages/engine.
+ *
+ * Why plain `Function` in this realm and not a `vm` context: Auth0's webtask runtime compiled a
+ * rule in the Node process's own realm, so the rule, the modules it required and `global` shared
+ * one set of built-ins (`err instanceof Error` holds for an axios error, `global` is Node's global
+ * object). A `vm` context would give the rule its own `Error`, `Array` and `Promise` while the real
+ * modules keep the host's, and rules that test `instanceof` would behave differently from Auth0.
+ * What a run leaves behind is undone after it instead: globals it added (implicit globals of a
+ * sloppy rule, `global.cache = …`) are deleted, and the modules it loaded are evicted from
+ * `require.cache`, so that the next scenario starts as a fresh webtask container would.
+ */
+import { createRequire, builtinModules } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import type { MetadataWrite, Observation, Outcome } from './harness-observation.js'
+import { auth0Claims, jsonCopy, normaliseScope } from './harness-observation.js'
+
+/** packages/engine: where the real modules are installed. */
+export const ENGINE_DIR = fileURLToPath(new URL('../..', import.meta.url))
+const hostRequire = createRequire(new URL('../../package.json', import.meta.url))
+
+export interface ReferenceRun {
+  ruleName: string
+  script: string
+  configuration: Record<string, string>
+  user: Record<string, unknown>
+  context: Record<string, unknown>
+  auth0: { domain: string; baseUrl: string; accessToken: string }
+  timeoutMs: number
+  /** Fixed time both sides see, in ms since the epoch. */
+  now?: number | undefined
+  claimsNamespace: 'optional' | 'required'
+  /** Protocols without a browser, where `context.redirect` fails the login. */
+  noBrowserProtocols: readonly string[]
+}
+
+/** Auth0's `UnauthorizedError`: an `Error` named `UnauthorizedError`, callable without `new`. */
+function makeUnauthorizedError(): (message?: string) => Error {
+  function UnauthorizedError(this: unknown, message?: string): Error {
+    if (!(this instanceof UnauthorizedError)) return new (UnauthorizedError as unknown as new (m?: string) => Error)(message)
+    const self = this as Error & { description?: string; code?: string; statusCode?: number }
+    Error.call(self)
+    Error.captureStackTrace?.(self, UnauthorizedError)
+    self.name = 'UnauthorizedError'
+    self.message = message ?? ''
+    self.description = message ?? ''
+    self.code = 'unauthorized'
+    self.statusCode = 401
+    return self
+  }
+  UnauthorizedError.prototype = Object.create(Error.prototype, { constructor: { value: UnauthorizedError, writable: true, configurable: true } })
+  return UnauthorizedError as unknown as (message?: string) => Error
+}
+
+/** `require` as a rule saw it on Auth0: any Node built-in, any package, `name@version` pinned. */
+function ruleRequire(notes: string[]): (id: string) => unknown {
+  return (id: string) => {
+    if (typeof id !== 'string') throw new TypeError('The "id" argument must be of type string')
+    const match = /^(@[^/@]+\/[^@]+|[^@]+)@(.+)$/.exec(id)
+    if (match === null) return hostRequire(id)
+    const [, name, version] = match as unknown as [string, string, string]
+    if (builtinModules.includes(name)) return hostRequire(name)
+    try {
+      const installed = (hostRequire(`${name}/package.json`) as { version: string }).version
+      if (installed !== version) notes.push(`reference: require('${id}') ran the installed ${name}@${installed}`)
+    } catch {
+      // A package without an exported package.json: its version cannot be checked.
+    }
+    return hostRequire(name)
+  }
+}
+
+/** Date with a fixed "now", for cases that fix the time. */
+function fixedDate(RealDate: DateConstructor, now: number): DateConstructor {
+  const Fixed = function (this: unknown, ...args: unknown[]) {
+    if (!new.target) return new RealDate(now).toString()
+    return args.length === 0 ? new RealDate(now) : new (RealDate as unknown as new (...a: unknown[]) => Date)(...args)
+  } as unknown as DateConstructor
+  Object.setPrototypeOf(Fixed, RealDate)
+  Object.defineProperty(Fixed, 'prototype', { value: RealDate.prototype })
+  Object.defineProperty(Fixed, 'now', { value: () => now, configurable: true, writable: true })
+  return Fixed
+}
+
+const quietConsole = (logs: string[]) => {
+  const line =
+    (level: string) =>
+    (...args: unknown[]) =>
+      void logs.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`)
+  return { log: line('log'), info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug'), trace: line('trace'), dir: line('dir') }
+}
+
+function errorOutcome(err: unknown, UnauthorizedError: unknown): Outcome {
+  if (typeof err === 'string') return { ok: false, kind: 'denied', message: err }
+  if (err instanceof (UnauthorizedError as new () => Error)) return { ok: false, kind: 'unauthorized', message: (err as Error).message }
+  if (err instanceof Error) return { ok: false, kind: 'denied', message: err.message }
+  const message = (err as { message?: unknown } | null)?.message
+  return { ok: false, kind: 'denied', message: typeof message === 'string' ? message : String(err) }
+}
+
+/**
+ * One webtask container: the globals a rule adds and the modules it loads stay from one run to the
+ * next (a rule that caches a token in `global` finds it), until {@link ReferenceSession.end}
+ * removes them. The engine side keeps one engine per case for the same reason.
+ */
+export class ReferenceSession {
+  readonly #globalsBefore = new Set(Reflect.ownKeys(globalThis))
+  readonly #cacheBefore = new Set(Object.keys(hostRequire.cache))
+  readonly #restore: () => void
+  /** With `intercept`, requests to `https://<domain>` (the tenant's Management API) go to `origin` instead (see {@link interceptDomain}). */
+  constructor(intercept?: { domain: string; origin: string }) {
+    this.#restore = intercept === undefined ? () => {} : interceptDomain(intercept.domain, intercept.origin)
+  }
+  end(): void {
+    this.#restore()
+    for (const key of Reflect.ownKeys(globalThis)) if (!this.#globalsBefore.has(key)) Reflect.deleteProperty(globalThis, key)
+    for (const key of Object.keys(hostRequire.cache)) if (!this.#cacheBefore.has(key)) delete hostRequire.cache[key]
+  }
+}
+
+/**
+ * Send what the real clients address to `https://<domain>` (Auth0's Management API at
+ * `auth0.baseUrl`) to the fixture's plain-HTTP `origin`: node's `https.request`/`https.get`, which
+ * request, axios (follow-redirects), superagent (node-auth0) and node-fetch look up when they send,
+ * and the global `fetch`. Everything else goes where it was addressed. Returns the undo.
+ */
+export function interceptDomain(domain: string, origin: string): () => void {
+  const https = hostRequire('node:https') as typeof import('node:https')
+  const http = hostRequire('node:http') as typeof import('node:http')
+  const target = new URL(origin)
+  const { request: realRequest, get: realGet } = https
+  const realFetch = globalThis.fetch
+  const redirect = (args: unknown[]): unknown[] | undefined => {
+    let [first, second] = args
+    let options: Record<string, unknown>
+    let rest: unknown[]
+    if (typeof first === 'string' || first instanceof URL) {
+      const url = new URL(String(first))
+      if (url.host !== domain) return undefined
+      const extra = typeof second === 'object' && second !== null && typeof second !== 'function' ? (second as Record<string, unknown>) : {}
+      options = { ...extra, path: `${url.pathname}${url.search}`, headers: { host: domain, ...(extra['headers'] as object | undefined) } }
+      rest = args.slice(typeof second === 'function' || second === undefined ? 1 : 2)
+    } else {
+      const given = (first ?? {}) as Record<string, unknown>
+      const host = String(given['hostname'] ?? given['host'] ?? '').replace(/:443$/, '')
+      const port = given['port'] === undefined || String(given['port']) === '443' ? '' : `:${String(given['port'])}`
+      if (`${host}${port}` !== domain && host !== domain) return undefined
+      options = { ...given, headers: { host: domain, ...(given['headers'] as object | undefined) } }
+      rest = args.slice(1)
+    }
+    for (const key of ['agent', 'ca', 'cert', 'key', 'servername', 'rejectUnauthorized', 'createConnection', 'host']) delete options[key]
+    options['protocol'] = 'http:'
+    options['hostname'] = target.hostname
+    options['port'] = target.port
+    return [options, ...rest]
+  }
+  https.request = ((...args: unknown[]) => {
+    const moved = redirect(args)
+    return moved === undefined ? (realRequest as (...a: unknown[]) => unknown)(...args) : (http.request as (...a: unknown[]) => unknown)(...moved)
+  }) as typeof https.request
+  https.get = ((...args: unknown[]) => {
+    const moved = redirect(args)
+    return moved === undefined ? (realGet as (...a: unknown[]) => unknown)(...args) : (http.get as (...a: unknown[]) => unknown)(...moved)
+  }) as typeof https.get
+  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init)
+    const url = new URL(request.url)
+    if (url.protocol !== 'https:' || url.host !== domain) return realFetch(request)
+    return realFetch(new Request(`${origin}${url.pathname}${url.search}`, request))
+  }) as typeof fetch
+  return () => {
+    https.request = realRequest
+    https.get = realGet
+    globalThis.fetch = realFetch
+  }
+}
+
+/** Run one rule as Auth0 did; resolves once it called back (or failed, or timed out). Without a session, the run is its own. */
+export async function runReference(run: ReferenceRun, session?: ReferenceSession): Promise<Omit<Observation, 'requests'> & { logs: string[] }> {
+  const notes: string[] = []
+  const logs: string[] = []
+  const metadata: MetadataWrite[] = []
+  const UnauthorizedError = makeUnauthorizedError()
+  const own = session === undefined ? new ReferenceSession() : undefined
+  const RealDate = globalThis.Date
+  if (run.now !== undefined) globalThis.Date = fixedDate(RealDate, run.now)
+
+  let finish!: (outcome: Outcome) => void
+  const finished = new Promise<Outcome>((resolve) => (finish = resolve))
+  let settled = false
+  const fail = (error: unknown) => {
+    if (settled) return
+    settled = true
+    finish({ ok: false, kind: 'exception', message: error instanceof Error ? error.message : String(error) })
+  }
+  const savedListeners = {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection'),
+  }
+  process.removeAllListeners('uncaughtException').removeAllListeners('unhandledRejection')
+  process.on('uncaughtException', fail).on('unhandledRejection', fail)
+
+  const user = structuredClone(run.user)
+  const context = structuredClone(run.context)
+  const record = (kind: MetadataWrite['kind']) => (userId: unknown, value: unknown) => {
+    metadata.push({ userId: String(userId), kind, metadata: jsonCopy(value) })
+    return Promise.resolve()
+  }
+  const auth0 = {
+    users: { updateAppMetadata: record('app_metadata'), updateUserMetadata: record('user_metadata') },
+    accessToken: run.auth0.accessToken,
+    domain: run.auth0.domain,
+    baseUrl: run.auth0.baseUrl,
+  }
+  const callback = (err?: unknown, nextUser?: unknown, nextContext?: unknown) => {
+    if (settled) {
+      notes.push('reference: callback called again (ignored)')
+      return
+    }
+    settled = true
+    // Auth0 took the outcome once the rule's synchronous code had returned: a change the rule
+    // makes right after calling back still counts.
+    queueMicrotask(() => {
+      if (err !== null && err !== undefined) return finish(errorOutcome(err, UnauthorizedError))
+      const u = (nextUser ?? user) as Record<string, unknown>
+      const c = (nextContext ?? context) as Record<string, unknown>
+      const id = (c['idToken'] ?? {}) as Record<string, unknown>
+      const access = (c['accessToken'] ?? {}) as Record<string, unknown>
+      const redirect = c['redirect'] as { url?: unknown } | undefined
+      if (redirect !== undefined && redirect !== null && run.noBrowserProtocols.includes(String(c['protocol']))) {
+        return finish({ ok: false, kind: 'redirect_unsupported', message: `protocol ${String(c['protocol'])}` })
+      }
+      const mf = c['multifactor'] as { provider?: unknown; allowRememberBrowser?: unknown } | undefined
+      finish({
+        ok: true,
+        user: jsonCopy(u),
+        idToken: jsonCopy(auth0Claims(id, 'idToken', run.claimsNamespace)) as Record<string, unknown>,
+        accessToken: jsonCopy(auth0Claims(access, 'accessToken', run.claimsNamespace)) as Record<string, unknown>,
+        scope: normaliseScope(access['scope']),
+        // Auth0's template: allowRememberBrowser "optional, defaults to true".
+        multifactor:
+          mf === undefined || mf === null
+            ? null
+            : { provider: String(mf.provider), allowRememberBrowser: mf.allowRememberBrowser === undefined ? true : Boolean(mf.allowRememberBrowser) },
+        redirect: redirect === undefined || redirect === null ? null : { url: String(redirect.url) },
+        primaryUser: c['primaryUser'] === run.context['primaryUser'] || c['primaryUser'] === undefined ? null : String(c['primaryUser']),
+      })
+    })
+  }
+
+  const timer = setTimeout(() => {
+    if (settled) return
+    settled = true
+    finish({ ok: false, kind: 'timeout', message: `the rule did not call back within ${run.timeoutMs} ms` })
+  }, run.timeoutMs)
+  try {
+    const request = hostRequire('request') as unknown
+    const compile = new Function(
+      'require',
+      'configuration',
+      'auth0',
+      'UnauthorizedError',
+      'global',
+      'request',
+      'console',
+      `return (${run.script}\n);\n//# sourceURL=reference:${run.ruleName}`,
+    ) as (...args: unknown[]) => unknown
+    const ruleFunction = compile(ruleRequire(notes), Object.freeze({ ...run.configuration }), auth0, UnauthorizedError, globalThis, request, quietConsole(logs))
+    if (typeof ruleFunction !== 'function') throw new TypeError(`the rule's script is not a function (${typeof ruleFunction})`)
+    const returned = (ruleFunction as (u: unknown, c: unknown, cb: unknown) => unknown)(user, context, callback)
+    if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
+      ;(returned as PromiseLike<unknown>).then(undefined, fail)
+    }
+  } catch (error) {
+    fail(error)
+  }
+  try {
+    return { outcome: await finished, metadata, notes, logs }
+  } finally {
+    clearTimeout(timer)
+    globalThis.Date = RealDate
+    // Let work the rule left running (a request after the callback) end before the listeners go back.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    process.removeListener('uncaughtException', fail).removeListener('unhandledRejection', fail)
+    for (const l of savedListeners.uncaughtException) process.on('uncaughtException', l as (e: Error) => void)
+    for (const l of savedListeners.unhandledRejection) process.on('unhandledRejection', l as (r: unknown) => void)
+    own?.end()
+  }
+}
