@@ -44,6 +44,9 @@ const hostname = z
     return host
   })
 
+/** An npm package name, scoped or not (what `modules.packages` entries name). */
+const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
+
 const optionsSchema = z.strictObject({
   rules: ruleSetSchema,
   configuration: z.record(z.string(), z.string()).optional(),
@@ -69,7 +72,38 @@ const optionsSchema = z.strictObject({
   webAssembly: z.boolean().optional(),
   modules: z
     .strictObject({
-      packages: z.array(z.string().min(1)).optional(),
+      packages: z
+        .array(
+          z.union([
+            z.string().min(1),
+            z.strictObject({
+              name: z.string().regex(PACKAGE_NAME, 'must be an npm package name'),
+              version: z
+                .string()
+                .regex(/^[~^=v]*\d+(?:\.\d+(?:\.\d+)?)?$/, "must be a version such as '0.1.0', '^4.17.0' or '~1.2'")
+                .optional(),
+              from: z.string().regex(PACKAGE_NAME, 'must be the name of an installed package directory (an npm alias such as lib-0.1.0)').optional(),
+            }),
+          ]),
+        )
+        .superRefine((entries, ctx) => {
+          // Two entries of one package must differ in version, and a rule must be able to tell them apart.
+          const seen = new Map<string, number>()
+          entries.forEach((entry, index) => {
+            if (typeof entry === 'string') return
+            if (entry.from !== undefined && entry.version === undefined) {
+              ctx.addIssue({ code: 'custom', path: [index, 'version'], message: "is required with 'from': rules choose this copy by its version" })
+            }
+          })
+          entries.forEach((entry, index) => {
+            const key = typeof entry === 'string' ? `${entry}@` : `${entry.name}@${entry.version ?? ''}`
+            const first = seen.get(key)
+            if (first !== undefined)
+              ctx.addIssue({ code: 'custom', path: [index], message: `lists the same package and version as modules.packages[${first}]` })
+            else seen.set(key, index)
+          })
+        })
+        .optional(),
       resolveFrom: z.string().min(1).optional(),
       http: z
         .strictObject({
@@ -104,6 +138,14 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   globals: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript identifier'), z.unknown()).optional(),
+  process: z
+    .strictObject({
+      env: z
+        .record(z.string().regex(/^[^=\0]+$/, "must be a variable name (no '=' or NUL)"), z.string().max(32_768))
+        .refine((env) => Object.keys(env).length <= 1_000, 'has more than 1,000 variables')
+        .optional(),
+    })
+    .optional(),
   auth0: z
     .strictObject({
       domain: z
@@ -347,8 +389,17 @@ export interface EngineOptions {
    */
   modules?:
     | {
-        /** Pure-JavaScript packages bundled once and evaluated inside the sandbox. Listing `url`, `querystring` or `buffer` allows the engine's built-in versions. */
-        packages?: readonly string[] | undefined
+        /**
+         * Pure-JavaScript packages bundled once and evaluated inside the sandbox: a name, or
+         * `{ name, version, from }` to pin a version (`from`: the directory it is installed under,
+         * e.g. the npm alias `lib-0.1.0@npm:lib@0.1.0`). Two entries of one name with different
+         * versions give rules both: `require('lib@0.1.0')` loads the exact match, `require('lib')`
+         * the first listed. Listing a Node built-in the sandbox ports (`url`, `querystring`,
+         * `buffer`, `events`, `util`, `path`, `stream`, `string_decoder`, `assert`, `os`, `zlib`,
+         * `punycode`, `timers`, `tty`) allows a rule's own `require` of it; bundled packages get
+         * those whatever the list says.
+         */
+        packages?: readonly (string | PackageEntry)[] | undefined
         /** Where `packages` are resolved. Default: `process.cwd()`. */
         resolveFrom?: string | undefined
         /** HTTP for `request`, `axios`, `node-fetch` and the global `fetch`. Absent: no network. */
@@ -487,6 +538,11 @@ export interface EngineOptions {
         managementApi?: ((request: Request) => Promise<Response>) | undefined
       }
     | undefined
+  /**
+   * The global `process` rules and bundled packages see (it has no host powers): `env` is empty
+   * unless given here. Values are strings, copied into every sandbox.
+   */
+  process?: { env?: Record<string, string> | undefined } | undefined
   /** Host functions the engine calls: persisting metadata, receiving logs and failures. None by default. */
   hooks?:
     | {
@@ -513,6 +569,16 @@ export interface EngineOptions {
     | undefined
 }
 
+/** One entry of `modules.packages` in object form. */
+export interface PackageEntry {
+  /** The package's name, as rules require it. */
+  name: string
+  /** What its installed version must satisfy (`0.1.0`, `^4.17.0`); needed with `from`. */
+  version?: string | undefined
+  /** The name it is installed under when that is not `name` (an npm alias directory such as `lib-0.1.0`). */
+  from?: string | undefined
+}
+
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
   rules: RuleDefinition[]
@@ -524,13 +590,14 @@ export interface ResolvedOptions {
   isolation: 'thread' | 'process'
   webAssembly: boolean
   modules: {
-    packages: string[]
+    packages: PackageEntry[]
     resolveFrom: string
     http: HttpPolicy | undefined
     crypto: boolean
     host: Record<string, unknown>
   }
   globals: Record<string, unknown>
+  process: { env: Record<string, string> }
   auth0: {
     domain: string | undefined
     accessToken: ((run: { userId: string; clientId: string | undefined }) => string | Promise<string>) | undefined
@@ -542,7 +609,7 @@ export interface ResolvedOptions {
 }
 
 /** Globals the engine defines that an integrator's `globals` may not replace. */
-const RESERVED_GLOBALS = new Set(['configuration', 'UnauthorizedError', 'global', 'globalThis', 'require', 'console'])
+const RESERVED_GLOBALS = new Set(['configuration', 'UnauthorizedError', 'global', 'globalThis', 'require', 'console', 'process'])
 
 /** The host part of a namespace: `https://a.example/x` → `a.example`; `a.example` → `a.example`. */
 export function namespaceHost(value: string): string | undefined {
@@ -602,7 +669,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     isolation: o.isolation ?? 'thread',
     webAssembly: o.webAssembly ?? false,
     modules: {
-      packages: o.modules?.packages ?? [],
+      packages: (o.modules?.packages ?? []).map((entry) => (typeof entry === 'string' ? { name: entry } : { ...entry })),
       resolveFrom: o.modules?.resolveFrom ?? process.cwd(),
       http:
         http === undefined
@@ -623,6 +690,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       host: o.modules?.host ?? {},
     },
     globals: o.globals ?? {},
+    process: { env: { ...o.process?.env } },
     auth0: {
       domain: o.auth0?.domain,
       accessToken: o.auth0?.accessToken as ResolvedOptions['auth0']['accessToken'],

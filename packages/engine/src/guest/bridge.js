@@ -336,6 +336,32 @@ function majorOf(version) {
   const m = ReflectApply(RegExpExec, /^[~^=v]*(\d+)/, [version])
   return m === null ? undefined : m[1]
 }
+// The bundled version of package `def` a rule's `name@wanted` loads: the exact match, else the first
+// listed that satisfies it, else the first of the same major (with a warning), else none.
+function chooseVersion(def, wanted) {
+  const versions = def.versions === undefined ? [def.version] : def.versions
+  if (wanted === undefined) return { version: versions[0], exact: true }
+  for (let i = 0; i < versions.length; i++) if (versions[i] === wanted || 'v' + versions[i] === wanted) return { version: versions[i], exact: true }
+  for (let i = 0; i < versions.length; i++) if (satisfies(versions[i], wanted)) return { version: versions[i], exact: true }
+  for (let i = 0; i < versions.length; i++) if (majorOf(versions[i]) === majorOf(wanted)) return { version: versions[i], exact: false }
+  return undefined
+}
+// The ports of Node's built-ins a rule may require once modules.packages lists them (lib/shared.ts).
+function isPortName(key) {
+  return (
+    key === 'events' ||
+    key === 'stream' ||
+    key === 'util' ||
+    key === 'path' ||
+    key === 'string_decoder' ||
+    key === 'assert' ||
+    key === 'os' ||
+    key === 'zlib' ||
+    key === 'punycode' ||
+    key === 'timers' ||
+    key === 'tty'
+  )
+}
 function require(spec) {
   if (typeof spec !== 'string') throw new TypeErrorCtor('The "id" argument must be of type string.')
   const parsed = parseSpec(spec)
@@ -352,50 +378,107 @@ function require(spec) {
         '(allow it with the engine option modules.packages, modules.http, modules.crypto or modules.host).',
     )
   }
-  if (parsed.version !== undefined && def.version !== undefined && !satisfies(def.version, parsed.version)) {
+  let version = def.version
+  if (def.kind === 'package') {
+    const chosen = chooseVersion(def, parsed.version)
+    if (chosen === undefined) {
+      const have = def.versions === undefined ? def.version : ArrayPrototypeJoin(def.versions, ', ')
+      throw moduleError(name, "Cannot require '" + spec + "': version " + have + ' is installed (another major).')
+    }
+    version = chosen.version
+    if (!chosen.exact) versionMismatch(spec, name, version)
+  } else if (parsed.version !== undefined && def.version !== undefined && !satisfies(def.version, parsed.version)) {
     if (majorOf(parsed.version) !== majorOf(def.version)) {
       throw moduleError(name, "Cannot require '" + spec + "': version " + def.version + ' is installed (another major).')
     }
-    const r = run
-    if (r !== null && !r.finished) {
-      warn(r, {
-        code: 'MODULE_VERSION_MISMATCH',
-        rule: r.currentRule,
-        message: "Rule '" + r.currentRule + "' asked for " + spec + '; it runs on the installed ' + name + '@' + def.version + '.',
-      })
-    }
+    versionMismatch(spec, name, def.version)
   }
-  if (ReflectApply(MapHas, moduleCache, [key])) return ReflectApply(MapGet, moduleCache, [key])
+  // One evaluation per isolate of each version of each package.
+  const cacheKey = def.kind === 'package' ? key + '@' + version : key
+  if (ReflectApply(MapHas, moduleCache, [cacheKey])) return ReflectApply(MapGet, moduleCache, [cacheKey])
   let loaded
   if (def.kind === 'host') loaded = fromDescriptor(def.descriptor)
-  else if (def.kind === 'builtin') loaded = builtinModule(key)
-  else loaded = evaluatePackage(key)
-  ReflectApply(MapSet, moduleCache, [key, loaded])
+  else if (def.kind === 'builtin') loaded = isPortName(key) ? nodeBuiltin(key) : builtinModule(key)
+  else loaded = evaluatePackage(key, /** @type {string} */ (version))
+  ReflectApply(MapSet, moduleCache, [cacheKey, loaded])
   return loaded
+}
+function versionMismatch(spec, name, version) {
+  const r = run
+  if (r !== null && !r.finished) {
+    warn(r, {
+      code: 'MODULE_VERSION_MISMATCH',
+      rule: r.currentRule,
+      message: "Rule '" + r.currentRule + "' asked for " + spec + '; it runs on the installed ' + name + '@' + version + '.',
+    })
+  }
 }
 function hasOwnData(obj, key) {
   const d = ObjectGetOwnPropertyDescriptor(obj, key)
   return d !== undefined && isData(d)
 }
-function evaluatePackage(name) {
-  const source = callHost('$moduleSource', [name])
+function evaluatePackage(name, version) {
+  const source = callHost('$moduleSource', [name, version])
   const factory = IndirectEval(source)
   /** @type {{ exports: any }} */
   const cjs = { exports: {} }
   ReflectApply(factory, cjs.exports, [cjs, cjs.exports, packageRequire])
   return cjs.exports
 }
-// What a bundled package's own require of a Node built-in gets.
+// How a bundle names what it could not contain (lib/packages.ts's BRIDGE_PREFIX and MISSING_PREFIX).
+const BRIDGE_PREFIX = 'tokenrules:bridge:'
+const MISSING_PREFIX = 'tokenrules:missing:'
+// The option granting each bridge client (lib/packages.ts's BRIDGE_CLIENTS).
+function bridgeOption(name) {
+  return name === 'jsonwebtoken' ? 'modules.crypto' : 'modules.http'
+}
+function notFound(name, message) {
+  const err = new ErrorCtor(message)
+  define(err, 'code', 'MODULE_NOT_FOUND')
+  define(err, 'moduleName', name)
+  ReflectApply(WeakSetAdd, moduleErrorBrand, [err])
+  return err
+}
+// What a bundled package's own require gets: a Node built-in (the sandbox's port, or one whose
+// members throw when called), a bridge client (the shim, when the integrator granted it, the same
+// as a rule's own require; else a module whose members throw), or, for a require that resolved to
+// nothing when it was bundled, MODULE_NOT_FOUND here, when it runs.
 function packageRequire(request) {
   let spec = StringCtor(request)
+  if (ReflectApply(StringSlice, spec, [0, BRIDGE_PREFIX.length]) === BRIDGE_PREFIX) {
+    const client = ReflectApply(StringSlice, spec, [BRIDGE_PREFIX.length])
+    if (hasOwnData(allowedModules, client) && allowedModules[client].kind === 'builtin') return ReflectApply(require, undefined, [client])
+    const option = bridgeOption(client)
+    const cacheKey = BRIDGE_PREFIX + client
+    if (!ReflectApply(MapHas, moduleCache, [cacheKey])) {
+      const refusal = refusedModule(client, 'it is served by the engine only when the integrator grants ' + option + '.')
+      ReflectApply(MapSet, moduleCache, [cacheKey, refusal])
+    }
+    return ReflectApply(MapGet, moduleCache, [cacheKey])
+  }
+  if (ReflectApply(StringSlice, spec, [0, MISSING_PREFIX.length]) === MISSING_PREFIX) {
+    const missing = ReflectApply(StringSlice, spec, [MISSING_PREFIX.length])
+    throw notFound(missing, "Cannot find module '" + missing + "': it was not installed where the package was bundled from (modules.resolveFrom).")
+  }
   if (ReflectApply(StringSlice, spec, [0, 5]) === 'node:') spec = ReflectApply(StringSlice, spec, [5])
   if (spec[spec.length - 1] === '/') spec = ReflectApply(StringSlice, spec, [0, spec.length - 1])
-  if (spec === 'buffer') return { Buffer: loadBuffer() }
-  // Not `require(spec)`: TypeScript would read this file as a CommonJS module.
-  if (hasOwnData(allowedModules, spec)) return ReflectApply(require, undefined, [spec])
-  if (spec === 'crypto' || spec === 'node:crypto') return builtinModule('crypto')
-  throw moduleError(spec, "Cannot require '" + spec + "' from inside a package: not allowed.")
+  const builtin = nodeBuiltin(spec)
+  if (builtin !== undefined) return builtin
+  // Left a require by the bundler (one it could not resolve inside a try, e.g. es6-promise's 'vertx').
+  throw notFound(spec, "Cannot find module '" + spec + "': it is not bundled with the package.")
 }
+// Modules have no files in the sandbox: no cache to clear, no paths to resolve.
+function addRequireSurface(fn) {
+  define(fn, 'cache', {})
+  define(fn, 'main', undefined)
+  define(fn, 'extensions', {})
+  define(fn, 'resolve', function resolve(request) {
+    const name = StringCtor(request)
+    throw notFound(name, "require.resolve('" + name + "'): modules have no paths in the sandbox.")
+  })
+}
+addRequireSurface(require)
+addRequireSurface(packageRequire)
 ObjectDefineProperty(G, 'require', { value: require, writable: true, enumerable: false, configurable: true })
 
 // ---- the auth0 object -------------------------------------------------------------------------------

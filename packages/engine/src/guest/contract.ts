@@ -30,8 +30,13 @@ export interface SandboxSettings {
   offHeapBytes: number
   /** Whether rules get `WebAssembly` (engine option `webAssembly`). */
   webAssembly: boolean
-  /** What `require` may load, by name. */
-  modules: Record<string, { kind: 'package' | 'builtin' | 'host'; version?: string | undefined; descriptor?: HostDescriptor | undefined }>
+  /** What `require` may load, by name; a package's `versions` are every bundled version, `version` (the first) what a require without a version loads. */
+  modules: Record<
+    string,
+    { kind: 'package' | 'builtin' | 'host'; version?: string | undefined; versions?: string[] | undefined; descriptor?: HostDescriptor | undefined }
+  >
+  /** The global `process`'s `env` (engine option `process.env`). */
+  process: { env: Record<string, string> }
   /** The integrator's extra globals. */
   globals: Record<string, HostDescriptor>
   /** `accessToken`: whether the host mints `auth0.accessToken` (engine option `auth0.accessToken`). */
@@ -180,7 +185,10 @@ export interface HostCalls {
   '$auth0.updateUserMetadata': { args: [userId: string, metadataJson: string]; result: Promise<undefined> }
   /** The run's `auth0.accessToken`, minted by the host once per run (awaited: the guest's thread waits). */
   '$auth0.accessToken': { args: []; result: Promise<string> }
-  $moduleSource: { args: [name: string]; result: string }
+  /** The bundle of one version of an allowed package (lib/packages.ts). */
+  $moduleSource: { args: [name: string, version: string]; result: string }
+  /** The ports of Node's built-ins (lib/packages.ts's nodePortsSource), evaluated on first use. */
+  $nodeSource: { args: []; result: string }
   /** The integrator's clock (engine option `clock`), in epoch milliseconds. */
   $clock: { args: []; result: number }
   /** The integrator's random source (engine option `random`), in [0, 1). */

@@ -111,7 +111,45 @@ function randomBytes(size, callback) {
   }
   return buf
 }
+// Node's randomFillSync(buffer[, offset[, size]]): the bytes of the view from offset, size long, random.
+function randomFillSync(buffer, offset, size) {
+  const bytes = bytesOf(buffer)
+  if (bytes === undefined) {
+    const err = new TypeErrorCtor('The "buf" argument must be an instance of ArrayBuffer or ArrayBufferView.')
+    define(err, 'code', 'ERR_INVALID_ARG_TYPE')
+    throw err
+  }
+  const start = offset === undefined ? 0 : +offset
+  if (!(start >= 0 && start <= bytes.length) || MathFloor(start) !== start) {
+    const err = new RangeErrorCtor('The value of "offset" is out of range. It must be >= 0 && <= ' + bytes.length + '. Received ' + StringCtor(offset))
+    define(err, 'code', 'ERR_OUT_OF_RANGE')
+    throw err
+  }
+  const count = size === undefined ? bytes.length - start : +size
+  if (!(count >= 0 && start + count <= bytes.length) || MathFloor(count) !== count) {
+    const err = new RangeErrorCtor('The value of "size" is out of range. It must be >= 0 && <= ' + (bytes.length - start) + '. Received ' + StringCtor(size))
+    define(err, 'code', 'ERR_OUT_OF_RANGE')
+    throw err
+  }
+  // At most 64 KiB per host call, as getRandomValues.
+  for (let done = 0; done < count; done += 65536) {
+    const n = count - done < 65536 ? count - done : 65536
+    const random = callHost('$crypto.randomBytes', [n])
+    for (let i = 0; i < n; i++) bytes[start + done + i] = random[i]
+  }
+  return buffer
+}
+function randomFill(buffer, offset, size, callback) {
+  const done = typeof offset === 'function' ? offset : typeof size === 'function' ? size : callback
+  if (typeof done !== 'function') throw new TypeErrorCtor('The "callback" argument must be of type function.')
+  randomFillSync(buffer, typeof offset === 'function' ? undefined : offset, typeof size === 'function' ? undefined : size)
+  QueueMicrotask(function () {
+    done(null, buffer)
+  })
+}
 const cryptoModule = {
+  randomFillSync: randomFillSync,
+  randomFill: randomFill,
   createHash: function createHash(algorithm) {
     return new Hash(algorithm, undefined, undefined)
   },

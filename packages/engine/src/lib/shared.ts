@@ -8,19 +8,20 @@ import { inProcessApi, registerHttp } from './capabilities/http.js'
 import { HostRegistry } from './host-bridge.js'
 import { RUN_CAPS } from './run-caps.js'
 import { requiredModules } from '../modules.js'
-import { bufferSource, bundlePackage, cryptoSource, majorOf } from './packages.js'
+import { BRIDGE_CLIENTS, bufferSource, bundlePackage, cryptoSource, majorOf, NODE_PORT_NAMES, nodePortsSource } from './packages.js'
 import { HOST_BOUNDS } from './capabilities/bounds.js'
 import type { SandboxSettings, SandboxShared } from './sandbox.js'
 
-/** Built-in modules any rule set may list in `modules.packages`: pure functions of data. */
-const BUILTIN_PACKAGES = new Set(['url', 'querystring', 'buffer'])
+/**
+ * Node's built-ins any rule set may list in `modules.packages` for its rules' own `require`: pure
+ * functions of data, the sandbox's own (guest/modules.js) or its ports (guest/node.js). Bundled
+ * packages get them whatever the list says.
+ */
+const BUILTIN_PACKAGES = new Set(['url', 'querystring', 'buffer', ...NODE_PORT_NAMES])
 /** Modules served by a capability, with the option that grants it. */
 const CAPABILITY_MODULES: Record<string, string> = {
   crypto: 'modules.crypto',
-  jsonwebtoken: 'modules.crypto',
-  request: 'modules.http',
-  axios: 'modules.http',
-  'node-fetch': 'modules.http',
+  ...BRIDGE_CLIENTS,
 }
 
 type ModuleTable = SandboxSettings['modules']
@@ -51,23 +52,26 @@ export async function prepareShared(
 
   const sources = new Map<string, string>()
   const packages = options.modules.packages
+  const bundled: { index: number; name: string; version: string }[] = []
   await Promise.all(
-    packages.map(async (name, index) => {
-      if (BUILTIN_PACKAGES.has(name)) {
+    packages.map(async (entry, index) => {
+      const name = entry.name
+      if (BUILTIN_PACKAGES.has(name) && entry.version === undefined && entry.from === undefined) {
         modules[name] = { kind: 'builtin' }
         return
       }
       const option = CAPABILITY_MODULES[name]
-      if (option !== undefined) {
-        const message = `'${name}' is not bundled: it is served by ${option}`
+      if (option !== undefined || BUILTIN_PACKAGES.has(name)) {
+        const message =
+          option !== undefined ? `'${name}' is not bundled: it is served by ${option}` : `'${name}' is the sandbox's built-in: it takes no version or 'from'`
         throw new ConfigInvalidError(`Invalid engine options: modules.packages[${index}]: ${message}`, [
           { path: ['modules', 'packages', index], code: 'custom', message },
         ])
       }
       try {
-        const bundle = await bundlePackage(name, options.modules.resolveFrom)
-        sources.set(name, bundle.source)
-        modules[name] = { kind: 'package', version: bundle.version }
+        const bundle = await bundlePackage(entry, options.modules.resolveFrom)
+        sources.set(`${name}@${bundle.version}`, bundle.source)
+        bundled.push({ index, name, version: bundle.version })
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
         throw new ConfigInvalidError(
@@ -78,10 +82,40 @@ export async function prepareShared(
       }
     }),
   )
-  registry.register('$moduleSource', ([name]) => {
-    const source = sources.get(String(name))
-    if (source === undefined) throw new Error(`No bundle for '${String(name)}'.`)
+  // Every version of a package, in the order modules.packages lists them: the first is what a
+  // require without a version loads. Two entries that installed the same version are one mistake.
+  bundled.sort((a, b) => a.index - b.index)
+  const firstOf = new Map<string, number>()
+  for (const { index, name, version } of bundled) {
+    const key = `${name}@${version}`
+    const first = firstOf.get(key)
+    if (first !== undefined) {
+      const message = `installs ${key} again, as modules.packages[${first}] does`
+      throw new ConfigInvalidError(`Invalid engine options: modules.packages[${index}]: ${message}`, [
+        { path: ['modules', 'packages', index], code: 'custom', message },
+      ])
+    }
+    firstOf.set(key, index)
+    const def = modules[name]
+    if (def === undefined) modules[name] = { kind: 'package', version, versions: [version] }
+    else def.versions?.push(version)
+  }
+  registry.register('$moduleSource', ([name, version]) => {
+    const source = sources.get(`${String(name)}@${String(version)}`)
+    if (source === undefined) throw new Error(`No bundle for '${String(name)}@${String(version)}'.`)
     return source
+  })
+  // The ports of Node's built-ins, for bundled packages, rules that list one, and the http module;
+  // bundled once per process, and only for engines that may need them.
+  const needsPorts =
+    bundled.length > 0 ||
+    options.modules.http !== undefined ||
+    options.auth0.managementApi !== undefined ||
+    packages.some((p) => NODE_PORT_NAMES.includes(p.name))
+  const nodeSource = needsPorts ? await nodePortsSource() : undefined
+  registry.register('$nodeSource', () => {
+    if (nodeSource === undefined) throw new Error("This engine has no ports of Node's built-ins.")
+    return nodeSource
   })
   // Signatures are pure computations: bundled packages may use them internally (a package's own
   // require('crypto')); rules reach them only when modules.crypto allows it. They run on the worker
@@ -93,7 +127,7 @@ export async function prepareShared(
   }
   if (options.modules.http !== undefined) {
     registerHttp(registry, options.modules.http, inProcessApi(options.auth0))
-    for (const name of ['request', 'axios', 'node-fetch']) modules[name] = { kind: 'builtin' }
+    for (const [name, option] of Object.entries(BRIDGE_CLIENTS)) if (option === 'modules.http') modules[name] = { kind: 'builtin' }
   }
   for (const [name, value] of Object.entries(options.modules.host)) {
     modules[name] = { kind: 'host', descriptor: describe(registry, value, ['modules', 'host', name]) }
@@ -120,6 +154,7 @@ export async function prepareShared(
       webAssembly: options.webAssembly,
       modules,
       globals,
+      process: { env: options.process.env },
       auth0: { domain, baseUrl: domain === undefined ? undefined : `https://${domain}/api/v2`, accessToken: options.auth0.accessToken !== undefined },
       fetch: options.modules.http !== undefined,
       clock: options.clock !== undefined,
@@ -142,12 +177,17 @@ function describe(registry: HostRegistry, value: unknown, path: readonly (string
 function checkRequiredVersions(rules: readonly RuleDefinition[], modules: ModuleTable): void {
   for (const rule of rules) {
     for (const { name, version } of requiredModules(rule.script)) {
-      const installed = modules[name]?.version
-      if (version === undefined || installed === undefined) continue
-      if (majorOf(version) !== majorOf(installed)) {
-        throw new RuleCompileError(`Rule '${rule.name}' requires ${name}@${version}, but ${name}@${installed} is installed (another major version).`, {
-          rule: rule.name,
-        })
+      const def = modules[name]
+      const installed = def?.versions ?? (def?.version === undefined ? [] : [def.version])
+      if (version === undefined || installed.length === 0) continue
+      if (!installed.some((v) => majorOf(v) === majorOf(version))) {
+        const have = installed.map((v) => `${name}@${v}`).join(', ')
+        throw new RuleCompileError(
+          `Rule '${rule.name}' requires ${name}@${version}, but ${have} ${installed.length === 1 ? 'is' : 'are'} installed (another major version).`,
+          {
+            rule: rule.name,
+          },
+        )
       }
     }
   }

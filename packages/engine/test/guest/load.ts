@@ -20,6 +20,7 @@ export const SETTINGS: SandboxSettings = {
   webAssembly: false,
   modules: {},
   globals: {},
+  process: { env: {} },
   auth0: { domain: undefined, baseUrl: undefined, accessToken: false },
   fetch: false,
   clock: false,
