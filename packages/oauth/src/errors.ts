@@ -1,3 +1,4 @@
+import type { JsonValue } from '@tokenrules/engine'
 /**
  * The OAuth error answers of the token server ([behaviour: the token endpoint](../../../docs/behaviour.md#the-token-endpoint)).
  *
@@ -43,8 +44,8 @@ export class OAuthError extends Error {
   readonly error: string
   /** The `error_description`, safe to show to the client. */
   readonly description: string
-  /** Extra members of the JSON body (e.g. `mfa_token`). */
-  readonly extra: Readonly<Record<string, string>>
+  /** Extra members of the JSON body (e.g. `mfa_token`, `mfa_requirements`). */
+  readonly extra: Readonly<Record<string, JsonValue>>
   /** Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`). */
   readonly headers: Readonly<Record<string, string>>
   /**
@@ -61,7 +62,7 @@ export class OAuthError extends Error {
     status: number,
     error: string,
     description: string,
-    more: { extra?: Record<string, string>; headers?: Record<string, string>; cause?: unknown; detail?: string } = {},
+    more: { extra?: Record<string, JsonValue>; headers?: Record<string, string>; cause?: unknown; detail?: string } = {},
   ) {
     super(`${error}: ${description}`, more.cause === undefined ? undefined : { cause: more.cause })
     this.name = 'OAuthError'
@@ -74,7 +75,7 @@ export class OAuthError extends Error {
   }
 
   /** The JSON body: `{ error, error_description, ...extra }`. */
-  toJSON(): Record<string, string> {
+  toJSON(): Record<string, JsonValue> {
     return { error: this.error, error_description: this.description, ...this.extra }
   }
 }

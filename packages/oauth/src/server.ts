@@ -13,7 +13,9 @@ import { errorResponse, jsonNoStore, jsonPublic } from './http/respond.js'
 import type { Core, GrantRequest, RequestInfo } from './lib/core.js'
 import { normalizeIp } from './lib/ip.js'
 import { SecretBox, encryptionKeyFrom } from './lib/secret-box.js'
+import { DEFAULT_MANAGEMENT_TOKEN_LIFETIME_SECONDS, managementEngineOptions } from './management/for-engine.js'
 import { associate } from './mfa/associate.js'
+import { deleteAuthenticator, listAuthenticators } from './mfa/authenticators.js'
 import { challenge } from './mfa/challenge.js'
 import { revoke } from './revoke/revoke.js'
 import { optionsInvalid, validateOptions, type TokenServerOptions } from './options.js'
@@ -128,7 +130,8 @@ export type TokenServerHandler = (request: Request, connection?: ConnectionInfo)
  */
 export interface TokenServer extends AsyncDisposable {
   /**
-   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `POST /mfa/associate`, `POST /mfa/challenge`,
+   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `POST /mfa/associate`,
+   * `GET /mfa/authenticators`, `DELETE /mfa/authenticators/{id}`, `POST /mfa/challenge`,
    * `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration` (below `basePath`).
    * Never rejects: every failure is an OAuth error answer.
    */
@@ -220,7 +223,9 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const scryptCost = options.passwords?.scryptCost ?? DEFAULT_SCRYPT_COST
   // Engine.is, not instanceof: the host's engine may come from another installed copy of the package.
   const ownsEngine = !Engine.is(options.engine)
-  const engine = Engine.is(options.engine) ? options.engine : await createEngine(engineOptions(options.engine, stores.users, now, options.clock !== undefined))
+  const engine = Engine.is(options.engine)
+    ? options.engine
+    : await createEngine(engineOptions(withManagementApi(options, options.engine, stores.users, keys, now), stores.users, now, options.clock !== undefined))
   try {
     await keys.init(options.keys?.algorithm ?? 'RS256')
   } catch (error) {
@@ -325,6 +330,16 @@ function engineOptions(options: EngineOptions, users: UserStore, now: () => numb
   }
 }
 
+/**
+ * The engine options with the Management API subset for rules (management/), unless the server's
+ * options turn it off. It is the engine's alone: no route of the server's handler serves it.
+ */
+function withManagementApi(options: TokenServerOptions, engine: EngineOptions, users: UserStore, keys: SigningKeys, now: () => number): EngineOptions {
+  if (options.managementApi === false) return engine
+  const tokenLifetimeSeconds = options.managementApi?.tokenLifetimeSeconds ?? DEFAULT_MANAGEMENT_TOKEN_LIFETIME_SECONDS
+  return { ...engine, auth0: managementEngineOptions({ engine, issuer: options.issuer, users, keys, now, tokenLifetimeSeconds }) }
+}
+
 type Route = { methods: readonly string[]; run: (core: Core, info: RequestInfo) => Promise<Response> }
 
 const ROUTES: Record<string, Route> = {
@@ -337,6 +352,7 @@ const ROUTES: Record<string, Route> = {
     },
   },
   '/mfa/associate': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
+  '/mfa/authenticators': { methods: ['GET'], run: async (core, info) => jsonNoStore(200, await listAuthenticators(core, info)) },
   '/mfa/challenge': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },
   '/.well-known/jwks.json': {
     methods: ['GET', 'HEAD'],
@@ -348,13 +364,34 @@ const ROUTES: Record<string, Route> = {
   },
 }
 
+const AUTHENTICATOR_PATH = /^\/mfa\/authenticators\/([^/]+)$/
+
+/** The routes with a path parameter: `DELETE /mfa/authenticators/{id}`. */
+function parameterRoute(path: string): Route | undefined {
+  const authenticator = AUTHENTICATOR_PATH.exec(path)?.[1]
+  if (authenticator === undefined) return undefined
+  let id: string
+  try {
+    id = decodeURIComponent(authenticator)
+  } catch {
+    return undefined
+  }
+  return {
+    methods: ['DELETE'],
+    run: async (core, info) => {
+      await deleteAuthenticator(core, info, id)
+      return new Response(null, { status: 204, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } })
+    },
+  }
+}
+
 async function handle(core: Core, basePath: string, request: Request, connection: ConnectionInfo | undefined): Promise<Response> {
   let path = '(unparsed)'
   try {
     const url = new URL(request.url)
     path = url.pathname
     const below = basePath === '' ? path : path === basePath ? '/' : path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : undefined
-    const route = below === undefined ? undefined : ROUTES[below]
+    const route = below === undefined ? undefined : (ROUTES[below] ?? parameterRoute(below))
     if (route === undefined || below === undefined) return jsonNoStore(404, { error: 'not_found', error_description: 'Not found.' })
     if (!route.methods.includes(request.method)) {
       return jsonNoStore(

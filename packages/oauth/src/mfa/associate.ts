@@ -1,23 +1,22 @@
-import { OAuthError, accessDenied, invalidRequest, missingParameter } from '../errors.js'
+import { accessDenied, invalidRequest, missingParameter } from '../errors.js'
 import { TOTP_SECRET_PURPOSE } from '../grants/mfa-otp.js'
 import { readParams } from '../http/read-params.js'
 import type { Core, RequestInfo } from '../lib/core.js'
-import { authorizeMfaClient } from './authorize-mfa-client.js'
+import { bearerToken, mfaBearerTransaction } from './bearer.js'
 import { newRecoveryCodes, recoveryCodeDigest } from './recovery-codes.js'
 import { newTotpSecret, otpauthUri } from './totp.js'
-import { loadTransaction } from './transactions.js'
 
 /**
- * `POST /mfa/associate` (`Authorization: Bearer <mfa_token>`, `authenticator_types: ["otp"]`, and
- * the client's credentials in the body): enroll a TOTP authenticator. Answers the secret, the
+ * `POST /mfa/associate` (`Authorization: Bearer <mfa_token>`, `authenticator_types: ["otp"]`;
+ * client credentials optional, see {@link mfaBearerTransaction}): enroll a TOTP authenticator. Answers the secret, the
  * `otpauth://` URI and the recovery codes once; stores the secret sealed and the codes hashed.
  * The enrollment is confirmed by the first valid code; until then it may be replaced.
  */
 export async function associate(core: Core, info: RequestInfo): Promise<Record<string, unknown>> {
-  const mfaToken = bearer(info.request.headers.get('authorization'))
+  // The token first: without one, nothing else of the request is read.
+  bearerToken(info.request.headers.get('authorization'), 'mfa_token')
   const params = await readParams(info.request, core.maxBodyBytes)
-  const client = await authorizeMfaClient(core, info.request, params, { basic: false })
-  const transaction = await loadTransaction(core, mfaToken, client.clientId)
+  const transaction = await mfaBearerTransaction(core, info.request, params)
   const types = params.list('authenticator_types')
   if (types === undefined) throw missingParameter('authenticator_types')
   const unsupported = types.find((type) => type !== 'otp')
@@ -40,14 +39,4 @@ export async function associate(core: Core, info: RequestInfo): Promise<Record<s
   })
   const account = user.profile.email ?? user.profile.username ?? user.profile.user_id
   return { authenticator_type: 'otp', secret, barcode_uri: otpauthUri(secret, core.mfa.issuerName, account), recovery_codes: recoveryCodes }
-}
-
-function bearer(header: string | null): string {
-  const match = header === null ? null : /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i.exec(header)
-  if (match === null) {
-    throw new OAuthError(401, 'unauthorized', 'Missing mfa_token: send it as Authorization: Bearer <mfa_token>.', {
-      headers: { 'www-authenticate': 'Bearer realm="tokenrules"' },
-    })
-  }
-  return match[1] as string
 }

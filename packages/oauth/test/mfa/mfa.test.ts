@@ -46,6 +46,7 @@ describe('MFA (docs/behaviour.md#mfa)', () => {
       error: 'mfa_required',
       error_description: 'Multifactor authentication required',
       mfa_token: expect.stringMatching(/^[\w-]{43}$/),
+      mfa_requirements: { enroll: [{ type: 'otp' }] },
     })
   })
 
@@ -360,7 +361,12 @@ describe('MFA (docs/behaviour.md#mfa)', () => {
     const login = await t.login(ALICE, 'Employees', { scope: 'offline_access read:messages' })
     const asked = await t.token({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token })
     expect(asked.status).toBe(403)
-    expect(asked.body).toEqual({ error: 'mfa_required', error_description: 'Multifactor authentication required', mfa_token: expect.any(String) })
+    expect(asked.body).toEqual({
+      error: 'mfa_required',
+      error_description: 'Multifactor authentication required',
+      mfa_token: expect.any(String),
+      mfa_requirements: { enroll: [{ type: 'otp' }] },
+    })
     const { body } = await associate(t, asked.body.mfa_token)
     const tokens = await otpGrant(t, asked.body.mfa_token, totpCode(body.secret, t.clock.now))
     expect(tokens.status).toBe(200)
