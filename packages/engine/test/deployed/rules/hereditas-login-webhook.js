@@ -1,5 +1,5 @@
 /**
- * Origin: github.com/ItalyPaleAle/hereditas auth0/02-notify.js @ a20f835137828a8f2b11ec0f631d3f738baeb41d   (pushed to the owner's tenant by `hereditas auth0:sync`, which creates the rules through the Management API with /*%OWNERS%*/ replaced by the JSON list of owners; shown here as deployed)
+ * Origin: github.com/ItalyPaleAle/hereditas auth0/02-notify.js @ a20f835137828a8f2b11ec0f631d3f738baeb41d   (pushed to the owner's tenant by `hereditas auth0:sync`, which creates the rules through the Management API with the OWNERS placeholder comment replaced by the JSON list of owners; shown here as deployed)
  * Every login to a Hereditas box posts an IFTTT-style webhook (value1..value3: a UTC timestamped
  * message, the email, owner or user) with node-fetch@2.6.0, and the login FAILS when the webhook
  * does not answer 2xx, so that nobody can get in unnoticed.

@@ -1,5 +1,5 @@
 /**
- * Origin: github.com/ItalyPaleAle/hereditas auth0/03-wait-logic.js @ a20f835137828a8f2b11ec0f631d3f738baeb41d   (pushed to the owner's tenant by `hereditas auth0:sync` through the Management API, /*%OWNERS%*/ replaced by the JSON list of owners; shown here as deployed)
+ * Origin: github.com/ItalyPaleAle/hereditas auth0/03-wait-logic.js @ a20f835137828a8f2b11ec0f631d3f738baeb41d   (pushed to the owner's tenant by `hereditas auth0:sync` through the Management API, the OWNERS placeholder comment replaced by the JSON list of owners; shown here as deployed)
  * The dead man's switch: an owner's login gets the app token and resets the timer; a relative's
  * first login starts the timer (client_metadata.requestTime written with a node-auth0 ManagementClient,
  * auth0@2.27.0, client credentials), and only once requestTime + waitTime has passed does a
