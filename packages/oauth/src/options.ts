@@ -426,6 +426,15 @@ export interface TokenServerOptions {
   /** Rules see it as `context.tenant`. Default `tokenrules`. */
   tenant?: string | undefined
   /**
+   * The Management API subset rules call at `auth0.baseUrl` with `auth0.accessToken` (users by id
+   * and by email, search by email, metadata and flag updates, account linking, roles), served to
+   * an engine the server creates, in-process: it is never one of the server's HTTP routes. Each
+   * run's token is opaque, for this tenant only, and accepted for `tokenLifetimeSeconds` (default
+   * 120). `false` leaves `auth0.accessToken` undefined and every request to `auth0.baseUrl` to
+   * `modules.http`. Engine options that set `auth0.accessToken` or `auth0.managementApi` win.
+   */
+  managementApi?: false | { tokenLifetimeSeconds?: number | undefined } | undefined
+  /**
    * The clock: milliseconds since the epoch, as the engine's and `@tokenrules/testing`'s `clock`
    * take it. Tokens, refresh tokens, MFA, brute-force counts and the stores use it; an engine the
    * server creates gives it to rules too. Default `Date.now`.
@@ -502,6 +511,7 @@ const schema = z.object({
     .regex(/^(\/[^/?#]+)*$/, "must be '' or like '/auth' (no trailing slash)")
     .optional(),
   tenant: z.string().min(1).optional(),
+  managementApi: z.union([z.literal(false), z.strictObject({ tokenLifetimeSeconds: positiveInt.max(3_600).optional() })]).optional(),
   clock: z.function().optional(),
   // The clock option's earlier name, refused so that a stale call site does not silently run on the real clock.
   currentDate: z.undefined({ error: 'is now `clock: () => number` (milliseconds since the epoch), as the engine takes it' }).optional(),

@@ -1,4 +1,5 @@
 import type { Context, User } from '@tokenrules/engine'
+import { identitiesOf } from '../management/user-view.js'
 import type { Core, GrantRequest } from '../lib/core.js'
 import type { Directory, UserRecord } from '../stores/types.js'
 
@@ -20,7 +21,8 @@ export function userForRules(record: UserRecord, mfaEnrolled: boolean): User {
   const { profile } = record
   const user: User = {
     ...structuredClone(profile),
-    identities: [{ connection: record.directory, provider: 'auth0', user_id: profile.user_id.replace(/^auth0\|/, ''), isSocial: false }],
+    // Its own identity, then the accounts linked into it (the Management API's account linking).
+    identities: identitiesOf(record) as unknown as NonNullable<User['identities']>,
   }
   if (mfaEnrolled) user['multifactor'] = ['google-authenticator']
   return user

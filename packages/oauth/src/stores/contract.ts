@@ -186,6 +186,47 @@ function userStoreContract(make: Make<UserStore>): void {
       expect(after?.profile.app_metadata).toEqual({ roles: ['admin'], visits: 3 })
       expect(after?.profile.user_metadata).toEqual({ theme: 'dark' })
       expect(await store.recordLogin('auth0|nobody', { at: T, ip: '192.0.2.1' })).toBeUndefined()
+      await store.setEmailVerified('auth0|1', false, T + 6000)
+      expect((await store.getUser('auth0|1'))?.profile).toMatchObject({ email_verified: false, updated_at: new Date(T + 6000).toISOString() })
+    })
+  })
+
+  it('users: links an account into another (it stops being a user, its logins are free) and unlinks it back', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      await store.createDirectory({ id: 'con_2', name: 'Customers', metadata: {} })
+      await store.createUser(user('auth0|1', 'Employees', 'ada@example.com'))
+      const secondary = user('auth0|2', 'Customers', 'ada@example.com', { username: 'ada' })
+      await store.createUser(secondary)
+      expect(await store.linkUser('auth0|1', 'auth0|nobody', T)).toBeUndefined()
+      expect(await store.linkUser('auth0|1', 'auth0|1', T)).toBeUndefined()
+      const linked = await store.linkUser('auth0|1', 'auth0|2', T + 1000)
+      expect(linked?.linked).toEqual([secondary])
+      expect(linked?.profile.updated_at).toBe(new Date(T + 1000).toISOString())
+      expect(await store.getUser('auth0|2')).toBeUndefined()
+      expect(await store.findUser('Customers', 'ada')).toBeUndefined()
+      expect((await store.getUser('auth0|1'))?.linked).toEqual([secondary])
+      expect(await store.unlinkUser('auth0|1', 'auth0|nobody', T)).toBeUndefined()
+
+      // While linked, its login name was taken: unlinking is a conflict and the link stays.
+      await store.createUser(user('auth0|3', 'Customers', 'other@example.com', { username: 'ada' }))
+      await expect(store.unlinkUser('auth0|1', 'auth0|2', T)).rejects.toEqual(conflict('duplicate_login'))
+      expect((await store.getUser('auth0|1'))?.linked).toEqual([secondary])
+      expect(await store.getUser('auth0|2')).toBeUndefined()
+    })
+  })
+
+  it('users: unlinking gives the account back as it was linked', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      await store.createUser(user('auth0|1', 'Employees', 'ada@example.com'))
+      const secondary = user('auth0|2', 'Employees', 'ada.l@example.com')
+      await store.createUser(secondary)
+      await store.linkUser('auth0|1', 'auth0|2', T)
+      const primary = await store.unlinkUser('auth0|1', 'auth0|2', T + 2000)
+      expect(primary?.linked).toBeUndefined()
+      expect(await store.getUser('auth0|2')).toEqual(secondary)
+      expect((await store.findUser('Employees', 'ada.l@example.com'))?.profile.user_id).toBe('auth0|2')
     })
   })
 }

@@ -141,6 +141,31 @@ export class MemoryUserStore implements UserStore {
       profile.blocked = blocked
     })
   }
+  async setEmailVerified(userId: string, verified: boolean, at: number) {
+    await this.#update(userId, at, (profile) => {
+      profile.email_verified = verified
+    })
+  }
+  async linkUser(primaryId: string, secondaryId: string, at: number) {
+    const primary = this.#users.get(primaryId)
+    const secondary = this.#users.get(secondaryId)
+    if (primary === undefined || secondary === undefined || primaryId === secondaryId) return undefined
+    this.#users.delete(secondaryId)
+    primary.linked = [...(primary.linked ?? []), secondary]
+    primary.profile.updated_at = new Date(at).toISOString()
+    return copy(primary)
+  }
+  async unlinkUser(primaryId: string, secondaryId: string, at: number) {
+    const primary = this.#users.get(primaryId)
+    const linked = primary?.linked?.find((record) => record.profile.user_id === secondaryId)
+    if (primary === undefined || linked === undefined) return undefined
+    await this.createUser(linked)
+    const rest = (primary.linked ?? []).filter((record) => record !== linked)
+    if (rest.length === 0) delete primary.linked
+    else primary.linked = rest
+    primary.profile.updated_at = new Date(at).toISOString()
+    return copy(primary)
+  }
   async updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number) {
     await this.#update(userId, at, (profile) => {
       profile.app_metadata = mergeMetadata(profile.app_metadata, metadata)

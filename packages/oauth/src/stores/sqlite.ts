@@ -111,7 +111,7 @@ export interface SqliteStores extends TokenServerStores, Disposable {
   close(): void
 }
 
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 const SCHEMA = `
 CREATE TABLE directories (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL);
 CREATE TABLE users (
@@ -170,6 +170,10 @@ CREATE TABLE guesses (
   full_at INTEGER NOT NULL,
   PRIMARY KEY (subject, budget)
 );
+`,
+  // Version 2 to 3: accounts linked into a user (the Management API's identities), as JSON.
+  `
+ALTER TABLE users ADD COLUMN linked TEXT;
 `,
 ]
 
@@ -286,12 +290,23 @@ interface UserRow {
   profile: string
   password_hash: string
   roles: string
+  linked: string | null
 }
 
-const toUser = (row: UserRow | undefined): UserRecord | undefined =>
-  row === undefined
-    ? undefined
-    : { directory: row.directory, profile: JSON.parse(row.profile) as UserProfile, passwordHash: row.password_hash, roles: JSON.parse(row.roles) as string[] }
+const USER_COLUMNS = 'directory, profile, password_hash, roles, linked'
+
+function toUser(row: UserRow | undefined): UserRecord | undefined {
+  if (row === undefined) return undefined
+  const user: UserRecord = {
+    directory: row.directory,
+    profile: JSON.parse(row.profile) as UserProfile,
+    passwordHash: row.password_hash,
+    roles: JSON.parse(row.roles) as string[],
+  }
+  const linked = row.linked === null ? [] : (JSON.parse(row.linked) as UserRecord[])
+  if (linked.length > 0) user.linked = linked
+  return user
+}
 
 class SqliteUserStore implements UserStore {
   constructor(readonly db: BetterSqlite3.Database) {}
@@ -315,21 +330,22 @@ class SqliteUserStore implements UserStore {
   async findUser(directory: string, login: string) {
     const key = loginKey(login)
     const row = this.db
-      .prepare(
-        'SELECT directory, profile, password_hash, roles FROM users WHERE directory = ? AND (email_key = ? OR username_key = ?) ORDER BY email_key = ? DESC LIMIT 1',
-      )
+      .prepare(`SELECT ${USER_COLUMNS} FROM users WHERE directory = ? AND (email_key = ? OR username_key = ?) ORDER BY email_key = ? DESC LIMIT 1`)
       .get(directory, key, key, key) as UserRow | undefined
     return toUser(row)
   }
   async getUser(userId: string) {
-    return toUser(this.db.prepare('SELECT directory, profile, password_hash, roles FROM users WHERE user_id = ?').get(userId) as UserRow | undefined)
+    return toUser(this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ?`).get(userId) as UserRow | undefined)
   }
   async createUser(user: UserRecord) {
+    this.#insert(user)
+  }
+  #insert(user: UserRecord): void {
     const { profile } = user
     unique(
       () =>
         this.db
-          .prepare('INSERT INTO users (user_id, directory, email_key, username_key, profile, password_hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .prepare('INSERT INTO users (user_id, directory, email_key, username_key, profile, password_hash, roles, linked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
           .run(
             profile.user_id,
             user.directory,
@@ -338,6 +354,7 @@ class SqliteUserStore implements UserStore {
             JSON.stringify(profile),
             user.passwordHash,
             JSON.stringify(user.roles),
+            user.linked === undefined || user.linked.length === 0 ? null : JSON.stringify(user.linked),
           ),
       (constraint) => (constraint.includes('users.user_id') ? 'duplicate_user' : 'duplicate_login'),
     )
@@ -363,6 +380,41 @@ class SqliteUserStore implements UserStore {
     this.#update(userId, at, (profile) => {
       profile.blocked = blocked
     })
+  }
+  async setEmailVerified(userId: string, verified: boolean, at: number) {
+    this.#update(userId, at, (profile) => {
+      profile.email_verified = verified
+    })
+  }
+  async linkUser(primaryId: string, secondaryId: string, at: number) {
+    return this.db.transaction(() => {
+      const primary = this.#read(primaryId)
+      const secondary = this.#read(secondaryId)
+      if (primary === undefined || secondary === undefined || primaryId === secondaryId) return undefined
+      this.db.prepare('DELETE FROM users WHERE user_id = ?').run(secondaryId)
+      const linked = [...(primary.linked ?? []), secondary]
+      this.db.prepare('UPDATE users SET linked = ? WHERE user_id = ?').run(JSON.stringify(linked), primaryId)
+      this.#update(primaryId, at, () => undefined)
+      return this.#read(primaryId)
+    })()
+  }
+  async unlinkUser(primaryId: string, secondaryId: string, at: number) {
+    const primary = await this.getUser(primaryId)
+    const secondary = primary?.linked?.find((record) => record.profile.user_id === secondaryId)
+    if (primary === undefined || secondary === undefined) return undefined
+    return this.db.transaction(() => {
+      const current = this.#read(primaryId)
+      const rest = (current?.linked ?? []).filter((record) => record.profile.user_id !== secondaryId)
+      if (current === undefined || rest.length === (current.linked ?? []).length) return undefined
+      this.db.prepare('UPDATE users SET linked = ? WHERE user_id = ?').run(rest.length === 0 ? null : JSON.stringify(rest), primaryId)
+      // A login name taken meanwhile throws StoreConflictError: the transaction rolls back, the link stays.
+      this.#insert(secondary)
+      this.#update(primaryId, at, () => undefined)
+      return this.#read(primaryId)
+    })()
+  }
+  #read(userId: string): UserRecord | undefined {
+    return toUser(this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ?`).get(userId) as UserRow | undefined)
   }
   async updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number) {
     this.#update(userId, at, (profile) => {

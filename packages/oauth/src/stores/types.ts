@@ -170,6 +170,12 @@ export interface UserRecord {
   passwordHash: string
   /** RBAC roles, which rules see as `context.authorization.roles`. */
   roles: string[]
+  /**
+   * Accounts linked into this one (Auth0's account linking, `POST /api/v2/users/{id}/identities`):
+   * each is the whole secondary user as it was when linked, so unlinking gives it back. Its
+   * identity appears in this user's `identities`. Absent when none.
+   */
+  linked?: UserRecord[]
 }
 
 /**
@@ -197,6 +203,9 @@ export interface UserRecord {
  *   },
  *   setPasswordHash: (userId, passwordHash, change) => inner.setPasswordHash(userId, passwordHash, change),
  *   setBlocked: (userId, blocked, at) => inner.setBlocked(userId, blocked, at),
+ *   setEmailVerified: (userId, verified, at) => inner.setEmailVerified(userId, verified, at),
+ *   linkUser: (primaryId, secondaryId, at) => inner.linkUser(primaryId, secondaryId, at),
+ *   unlinkUser: (primaryId, secondaryId, at) => inner.unlinkUser(primaryId, secondaryId, at),
  *   updateAppMetadata: (userId, metadata, at) => inner.updateAppMetadata(userId, metadata, at),
  *   updateUserMetadata: (userId, metadata, at) => inner.updateUserMetadata(userId, metadata, at),
  * }
@@ -248,6 +257,20 @@ export interface UserStore {
   setPasswordHash(userId: string, passwordHash: string, change: { at: number; reset: boolean }): Promise<void>
   /** Sets the profile's `blocked` flag (and `updated_at` to `at`). */
   setBlocked(userId: string, blocked: boolean, at: number): Promise<void>
+  /** Sets the profile's `email_verified` flag (and `updated_at` to `at`). */
+  setEmailVerified(userId: string, verified: boolean, at: number): Promise<void>
+  /**
+   * Links `secondaryId` into `primaryId`, atomically: the secondary user stops existing as a user
+   * (its email and username are free again) and becomes one of the primary's `linked`. Returns the
+   * primary's new record, or `undefined` when either user does not exist.
+   */
+  linkUser(primaryId: string, secondaryId: string, at: number): Promise<UserRecord | undefined>
+  /**
+   * Gives back the linked account `secondaryId` of `primaryId` as a user of its own, atomically.
+   * Returns the primary's new record, or `undefined` when it has no such link; an email or
+   * username taken meanwhile rejects with {@link StoreConflictError} `duplicate_login`.
+   */
+  unlinkUser(primaryId: string, secondaryId: string, at: number): Promise<UserRecord | undefined>
   /** Merges `metadata` into `app_metadata` (Auth0's semantics: a `null` value removes the key). */
   updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
   /** Merges `metadata` into `user_metadata`, like {@link UserStore.updateAppMetadata}. */

@@ -1,0 +1,307 @@
+/**
+ * The Management API subset a token server serves its rules (SPEC.md §9): reached in-process at
+ * `auth0.baseUrl` with `auth0.accessToken`, in Auth0's shapes and error bodies; the token is per
+ * run, for this tenant, short-lived; nothing of it is mounted on the server's public routes;
+ * writes go through the same store path as `auth0.users.update*`, and a failed write fails the
+ * login (no token).
+ */
+import { describe, expect, it } from 'vitest'
+import { createMemoryStores, type UserStore } from '@tokenrules/oauth'
+import { managementApi } from '../src/management/api.js'
+import { ManagementTokens } from '../src/management/tokens.js'
+import { ALICE, BOB, rule, startServer, type TestServer } from './helpers.js'
+
+const DOMAIN = 'auth.example.com'
+const BASE = `https://${DOMAIN}/api/v2`
+
+/**
+ * A rule that sends the calls of `configuration.PLAN` in order (`[method, path, body?, headers?]`,
+ * `{id}` standing for the user's id) with the run's token, and puts `[status, body]` of each into
+ * the ID token.
+ */
+const PLAN_RULE = rule(
+  'management-plan',
+  `var plan = JSON.parse(configuration.PLAN);
+   var out = [];
+   var token = auth0.accessToken;
+   (function next(i) {
+     if (i === plan.length) { context.idToken['https://t.example/mgmt'] = out; return callback(null, user, context); }
+     var step = plan[i];
+     var headers = Object.assign({ authorization: 'Bearer ' + token, 'content-type': 'application/json' }, step[3] || {});
+     fetch(auth0.baseUrl + step[1].replace('{id}', encodeURIComponent(user.user_id)), { method: step[0], headers: headers, body: step[2] == null ? undefined : JSON.stringify(step[2]) })
+       .then(function (res) { return res.text().then(function (text) { out.push([res.status, text === '' ? null : JSON.parse(text)]); next(i + 1); }); })
+       .catch(function (e) { out.push(['error', e.code || e.message]); next(i + 1); });
+   })(0);`,
+)
+
+type Step = [method: string, path: string, body?: unknown, headers?: Record<string, string>]
+
+async function planServer(plan: Step[], options: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
+  return startServer({ rules: [PLAN_RULE], ...options, engineOptions: { configuration: { PLAN: JSON.stringify(plan) }, ...options.engineOptions } })
+}
+
+/** Log alice in and return what the plan's calls answered. */
+async function runPlan(server: TestServer): Promise<any> {
+  const answer = await server.login(ALICE, 'Employees', { scope: 'openid' })
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+  const { payload } = await server.verify(answer.body.id_token, 'demo-app')
+  return payload['https://t.example/mgmt']
+}
+
+describe('users by id', () => {
+  it("GET /users/{id} answers Auth0's user shape (identities, metadata, no password hash), fields/include_fields select", async () => {
+    await using server = await planServer([
+      ['GET', '/users/{id}'],
+      ['GET', '/users/{id}?fields=email,user_id&include_fields=true'],
+      ['GET', '/users/auth0%7Cnobody'],
+    ])
+    const [first, second, third] = await runPlan(server)
+    const [status, user] = first ?? []
+    const [, picked] = second ?? []
+    const [missing, error] = third ?? []
+    expect(status).toBe(200)
+    expect(user).toMatchObject({
+      user_id: server.aliceId,
+      email: ALICE.email,
+      email_verified: true,
+      name: 'Alice Liddell',
+      app_metadata: { roles: ['admin'] },
+      user_metadata: { theme: 'dark' },
+      identities: [{ connection: 'Employees', provider: 'auth0', user_id: server.aliceId.replace(/^auth0\|/, ''), isSocial: false }],
+    })
+    expect(JSON.stringify(user)).not.toMatch(/scrypt|password/)
+    expect(picked).toEqual({ user_id: server.aliceId, email: ALICE.email })
+    expect([missing, error]).toEqual([404, { statusCode: 404, error: 'Not Found', message: 'The user does not exist.', errorCode: 'inexistent_user' }])
+  })
+
+  it('PATCH merges app_metadata/user_metadata one level deep (null removes a key), sets email_verified and blocked, and persists like auth0.users.update*', async () => {
+    const users = createMemoryStores().users
+    await using server = await planServer(
+      [
+        ['PATCH', '/users/{id}', { app_metadata: { plan: 'gold', roles: null }, user_metadata: { lang: 'fr' } }],
+        ['PATCH', '/users/{id}', { email_verified: false }],
+      ],
+      { stores: { users } },
+    )
+    await seed(server)
+    const [[status, user], [status2, user2]] = await runPlan(server)
+    expect([status, user.app_metadata, user.user_metadata]).toEqual([200, { plan: 'gold' }, { theme: 'dark', lang: 'fr' }])
+    expect([status2, user2.email_verified]).toEqual([200, false])
+    const stored = (await users.getUser(server.aliceId))?.profile
+    expect(stored?.app_metadata).toEqual({ plan: 'gold' })
+    expect(stored?.user_metadata).toEqual({ theme: 'dark', lang: 'fr' })
+    expect(stored?.email_verified).toBe(false)
+  })
+
+  it("PATCH refuses every other field, wrong types, dotted or prototype keys and bad JSON with Auth0's 400 body, and changes nothing", async () => {
+    const users = createMemoryStores().users
+    await using server = await planServer(
+      [
+        ['PATCH', '/users/{id}', { email: 'x@example.com' }],
+        ['PATCH', '/users/{id}', { app_metadata: 'gold' }],
+        ['PATCH', '/users/{id}', { blocked: 'yes' }],
+        ['PATCH', '/users/{id}', { app_metadata: { 'a.b': 1 } }],
+        ['PATCH', '/users/{id}', { user_metadata: { nested: { constructor: 1 } } }],
+        ['PATCH', '/users/{id}', {}],
+        ['PATCH', '/users/{id}', [1]],
+      ],
+      { stores: { users } },
+    )
+    await seed(server)
+    const answers = await runPlan(server)
+    for (const [status, body] of answers) {
+      expect(status).toBe(400)
+      expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body' })
+      expect(body.message).toMatch(/^Payload validation error: /)
+    }
+    expect(answers[0]?.[1].message).toContain('Additional properties not allowed: email')
+    const stored = (await users.getUser(server.aliceId))?.profile
+    expect([stored?.email, stored?.app_metadata, stored?.blocked]).toEqual([ALICE.email, { roles: ['admin'] }, undefined])
+  })
+
+  it('PATCH blocked: true persists, and the next login of that user is refused', async () => {
+    await using server = await planServer([['PATCH', '/users/{id}', { blocked: true }]])
+    const [[status, user]] = await runPlan(server)
+    expect([status, user.blocked]).toEqual([200, true])
+    const next = await server.login(ALICE, 'Employees')
+    expect([next.status, next.body.error]).toEqual([401, 'unauthorized'])
+  })
+})
+
+describe('users by email, search, roles', () => {
+  it('GET /users-by-email and GET /users?q=email:"…"&search_engine=v3 find users of every directory; other queries are a clear 400', async () => {
+    await using server = await planServer([
+      ['GET', `/users-by-email?email=${encodeURIComponent(BOB.email.toUpperCase())}`],
+      ['GET', `/users?q=${encodeURIComponent(`email:"${ALICE.email}"`)}&search_engine=v3`],
+      ['GET', `/users?q=${encodeURIComponent(`email:${ALICE.email}`)}&search_engine=v3&include_totals=true`],
+      ['GET', '/users-by-email'],
+      ['GET', `/users?q=${encodeURIComponent('name:"Alice"')}&search_engine=v3`],
+      ['GET', '/users'],
+    ])
+    const [[, byEmail], [, search], [, totals], [s1, e1], [s2, e2], [s3, e3]] = await runPlan(server)
+    expect(byEmail.map((u: { user_id: string }) => u.user_id)).toEqual([server.bobId])
+    expect(search.map((u: { user_id: string }) => u.user_id)).toEqual([server.aliceId])
+    expect(totals).toMatchObject({ start: 0, limit: 50, length: 1, total: 1 })
+    for (const [status, error] of [
+      [s1, e1],
+      [s2, e2],
+      [s3, e3],
+    ]) {
+      expect(status).toBe(400)
+      expect(error).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_query_string' })
+    }
+    expect(e2.message).toContain('searches users by email only')
+  })
+
+  it('GET /users/{id}/roles lists the RBAC roles with stable ids', async () => {
+    await using server = await planServer([
+      ['GET', '/users/{id}/roles'],
+      ['GET', '/users/{id}/roles?include_totals=true'],
+    ])
+    const [[status, roles], [, totals]] = await runPlan(server)
+    expect(status).toBe(200)
+    expect(roles).toEqual([{ id: expect.stringMatching(/^rol_[A-Za-z0-9]{16}$/), name: 'Administrator', description: 'Administrator' }])
+    expect(totals).toEqual({ roles, start: 0, limit: 50, total: 1 })
+  })
+})
+
+describe('account linking', () => {
+  it('POST /users/{id}/identities links a user of another directory (it stops being a user); DELETE gives it back', async () => {
+    const users = createMemoryStores().users
+    const bobLocal = 'bob-0001'
+    const plan: Step[] = [
+      ['POST', '/users/{id}/identities', { provider: 'auth0', user_id: bobLocal }],
+      ['GET', '/users/{id}'],
+      ['POST', '/users/{id}/identities', { provider: 'auth0', user_id: 'alice-0001' }],
+      ['DELETE', `/users/{id}/identities/auth0/${bobLocal}`],
+      ['DELETE', `/users/{id}/identities/auth0/${bobLocal}`],
+    ]
+    await using linking = await planServer(plan, { stores: { users } })
+    await seed(linking, { alice: 'auth0|alice-0001', bob: `auth0|${bobLocal}` })
+    const [[linked, identities], [, user], [same, sameError], [unlinked, rest], [again, againError]] = await runPlan(linking)
+    expect(linked).toBe(201)
+    expect(identities).toEqual([
+      { connection: 'Employees', provider: 'auth0', user_id: 'alice-0001', isSocial: false },
+      expect.objectContaining({
+        connection: 'Customers',
+        provider: 'auth0',
+        user_id: bobLocal,
+        isSocial: false,
+        profileData: expect.objectContaining({ email: BOB.email }),
+      }),
+    ])
+    expect(user.identities).toHaveLength(2)
+    expect([same, sameError.message]).toEqual([400, 'Main identity and the new one are the same.'])
+    expect(unlinked).toBe(200)
+    expect(rest).toHaveLength(1)
+    expect(again).toBe(400)
+    expect(againError).toMatchObject({ statusCode: 400, error: 'Bad Request' })
+    // While linked, Bob is no user of his own; unlinked, he is again and can log in.
+    expect((await linking.login(BOB, 'Customers')).status).toBe(200)
+    expect(await users.getUser(`auth0|${bobLocal}`)).toBeDefined()
+  })
+})
+
+describe('authorisation', () => {
+  it('a missing, malformed or unknown token is 401 as Auth0 answers; an expired one too', async () => {
+    await using server = await planServer([
+      ['GET', '/users/{id}', undefined, { authorization: '' }],
+      ['GET', '/users/{id}', undefined, { authorization: 'Basic abc' }],
+      ['GET', '/users/{id}', undefined, { authorization: 'Bearer not-a-token' }],
+    ])
+    const [[s1, e1], [s2, e2], [s3, e3]] = await runPlan(server)
+    expect([s1, e1]).toEqual([401, { statusCode: 401, error: 'Unauthorized', message: 'Missing authentication' }])
+    expect([s2, e2.message, s3, e3.message]).toEqual([401, 'Invalid token', 401, 'Invalid token'])
+
+    const tokens = new ManagementTokens(`https://${DOMAIN}`, 120_000, () => now)
+    let now = 0
+    const api = managementApi({ users: createMemoryStores().users, tokens, now: () => now, maxBodyBytes: 1_000, verifyIdToken: async () => undefined })
+    const token = tokens.mint()
+    const ask = (origin = `https://${DOMAIN}`) => api(new Request(`${origin}/api/v2/users/auth0%7Cx`, { headers: { authorization: `Bearer ${token}` } }))
+    expect((await ask()).status).toBe(404) // accepted: the user does not exist
+    // Scoped to the tenant: the same token for another tenant's origin is refused.
+    expect(await (await ask('https://other.example.com')).json()).toMatchObject({ statusCode: 401, message: 'Invalid token' })
+    now = 120_001
+    expect(await (await ask()).json()).toMatchObject({ statusCode: 401, message: 'Expired token received for JSON Web Token validation' })
+  })
+
+  it('a token of one run, kept in global, is refused once its lifetime is over', async () => {
+    const keeper = rule(
+      'keeper',
+      `global.kept = global.kept || auth0.accessToken;
+       fetch(auth0.baseUrl + '/users/' + encodeURIComponent(user.user_id), { headers: { authorization: 'Bearer ' + global.kept } })
+         .then(function (res) { context.idToken['https://t.example/status'] = res.status; callback(null, user, context); }, callback);`,
+    )
+    await using server = await startServer({ rules: [keeper], managementApi: { tokenLifetimeSeconds: 60 } })
+    const status = async () => {
+      const answer = await server.login(ALICE, 'Employees', { scope: 'openid' })
+      return (await server.verify(answer.body.id_token, 'demo-app')).payload['https://t.example/status']
+    }
+    expect(await status()).toBe(200)
+    server.clock.advance(61_000)
+    expect(await status()).toBe(401)
+  })
+
+  it('nothing of the Management API is on the public routes, and managementApi: false turns it off for rules', async () => {
+    await using server = await startServer({ rules: [] })
+    for (const path of ['/api/v2/users', `/api/v2/users/${encodeURIComponent(server.aliceId)}`, '/api/v2/users-by-email?email=a']) {
+      const answer = await server.send(new Request(`https://${DOMAIN}${path}`, { headers: { authorization: 'Bearer x' } }))
+      expect(answer.status).toBe(404)
+    }
+    await using off = await startServer({
+      rules: [rule('probe', `context.idToken['https://t.example/t'] = typeof auth0.accessToken; callback(null, user, context);`)],
+      managementApi: false,
+    })
+    const answer = await off.login(ALICE, 'Employees', { scope: 'openid' })
+    expect((await off.verify(answer.body.id_token, 'demo-app')).payload['https://t.example/t']).toBe('undefined')
+  })
+})
+
+describe('a failed write fails the login', () => {
+  it('a store that fails under PATCH: no token, a server_error, whatever the rule does with the error', async () => {
+    const inner = createMemoryStores().users
+    const failing = new Proxy(inner, {
+      get(target, name) {
+        if (name === 'updateAppMetadata') return async () => Promise.reject(new Error('disk full'))
+        const value = Reflect.get(target, name) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const swallow = rule(
+      'swallow',
+      `fetch(auth0.baseUrl + '/users/' + encodeURIComponent(user.user_id), { method: 'PATCH', headers: { authorization: 'Bearer ' + auth0.accessToken, 'content-type': 'application/json' }, body: JSON.stringify({ app_metadata: { plan: 'gold' } }) })
+         .catch(function () { return null; })
+         .then(function () { callback(null, user, context); });`,
+    )
+    const errors: unknown[] = []
+    await using server = await startServer({
+      rules: [swallow],
+      stores: { users: failing },
+      encryptionKey: Buffer.alloc(32, 7),
+      hooks: { onError: (event) => void errors.push(event) },
+    })
+    await seed(server)
+    const answer = await server.login(ALICE, 'Employees')
+    expect(answer.status).toBe(500)
+    expect(answer.body.error).toBe('server_error')
+    expect(answer.body.access_token).toBeUndefined()
+    expect(JSON.stringify(errors.map((event) => String((event as { error: Error }).error?.message)))).toContain('disk full')
+  })
+})
+
+/** Alice (Employees, role Administrator) and Bob (Customers) in a server started with its own user store. */
+async function seed(server: TestServer, ids: { alice?: string; bob?: string } = {}): Promise<void> {
+  const alice = {
+    directory: 'Employees',
+    ...ALICE,
+    email_verified: true,
+    name: 'Alice Liddell',
+    app_metadata: { roles: ['admin'] },
+    user_metadata: { theme: 'dark' },
+    roles: ['Administrator'],
+  }
+  server.aliceId = (await server.server.users.create({ ...alice, ...(ids.alice === undefined ? {} : { userId: ids.alice }) })).user_id
+  server.bobId = (
+    await server.server.users.create({ directory: 'Customers', ...BOB, name: 'Bob', ...(ids.bob === undefined ? {} : { userId: ids.bob }) })
+  ).user_id
+}
