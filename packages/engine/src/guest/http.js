@@ -50,8 +50,8 @@ function plainHeaders(h) {
   const out = {}
   if (h === undefined || h === null) return out
   if (h instanceof Headers) {
-    const keys = ArrayPrototypeSort(ObjectKeys(h._map))
-    for (let i = 0; i < keys.length; i++) out[keys[i]] = ArrayPrototypeJoin(h._map[keys[i]], ', ')
+    const list = headerList(h, 'entries')
+    for (let i = 0; i < list.length; i++) out[list[i][0]] = list[i][1]
     return out
   }
   if (typeof h.forEach === 'function' && !ArrayIsArray(h) && typeof h.get === 'function') {
@@ -242,15 +242,30 @@ function legalHeaderValues(headers) {
   for (let i = 0; i < keys.length; i++)
     if (RegExpPrototypeTest(/[^\t\x20-\x7e\x80-\xff]/, headers[keys[i]])) throw new TypeErrorCtor(headers[keys[i]] + ' is not a legal HTTP header value')
 }
-// Headers keep every value of a name (node-fetch's raw()); get() joins them with ', '.
+// Headers as node-fetch v2's: every value of a name kept (raw()), under the name as first given;
+// get() joins them with ', '; iteration sorted by those names, lower-cased.
+function headersFind(h, name) {
+  const lower = StringPrototypeToLowerCase(name)
+  const keys = ObjectKeys(h._map)
+  for (let i = 0; i < keys.length; i++) if (StringPrototypeToLowerCase(keys[i]) === lower) return keys[i]
+  return undefined
+}
+function headersAppend(h, name, value) {
+  checkedHeaderName(name)
+  const v = checkedHeaderValue(name, value)
+  const key = headersFind(h, StringCtor(name))
+  if (key === undefined) h._map[StringCtor(name)] = [v]
+  else push(h._map[key], v)
+}
 function Headers(init) {
   if (new.target === undefined) throw new TypeErrorCtor("Class constructor Headers cannot be invoked without 'new'")
   const self = /** @type {any} */ (this)
   hide(self, '_map', ObjectCreate(null))
   if (init === undefined || init === null) return
   if (init instanceof Headers) {
-    const keys = ObjectKeys(init._map)
-    for (let i = 0; i < keys.length; i++) self._map[keys[i]] = ArrayPrototypeMap(init._map[keys[i]], StringCtor)
+    const from = /** @type {any} */ (init)._map
+    const keys = ObjectKeys(from)
+    for (let i = 0; i < keys.length; i++) self._map[keys[i]] = ArrayPrototypeMap(from[keys[i]], StringCtor)
     return
   }
   if (typeof init !== 'object') throw new TypeErrorCtor('Provided initializer must be an object')
@@ -259,50 +274,47 @@ function Headers(init) {
     for (let i = 0; i < list.length; i++) {
       const pair = ArrayIsArray(list[i]) ? list[i] : ArrayFrom(list[i])
       if (pair.length !== 2) throw new TypeErrorCtor('Each header pair must be a name/value tuple')
-      self.append(pair[0], pair[1])
+      headersAppend(self, pair[0], pair[1])
     }
     return
   }
   const keys = ObjectKeys(init)
-  for (let i = 0; i < keys.length; i++) {
-    const v = init[keys[i]]
-    if (ArrayIsArray(v)) for (let j = 0; j < v.length; j++) self.append(keys[i], v[j])
-    else self.append(keys[i], v)
-  }
+  for (let i = 0; i < keys.length; i++) headersAppend(self, keys[i], init[keys[i]])
 }
 const HeadersProto = /** @type {any} */ (Headers.prototype)
 HeadersProto.get = function (name) {
-  const v = this._map[checkedHeaderName(name)]
-  return v === undefined ? null : ArrayPrototypeJoin(v, ', ')
+  checkedHeaderName(name)
+  const key = headersFind(this, StringCtor(name))
+  return key === undefined ? null : ArrayPrototypeJoin(this._map[key], ', ')
 }
 HeadersProto.has = function (name) {
-  return this._map[checkedHeaderName(name)] !== undefined
+  checkedHeaderName(name)
+  return headersFind(this, StringCtor(name)) !== undefined
 }
 HeadersProto.set = function (name, value) {
-  const k = checkedHeaderName(name)
-  this._map[k] = [checkedHeaderValue(k, value)]
+  checkedHeaderName(name)
+  const v = checkedHeaderValue(name, value)
+  const key = headersFind(this, StringCtor(name))
+  this._map[key === undefined ? StringCtor(name) : key] = [v]
 }
 HeadersProto.append = function (name, value) {
-  const k = checkedHeaderName(name)
-  const v = checkedHeaderValue(k, value)
-  if (this._map[k] === undefined) this._map[k] = [v]
-  else push(this._map[k], v)
+  headersAppend(this, name, value)
 }
 HeadersProto.delete = function (name) {
-  delete this._map[checkedHeaderName(name)]
-}
-HeadersProto.forEach = function (fn, thisArg) {
-  const keys = ArrayPrototypeSort(ObjectKeys(this._map))
-  for (let i = 0; i < keys.length; i++) {
-    const v = this._map[keys[i]]
-    if (v !== undefined) ReflectApply(fn, thisArg, [ArrayPrototypeJoin(v, ', '), keys[i], this])
-  }
+  checkedHeaderName(name)
+  const key = headersFind(this, StringCtor(name))
+  if (key !== undefined) delete this._map[key]
 }
 function headerList(h, kind) {
   const m = h._map
   return ArrayPrototypeMap(ArrayPrototypeSort(ObjectKeys(m)), function (k) {
-    return kind === 'keys' ? k : kind === 'values' ? ArrayPrototypeJoin(m[k], ', ') : [k, ArrayPrototypeJoin(m[k], ', ')]
+    const name = StringPrototypeToLowerCase(k)
+    return kind === 'keys' ? name : kind === 'values' ? ArrayPrototypeJoin(m[k], ', ') : [name, ArrayPrototypeJoin(m[k], ', ')]
   })
+}
+HeadersProto.forEach = function (fn, thisArg) {
+  const list = headerList(this, 'entries')
+  for (let i = 0; i < list.length; i++) ReflectApply(fn, thisArg, [list[i][1], list[i][0], this])
 }
 HeadersProto.entries = function () {
   return ArrayValues(headerList(this, 'entries'))
@@ -313,7 +325,7 @@ HeadersProto.keys = function () {
 HeadersProto.values = function () {
   return ArrayValues(headerList(this, 'values'))
 }
-Headers.prototype[SymbolIterator] = Headers.prototype.entries
+HeadersProto[SymbolIterator] = HeadersProto.entries
 HeadersProto.raw = function () {
   const out = {}
   const m = this._map
@@ -388,7 +400,7 @@ function Response(body, init) {
   const opts = init || {}
   const b = fetchBody(body)
   const headers = /** @type {any} */ (new Headers(opts.headers))
-  if (b.type !== null && headers._map['content-type'] === undefined) headers._map['content-type'] = [b.type]
+  if (b.type !== null && headersFind(headers, 'content-type') === undefined) headers._map['Content-Type'] = [b.type]
   const status = opts.status === undefined ? 200 : NumberCtor(opts.status)
   initResponse(this, {
     status: status,
@@ -532,7 +544,7 @@ function Request(input, init) {
   if (body !== undefined && body !== null && (method === 'GET' || method === 'HEAD')) throw new TypeErrorCtor('Request with GET/HEAD method cannot have body')
   const headers = /** @type {any} */ (new Headers(o.headers !== undefined ? o.headers : from !== undefined ? from.headers : undefined))
   const b = fetchBody(body)
-  if (b.type !== null && headers._map['content-type'] === undefined) headers._map['content-type'] = [b.type]
+  if (b.type !== null && headersFind(headers, 'content-type') === undefined) headers._map['Content-Type'] = [b.type]
   define(this, 'url', url)
   define(this, 'method', method)
   define(this, 'headers', headers)
@@ -957,8 +969,10 @@ function axiosDispatch(config) {
     if (typeof data === 'string') {
       body = data
       setHeaderOnce(headers, 'Content-Type', 'application/x-www-form-urlencoded')
-    } else if (bytesOf(data) !== undefined || data instanceof ArrayBufferCtor) body = toBuffer(bytesOf(data) || new Uint8ArrayCtor(data))
-    else throw new AxiosError('Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream', 'ERR_BAD_REQUEST', config)
+    } else if (bytesOf(data) !== undefined || data instanceof ArrayBufferCtor) {
+      body = toBuffer(bytesOf(data) || new Uint8ArrayCtor(data))
+      setHeaderOnce(headers, 'Content-Type', 'application/x-www-form-urlencoded')
+    } else throw new AxiosError('Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream', 'ERR_BAD_REQUEST', config)
   }
   setHeaderOnce(headers, 'User-Agent', 'axios/' + AXIOS_VERSION)
   setHeaderOnce(headers, 'Accept-Encoding', 'gzip, compress, deflate, br')
@@ -1021,6 +1035,8 @@ function axiosDispatch(config) {
           return
         }
         const err = new AxiosError(e.message, code || 'ERR_NETWORK', config, request)
+        // As axios's AxiosError.from: the cause's name (a system error's 'Error').
+        if (e !== null && typeof e === 'object' && typeof e.name === 'string') define(err, 'name', e.name)
         define(err, 'cause', e)
         reject(err)
       },
@@ -1286,7 +1302,14 @@ function requestClass(promiseMode) {
       url: url,
       method: self.method,
       headers: headers,
-      body: body === undefined || body === null ? undefined : typeof body === 'string' ? body : toBuffer(bytesOf(body)),
+      // Bytes, not a string (the transport would add a text/plain type request never sends); a
+      // request other than GET without a body says content-length: 0, as request does.
+      body:
+        body === undefined || body === null
+          ? self.method === 'GET'
+            ? undefined
+            : toBuffer(new Uint8ArrayCtor(0))
+          : toBuffer(typeof body === 'string' ? utf8Encode(body) : bytesOf(body)),
       timeoutMs: o.timeout > 0 ? o.timeout : undefined,
       redirect: requestRedirect(o, self.method),
     }
@@ -1425,7 +1448,7 @@ function requestSend(self, o) {
     function (res) {
       if (self._aborted) return
       let body = o.encoding === null ? toBuffer(res.body) : utf8Decode(res.body)
-      if (typeof body === 'string' && body[0] === '\uFEFF') body = ReflectApply(StringSlice, body, [1])
+      if (o.encoding === 'utf8' && typeof body === 'string' && body[0] === '\uFEFF') body = ReflectApply(StringSlice, body, [1])
       const empty = res.body.length === 0
       if (self._json || (o.json !== undefined && o.json !== false)) {
         if (empty) body = undefined
@@ -1476,8 +1499,9 @@ function requestSend(self, o) {
       if (self._aborted) return
       let err = e
       if (errorCode(e) === 'ETIMEDOUT' && o.timeout > 0) {
-        err = new ErrorCtor('ETIMEDOUT')
-        define(err, 'code', 'ETIMEDOUT')
+        // request's read timeout (the host cannot tell a connect timeout apart).
+        err = new ErrorCtor('ESOCKETTIMEDOUT')
+        define(err, 'code', 'ESOCKETTIMEDOUT')
         define(err, 'connect', false)
       }
       self.emit('error', err)
