@@ -151,9 +151,3 @@ const ReflectGet = Reflect.get
 const BigIntCtor = BigInt
 const SymbolFor = Symbol.for
 const ParseInt = parseInt
-// Node's built-ins (node.js): a refused module is a Proxy; process.hrtime.bigint; util.inspect.custom.
-const ProxyCtor = Proxy
-const ReflectGet = Reflect.get
-const BigIntCtor = BigInt
-const SymbolFor = Symbol.for
-const ParseInt = parseInt
