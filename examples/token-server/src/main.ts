@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { sandboxRuntime } from '@tokenrules/engine'
 import { createTokenServer, toNodeListener } from '@tokenrules/oauth'
 import { createSqliteStores } from '@tokenrules/oauth/sqlite'
 import { API, CLIENT, DIRECTORIES, USERS, demoServerOptions } from './config.js'
+import { devCertificate, listenSettings, SettingsError, type ListenSettings } from './listen.js'
 import { loginBackend } from './login-backend.js'
 import { messagesApi } from './messages-api.js'
 import { playground } from './playground.js'
@@ -32,12 +34,19 @@ if (playgroundEnabled && process.env['NODE_ENV'] === 'production') {
   process.exit(2)
 }
 
-const port = Number(process.env['PORT'] ?? 3000)
+let listen: ListenSettings
+try {
+  listen = listenSettings(process.env)
+} catch (error) {
+  if (!(error instanceof SettingsError)) throw error
+  console.error(error.message)
+  process.exit(2)
+}
+const { origin, issuer } = listen
 const dataDir = resolve(process.env['DATA_DIR'] ?? 'data')
-const origin = `http://localhost:${port}`
-const issuer = `${origin}/`
 
 mkdirSync(dataDir, { recursive: true })
+const certificate = listen.https ? await devCertificate(dataDir) : undefined
 const databasePath = join(dataDir, 'tokenrules.db')
 const firstStart = !existsSync(databasePath)
 const stores = createSqliteStores({ path: databasePath })
@@ -57,7 +66,13 @@ for (const user of USERS) {
   }
 }
 
-const api = messagesApi({ issuer, audience: API.identifier, jwksUrl: new URL('/.well-known/jwks.json', origin) })
+// The API verifies tokens against the token server's JWKS, fetched in-process (no TLS trust to set up).
+const api = messagesApi({
+  issuer,
+  audience: API.identifier,
+  jwksUrl: new URL('/.well-known/jwks.json', origin),
+  fetch: (url, init) => tokenServer.handler(new Request(url, init)),
+})
 const login = loginBackend({
   tokenEndpoint: tokenServer.handler,
   origin,
@@ -73,19 +88,25 @@ const pages = async (request: Request, connection?: { remoteAddress?: string | u
   (await login(request, connection)) ?? (await rulesPlayground?.handle(request, connection)) ?? tokenServer.handler(request, connection)
 const site = toNodeListener(pages)
 const resources = toNodeListener(api)
-const http = createServer((req, res) => (req.url?.startsWith('/api/') ? resources(req, res) : site(req, res)))
-http.listen(port, '127.0.0.1')
+const route = (req: Parameters<typeof site>[0], res: Parameters<typeof site>[1]) => (req.url?.startsWith('/api/') ? resources(req, res) : site(req, res))
+const http = certificate === undefined ? createServer(route) : createHttpsServer({ cert: certificate.cert, key: certificate.key }, route)
+http.listen(listen.port, listen.host)
 await new Promise((done) => http.once('listening', done))
 
 const curl = [
-  `curl -s ${origin}/oauth/token`,
+  `curl -s${certificate === undefined ? '' : ` --cacert ${certificate.certPath}`} ${origin}/oauth/token`,
   `  -d grant_type=http://auth0.com/oauth/grant-type/password-realm -d realm=Employees`,
   `  -d username=alice@example.com --data-urlencode 'password=correct horse battery staple'`,
   `  -d client_id=${CLIENT.clientId} -d client_secret=${CLIENT.secret}`,
   `  -d audience=${API.identifier} --data-urlencode 'scope=openid profile email offline_access'`,
 ].join(' \\\n')
 
-console.log(`tokenrules demo token server listening on ${origin}`)
+console.log(`tokenrules demo token server listening on ${origin}${listen.host === '127.0.0.1' ? '' : ` (bound to ${listen.host})`}`)
+console.log(`  issuer: ${issuer}`)
+if (certificate !== undefined) {
+  console.log(`  TLS: development certificate ${certificate.certPath} (${certificate.created ? 'created' : 'existing'})`)
+  console.log(`       trust it in Node clients with NODE_EXTRA_CA_CERTS=${certificate.certPath}`)
+}
 const runtime = sandboxRuntime()
 console.log(`  runtime: Node.js ${runtime.node}, isolated-vm ${runtime.isolatedVm}`)
 console.log(`  database: ${databasePath} (${firstStart ? 'created' : 'existing'}; ${seeded} user(s) seeded)`)
@@ -102,7 +123,7 @@ console.log(curl)
 console.log('')
 console.log('Call the API with the access_token:')
 console.log('')
-console.log(`curl -s ${origin}/api/messages -H "Authorization: Bearer $ACCESS_TOKEN"`)
+console.log(`curl -s${certificate === undefined ? '' : ` --cacert ${certificate.certPath}`} ${origin}/api/messages -H "Authorization: Bearer $ACCESS_TOKEN"`)
 console.log('')
 console.log('Press Ctrl+C to stop.')
 

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose'
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose'
 
 /** Options of {@link messagesApi}. */
 export interface MessagesApiOptions {
@@ -6,6 +6,8 @@ export interface MessagesApiOptions {
   audience: string
   /** Where the token server publishes its keys. */
   jwksUrl: URL
+  /** How the JWKS is fetched (default: the global `fetch`); the demo asks its token server in-process. */
+  fetch?: ((url: string, init: RequestInit) => Promise<Response>) | undefined
 }
 
 const ROLES_CLAIM = 'https://example.com/roles'
@@ -18,7 +20,7 @@ const ROLES_CLAIM = 'https://example.com/roles'
  * - `POST /api/messages` needs `write:messages` and the `admin` role.
  */
 export function messagesApi(options: MessagesApiOptions): (request: Request) => Promise<Response> {
-  const jwks = createRemoteJWKSet(options.jwksUrl)
+  const jwks = createRemoteJWKSet(options.jwksUrl, options.fetch === undefined ? {} : { [customFetch]: options.fetch })
   const messages = [{ id: 1, text: 'Welcome to tokenrules.' }]
 
   return async (request) => {
