@@ -228,6 +228,7 @@ async function createPool(options: ResolvedOptions): Promise<RulePool> {
     size: options.concurrency,
     memoryLimitMb: options.limits.memoryLimitMb,
     timeoutMs: options.limits.timeoutMs,
+    backgroundMs: options.limits.backgroundMs,
     maxParkedThreads: options.limits.maxParkedThreads,
     onCatastrophe: options.hooks.onCatastrophicError,
   }

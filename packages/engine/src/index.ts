@@ -9,7 +9,18 @@ export { createEngine, Engine } from './engine.js'
 export type { EngineStats, RunOptions } from './engine.js'
 export type { EngineOptions, RuleDefinition, RuleErrorEvent } from './options.js'
 export type { RunInput, User, Context } from './input.js'
-export type { RunResult, AccessTokenResult, TokenClaims, LogEntry, Warning, ClaimDropReason, JsonValue, MetadataUpdate } from './result.js'
+export type {
+  RunResult,
+  AccessTokenResult,
+  TokenClaims,
+  LogEntry,
+  Warning,
+  ClaimDropReason,
+  JsonValue,
+  MetadataUpdate,
+  BackgroundReport,
+  BackgroundTask,
+} from './result.js'
 export { UnauthorizedError } from './unauthorized-error.js'
 export {
   TokenRulesError,

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { ConfigInvalidError } from './errors.js'
-import type { LogEntry } from './result.js'
+import type { BackgroundReport, LogEntry } from './result.js'
 import { describeIssues, toIssues } from './lib/validation.js'
 import { parseAddressRange } from './lib/capabilities/http-addresses.js'
 import type { HttpPolicy } from './lib/capabilities/http.js'
@@ -47,6 +47,10 @@ const hostname = z
 /** An npm package name, scoped or not (what `modules.packages` entries name). */
 const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
 
+/** `limits.backgroundMs`: its default and largest value. */
+const DEFAULT_BACKGROUND_MS = 5_000
+const MAX_BACKGROUND_MS = 20_000
+
 const optionsSchema = z.strictObject({
   rules: ruleSetSchema,
   configuration: z.record(z.string(), z.string()).optional(),
@@ -57,6 +61,7 @@ const optionsSchema = z.strictObject({
       maxLogEntries: z.number().int().min(0).max(10_000).optional(),
       maxUserBytes: z.number().int().min(1024).max(50_000_000).optional(),
       maxParkedThreads: z.number().int().min(0).max(1_000).optional(),
+      backgroundMs: z.number().int().min(0).max(MAX_BACKGROUND_MS).optional(),
     })
     .optional(),
   claims: z
@@ -169,6 +174,7 @@ const optionsSchema = z.strictObject({
       onLog: z.function().optional(),
       onRuleError: z.function().optional(),
       onCatastrophicError: z.function().optional(),
+      onBackground: z.function().optional(),
       updateAppMetadata: z.function().optional(),
       updateUserMetadata: z.function().optional(),
     })
@@ -312,6 +318,16 @@ export interface EngineOptions {
          * the isolates' process is replaced instead, and this bounds each such process.
          */
         maxParkedThreads?: number | undefined
+        /**
+         * How long work a rule left running when the pipeline ended (a request in a `setTimeout`
+         * after the callback, a promise not awaited) may go on after the answer, in milliseconds:
+         * Auth0 let it finish in the background. The answer never waits for it; the isolate serves
+         * no other run meanwhile; past it the work is cut. Reported by `result.background` and
+         * `hooks.onBackground` ([behaviour: work after the callback](../../../docs/behaviour.md#work-after-the-callback)).
+         * Default 5,000 (one request at the HTTP capability's default timeout), at most 20,000
+         * (Auth0's whole budget); 0 cuts it at once (and still reports it).
+         */
+        backgroundMs?: number | undefined
       }
     | undefined
   /** How custom claims are checked ([behaviour: custom claims](../../../docs/behaviour.md#custom-claims)). Default: namespaced URLs required, violations dropped with a warning. */
@@ -565,6 +581,12 @@ export interface EngineOptions {
         onCatastrophicError?: ((message: string) => void) | undefined
         /** Called when a rule throws or rejects, with its guest stack. */
         onRuleError?: ((event: RuleErrorEvent) => void) | undefined
+        /**
+         * Called once the work a run left running ended (see `limits.backgroundMs`), with what it
+         * did, for runs that left any: also after a run that failed (a denial, say). Its logs went
+         * to `onLog` first. Never throws into the engine.
+         */
+        onBackground?: ((report: BackgroundReport) => void) | undefined
       }
     | undefined
 }
@@ -583,7 +605,7 @@ export interface PackageEntry {
 export interface ResolvedOptions {
   rules: RuleDefinition[]
   configuration: Record<string, string>
-  limits: { timeoutMs: number; memoryLimitMb: number; maxLogEntries: number; maxUserBytes: number; maxParkedThreads: number }
+  limits: { timeoutMs: number; memoryLimitMb: number; maxLogEntries: number; maxUserBytes: number; maxParkedThreads: number; backgroundMs: number }
   claims: { namespace: 'required' | 'optional'; onViolation: 'drop' | 'error'; forbiddenNamespaces: string[] }
   errors: { exposeExceptionMessages: boolean }
   concurrency: number
@@ -658,6 +680,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       maxLogEntries: o.limits?.maxLogEntries ?? 100,
       maxUserBytes: o.limits?.maxUserBytes ?? 1_000_000,
       maxParkedThreads: o.limits?.maxParkedThreads ?? 4,
+      backgroundMs: o.limits?.backgroundMs ?? DEFAULT_BACKGROUND_MS,
     },
     claims: {
       namespace: o.claims?.namespace ?? 'required',

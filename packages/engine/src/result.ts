@@ -277,6 +277,79 @@ export interface RunResult<User extends Record<string, unknown> = Record<string,
   context?: Record<string, unknown>
   /** Metadata the rules persisted through `auth0.users.update*Metadata` (the hooks succeeded), at most 100 per run. */
   metadataUpdates: MetadataUpdate[]
+  /**
+   * Set when the rules left work running as the pipeline ended (a request in a `setTimeout`
+   * after the callback, a promise not awaited): it goes on after this answer, for
+   * `limits.backgroundMs` at most, and this promise resolves (never rejects) with what it did.
+   * The answer never waits for it. `hooks.onBackground` gets the same report.
+   */
+  background?: Promise<BackgroundReport>
+}
+
+/**
+ * What the work a run left running did after its answer (`result.background`, `hooks.onBackground`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type BackgroundReport } from '@tokenrules/engine'
+ *
+ * const reports: BackgroundReport[] = []
+ * await using engine = await createEngine({
+ *   hooks: { onBackground: (report) => void reports.push(report) },
+ *   rules: [{
+ *     name: 'audit-later',
+ *     script: `function (user, context, callback) {
+ *       callback(null, user, context);
+ *       setTimeout(function () { console.log('audited', user.user_id); }, 5);
+ *     }`,
+ *   }],
+ * })
+ * const result = await engine.run({ user: { user_id: 'auth0|42' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ * const report = await result.background
+ * assert.equal(report?.end, 'settled')
+ * assert.deepEqual(report?.tasks, [{ rule: 'audit-later', kind: 'timer', outcome: 'completed' }])
+ * assert.deepEqual(report?.logs.map((line) => line.message), ['audited auth0|42'])
+ * assert.equal(reports[0], report)
+ * ```
+ */
+export interface BackgroundReport {
+  /**
+   * Why it ended: `settled` (nothing was left), `grace` (`limits.backgroundMs` ran out, or a
+   * budget of the run did: what was open is `cut`), `memory-limit` (the isolate's memory was
+   * exceeded), `recycled` (the isolate was lost or replaced; what ran is unknown).
+   */
+  end: 'settled' | 'grace' | 'memory-limit' | 'recycled'
+  /** Milliseconds from the answer to the end, as the sandbox counted them. */
+  durationMs: number
+  /** Each timer and host operation (HTTP request, metadata write, stub call) open at the answer or started after it, at most 100. */
+  tasks: BackgroundTask[]
+  /** Tasks past the first 100, not listed. */
+  untracked: number
+  /** What the rules logged after the answer (also given to `hooks.onLog`). */
+  logs: LogEntry[]
+  /** Warnings after the answer (a throw in a timer: `RULE_THREW_AFTER_CALLBACK`). */
+  warnings: Warning[]
+  /** Metadata persisted after the answer (the hooks succeeded); the token did not wait for it. */
+  metadataUpdates: MetadataUpdate[]
+}
+
+/** One piece of work of a {@link BackgroundReport}. */
+export interface BackgroundTask {
+  /** The rule that started it. */
+  rule: string | null
+  /** A timer (`setTimeout`, `setInterval`, `setImmediate`), an HTTP request, a metadata write, or a call of an integrator's function. */
+  kind: 'timer' | 'http' | 'metadata' | 'host'
+  /**
+   * `completed` (a timer ran, a request answered, whatever its status), `failed` (its callback
+   * threw, its request or write failed), `cleared` (the rule cleared the timer), `cut` (still open
+   * when the background ended).
+   */
+  outcome: 'completed' | 'failed' | 'cleared' | 'cut'
+  /** Why it failed. */
+  message?: string
+  /** An HTTP request's response status. */
+  status?: number
 }
 
 /**

@@ -153,7 +153,7 @@ function callHost(id, args, mustSettle) {
  */
 function invokeHost(id, args, mustSettle) {
   const r = run
-  if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
+  if (!runOpen(r)) throw new ErrorCtor('Host functions can only be called while a rule runs.')
   if (ReflectApply(MapSize, r.pending, []) >= settings.caps.maxPendingHostOperations) {
     throw runLimit(
       'maxPendingHostOperations',
@@ -175,7 +175,10 @@ function invokeHost(id, args, mustSettle) {
   const p = own(res, 'p')
   if (p !== undefined) {
     return new PromiseCtor(function (resolve, reject) {
-      ReflectApply(MapSet, r.pending, [p, { resolve: resolve, reject: reject, rule: r.currentRule, mustSettle: mustSettle === true }])
+      const op = { resolve: resolve, reject: reject, rule: r.currentRule, mustSettle: mustSettle === true, id: id }
+      ReflectApply(MapSet, r.pending, [p, op])
+      // Started after the pipeline ended: background work (runtime.js).
+      if (r.bg !== null) trackOperation(r, p, op)
     })
   }
   return decodeValue(own(res, 'v'))
@@ -191,7 +194,7 @@ function invokeHost(id, args, mustSettle) {
  */
 function awaitHost(id, args) {
   const r = run
-  if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
+  if (!runOpen(r)) throw new ErrorCtor('Host functions can only be called while a rule runs.')
   const text = ReflectApply(HostAwaitApply, hostAwait, [undefined, [r.id, id, encodeCall(r, args)]])
   if (typeof text !== 'string') throw new ErrorCtor('The host did not answer.')
   const res = JSONParse(text)
@@ -224,11 +227,13 @@ function encodeCall(r, args) {
 // Host → guest: a pending host operation settled.
 function settle(runId, opId, text) {
   const r = run
-  if (r === null || r.id !== runId || r.finished) return
+  if (r === null || r.id !== runId || !runOpen(r)) return
   const p = ReflectApply(MapGet, r.pending, [opId])
   if (p === undefined) return
   ReflectApply(MapDelete, r.pending, [opId])
   const res = JSONParse(text)
+  // After the pipeline: no outcome to change, the operation's promise settles and its task is reported.
+  if (r.bg !== null) return settleInBackground(r, opId, p, res)
   const f = own(res, 'f')
   if (f !== undefined) {
     const failure = { code: own(f, 'code'), message: safeString(own(f, 'message'), 4096), rule: p.rule }
@@ -267,7 +272,7 @@ function awaitsHost(r) {
 // Host → guest: a host function called a function the rule passed to it.
 function callGuest(runId, fnId, argsText) {
   const r = run
-  if (r === null || r.id !== runId || r.finished) return
+  if (r === null || r.id !== runId || !runOpen(r)) return
   const f = ReflectApply(MapGet, r.fns, [fnId])
   if (f === undefined) return
   callOnBehalf(r, f, decodeValue(JSONParse(argsText)))
@@ -552,7 +557,7 @@ function metadataUpdater(kind) {
   return function (userId, metadata) {
     try {
       const r = run
-      if (r === null || r.finished) throw new ErrorCtor('Host functions can only be called while a rule runs.')
+      if (!runOpen(r)) throw new ErrorCtor('Host functions can only be called while a rule runs.')
       if (typeof userId !== 'string' || userId === '') throw new TypeErrorCtor(name + ': userId must be a non-empty string.')
       if (metadata === null || typeof metadata !== 'object' || ArrayIsArray(metadata)) {
         throw new TypeErrorCtor(name + ': metadata must be an object.')
@@ -563,6 +568,12 @@ function metadataUpdater(kind) {
       const copy = metadataCopy(metadata, root)
       if (typeof copy !== 'string') {
         const path = keysText(copy.keys)
+        // After the pipeline there is no outcome to fail: the rule's promise rejects, typed.
+        if (r.finished) {
+          const err = new TypeErrorCtor(name + ': ' + path + ' ' + copy.message + '.')
+          define(err, 'code', 'ERR_RULE_RESULT_INVALID')
+          throw err
+        }
         finish(r, { code: 'ERR_RULE_RESULT_INVALID', message: name + ': ' + path + ' ' + copy.message + '.', path: path, keys: copy.keys, rule: r.currentRule })
         // The run is over: the rule's code after this call runs for nothing.
         return new PromiseCtor(function () {})

@@ -66,7 +66,7 @@ export interface RunCaps {
 }
 
 /** Messages the guest sends the host through `notify`. */
-export type GuestNotice = 'done' | 'timer' | 'immediate' | 'clear' | 'memory'
+export type GuestNotice = 'done' | 'timer' | 'immediate' | 'clear' | 'memory' | 'background'
 
 /**
  * The guest runtime's inputs, by name, as the guest sees them. The host binds them in this order

@@ -57,7 +57,11 @@ function reserve(bytes, what) {
     limitMb +
     ') left.'
   const r = run
-  if (r !== null && !r.finished) {
+  if (r !== null && r.finished && r.bg !== null) {
+    // Background work past the budget: it ends here, and the isolate is recycled after it.
+    notify('memory', r.id, 0)
+    endBackground(r, 'memory-limit', true)
+  } else if (r !== null && !r.finished) {
     // The host recycles the isolate once this run is answered: what the rule holds goes with it.
     r.recycleNoted = true
     notify('memory', r.id, 0)
@@ -111,6 +115,7 @@ function failedOnHost(r, res) {
   if (f === undefined) return
   const message = safeString(own(f, 'message'), 4096)
   if (!r.finished) finish(r, { code: StringCtor(own(f, 'code')), message: message, rule: r.currentRule })
+  else if (r.bg !== null) endBackground(r, 'memory-limit', true)
   throw new ErrorCtor(message)
 }
 

@@ -160,7 +160,7 @@ function runLimit(limit, message) {
 
 function logLine(level, args) {
   const r = run
-  if (r === null || r.finished) return
+  if (!runOpen(r)) return
   if (r.logs.length >= settings.maxLogEntries) {
     if (!r.logsTruncated) {
       r.logsTruncated = true
@@ -238,14 +238,16 @@ ObjectDefineProperty(G, 'console', { value: consoleObject, writable: true, enume
 // Timers: the host keeps the clock; the sandbox keeps the functions.
 function addTimer(kind, fn, delay, args) {
   const r = run
-  if (r === null || r.finished) return 0
+  if (!runOpen(r)) return 0
   if (typeof fn !== 'function') throw new TypeErrorCtor('The "callback" argument must be of type function.')
   if (ReflectApply(MapSize, r.timers, []) >= settings.maxTimers) throw runLimit('maxTimers', 'Too many timers in one run (limit ' + settings.maxTimers + ').')
   let ms = +delay
   if (!(ms >= 1) || ms !== ms) ms = 1
   if (ms > 2147483647) ms = 1
   const id = ++timerSeq
-  ReflectApply(MapSet, r.timers, [id, { fn: fn, args: args, ms: ms, repeat: kind === 'interval', rule: r.currentRule, failed: r.currentFailed }])
+  const timer = { fn: fn, args: args, ms: ms, repeat: kind === 'interval', rule: r.currentRule, failed: r.currentFailed }
+  ReflectApply(MapSet, r.timers, [id, timer])
+  if (r.bg !== null) trackTimer(r, id, timer)
   if (kind === 'immediate') notify('immediate', r.id, id, 0)
   else notify('timer', r.id, id, ms)
   return id
@@ -261,6 +263,7 @@ function removeTimer(id) {
   const n = typeof id === 'number' ? id : +id
   if (ReflectApply(MapHas, r.timers, [n])) {
     ReflectApply(MapDelete, r.timers, [n])
+    if (r.bg !== null) taskEnded(r, ReflectApply(MapGet, r.bg.timerTasks, [n]), 'cleared', undefined)
     notify('clear', r.id, n, 0)
   }
 }
@@ -641,11 +644,19 @@ function finish(r, failure) {
     }
   }
   if (failure !== null) text = '{"ok":false,"error":' + ser(failure, 'error', { strict: false, budget: UNLIMITED, used: 0, seen: [] }, 0)
-  text += trailer(r) + '}'
-  r.timers = new MapCtor()
-  r.fns = new MapCtor()
-  r.pending = new MapCtor()
-  run = null
+  text += trailer(r)
+  if (ReflectApply(MapSize, r.timers, []) > 0 || ReflectApply(MapSize, r.pending, []) > 0) {
+    // Work the rules left behind (timers, host operations such as HTTP requests): it goes on in the
+    // background after the answer, until it is done or the host cuts it (limits.backgroundMs).
+    startBackground(r)
+    text += BACKGROUND_MARK
+  } else {
+    r.timers = new MapCtor()
+    r.fns = new MapCtor()
+    r.pending = new MapCtor()
+    run = null
+  }
+  text += '}'
   // A run that ends inside 'start' (every rule called back synchronously) answers as the entry's
   // return value: one trip to the host instead of two.
   if (startingRun === r.id) syncResult = text
@@ -807,6 +818,7 @@ function start(runId, inputJson, includeContext) {
     pending: new MapCtor(),
     includeContext: includeContext === 1,
     deferred: false,
+    bg: null,
   }
   runningRule[0] = 0
   startingRun = runId
@@ -822,17 +834,23 @@ function start(runId, inputJson, includeContext) {
 
 function fire(runId, timerId) {
   const r = run
-  if (r === null || r.id !== runId || r.finished) return
+  if (r === null || r.id !== runId || !runOpen(r)) return
   const t = ReflectApply(MapGet, r.timers, [timerId])
   if (t === undefined) return
   if (t.repeat) notify('timer', r.id, timerId, t.ms)
   else ReflectApply(MapDelete, r.timers, [timerId])
-  callOnBehalf(r, t, t.args)
+  const threw = callOnBehalf(r, t, t.args)
+  if (r.bg !== null && run === r) {
+    const task = ReflectApply(MapGet, r.bg.timerTasks, [timerId])
+    if (threw !== undefined) taskEnded(r, task, 'failed', threw)
+    else if (!t.repeat) taskEnded(r, task, 'completed', undefined)
+  }
 }
 
 // Call a function a rule left behind (a timer's, a callback given to a host function) as that
 // rule: its logs, timers and uncaught throw belong to it. A throw fails the run if the rule has not
-// called back yet, else it is a warning.
+// called back yet, else it is a warning (in the background report once the pipeline is over).
+// Returns the description of what it threw, if it threw.
 function callOnBehalf(r, owner, args) {
   const previousRule = r.currentRule
   const previousFailed = r.currentFailed
@@ -840,12 +858,166 @@ function callOnBehalf(r, owner, args) {
   r.currentFailed = owner.failed
   try {
     ReflectApply(owner.fn, undefined, args)
+    return undefined
   } catch (e) {
-    owner.failed(e)
+    if (r.bg === null) {
+      owner.failed(e)
+      return describeThrown(e).message
+    }
+    const message = describeThrown(e).message
+    warn(r, {
+      code: 'RULE_THREW_AFTER_CALLBACK',
+      rule: owner.rule,
+      message: "Rule '" + owner.rule + "' threw after calling its callback: " + message,
+    })
+    return message
   } finally {
     setCurrentRule(r, previousRule)
     r.currentFailed = previousFailed
   }
+}
+
+// ---- background work: what the rules left running when the pipeline ended ------------------------
+// Auth0 let it finish (the webtask lived on after the callback); here it goes on after the answer,
+// in the same run (same caps, same host budget, the same isolate, which serves no other run
+// meanwhile), until nothing is left or the host cuts it at limits.backgroundMs. Every timer and
+// host operation outstanding at the end, or started afterwards, is a task of the report.
+const BACKGROUND_MARK = ',"background":true'
+/** Tasks a report lists; past it, `truncated` and the rest only counted. */
+const MAX_BACKGROUND_TASKS = 100
+// Whether a run takes work: while its rules run, or in its background.
+function runOpen(r) {
+  return r !== null && (!r.finished || r.bg !== null)
+}
+function startBackground(r) {
+  r.bg = {
+    startedAt: now(),
+    tasks: [],
+    dropped: 0,
+    timerTasks: new MapCtor(),
+    opTasks: new MapCtor(),
+    logsFrom: r.logs.length,
+    warningsFrom: r.warnings.length,
+  }
+  ReflectApply(MapForEach, r.timers, [
+    function (t, id) {
+      trackTimer(r, id, t)
+    },
+  ])
+  ReflectApply(MapForEach, r.pending, [
+    function (p, opId) {
+      trackOperation(r, opId, p)
+    },
+  ])
+}
+function newTask(r, rule, kind) {
+  const bg = r.bg
+  if (bg.tasks.length >= MAX_BACKGROUND_TASKS) {
+    bg.dropped++
+    return undefined
+  }
+  const task = { rule: rule, kind: kind, outcome: undefined, message: undefined, status: undefined }
+  push(bg.tasks, task)
+  return task
+}
+function trackTimer(r, id, timer) {
+  ReflectApply(MapSet, r.bg.timerTasks, [id, newTask(r, timer.rule, 'timer')])
+}
+function trackOperation(r, opId, op) {
+  const kind = op.id === '$http' ? 'http' : op.id === '$auth0.updateAppMetadata' || op.id === '$auth0.updateUserMetadata' ? 'metadata' : 'host'
+  ReflectApply(MapSet, r.bg.opTasks, [opId, newTask(r, op.rule, kind)])
+}
+function taskEnded(r, task, outcome, message) {
+  if (task === undefined || task.outcome !== undefined) return
+  task.outcome = outcome
+  if (message !== undefined) task.message = safeString(message, 1024)
+}
+// A host operation settled after the pipeline: its promise settles; a failure the host reports
+// ({"f": …}, a refused metadata write say) rejects it with that code, as there is no outcome to fail.
+function settleInBackground(r, opId, p, res) {
+  const task = ReflectApply(MapGet, r.bg.opTasks, [opId])
+  // What its reactions log or start belongs to the rule that started it.
+  setCurrentRule(r, p.rule)
+  const f = own(res, 'f')
+  const e = own(res, 'e')
+  if (f !== undefined) {
+    const err = new ErrorCtor(safeString(own(f, 'message'), 4096))
+    define(err, 'code', StringCtor(own(f, 'code')))
+    taskEnded(r, task, 'failed', err.message)
+    p.reject(err)
+    return
+  }
+  if (e !== undefined) {
+    const err = hostError(e)
+    taskEnded(r, task, 'failed', describeThrown(err).message)
+    p.reject(err)
+    return
+  }
+  const value = decodeValue(own(res, 'v'))
+  if (task !== undefined && p.id === '$http') {
+    const status = own(value, 'status')
+    if (typeof status === 'number') task.status = status
+  }
+  taskEnded(r, task, 'completed', undefined)
+  p.resolve(value)
+}
+// Host → guest, after each entry of a background: end it when nothing is left. Asked once the
+// entry has returned, so that every promise reaction it caused has run (and started what it starts).
+function idle(runId) {
+  const r = run
+  if (r === null || r.id !== runId || r.bg === null) return
+  if (ReflectApply(MapSize, r.timers, []) === 0 && ReflectApply(MapSize, r.pending, []) === 0) endBackground(r, 'settled', true)
+}
+// Host → guest: the grace is over. Returns the report; what is still open is cut.
+function cut(runId) {
+  const r = run
+  if (r === null || r.id !== runId || r.bg === null) return undefined
+  return endBackground(r, 'grace', false)
+}
+// Forget the run and report its background: `end` says why it ended.
+function endBackground(r, end, viaNotify) {
+  const bg = r.bg
+  let tasks = '['
+  for (let i = 0; i < bg.tasks.length; i++) {
+    const t = bg.tasks[i]
+    tasks +=
+      (i === 0 ? '' : ',') +
+      '{"rule":' +
+      plain(t.rule) +
+      ',"kind":' +
+      JSONStringify(t.kind) +
+      ',"outcome":' +
+      JSONStringify(t.outcome === undefined ? 'cut' : t.outcome) +
+      (t.message === undefined ? '' : ',"message":' + JSONStringify(t.message)) +
+      (t.status === undefined ? '' : ',"status":' + JSONStringify(t.status)) +
+      '}'
+  }
+  const logs = []
+  for (let i = bg.logsFrom; i < r.logs.length; i++) push(logs, r.logs[i])
+  const warnings = []
+  for (let i = bg.warningsFrom; i < r.warnings.length; i++) push(warnings, r.warnings[i])
+  const text =
+    '{"end":' +
+    JSONStringify(end) +
+    ',"durationMs":' +
+    JSONStringify(now() - bg.startedAt) +
+    ',"tasks":' +
+    tasks +
+    '],"untracked":' +
+    JSONStringify(bg.dropped) +
+    ',"logs":' +
+    plain(logs) +
+    ',"warnings":' +
+    plain(warnings) +
+    '}'
+  r.bg = null
+  r.timers = new MapCtor()
+  r.fns = new MapCtor()
+  r.pending = new MapCtor()
+  if (run === r) run = null
+  runningRule[0] = 0
+  if (viaNotify) notify('background', r.id, text)
+  return text
 }
 
 // After a timeout or a host-side abort: forget the run, return what it logged.
@@ -853,6 +1025,7 @@ function abort(runId) {
   const r = run
   if (r === null || r.id !== runId) return '{"logs":[],"warnings":[]}'
   r.finished = true
+  r.bg = null
   run = null
   return '{"logs":' + plain(r.logs) + ',"warnings":' + plain(r.warnings) + ',"rule":' + plain(r.currentRule) + '}'
 }
@@ -883,6 +1056,10 @@ function dispatch(op, a, b, c) {
       return callGuest(a, b, c)
     case 'abort':
       return abort(a)
+    case 'idle':
+      return idle(a)
+    case 'cut':
+      return cut(a)
     case 'result':
       return result(a)
     case 'register':

@@ -17,9 +17,9 @@ import {
   type FailureDetails,
 } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
-import type { JsonValue, LogEntry, RunResult, Warning } from '../result.js'
+import type { BackgroundReport, JsonValue, LogEntry, RunResult, Warning } from '../result.js'
 import { isNoBrowserProtocol } from './protocols.js'
-import type { SandboxOutcome } from './sandbox.js'
+import type { BackgroundEnd, SandboxOutcome } from './sandbox.js'
 
 /*
  * How a run's outcome becomes a RunResult or a typed error: the result text the guest runtime
@@ -81,10 +81,69 @@ const guestResult = z.discriminatedUnion('ok', [
   }),
 ])
 const collected = z.object({ logs: trailer.logs, warnings: trailer.warnings }).partial()
+/** The guest's report of a run's background (guest/runtime.js, endBackground). */
+const backgroundText = z.object({
+  end: z.enum(['settled', 'grace', 'memory-limit']),
+  durationMs: z.number(),
+  tasks: z.array(
+    z.object({
+      rule: z.string().nullable(),
+      kind: z.enum(['timer', 'http', 'metadata', 'host']),
+      outcome: z.enum(['completed', 'failed', 'cleared', 'cut']),
+      message: z.string().optional(),
+      status: z.number().optional(),
+    }),
+  ),
+  untracked: z.number(),
+  logs: trailer.logs,
+  warnings: trailer.warnings,
+})
+
+/**
+ * A run's background as the engine reports it; never rejects. Its logs go to `hooks.onLog`, then
+ * the report to `hooks.onBackground`.
+ */
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function backgroundReport(ended: Promise<BackgroundEnd>, options: ResolvedOptions): Promise<BackgroundReport> {
+  const report = ended.then((end): BackgroundReport => {
+    const parsed = end.text === undefined ? undefined : backgroundText.safeParse(parseOrUndefined(end.text))
+    const updates = metadataUpdates.safeParse(end.metadataUpdates)
+    const base = { metadataUpdates: updates.success ? updates.data : [] }
+    if (parsed === undefined || !parsed.success) {
+      return { end: end.end === 'grace' ? 'recycled' : end.end, durationMs: 0, tasks: [], untracked: 0, logs: [], warnings: [], ...base }
+    }
+    const data = parsed.data
+    const tasks = data.tasks.map((t) => {
+      const task: BackgroundReport['tasks'][number] = { rule: t.rule, kind: t.kind, outcome: t.outcome }
+      if (t.message !== undefined) task.message = t.message
+      if (t.status !== undefined) task.status = t.status
+      return task
+    })
+    return { end: data.end, durationMs: data.durationMs, tasks, untracked: data.untracked, logs: data.logs, warnings: data.warnings, ...base }
+  })
+  return report.then((r) => {
+    emitLogs(r.logs, options)
+    try {
+      options.hooks.onBackground?.(r)
+    } catch {
+      // A host hook never changes what the engine does.
+    }
+    return r
+  })
+}
 
 /** A run's outcome as the engine answers it: its result, or (thrown) its typed error. Hooks `onLog` and `onRuleError` see it first. */
 export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options: ResolvedOptions): RunResult {
   if (outcome.kind === 'failed') throw isolateFailure(outcome, options)
+  // Reported whatever the outcome: a rule may deny and still leave work running.
+  const background = outcome.background === undefined ? undefined : backgroundReport(outcome.background, options)
   const raw = JSON.parse(outcome.payload) as { accessToken: Record<string, JsonValue>; idToken: Record<string, JsonValue> }
   const parsed = guestResult.safeParse(raw)
   if (!parsed.success) {
@@ -119,6 +178,7 @@ export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options
   if (data.redirect !== undefined) result.redirect = data.redirect
   if (data.primaryUser !== undefined) result.primaryUser = data.primaryUser
   if (data.context !== undefined) result.context = data.context
+  if (background !== undefined) result.background = background
   return result
 }
 

@@ -33,16 +33,18 @@ export class SandboxPool {
   readonly #queue: Queued[] = []
   readonly #create: () => Promise<Sandbox>
   readonly #timeoutMs: number
+  readonly #backgroundMs: number
   #closing = false
   #idle: (() => void) | undefined
   /** Counters for `Engine.stats`. */
   readonly counters: PoolCounters
 
-  private constructor(sandboxes: Sandbox[], create: () => Promise<Sandbox>, timeoutMs: number, counters: PoolCounters) {
+  private constructor(sandboxes: Sandbox[], create: () => Promise<Sandbox>, timeoutMs: number, backgroundMs: number, counters: PoolCounters) {
     this.counters = counters
     this.#slots = sandboxes.map((sandbox) => ({ sandbox, busy: false, key: 0 }))
     this.#create = create
     this.#timeoutMs = timeoutMs
+    this.#backgroundMs = backgroundMs
   }
 
   /** Compile `rules` into `size` isolates. The first compile reports rule errors; the rest run in parallel. */
@@ -53,6 +55,8 @@ export class SandboxPool {
       size: number
       memoryLimitMb: number
       timeoutMs: number
+      /** How long a run's background work may go on after its answer (`limits.backgroundMs`). */
+      backgroundMs: number
       maxParkedThreads: number
       onCatastrophe?: ((message: string, parked?: boolean) => void) | undefined
       /** The host functions, when they live in another process (`isolation: 'process'`). */
@@ -88,7 +92,7 @@ export class SandboxPool {
       const failed = rest.find((r) => r.status === 'rejected')
       throw new EngineInternalError('Could not create the rule set’s isolates.', { cause: failed?.reason })
     }
-    return new SandboxPool(sandboxes, create, options.timeoutMs, counters)
+    return new SandboxPool(sandboxes, create, options.timeoutMs, options.backgroundMs, counters)
   }
 
   /** Sandboxes alive now. */
@@ -113,13 +117,18 @@ export class SandboxPool {
       slot.busy = true
       this.counters.runs++
       slot.key = job.key
-      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext, job.key, job.subject).then((outcome) => {
-        slot.busy = false
-        slot.key = 0
-        if (sandbox.dead) this.#replace(slot, sandbox)
+      void sandbox.execute(job.inputJson, this.#timeoutMs, job.includeContext, job.key, job.subject, this.#backgroundMs).then((outcome) => {
+        const free = () => {
+          slot.busy = false
+          slot.key = 0
+          if (sandbox.dead) this.#replace(slot, sandbox)
+          this.#pump()
+          this.#checkIdle()
+        }
         job.resolve(outcome)
-        this.#pump()
-        this.#checkIdle()
+        // Answered with work still running: the sandbox serves no other run until it ended.
+        if (outcome.kind === 'done' && outcome.background !== undefined) void outcome.background.then(free, free)
+        else free()
       })
     }
   }

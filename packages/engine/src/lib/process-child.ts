@@ -23,7 +23,7 @@ const calls = new Map<number, (text: string) => void>()
 
 /** A failure's cause as what survives the channel: its name and message. */
 function portable(outcome: SandboxOutcome): SandboxOutcome {
-  if (outcome.kind === 'done') return outcome
+  if (outcome.kind === 'done') return { kind: 'done', payload: outcome.payload, metadataUpdates: outcome.metadataUpdates }
   const cause = outcome.cause
   return { ...outcome, cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined }
 }
@@ -35,6 +35,7 @@ async function init(message: Extract<SupervisorMessage, { t: 'init' }>): Promise
       size: message.size,
       memoryLimitMb: message.memoryLimitMb,
       timeoutMs: message.timeoutMs,
+      backgroundMs: message.backgroundMs,
       maxParkedThreads: message.maxParkedThreads,
       onCatastrophe: (text, parked) => send({ t: 'catastrophe', message: text, parked: parked === true, counters: { ...(pool?.counters ?? {}) } }),
       remote: (key, id, argsText, style) =>
@@ -66,7 +67,18 @@ process.on('message', (message: SupervisorMessage) => {
     case 'run':
       if (pool === undefined) return
       void pool.execute(message.inputJson, message.includeContext, undefined, message.key).then(
-        (outcome) => send({ t: 'outcome', key: message.key, outcome: portable(outcome), isolates: pool?.size ?? 0, counters: { ...(pool?.counters ?? {}) } }),
+        (outcome) => {
+          const background = outcome.kind === 'done' ? outcome.background : undefined
+          send({
+            t: 'outcome',
+            key: message.key,
+            outcome: portable(outcome),
+            background: background !== undefined,
+            isolates: pool?.size ?? 0,
+            counters: { ...(pool?.counters ?? {}) },
+          })
+          void background?.then((end) => send({ t: 'background', key: message.key, text: end.text, end: end.end }))
+        },
         (error: unknown) => send({ t: 'run-failed', key: message.key, message: error instanceof Error ? error.message : String(error) }),
       )
       return

@@ -16,7 +16,7 @@ import type { PoolCounters } from '../stats.js'
 import { RunBudget } from './budget.js'
 import type { ChildMessage, SupervisorMessage } from './process-protocol.js'
 import { errorAnswer, RunHost, runContext } from './run-host.js'
-import type { SandboxOutcome, SandboxShared } from './sandbox.js'
+import type { BackgroundEnd, SandboxOutcome, SandboxShared } from './sandbox.js'
 import type { RunSubject } from './host-bridge.js'
 
 /** Past the run's deadline, how long the supervisor waits for the child's answer before answering itself. */
@@ -28,6 +28,7 @@ interface Options {
   size: number
   memoryLimitMb: number
   timeoutMs: number
+  backgroundMs: number
   maxParkedThreads: number
   onCatastrophe?: ((message: string) => void) | undefined
 }
@@ -52,6 +53,10 @@ interface ParentRun {
   abort: AbortController | undefined
   metadataUpdates: unknown[]
   watchdog: NodeJS.Timeout | undefined
+  /** The run's deadline: its budget's, then its background's. */
+  deadline: number
+  /** Set once the run was answered with work still running in the child: ends it. */
+  background: { resolve: (end: BackgroundEnd) => void; from: number } | undefined
   resolve: (outcome: SandboxOutcome) => void
   reject: (error: unknown) => void
 }
@@ -144,6 +149,7 @@ export class ProcessPool {
         size: this.#options.size,
         memoryLimitMb: this.#options.memoryLimitMb,
         timeoutMs: this.#options.timeoutMs,
+        backgroundMs: this.#options.backgroundMs,
         maxParkedThreads: this.#options.maxParkedThreads,
       }
       proc.send(init)
@@ -180,14 +186,21 @@ export class ProcessPool {
         abort: undefined,
         metadataUpdates,
         watchdog: undefined,
+        deadline,
+        background: undefined,
         resolve,
         reject,
         host: undefined as unknown as RunHost,
       }
-      run.host = new RunHost(this.#shared.registry, runContext(deadline, run, metadataUpdates, subject), new RunBudget(this.#shared.registry.runBudgetBytes), {
-        settled: () => run.settled,
-        enter: (kind, a, b) => this.#send(run.child, { t: 'enter', key, kind, a, b }),
-      })
+      run.host = new RunHost(
+        this.#shared.registry,
+        runContext(() => run.deadline, run, metadataUpdates, subject),
+        new RunBudget(this.#shared.registry.runBudgetBytes),
+        {
+          settled: () => run.settled,
+          enter: (kind, a, b) => this.#send(run.child, { t: 'enter', key, kind, a, b }),
+        },
+      )
       this.#runsStarted++
       this.#runs.set(key, run)
       this.#reference()
@@ -231,12 +244,20 @@ export class ProcessPool {
         const run = this.#runs.get(message.key)
         if (run === undefined) return
         const outcome = message.outcome
-        if (outcome.kind === 'done') this.#answer(run, { ...outcome, metadataUpdates: run.metadataUpdates })
+        if (outcome.kind === 'done' && message.background && run.child === child) this.#startBackground(run, child, outcome.payload)
+        else if (outcome.kind === 'done') this.#answer(run, { ...outcome, metadataUpdates: run.metadataUpdates })
         else {
           const cause = outcome.cause as { name?: string; message?: string } | undefined
           const error = cause?.message === undefined ? undefined : Object.assign(new Error(cause.message), { name: cause.name ?? 'Error' })
           this.#answer(run, { ...outcome, cause: error })
         }
+        return
+      }
+      case 'background': {
+        const run = this.#runs.get(message.key)
+        const background = run?.background
+        if (run === undefined || background === undefined || run.child !== child) return
+        this.#finish(run, () => background.resolve({ text: message.text, end: message.end, metadataUpdates: run.metadataUpdates.slice(background.from) }))
         return
       }
       case 'run-failed': {
@@ -257,6 +278,25 @@ export class ProcessPool {
     }
   }
 
+  /**
+   * The child answered with work still running there: the caller gets the answer now; the run stays
+   * open (its host calls answered, its work delivered) until the child reports its end, or, past
+   * the background's grace plus ANSWER_GRACE_MS, the child counts as wedged and is replaced.
+   */
+  #startBackground(run: ParentRun, child: Child, payload: string): void {
+    clearTimeout(run.watchdog)
+    const from = run.metadataUpdates.length
+    let resolveEnd!: (end: BackgroundEnd) => void
+    const ended = new Promise<BackgroundEnd>((resolve) => (resolveEnd = resolve))
+    run.background = { resolve: resolveEnd, from }
+    run.deadline = performance.now() + this.#options.backgroundMs
+    run.watchdog = setTimeout(() => {
+      this.#finish(run, () => undefined)
+      this.#retire(child)
+    }, this.#options.backgroundMs + ANSWER_GRACE_MS)
+    run.resolve({ kind: 'done', payload, metadataUpdates: run.metadataUpdates.slice(0, from), background: ended })
+  }
+
   #answer(run: ParentRun, outcome: SandboxOutcome): void {
     this.#finish(run, () => run.resolve(outcome))
   }
@@ -270,6 +310,9 @@ export class ProcessPool {
     const child = run.child
     child?.runs.delete(run.key)
     give()
+    // A background that did not report (its child ended or wedged): it ended with its isolates.
+    const background = run.background
+    background?.resolve({ text: undefined, end: 'recycled', metadataUpdates: run.metadataUpdates.slice(background.from) })
     if (child !== undefined && child.retiring && child.runs.size === 0) this.#end(child)
     this.#reference()
     if (this.#idle !== undefined && this.#runs.size === 0) this.#idle()

@@ -1,7 +1,7 @@
 /** The messages between the supervisor of `isolation: 'process'` (lib/process-pool.ts) and its child (lib/process-child.ts). */
 
 import type { PoolCounters } from '../stats.js'
-import type { SandboxOutcome, SandboxShared } from './sandbox.js'
+import type { BackgroundEnd, SandboxOutcome, SandboxShared } from './sandbox.js'
 
 /** Supervisor → child. */
 export type SupervisorMessage =
@@ -13,6 +13,7 @@ export type SupervisorMessage =
       size: number
       memoryLimitMb: number
       timeoutMs: number
+      backgroundMs: number
       maxParkedThreads: number
     }
   | { t: 'run'; key: number; inputJson: string; includeContext: boolean }
@@ -28,6 +29,8 @@ export type ChildMessage =
   | { t: 'init-failed'; error: { name: string; message: string; rule?: string | undefined; line?: number | undefined } }
   /** A host call of run `key`; answered by `answer` with the same `call`. */
   | { t: 'call'; call: number; key: number; id: string; argsText: string; style: 'invoke' | 'await' }
-  | { t: 'outcome'; key: number; outcome: SandboxOutcome; isolates: number; counters: Partial<PoolCounters> }
+  /** `background`: the run goes on in the background; a `background` message ends it. */
+  | { t: 'outcome'; key: number; outcome: SandboxOutcome; background: boolean; isolates: number; counters: Partial<PoolCounters> }
+  | { t: 'background'; key: number; text: string | undefined; end: BackgroundEnd['end'] }
   | { t: 'run-failed'; key: number; message: string }
   | { t: 'catastrophe'; message: string; parked: boolean; counters: Partial<PoolCounters> }

@@ -22,17 +22,18 @@ export interface RunChannel {
 /**
  * The context every host call of a run gets: what is left of its budget, an abort signal made on
  * first use (most runs make no host call that can be cancelled; a run that already ended hands out
- * an aborted one), where a persisted metadata update is recorded, and whom the run is for.
+ * an aborted one), where a persisted metadata update is recorded, and whom the run is for. The
+ * deadline is read on each call: a run answered with work still running has its background's.
  */
 export function runContext(
-  deadline: number,
+  deadline: () => number,
   run: { abort: AbortController | undefined; settled: boolean },
   metadataUpdates: unknown[],
   subject?: RunSubject,
 ): CallContext {
   return {
     subject,
-    remainingMs: () => Math.max(0, deadline - performance.now()),
+    remainingMs: () => Math.max(0, deadline() - performance.now()),
     get signal() {
       if (run.abort === undefined) {
         run.abort = new AbortController()

@@ -27,9 +27,21 @@ export interface SandboxShared {
  */
 export type RemoteHost = (key: number, id: string, argsText: string, style: 'invoke' | 'await') => Promise<string>
 
+/**
+ * How the background of a run ended (guest/runtime.js): the guest's report as JSON text, or none when
+ * the isolate could not give one (`end` then says why).
+ */
+export interface BackgroundEnd {
+  text: string | undefined
+  end: 'grace' | 'memory-limit' | 'recycled'
+  /** Metadata persisted after the answer. */
+  metadataUpdates: unknown[]
+}
+
 /** How one run in a sandbox ended. */
 export type SandboxOutcome =
-  | { kind: 'done'; payload: string; metadataUpdates: unknown[] }
+  /** `background`: the rules left work running; it settles after the answer, and the sandbox serves no other run until then. */
+  | { kind: 'done'; payload: string; metadataUpdates: unknown[]; background?: Promise<BackgroundEnd> | undefined }
   | { kind: 'failed'; failure: IsolateFailure; rule: string | undefined; logs: unknown; warnings: unknown; cause: unknown }
 
 /** Longest a rule script may take to evaluate to its function at load. */
@@ -54,6 +66,8 @@ const SETTLE_GRACE_MS = 250
  * and notice, and a park is an alarm (`hooks.onCatastrophicError`).
  */
 const PARK_GRACE_MS = 3_000
+/** How the guest marks a result whose run goes on in the background (guest/runtime.js). */
+const BACKGROUND_MARK = ',"background":true}'
 
 interface ActiveRun {
   runId: number
@@ -69,6 +83,10 @@ interface ActiveRun {
   host: RunHost
   /** The run's key with the supervisor, when the host functions are remote. */
   key: number
+  /** Milliseconds the run's background may take after the answer (`limits.backgroundMs`). */
+  backgroundMs: number
+  /** Set once the run was answered with work still running: ends it. */
+  background: { resolve: (end: BackgroundEnd) => void; from: number } | undefined
 }
 
 /**
@@ -221,6 +239,7 @@ export class Sandbox {
     }
     const run = this.#active
     if (run === undefined || run.settled) return
+    if (run.background !== undefined) return this.#endBackground(run, undefined, 'memory-limit')
     run.settled = true
     this.#stopTimers(run)
     this.#active = undefined
@@ -238,13 +257,15 @@ export class Sandbox {
   }
 
   /** Run the pipeline once. Never rejects: every ending is an outcome. */
-  execute(inputJson: string, timeoutMs: number, includeContext: boolean, key = 0, subject?: RunSubject): Promise<SandboxOutcome> {
+  execute(inputJson: string, timeoutMs: number, includeContext: boolean, key = 0, subject?: RunSubject, backgroundMs = 0): Promise<SandboxOutcome> {
     return new Promise((resolve) => {
       const metadataUpdates: unknown[] = []
       const deadline = performance.now() + timeoutMs
       const run: ActiveRun = {
         runId: ++this.#runSeq,
         key,
+        backgroundMs,
+        background: undefined,
         deadline,
         timers: new Map(),
         settled: false,
@@ -254,10 +275,15 @@ export class Sandbox {
         metadataUpdates,
         host: undefined as unknown as RunHost,
       }
-      run.host = new RunHost(this.#registry, runContext(deadline, run, metadataUpdates, subject), new RunBudget(this.#registry.runBudgetBytes), {
-        settled: () => run.settled,
-        enter: (kind, a, b) => this.#enter(run, [kind, run.runId, a, b]),
-      })
+      run.host = new RunHost(
+        this.#registry,
+        runContext(() => run.deadline, run, metadataUpdates, subject),
+        new RunBudget(this.#registry.runBudgetBytes),
+        {
+          settled: () => run.settled,
+          enter: (kind, a, b) => this.#enter(run, [kind, run.runId, a, b]),
+        },
+      )
       this.#active = run
       // Awaited work (timers, promises that never settle) is outside isolated-vm's timeout.
       run.watchdog = setTimeout(() => this.#fail(run, 'timeout', undefined), timeoutMs)
@@ -282,12 +308,18 @@ export class Sandbox {
         // after the last one): the next call then only reads "Isolate is disposed". The engine did
         // not dispose it, so the memory limit did.
         if (failure === 'disposed' && !this.#disposedByHost) failure = 'memory-limit'
+        // After the answer a stray rejection of the rules' changes nothing: the background goes on.
+        if (run.background !== undefined && failure !== 'other') return this.#fail(run, failure, error)
         // A rule's stray rejection fails the call, but the run may have finished inside it.
         if (failure === 'other' && args[0] === 'start' && !run.settled) {
           const text = await this.#call(['result', run.runId], ABORT_TIMEOUT_MS).catch(() => undefined)
           if (typeof text === 'string') return this.#done(run, text)
         }
-        this.#fail(run, failure, error)
+        if (run.background === undefined) return this.#fail(run, failure, error)
+      }
+      // Work of a background may have been the last: ask once this entry's promise reactions ran.
+      if (run.background !== undefined && !run.settled && (args[0] === 'fire' || args[0] === 'settle' || args[0] === 'callGuest')) {
+        this.#enter(run, ['idle', run.runId])
       }
     })
   }
@@ -372,6 +404,12 @@ export class Sandbox {
 
   #fail(run: ActiveRun, failure: IsolateFailure, cause: unknown): void {
     if (run.settled) return
+    if (run.background !== undefined) {
+      // After the answer: out of time is the end of the grace; a lost isolate ends the background.
+      if (failure === 'timeout') return this.#cut(run)
+      this.#dead = true
+      return this.#endBackground(run, undefined, failure === 'memory-limit' ? 'memory-limit' : 'recycled')
+    }
     run.settled = true
     this.#stopTimers(run)
     if (failure === 'memory-limit' || failure === 'disposed') this.#dead = true
@@ -405,11 +443,72 @@ export class Sandbox {
 
   /** The guest finished the run; answer once the current call into the guest has returned. */
   #done(run: ActiveRun, payload: string): void {
-    if (run.settled) return
+    if (run.settled || run.background !== undefined) return
+    if (payload.endsWith(BACKGROUND_MARK)) return this.#startBackground(run, payload)
     run.settled = true
     this.#stopTimers(run)
     const outcome = (): SandboxOutcome => ({ kind: 'done', payload, metadataUpdates: run.metadataUpdates })
     this.#answer(run, outcome, outcome)
+  }
+
+  /**
+   * The rules finished with work still running (timers, HTTP requests…): answer now, let the work
+   * go on for `backgroundMs` at most, in this isolate, which takes no other run until it ends.
+   */
+  #startBackground(run: ActiveRun, payload: string): void {
+    clearTimeout(run.watchdog)
+    const from = run.metadataUpdates.length
+    let resolveEnd!: (end: BackgroundEnd) => void
+    const ended = new Promise<BackgroundEnd>((resolve) => (resolveEnd = resolve))
+    run.background = { resolve: resolveEnd, from }
+    run.deadline = performance.now() + run.backgroundMs
+    run.watchdog = setTimeout(() => this.#cut(run), run.backgroundMs)
+    run.resolve({ kind: 'done', payload, metadataUpdates: run.metadataUpdates.slice(0, from), background: ended })
+    this.#enter(run, ['idle', run.runId])
+  }
+
+  /**
+   * The grace is over: the guest reports and forgets the run, once the call in flight returned, but
+   * no later than SETTLE_GRACE_MS from now (a call stuck where no timeout reaches loses its isolate).
+   */
+  #cut(run: ActiveRun): void {
+    if (run.settled || run.background === undefined) return
+    let given = false
+    const give = (text: string | undefined) => {
+      if (given) return
+      given = true
+      clearTimeout(bound)
+      this.#endBackground(run, text, text === undefined ? 'recycled' : 'grace')
+    }
+    const bound = setTimeout(() => {
+      this.#dead = true
+      give(undefined)
+    }, SETTLE_GRACE_MS + KILL_GRACE_MS)
+    this.#tail = this.#tail.then(async () => {
+      if (run.settled) return give(undefined)
+      let text: string | undefined
+      if (!this.#isolate.isDisposed && !this.#parked) {
+        try {
+          const value = await this.#call(['cut', run.runId], ABORT_TIMEOUT_MS)
+          if (typeof value === 'string') text = value
+        } catch {
+          // The guest runtime itself is wedged: never reuse this isolate.
+          this.#dead = true
+        }
+      } else this.#dead = true
+      give(text)
+    })
+  }
+
+  /** The background ended: the run is over, its host work cancelled, the sandbox free. */
+  #endBackground(run: ActiveRun, text: string | undefined, end: BackgroundEnd['end']): void {
+    if (run.settled || run.background === undefined) return
+    run.settled = true
+    this.#stopTimers(run)
+    if (this.#active === run) this.#active = undefined
+    // Without the guest's report the guest's state is unknown: never reuse the isolate.
+    if (text === undefined) this.#dead = true
+    run.background.resolve({ text, end, metadataUpdates: run.metadataUpdates.slice(run.background.from) })
   }
 
   #stopTimers(run: ActiveRun): void {
@@ -443,6 +542,10 @@ export class Sandbox {
       case 'memory':
         // The guest's memory outside the heap is past its budget (guest/memory.js): recycle, as after a heap breach.
         this.#dead = true
+        return
+      case 'background':
+        // The guest ended the run's background itself (nothing left, or past a budget) and reports it.
+        if (typeof a === 'string') this.#endBackground(run, a, 'grace')
         return
       case 'clear': {
         const timer = typeof a === 'number' ? run.timers.get(a) : undefined
