@@ -351,21 +351,11 @@ function chooseVersion(def, wanted) {
   for (let i = 0; i < versions.length; i++) if (majorOf(versions[i]) === majorOf(wanted)) return { version: versions[i], exact: false }
   return undefined
 }
-// The ports of Node's built-ins a rule may require once modules.packages lists them (lib/shared.ts).
-function isPortName(key) {
-  return (
-    key === 'events' ||
-    key === 'stream' ||
-    key === 'util' ||
-    key === 'path' ||
-    key === 'string_decoder' ||
-    key === 'assert' ||
-    key === 'os' ||
-    key === 'zlib' ||
-    key === 'punycode' ||
-    key === 'timers' ||
-    key === 'tty'
-  )
+// The built-ins guest/node.js serves to a rule once the engine allows them (lib/shared.ts): the
+// ports modules.packages lists, and http/https with modules.http.
+const NODE_SERVED = ['events', 'stream', 'util', 'path', 'string_decoder', 'assert', 'os', 'zlib', 'punycode', 'timers', 'tty', 'http', 'https']
+function servedByNode(key) {
+  return ArrayPrototypeIndexOf(NODE_SERVED, key) !== -1
 }
 function require(spec) {
   if (typeof spec !== 'string') throw new TypeErrorCtor('The "id" argument must be of type string.')
@@ -403,7 +393,7 @@ function require(spec) {
   if (ReflectApply(MapHas, moduleCache, [cacheKey])) return ReflectApply(MapGet, moduleCache, [cacheKey])
   let loaded
   if (def.kind === 'host') loaded = fromDescriptor(def.descriptor)
-  else if (def.kind === 'builtin') loaded = isPortName(key) ? nodeBuiltin(key) : builtinModule(key)
+  else if (def.kind === 'builtin') loaded = servedByNode(key) ? nodeBuiltin(key) : builtinModule(key)
   else loaded = evaluatePackage(key, /** @type {string} */ (version))
   ReflectApply(MapSet, moduleCache, [cacheKey, loaded])
   return loaded

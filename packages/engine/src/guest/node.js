@@ -509,8 +509,7 @@ function nodeBuiltin(name) {
       break
     case 'http':
     case 'https':
-      // @ts-ignore until guest/node-http.js defines nodeHttpModule (the HTTP helper's).
-      mod = typeof nodeHttpModule === 'function' ? nodeHttpModule(key) : refusedModule(key, 'the http module is not built yet.')
+      mod = nodeHttpModule(key)
       break
     default:
       if (!isNodeBuiltin(key)) return undefined

@@ -52,6 +52,15 @@ export async function prepareShared(
 
   const sources = new Map<string, string>()
   const packages = options.modules.packages
+  // The ports of Node's built-ins, for bundled packages, rules that list one, and the http module:
+  // bundled once per process (beside the packages' own bundles), only for engines that may need them.
+  const needsPorts =
+    packages.some((p) => !BUILTIN_PACKAGES.has(p.name) || NODE_PORT_NAMES.includes(p.name)) ||
+    options.modules.http !== undefined ||
+    options.auth0.managementApi !== undefined
+  const portsBundle = needsPorts ? nodePortsSource() : undefined
+  // Settled here if bundling a package fails first (the error that fails createEngine is that one).
+  portsBundle?.catch(() => undefined)
   const bundled: { index: number; name: string; version: string }[] = []
   await Promise.all(
     packages.map(async (entry, index) => {
@@ -105,14 +114,7 @@ export async function prepareShared(
     if (source === undefined) throw new Error(`No bundle for '${String(name)}@${String(version)}'.`)
     return source
   })
-  // The ports of Node's built-ins, for bundled packages, rules that list one, and the http module;
-  // bundled once per process, and only for engines that may need them.
-  const needsPorts =
-    bundled.length > 0 ||
-    options.modules.http !== undefined ||
-    options.auth0.managementApi !== undefined ||
-    packages.some((p) => NODE_PORT_NAMES.includes(p.name))
-  const nodeSource = needsPorts ? await nodePortsSource() : undefined
+  const nodeSource = await portsBundle
   registry.register('$nodeSource', () => {
     if (nodeSource === undefined) throw new Error("This engine has no ports of Node's built-ins.")
     return nodeSource
@@ -128,6 +130,9 @@ export async function prepareShared(
   if (options.modules.http !== undefined) {
     registerHttp(registry, options.modules.http, inProcessApi(options.auth0))
     for (const [name, option] of Object.entries(BRIDGE_CLIENTS)) if (option === 'modules.http') modules[name] = { kind: 'builtin' }
+    // Node's own client, over the same bridge (guest/node-http.js).
+    modules['http'] = { kind: 'builtin' }
+    modules['https'] = { kind: 'builtin' }
   }
   for (const [name, value] of Object.entries(options.modules.host)) {
     modules[name] = { kind: 'host', descriptor: describe(registry, value, ['modules', 'host', name]) }

@@ -145,6 +145,37 @@ describe('clients bundled inside packages reach the shims and the HTTP policy', 
     expect(seen).toMatchObject([{ url: 'https://api.github.com/users/octo', method: 'GET', headers: { authorization: 'token gh-token' } }])
   })
 
+  it("slack-notify's own require('https') is the sandbox's Node client over the same bridge", async () => {
+    seen.length = 0
+    const bodies: string[] = []
+    const slack = async (url: URL, init: RequestInit) => {
+      seen.push({ url: String(url), method: String(init.method), headers: Object.fromEntries(new Headers(init.headers).entries()) })
+      bodies.push(new TextDecoder().decode(init.body as Uint8Array))
+      return new Response('ok')
+    }
+    const result = await evaluate(
+      `require('slack-notify')('https://hooks.slack.example/services/T/B/x').send({ channel: '#ops', text: 'login by ' + user.email })
+         .then(function () { done('sent') }, function (e) { done(describeError(e)) });`,
+      { modules: { packages: ['slack-notify'], resolveFrom: RESOLVE_FROM, http: { allow: ['hooks.slack.example'], fetch: slack as never } } },
+    )
+    expect(result).toBe('sent')
+    expect(seen).toMatchObject([{ url: 'https://hooks.slack.example/services/T/B/x', method: 'POST' }])
+    expect(JSON.parse(bodies[0] ?? '')).toEqual({ channel: '#ops', text: 'login by ada@example.com' })
+  })
+
+  it("a rule's own require('https') is the same client, allowed with modules.http", async () => {
+    seen.length = 0
+    const result = await evaluate(
+      `require('https').get('https://tenant.example.com/info', function (res) {
+         var text = ''; res.setEncoding('utf8'); res.on('data', function (c) { text += c }); res.on('end', function () { done([res.statusCode, JSON.parse(text).sub, require('https') === require('node:https')]) });
+       }).on('error', function (e) { done(describeError(e)) });`,
+      { modules: { http: { allow: ['tenant.example.com'], fetch: fakeFetch as never } } },
+    )
+    expect(result).toEqual([200, 'auth0|1', true])
+    expect(seen.map((s) => s.url)).toEqual(['https://tenant.example.com/info'])
+    expect(await evaluate(`try { require('https'); done('loaded') } catch (e) { done(e.code) }`)).toBe('ERR_MODULE_NOT_ALLOWED')
+  })
+
   it('a bundled axios and jsonwebtoken are the shims when granted, and refused when called when not', async () => {
     seen.length = 0
     const granted = await evaluate(
