@@ -349,11 +349,11 @@ function makeNodeHttp() {
     self.destroyed = true
     if (self._timer !== undefined) clearTimeout(self._timer)
     // Node: destroying a request that has no answer yet fails it with 'socket hang up'.
-    if (!self._responded && !self.aborted && err === null) {
+    if (!self._responded && err === null) {
       callback(nodeError(ErrorCtor, 'ECONNRESET', 'socket hang up'))
       return
     }
-    callback(self.aborted && err === null ? null : err)
+    callback(err)
   }
 
   function sendClientRequest(req) {
