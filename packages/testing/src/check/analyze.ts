@@ -1,6 +1,8 @@
 import { Script } from 'node:vm'
 import { parse } from 'acorn'
 import { stripTrailingSemicolon } from '../lib/guest-wrapper.js'
+import { callbackHandOffs, children, FUNCTION_TYPES, references, usesArguments, walk, type AstNode } from './ast.js'
+import { analyzeCallbackFlow } from './callback-flow.js'
 import { claimProblem, type NamespacePolicy } from './claims-policy.js'
 
 /**
@@ -38,6 +40,9 @@ export type FindingCode =
   | 'callback-never-called'
   | 'callback-not-reached'
   | 'return-without-callback'
+  | 'callback-twice'
+  | 'callback-in-loop'
+  | 'callback-after-return'
   | 'module-not-allowed'
   | 'require-dynamic'
 
@@ -139,21 +144,11 @@ export interface AnalyzedRule {
   file?: string | undefined
 }
 
-// A loose ESTree node: the analysis reads a few fields of many node types.
-interface AstNode {
-  type: string
-  start: number
-  end: number
-  loc?: { start: { line: number; column: number }; end: { line: number; column: number } } | null
-  [key: string]: any
-}
-
 type Reach = 'yes' | 'guarded' | 'no'
 /** Three-valued truth of a condition under the password grant; `guard`: depends on the protocol in a way not evaluated. */
 type Truth = 'true' | 'false' | 'maybe' | 'guard'
 
 const NO_BROWSER = ['oauth2-password', 'oauth2-refresh-token']
-const FUNCTION_TYPES = new Set(['FunctionExpression', 'ArrowFunctionExpression', 'FunctionDeclaration'])
 
 /**
  * Statically check one rule: syntax (compiled by V8, as the engine does, without running it), that
@@ -191,9 +186,10 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
     report('syntax-error', 'error', syntax.line, syntax.column, syntax.message)
     return findings
   }
+  const parsed = `(${script}\n)`
   let program: AstNode
   try {
-    program = parse(`(${script}\n)`, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowHashBang: false }) as unknown as AstNode
+    program = parse(parsed, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowHashBang: false }) as unknown as AstNode
   } catch {
     // V8 compiles it but acorn cannot parse it (newer syntax): nothing more can be said statically.
     return findings
@@ -350,11 +346,10 @@ export function analyzeRule(rule: AnalyzedRule, options: AnalyzeOptions = {}): F
       const { line, column } = at(fn)
       report('callback-never-called', 'error', line, column, `the rule never calls '${callbackName}': every login times out (ERR_RULE_TIMEOUT)`)
     } else {
-      const flow = new CallbackFlow(handOffs, (code, node, message) => {
+      analyzeCallbackFlow(fn, callbackName, parsed, (code, node, message, severity) => {
         const { line, column } = at(node)
-        report(code, 'error', line, column, message)
+        report(code, severity, line, column, message)
       })
-      flow.function(fn, true)
     }
   }
   return findings.sort((a, b) => a.line - b.line || a.column - b.column)
@@ -391,23 +386,6 @@ function compileError(original: string, stripped: string, filename: string): { l
 }
 
 // ---- AST helpers -----------------------------------------------------------------------------------
-
-function children(node: AstNode): AstNode[] {
-  const out: AstNode[] = []
-  for (const key of Object.keys(node)) {
-    if (key === 'loc' || key === 'type' || key === 'start' || key === 'end') continue
-    const value = node[key]
-    if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === 'object' && typeof item.type === 'string') out.push(item as AstNode)
-    } else if (value !== null && typeof value === 'object' && typeof value.type === 'string') out.push(value as AstNode)
-  }
-  return out
-}
-
-function walk(node: AstNode, visit: (node: AstNode) => void): void {
-  visit(node)
-  for (const child of children(node)) walk(child, visit)
-}
 
 function describeNode(node: AstNode): string {
   switch (node.type) {
@@ -510,224 +488,6 @@ function isObjectAssign(callee: AstNode): boolean {
 function moduleName(spec: string): string {
   const at = spec.lastIndexOf('@')
   return at > 0 ? spec.slice(0, at) : spec
-}
-
-function usesArguments(fn: AstNode): boolean {
-  let found = false
-  const visit = (node: AstNode, top: boolean) => {
-    if (found) return
-    if (!top && (node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration')) return
-    if (node.type === 'Identifier' && node.name === 'arguments') found = true
-    for (const child of children(node)) visit(child, false)
-  }
-  visit(fn, true)
-  return found
-}
-
-/**
- * The callback's name and every name that stands for it: `const done = callback`, and functions
- * declared in the rule that call it (`function fail(e) { callback(e) }`), to a fixed point.
- */
-function callbackHandOffs(fn: AstNode, callbackName: string): Set<string> {
-  const names = new Set([callbackName])
-  const bindings: { name: string; value: AstNode }[] = []
-  walk(fn.body as AstNode, (node) => {
-    if (node.type === 'FunctionDeclaration' && node.id?.type === 'Identifier') bindings.push({ name: node.id.name as string, value: node })
-    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init !== null)
-      bindings.push({ name: node.id.name as string, value: node.init as AstNode })
-    if (node.type === 'AssignmentExpression' && node.left?.type === 'Identifier')
-      bindings.push({ name: node.left.name as string, value: node.right as AstNode })
-  })
-  for (let changed = true; changed;) {
-    changed = false
-    for (const { name, value } of bindings) {
-      if (!names.has(name) && references(value, names)) {
-        names.add(name)
-        changed = true
-      }
-    }
-  }
-  return names
-}
-
-/** Whether the subtree mentions one of `names` as a value (calls it, passes it on, stores it). */
-function references(node: AstNode, names: ReadonlySet<string>): boolean {
-  let found = false
-  const visit = (n: AstNode) => {
-    if (found) return
-    if (n.type === 'Identifier' && names.has(n.name as string)) {
-      found = true
-      return
-    }
-    if (n.type === 'MemberExpression') {
-      visit(n.object as AstNode)
-      if (n.computed) visit(n.property as AstNode)
-      return
-    }
-    if (n.type === 'Property' && !n.computed) {
-      visit(n.value as AstNode)
-      return
-    }
-    for (const child of children(n)) visit(child)
-  }
-  visit(node)
-  return found
-}
-
-function lineOf(node: AstNode): number {
-  return node.loc?.start.line ?? 1
-}
-
-// ---- does every path reach the callback? -------------------------------------------------------------
-
-interface Flow {
-  /** The callback was called (or handed on) on every path that got here. */
-  called: boolean
-  /** The statement can complete normally (the next one runs). */
-  falls: boolean
-  /** How a path lost the callback, for the message. */
-  lost?: string | undefined
-}
-
-/**
- * A must-analysis over statements: a `return` before the callback was reached, or the end of the
- * function reached without it, is reported. Anything that mentions the callback (a call, passing it
- * to another function, a nested function that uses it) counts as reaching it; loops and `switch`
- * are assumed to reach it when they mention it. Nested functions handed to a call as its callback
- * (`request(opts, function (err, res) { … })`, the last `.then(…)` of a chain) are checked the same
- * way when they use the callback.
- */
-class CallbackFlow {
-  constructor(
-    readonly names: ReadonlySet<string>,
-    readonly report: (code: FindingCode, node: AstNode, message: string) => void,
-  ) {}
-
-  function(fn: AstNode, isRule: boolean): void {
-    const body = fn.body as AstNode
-    const label = isRule ? 'the rule' : `the function on line ${lineOf(fn)}`
-    if (body.type !== 'BlockStatement') {
-      this.nested(body)
-      return
-    }
-    const flow = this.block(body.body as AstNode[], false, label)
-    if (flow.falls && !flow.called) {
-      const close = body.loc?.end ?? { line: 1, column: 1 }
-      const end = {
-        ...body,
-        loc: { start: { line: close.line, column: close.line === 1 ? close.column : Math.max(0, close.column - 1) }, end: close },
-      } as AstNode
-      const why = flow.lost === undefined ? '' : ` (${flow.lost})`
-      this.report('callback-not-reached', end, `${label} can end without calling '${[...this.names][0]}'${why}: that login times out (ERR_RULE_TIMEOUT)`)
-    }
-  }
-
-  block(statements: readonly AstNode[], called: boolean, label: string): Flow {
-    let flow: Flow = { called, falls: true }
-    for (const statement of statements) {
-      if (!flow.falls) break
-      const next = this.statement(statement, flow.called, label)
-      flow = { called: next.called, falls: next.falls, lost: next.lost ?? flow.lost }
-    }
-    return flow
-  }
-
-  statement(node: AstNode, called: boolean, label: string): Flow {
-    switch (node.type) {
-      case 'BlockStatement':
-        return this.block(node.body as AstNode[], called, label)
-      case 'ReturnStatement': {
-        const argument = node.argument as AstNode | null
-        if (argument !== null) this.nested(argument)
-        if (!called && (argument === null || !references(argument, this.names))) {
-          this.report('return-without-callback', node, `${label} returns here without calling '${[...this.names][0]}': that login times out (ERR_RULE_TIMEOUT)`)
-        }
-        return { called: true, falls: false }
-      }
-      case 'ThrowStatement':
-        return { called: true, falls: false }
-      case 'IfStatement': {
-        this.nested(node.test as AstNode)
-        const before = called || references(node.test as AstNode, this.names)
-        const yes = this.statement(node.consequent as AstNode, before, label)
-        const no = node.alternate === null ? { called: before, falls: true } : this.statement(node.alternate as AstNode, before, label)
-        const yesCalled = !yes.falls || yes.called
-        const noCalled = !no.falls || no.called
-        const lost = yesCalled !== noCalled ? `when the condition on line ${lineOf(node)} is ${yesCalled ? 'false' : 'true'}` : (yes.lost ?? no.lost)
-        return { called: yesCalled && noCalled, falls: yes.falls || no.falls, lost }
-      }
-      case 'TryStatement': {
-        const tried = this.block((node.block as AstNode).body as AstNode[], called, label)
-        const handler = node.handler === null ? undefined : this.block((node.handler as AstNode).body.body as AstNode[], called, label)
-        const final = node.finalizer === null ? undefined : this.block((node.finalizer as AstNode).body as AstNode[], called, label)
-        const tryCalled = !tried.falls || tried.called
-        const handlerCalled = handler === undefined || !handler.falls || handler.called
-        const falls = (tried.falls || handler?.falls === true) && (final?.falls ?? true)
-        const lost = tryCalled && !handlerCalled ? `when the try block on line ${lineOf(node)} throws` : (tried.lost ?? handler?.lost)
-        return { called: (tryCalled && handlerCalled) || final?.called === true, falls, lost }
-      }
-      case 'LabeledStatement':
-        return this.statement(node.body as AstNode, called, label)
-      case 'BreakStatement':
-      case 'ContinueStatement':
-        return { called, falls: false }
-      case 'ForStatement':
-      case 'ForInStatement':
-      case 'ForOfStatement':
-      case 'WhileStatement':
-      case 'DoWhileStatement': {
-        for (const child of children(node)) if (child !== node.body) this.nested(child)
-        this.statement(node.body as AstNode, called || (node.type === 'WhileStatement' && references(node.test as AstNode, this.names)), label)
-        return { called: called || references(node, this.names), falls: true }
-      }
-      case 'SwitchStatement': {
-        this.nested(node.discriminant as AstNode)
-        const before = called || references(node.discriminant as AstNode, this.names)
-        for (const kase of node.cases as AstNode[]) this.block(kase.consequent as AstNode[], before, label)
-        return { called: called || references(node, this.names), falls: true }
-      }
-      case 'FunctionDeclaration':
-        return { called: called || references(node, this.names), falls: true }
-      default:
-        this.nested(node)
-        return { called: called || references(node, this.names), falls: true }
-    }
-  }
-
-  /** Whether a `.then`/`.catch` link before this one in a promise chain uses the callback. */
-  earlierLinksCallBack(node: AstNode): boolean {
-    for (let link = node; link.type === 'CallExpression';) {
-      const callee = link.callee as AstNode
-      if (callee.type !== 'MemberExpression') return false
-      if ((link.arguments as AstNode[]).some((arg) => references(arg, this.names))) return true
-      link = callee.object as AstNode
-    }
-    return false
-  }
-
-  /** Check the functions handed to calls inside `node` as their callback. */
-  nested(node: AstNode): void {
-    const visit = (n: AstNode, parent: AstNode | undefined) => {
-      if (n.type === 'CallExpression') {
-        const args = n.arguments as AstNode[]
-        const callee = n.callee as AstNode
-        const isThen = callee.type === 'MemberExpression' && !callee.computed && callee.property?.name === 'then'
-        const chained = parent?.type === 'MemberExpression' && parent.object === n && !parent.computed && parent.property?.name === 'then'
-        // The last `.then` of a chain ends the path, unless an earlier link may already have called back.
-        const handler = isThen ? (chained || this.earlierLinksCallBack(callee.object as AstNode) ? undefined : args[0]) : args[args.length - 1]
-        if (handler !== undefined && FUNCTION_TYPES.has(handler.type) && references(handler.body as AstNode, this.names) && !shadows(handler, this.names)) {
-          this.function(handler, false)
-        }
-      }
-      if (FUNCTION_TYPES.has(n.type)) return
-      for (const child of children(n)) visit(child, n)
-    }
-    visit(node, undefined)
-  }
-}
-
-function shadows(fn: AstNode, names: ReadonlySet<string>): boolean {
-  return (fn.params as AstNode[]).some((p) => p.type === 'Identifier' && names.has(p.name as string))
 }
 
 // ---- which code runs under the password grant? -----------------------------------------------------------
