@@ -381,13 +381,18 @@ function fetchBody(body) {
   const bytes = bytesOf(body)
   if (bytes !== undefined) return { bytes: toBuffer(bytes), type: null }
   if (body instanceof ArrayBufferCtor) return { bytes: toBuffer(new Uint8ArrayCtor(body)), type: null }
-  if (typeof body.pipe === 'function') {
-    const err = new TypeErrorCtor('A stream body is not supported in the sandbox: pass a string or a Buffer.')
-    define(err, 'code', 'ERR_HTTP_BODY_UNSUPPORTED')
-    throw err
-  }
+  if (typeof body.pipe === 'function') throw streamBodyError()
   // As node-fetch (and the Fetch standard): any other value is its string.
   return { bytes: StringCtor(body), type: 'text/plain;charset=UTF-8' }
+}
+// What every client answers a stream as a request body: requests are sent whole here.
+function streamBodyError() {
+  const err = new TypeErrorCtor('A stream as a request body is not supported in the sandbox: pass a string or a Buffer.')
+  define(err, 'code', 'ERR_HTTP_BODY_UNSUPPORTED')
+  return err
+}
+function isStreamLike(v) {
+  return v !== null && typeof v === 'object' && typeof v.pipe === 'function'
 }
 function bodyBytes(b) {
   if (b === undefined || b === null) return new Uint8ArrayCtor(0)
@@ -802,7 +807,7 @@ function axiosDefaultTransformRequest(data, headers) {
   if (data === undefined || data === null) return data
   const typeKey = headerKey(headers, 'content-type')
   const contentType = typeKey === undefined ? '' : StringCtor(headers[typeKey])
-  if (typeof data === 'string' || bytesOf(data) !== undefined || data instanceof ArrayBufferCtor) return data
+  if (typeof data === 'string' || bytesOf(data) !== undefined || data instanceof ArrayBufferCtor || isStreamLike(data)) return data
   if (data instanceof URLSearchParams) {
     if (typeKey === undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=utf-8'
     return data.toString()
@@ -972,7 +977,8 @@ function axiosDispatch(config) {
     } else if (bytesOf(data) !== undefined || data instanceof ArrayBufferCtor) {
       body = toBuffer(bytesOf(data) || new Uint8ArrayCtor(data))
       setHeaderOnce(headers, 'Content-Type', 'application/x-www-form-urlencoded')
-    } else throw new AxiosError('Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream', 'ERR_BAD_REQUEST', config)
+    } else if (isStreamLike(data)) throw streamBodyError()
+    else throw new AxiosError('Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream', 'ERR_BAD_REQUEST', config)
   }
   setHeaderOnce(headers, 'User-Agent', 'axios/' + AXIOS_VERSION)
   setHeaderOnce(headers, 'Accept-Encoding', 'gzip, compress, deflate, br')
@@ -1294,6 +1300,13 @@ function requestClass(promiseMode) {
           auth.pass !== undefined ? auth.pass : auth.password !== undefined ? auth.password : '',
         )
     } else if (cred !== undefined) setHeaderOnce(headers, 'authorization', basic(cred.user, cred.pass))
+    if (isStreamLike(body)) {
+      const e = streamBodyError()
+      QueueMicrotask(function () {
+        self.emit('error', e)
+      })
+      return
+    }
     if (body !== undefined && body !== null && typeof body !== 'string' && bytesOf(body) === undefined)
       return requestOptionError(self, 'Argument error, options.body.')
     self.href = url

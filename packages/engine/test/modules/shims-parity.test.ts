@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closedPort } from './support.js'
-import { sideBySide, startParityServer, type ParityServer } from './parity-support.js'
+import { runEngine, sideBySide, startParityServer, type ParityServer } from './parity-support.js'
 
 let server: ParityServer
 let O: string
@@ -341,5 +341,32 @@ describe('node-fetch', () => {
   it('user:password in the URL becomes Basic authentication', async () => {
     await same(`var fetch = require('node-fetch');
       fetch('http://ada:pw@${server.host}/echo').then(function (r) { return r.json(); }).then(function (j) { done(j.url); }, function (e) { done(describeError(e)); });`)
+  })
+})
+
+describe('documented refusals (docs/writing-rules.md, HTTP clients)', () => {
+  it('a stream as a request body: ERR_HTTP_BODY_UNSUPPORTED in node-fetch, axios and request, and nothing is sent', async () => {
+    server.received.length = 0
+    const result = await runEngine(
+      `var stream = { pipe: function () {}, on: function () { return this; }, once: function () { return this; } }; var out = {};
+       require('node-fetch')('${O}/echo', { method: 'POST', body: stream }).then(function () { out.nodeFetch = 'sent'; }, function (e) { out.nodeFetch = [e.code, e.constructor.name]; })
+         .then(function () { return require('axios').post('${O}/echo', stream); }).then(function () { out.axios = 'sent'; }, function (e) { out.axios = [e.code, e.constructor.name]; })
+         .then(function () { require('request').post({ url: '${O}/echo', body: stream }, function (err) { out.request = err ? [err.code, err.constructor.name] : 'sent'; done(out); }); });`,
+      server,
+    )
+    expect(result).toEqual({
+      nodeFetch: ['ERR_HTTP_BODY_UNSUPPORTED', 'TypeError'],
+      axios: ['ERR_HTTP_BODY_UNSUPPORTED', 'TypeError'],
+      request: ['ERR_HTTP_BODY_UNSUPPORTED', 'TypeError'],
+    })
+    expect(server.received).toEqual([])
+  })
+
+  it('the global fetch refuses a URL with credentials (as Node does); the policy still applies to the others', async () => {
+    const r = await runEngine(
+      `fetch('http://ada:pw@${server.host}/echo').then(function () { done('sent'); }, function (e) { done([e.constructor.name, e.message]); });`,
+      server,
+    )
+    expect(r).toEqual(['TypeError', `Request cannot be constructed from a URL that includes credentials: http://ada:pw@${server.host}/echo`])
   })
 })
