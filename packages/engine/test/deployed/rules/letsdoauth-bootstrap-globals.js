@@ -7,33 +7,33 @@
  * `global` with `||` (the first container's ManagementClient, and its token, are reused).
  */
 function boostrap(user, context, callback) {
-  const _ = require('lodash@4.17.10');
-  const fetch = require('node-fetch@2.6.0');
-  const ManagementClient = require('auth0@2.23.0').ManagementClient;
+  const _ = require('lodash@4.17.10')
+  const fetch = require('node-fetch@2.6.0')
+  const ManagementClient = require('auth0@2.23.0').ManagementClient
 
-  const protectedAudiences = ['https://api-db.letsdoauth.com'];
-  const audience = _.get(context, 'request.query.audience', '').toLowerCase();
+  const protectedAudiences = ['https://api-db.letsdoauth.com']
+  const audience = _.get(context, 'request.query.audience', '').toLowerCase()
   if (protectedAudiences.includes(audience)) {
-    callback(new UnauthorizedError('Cannot access protected API.'));
-    return;
+    callback(new UnauthorizedError('Cannot access protected API.'))
+    return
   }
 
   global.isJson =
     global.isJson ||
     function (resp) {
-      const type = resp.headers.get('Content-Type') || resp.headers.get('content-type') || '';
-      return type.includes('application/json');
-    };
-  global.management = global.management || new ManagementClient({ domain: auth0.domain, token: auth0.accessToken });
+      const type = resp.headers.get('Content-Type') || resp.headers.get('content-type') || ''
+      return type.includes('application/json')
+    }
+  global.management = global.management || new ManagementClient({ domain: auth0.domain, token: auth0.accessToken })
   global.postAsync =
     global.postAsync ||
     async function (url, options) {
-      const resp = await fetch(url, Object.assign({ method: 'POST' }, options));
-      const text = await resp.text();
+      const resp = await fetch(url, Object.assign({ method: 'POST' }, options))
+      const text = await resp.text()
       if (resp.ok) {
-        return global.isJson(resp) ? JSON.parse(text) : text;
+        return global.isJson(resp) ? JSON.parse(text) : text
       }
-      throw new Error(text);
-    };
-  callback(null, user, context);
+      throw new Error(text)
+    }
+  callback(null, user, context)
 }

@@ -6,7 +6,7 @@
  * `request.geoip`, so a login without context.authorization throws a TypeError.
  */
 function addCustomClaims(user, context, callback) {
-  const NS = 'https://letsdoauth.com';
+  const NS = 'https://letsdoauth.com'
   const {
     authorization: { roles = [] },
     connection = '',
@@ -14,7 +14,7 @@ function addCustomClaims(user, context, callback) {
     request: {
       geoip: { continent_code = '', country_name = '', time_zone = '' },
     },
-  } = context;
+  } = context
   const claims = {
     connection,
     connectionStrategy,
@@ -22,9 +22,9 @@ function addCustomClaims(user, context, callback) {
     country: country_name,
     roles,
     timezone: time_zone,
-  };
+  }
   Object.keys(claims).forEach((name) => {
-    context.idToken[`${NS}/${name}`] = claims[name];
-  });
-  callback(null, user, context);
+    context.idToken[`${NS}/${name}`] = claims[name]
+  })
+  callback(null, user, context)
 }

@@ -6,26 +6,26 @@
  * Quirks kept: lodash@4.17.10 _.get/_.set; the roles array read with _.get is pushed into in place.
  */
 function addDelegatedAdminExtRoles(user, context, callback) {
-  const _ = require('lodash@4.17.10');
-  const CLIENT = 'Auth0 Delegated Admin';
-  const ADMIN = 'Delegated Admin - Administrator';
-  const MEMBER = 'Delegated Admin - User';
+  const _ = require('lodash@4.17.10')
+  const CLIENT = 'Auth0 Delegated Admin'
+  const ADMIN = 'Delegated Admin - Administrator'
+  const MEMBER = 'Delegated Admin - User'
 
   if (context.clientName !== CLIENT) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
-  const roles = _.get(user, 'app_metadata.roles', []);
+  const roles = _.get(user, 'app_metadata.roles', [])
   if (roles.includes(ADMIN) || roles.includes(MEMBER)) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
-  const rbac = _.get(context, 'authorization.roles', []);
-  roles.push(rbac.includes('Administrator') ? ADMIN : MEMBER);
-  _.set(user, 'app_metadata.roles', roles);
+  const rbac = _.get(context, 'authorization.roles', [])
+  roles.push(rbac.includes('Administrator') ? ADMIN : MEMBER)
+  _.set(user, 'app_metadata.roles', roles)
 
   auth0.users
     .updateAppMetadata(user.user_id, user.app_metadata)
     .then(() => callback(null, user, context))
-    .catch((err) => callback(err));
+    .catch((err) => callback(err))
 }

@@ -6,17 +6,17 @@
  * for the methods; an earlier rule's context.multifactor is replaced.
  */
 function multiFactorSession(user, context, callback) {
-  const _ = require('lodash@4.17.10');
-  const CLIENTS = ['Auth0 Demo SPA', 'Auth0 Demo Web App'];
+  const _ = require('lodash@4.17.10')
+  const CLIENTS = ['Auth0 Demo SPA', 'Auth0 Demo Web App']
   if (!CLIENTS.includes(context.clientName) || !user.app_metadata.enableMfa) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
-  const methods = _.get(context, 'authentication.methods', []);
+  const methods = _.get(context, 'authentication.methods', [])
   if (methods.find((m) => m.name === 'mfa')) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
-  context.multifactor = { provider: 'any', allowRememberBrowser: false };
-  callback(null, user, context);
+  context.multifactor = { provider: 'any', allowRememberBrowser: false }
+  callback(null, user, context)
 }

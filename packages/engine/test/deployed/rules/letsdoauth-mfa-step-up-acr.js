@@ -5,17 +5,17 @@
  * Quirks kept: acr_values must equal the one policy URI exactly (a list of values is not split).
  */
 function multiFactorStepUp(user, context, callback) {
-  const _ = require('lodash@4.17.10');
-  const CLIENTS = ['Auth0 Demo SPA', 'Auth0 Demo Web App'];
-  const MFA_POLICY = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
+  const _ = require('lodash@4.17.10')
+  const CLIENTS = ['Auth0 Demo SPA', 'Auth0 Demo Web App']
+  const MFA_POLICY = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'
   if (!CLIENTS.includes(context.clientName)) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
   if (_.get(context, 'request.query', {}).acr_values !== MFA_POLICY) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
-  context.multifactor = { allowRememberBrowser: false, provider: 'any' };
-  callback(null, user, context);
+  context.multifactor = { allowRememberBrowser: false, provider: 'any' }
+  callback(null, user, context)
 }

@@ -6,12 +6,12 @@
  * age is a fractional number of days.
  */
 function checkPasswordReset(user, context, callback) {
-  const MS_PER_DAY = 1000 * 60 * 60 * 24;
-  const changedAt = new Date(user.last_password_reset || user.created_at);
-  const ageInDays = (new Date() - changedAt) / MS_PER_DAY;
+  const MS_PER_DAY = 1000 * 60 * 60 * 24
+  const changedAt = new Date(user.last_password_reset || user.created_at)
+  const ageInDays = (new Date() - changedAt) / MS_PER_DAY
   if (ageInDays > 30) {
-    callback(new UnauthorizedError('Please change your password.'));
-    return;
+    callback(new UnauthorizedError('Please change your password.'))
+    return
   }
-  callback(null, user, context);
+  callback(null, user, context)
 }

@@ -5,16 +5,16 @@
  * Quirks kept: creates context.samlConfiguration when missing.
  */
 function samlAttributesMapping(user, context, callback) {
-  const SALESFORCE = 'https://rudydahbura-dev-ed.my.salesforce.com';
+  const SALESFORCE = 'https://rudydahbura-dev-ed.my.salesforce.com'
   if (!['eO16DYGJUOCphUCPiJ70jJGySPEv6gpK'].includes(context.clientID)) {
-    callback(null, user, context);
-    return;
+    callback(null, user, context)
+    return
   }
-  const saml = (context.samlConfiguration = context.samlConfiguration || {});
-  saml.audience = SALESFORCE;
-  saml.mapIdentities = false;
-  saml.mapUnknownClaimsAsIs = false;
-  saml.passthroughClaimsWithNoMapping = false;
-  saml.mappings = { 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier': 'email' };
-  callback(null, user, context);
+  const saml = (context.samlConfiguration = context.samlConfiguration || {})
+  saml.audience = SALESFORCE
+  saml.mapIdentities = false
+  saml.mapUnknownClaimsAsIs = false
+  saml.passthroughClaimsWithNoMapping = false
+  saml.mappings = { 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier': 'email' }
+  callback(null, user, context)
 }

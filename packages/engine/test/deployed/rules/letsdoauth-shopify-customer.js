@@ -7,15 +7,15 @@
  * 422 and the login fails with Shopify's body; the URL is built with url.URL.
  */
 async function addShopifyUser(user, context, callback) {
-  const fetch = require('node-fetch@2.6.0');
-  const { URL } = require('url');
+  const fetch = require('node-fetch@2.6.0')
+  const { URL } = require('url')
   const SHOP = {
     API_KEY: '6f1e2d3c4b5a69788796a5b4c3d2e1f0',
     API_PWD: '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',
     API_URL: 'letsdoauth.myshopify.com',
-  };
+  }
   try {
-    const url = new URL(`https://${SHOP.API_KEY}:${SHOP.API_PWD}@${SHOP.API_URL}/admin/api/2020-04/customers.json`);
+    const url = new URL(`https://${SHOP.API_KEY}:${SHOP.API_PWD}@${SHOP.API_URL}/admin/api/2020-04/customers.json`)
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -27,14 +27,14 @@ async function addShopifyUser(user, context, callback) {
           verified_email: user.email_verified,
         },
       }),
-    });
-    const text = await res.text();
+    })
+    const text = await res.text()
     if (!res.ok) {
-      callback(new Error(text));
-      return;
+      callback(new Error(text))
+      return
     }
-    callback(null, user, context);
+    callback(null, user, context)
   } catch (err) {
-    callback(err);
+    callback(err)
   }
 }

@@ -7,48 +7,51 @@
  * top although this path only uses flatten; the role map is inlined by the bundler.
  */
 function __bundlerWrapper(__bundlerArg1, __bundlerArg2, __bundlerCallback) {
-  'use strict';
-  var __bundlerConfig = { baseUrl: 'https://ephemeralsystems.auth0.com' };
+  'use strict'
+  var __bundlerConfig = { baseUrl: 'https://ephemeralsystems.auth0.com' }
 
-  var request = require('request-promise');
-  var yaml = require('js-yaml');
-  var flatten = require('array.prototype.flatten');
+  var request = require('request-promise')
+  var yaml = require('js-yaml')
+  var flatten = require('array.prototype.flatten')
 
   function AccountRoles() {
-    this.account_roles = [];
+    this.account_roles = []
   }
   AccountRoles.prototype.load_url = function (url) {
-    var self = this;
+    var self = this
     return request(url)
       .then(function (text) {
-        return self.account_roles.push(yaml.safeLoad(text)['federated-access']);
+        return self.account_roles.push(yaml.safeLoad(text)['federated-access'])
       })
       .catch(function (error) {
-        console.log('something went wrong loading from: ', url);
-        console.log(error.message);
-      });
-  };
+        console.log('something went wrong loading from: ', url)
+        console.log(error.message)
+      })
+  }
   AccountRoles.prototype.load = function (map) {
-    return this.account_roles.push(map.federated_access);
-  };
+    return this.account_roles.push(map.federated_access)
+  }
   AccountRoles.prototype.match = function (who) {
     var perAccount = this.account_roles.map(function (account) {
       return account.roles.map(function (role) {
-        var arn = Object.keys(role)[0];
+        var arn = Object.keys(role)[0]
         var listed = function (list) {
-          return list && list.some(function (entry) {
-            return entry === who;
-          });
-        };
-        if (listed(role[arn].users) || listed(role[arn].groups)) {
-          return [arn, account.auth_provider_arn].join(',');
+          return (
+            list &&
+            list.some(function (entry) {
+              return entry === who
+            })
+          )
         }
-      });
-    });
+        if (listed(role[arn].users) || listed(role[arn].groups)) {
+          return [arn, account.auth_provider_arn].join(',')
+        }
+      })
+    })
     return flatten(perAccount).filter(function (r) {
-      return r;
-    });
-  };
+      return r
+    })
+  }
 
   var roleMap = {
     federated_access: {
@@ -59,28 +62,32 @@ function __bundlerWrapper(__bundlerArg1, __bundlerArg2, __bundlerCallback) {
         { 'arn:aws:iam::576309420438:role/FederatedAWSAccountRead': { groups: null, users: ['jeffparr100@gmail.com', 'andrewkrug@gmail.com'] } },
       ],
     },
-  };
+  }
 
   function AwsFederatedAccess(config, user, context, callback) {
-    var CLIENT_IDS = ['ju4KXE1fPksWMDRJbphK6Tfl3LPKBGul'];
+    var CLIENT_IDS = ['ju4KXE1fPksWMDRJbphK6Tfl3LPKBGul']
     if (CLIENT_IDS.indexOf(context.clientID) === -1) {
-      return callback(null, user, context);
+      return callback(null, user, context)
     }
-    var allowed = ['andrewkrug@gmail.com', 'jeffparr100@gmail.com'];
-    if (!allowed.some(function (email) { return email === user.email; })) {
-      return callback(new UnauthorizedError('Access denied.'));
+    var allowed = ['andrewkrug@gmail.com', 'jeffparr100@gmail.com']
+    if (
+      !allowed.some(function (email) {
+        return email === user.email
+      })
+    ) {
+      return callback(new UnauthorizedError('Access denied.'))
     }
-    var roles = new AccountRoles();
-    roles.load(roleMap);
-    user.awsRole = roles.match(user.email);
-    user.awsRoleSession = user.email;
+    var roles = new AccountRoles()
+    roles.load(roleMap)
+    user.awsRole = roles.match(user.email)
+    user.awsRoleSession = user.email
     context.samlConfiguration.mappings = {
       'https://aws.amazon.com/SAML/Attributes/Role': 'awsRole',
       'https://aws.amazon.com/SAML/Attributes/RoleSessionName': 'awsRoleSession',
       'https://aws.amazon.com/SAML/Attributes/SessionDuration': '43200',
-    };
-    return callback(null, user, context);
+    }
+    return callback(null, user, context)
   }
 
-  AwsFederatedAccess(__bundlerConfig, __bundlerArg1, __bundlerArg2, __bundlerCallback);
+  AwsFederatedAccess(__bundlerConfig, __bundlerArg1, __bundlerArg2, __bundlerCallback)
 }
