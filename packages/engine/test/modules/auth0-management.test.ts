@@ -75,6 +75,25 @@ describe.each(['thread', 'process'] as const)('isolation: %s', (isolation) => {
     expect((await plain.run(passwordInput())).idToken.claims['https://t.example/t']).toBe('undefined')
   })
 
+  it("a rule's own value for auth0.accessToken lasts for its run only: the next run reads a minted token", async () => {
+    const accessToken = vi.fn(() => SECRET)
+    await using engine = await engineWith(
+      [
+        rule(
+          'assign',
+          `var before = auth0.accessToken;
+           auth0.accessToken = 'mine';
+           context.idToken['https://t.example/t'] = [before === '${SECRET}', auth0.accessToken];
+           callback(null, user, context);`,
+        ),
+      ],
+      { ...options({ accessToken }), isolation },
+    )
+    expect((await engine.run(passwordInput())).idToken.claims['https://t.example/t']).toEqual([true, 'mine'])
+    expect((await engine.run(passwordInput())).idToken.claims['https://t.example/t']).toEqual([true, 'mine'])
+    expect(accessToken).toHaveBeenCalledTimes(2)
+  })
+
   it('a hook that fails or returns a non-string makes the read throw, naming the hook, never a value', async () => {
     for (const hook of [() => Promise.reject(new Error('store down')), () => 42 as unknown as string, () => '', () => 'y'.repeat(20_000)]) {
       await using engine = await engineWith(
