@@ -279,6 +279,52 @@ describe('hostile: http/https', () => {
   })
 })
 
+describe("a rule's own require('http') / require('https')", () => {
+  it('is the same client as a package gets, over the same policy', async () => {
+    server.received.length = 0
+    const result = await evaluate(
+      `var http = require('http'), https = require('https');
+       var out = { same: http === require('node-http-probe').http, sameS: https === require('node-http-probe').https, nodeHttp: http === require('node:http') };
+       http.get('${O}/json', function (res) {
+         var t = ''; res.on('data', function (c) { t += c; });
+         res.on('end', function () {
+           out.body = JSON.parse(t).ok;
+           var r = http.get('http://${forbidden.host}/x');
+           r.on('error', function (e) { out.refused = e.code; done(out); });
+         });
+       });`,
+      withHttp(),
+    )
+    expect(result).toEqual({ same: true, sameS: true, nodeHttp: true, body: true, refused: 'ERR_HTTP_NOT_ALLOWED' })
+    expect(forbidden.requests).toEqual([])
+  })
+})
+
+describe('hostile: the clients’ objects', () => {
+  it('every object the clients hand a rule (modules, instances, responses, errors) is of the sandbox', async () => {
+    const result = await evaluate(
+      `var axios = require('axios'), rq = require('request'), rp = require('request-promise'), nf = require('node-fetch');
+       var seen = [axios, axios.create(), axios.defaults, axios.interceptors.request, rq, rq.Request, rp, nf, nf.Headers, new nf.Headers({ a: 'b' }), request];
+       function sandboxOnly(o) {
+         var p = o; for (var i = 0; i < 20 && Object.getPrototypeOf(p) !== null; i++) p = Object.getPrototypeOf(p);
+         return p === Object.prototype && o.constructor.constructor === Function;
+       }
+       axios.get('${O}/500').catch(function (e) {
+         seen.push(e, e.response, e.response.headers, e.config);
+         return nf('${O}/json');
+       }).then(function (r) {
+         seen.push(r, r.headers);
+         var req = rq('${O}/json', function (err, res, body) {
+           seen.push(req, res, res.headers);
+           rp('http://127.0.0.1:${closed}/').catch(function (e) { seen.push(e, e.cause); done({ all: seen.every(sandboxOnly), count: seen.length }); });
+         });
+       });`,
+      withHttp([`127.0.0.1:${closed}`]),
+    )
+    expect(result).toEqual({ all: true, count: 22 })
+  })
+})
+
 describe('the legacy global request', () => {
   it('is require("request") itself, behind the same policy', async () => {
     server.received.length = 0
