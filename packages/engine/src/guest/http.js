@@ -982,6 +982,8 @@ function axiosDispatch(config) {
   }
   setHeaderOnce(headers, 'User-Agent', 'axios/' + AXIOS_VERSION)
   setHeaderOnce(headers, 'Accept-Encoding', 'gzip, compress, deflate, br')
+  // As axios: the config the response and errors carry holds the headers that were sent.
+  config.headers = headers
   const request = {}
   return new PromiseCtor(function (resolve, reject) {
     let done = false

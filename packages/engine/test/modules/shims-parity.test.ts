@@ -44,7 +44,7 @@ describe('axios', () => {
     await same(`var axios = require('axios');
       var c = axios.create({ baseURL: '${O}/', headers: { 'X-Client': 'c1', common: { 'X-Common': 'k' } }, params: { a: 1 }, timeout: 2000 });
       c.get('echo', { params: { b: 'x y' }, headers: { 'X-Call': 'z' } })
-        .then(function (r) { done({ data: r.data, timeout: r.config.timeout, base: c.defaults.baseURL, method: r.config.method }); }, function (e) { done(describeError(e)); });`)
+        .then(function (r) { done({ data: r.data, timeout: r.config.timeout, base: c.defaults.baseURL, method: r.config.method, sent: JSON.parse(JSON.stringify(r.config.headers)) }); }, function (e) { done(describeError(e)); });`)
   })
 
   it('request interceptors run last-added first, an ejected one not at all; response interceptors in order', async () => {
