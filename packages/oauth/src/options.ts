@@ -98,6 +98,12 @@ export interface ClientConfig {
   metadata?: Readonly<Record<string, string>> | undefined
   /** Audience used when a request names none. Default: the server's `defaultAudience`. */
   defaultAudience?: string | undefined
+  /**
+   * Origins whose pages may call the token, revoke, userinfo and MFA routes for this client, as
+   * Auth0's "Allowed Origins (CORS)": `https://app.example.com`, or `https://*.example.com` for its
+   * subdomains. Default: none (browsers cannot read the answers).
+   */
+  allowedOrigins?: readonly string[] | undefined
 }
 
 /**
@@ -454,6 +460,18 @@ export interface TokenServerOptions {
 const positiveInt = z.number().int().positive()
 const grantType = z.enum(ALL_GRANT_TYPES as [GrantType, ...GrantType[]])
 const stringRecord = z.record(z.string(), z.string())
+// An origin as a browser sends it (scheme, host, port; no path), or one subdomain wildcard.
+const allowedOrigin = z.string().refine((text) => {
+  const wildcard = /^(https?:\/\/)\*\.([a-z0-9.-]+(?::\d+)?)$/i.exec(text)
+  if (wildcard === null && text.includes('*')) return false
+  const candidate = wildcard === null ? text : `${wildcard[1]}x.${wildcard[2]}`
+  try {
+    const url = new URL(candidate)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === candidate.toLowerCase()
+  } catch {
+    return false
+  }
+}, 'must be an origin such as https://app.example.com (no path or trailing slash), or https://*.example.com')
 
 const schema = z.object({
   issuer: z.url({ protocol: /^https?$/ }),
@@ -469,6 +487,7 @@ const schema = z.object({
         trustForwardedFor: z.boolean().optional(),
         metadata: stringRecord.optional(),
         defaultAudience: z.string().min(1).optional(),
+        allowedOrigins: z.array(allowedOrigin).optional(),
       }),
     )
     .refine((clients) => new Set(clients.map((c) => c.clientId)).size === clients.length, 'client ids must be unique'),

@@ -9,6 +9,7 @@ import { passwordGrant } from './grants/password.js'
 import { refreshTokenGrant } from './grants/refresh-token.js'
 import { truncate } from './http/parse-form.js'
 import { readParams } from './http/read-params.js'
+import { preflight, publicCors, withCors } from './http/cors.js'
 import { errorResponse, jsonNoStore, jsonPublic } from './http/respond.js'
 import type { Core, GrantRequest, RequestInfo } from './lib/core.js'
 import { normalizeIp } from './lib/ip.js'
@@ -340,26 +341,34 @@ function withManagementApi(options: TokenServerOptions, engine: EngineOptions, u
   return { ...engine, auth0: managementEngineOptions({ engine, issuer: options.issuer, users, keys, now, tokenLifetimeSeconds }) }
 }
 
-type Route = { methods: readonly string[]; run: (core: Core, info: RequestInfo) => Promise<Response> }
+type Route = {
+  methods: readonly string[]
+  run: (core: Core, info: RequestInfo) => Promise<Response>
+  /** `client`: the allowed origins of the client the request names; `public`: any origin. */
+  cors?: 'client' | 'public'
+}
 
 const ROUTES: Record<string, Route> = {
-  '/oauth/token': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await token(core, info)) },
+  '/oauth/token': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await token(core, info)) },
   '/oauth/revoke': {
     methods: ['POST'],
+    cors: 'client',
     run: async (core, info) => {
       await revoke(core, info)
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } })
     },
   },
-  '/mfa/associate': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
-  '/mfa/authenticators': { methods: ['GET'], run: async (core, info) => jsonNoStore(200, await listAuthenticators(core, info)) },
-  '/mfa/challenge': { methods: ['POST'], run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },
+  '/mfa/associate': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
+  '/mfa/authenticators': { methods: ['GET'], cors: 'client', run: async (core, info) => jsonNoStore(200, await listAuthenticators(core, info)) },
+  '/mfa/challenge': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },
   '/.well-known/jwks.json': {
     methods: ['GET', 'HEAD'],
+    cors: 'public',
     run: async (core, info) => jsonPublic(jwks(core), PUBLIC_DOCUMENT_MAX_AGE_SECONDS, info.request.method === 'HEAD'),
   },
   '/.well-known/openid-configuration': {
     methods: ['GET', 'HEAD'],
+    cors: 'public',
     run: async (core, info) => jsonPublic(openidConfiguration(core), PUBLIC_DOCUMENT_MAX_AGE_SECONDS, info.request.method === 'HEAD'),
   },
 }
@@ -378,6 +387,7 @@ function parameterRoute(path: string): Route | undefined {
   }
   return {
     methods: ['DELETE'],
+    cors: 'client',
     run: async (core, info) => {
       await deleteAuthenticator(core, info, id)
       return new Response(null, { status: 204, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } })
@@ -387,12 +397,19 @@ function parameterRoute(path: string): Route | undefined {
 
 async function handle(core: Core, basePath: string, request: Request, connection: ConnectionInfo | undefined): Promise<Response> {
   let path = '(unparsed)'
+  let info: RequestInfo | undefined
+  let route: Route | undefined
   try {
     const url = new URL(request.url)
     path = url.pathname
     const below = basePath === '' ? path : path === basePath ? '/' : path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : undefined
-    const route = below === undefined ? undefined : (ROUTES[below] ?? parameterRoute(below))
+    route = below === undefined ? undefined : (ROUTES[below] ?? parameterRoute(below))
     if (route === undefined || below === undefined) return jsonNoStore(404, { error: 'not_found', error_description: 'Not found.' })
+    if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method') && route.cors !== undefined) {
+      return route.cors === 'public'
+        ? publicCors(new Response(null, { status: 204, headers: { 'access-control-allow-methods': route.methods.join(', ') } }))
+        : preflight(core, request, route.methods)
+    }
     if (!route.methods.includes(request.method)) {
       return jsonNoStore(
         405,
@@ -401,16 +418,27 @@ async function handle(core: Core, basePath: string, request: Request, connection
       )
     }
     const socketIp = normalizeIp(connection?.remoteAddress) ?? 'unknown'
-    return await route.run(core, { request, url, path: below, socketIp })
+    info = { request, url, path: below, socketIp }
+    return cors(route, info, await route.run(core, info))
   } catch (error) {
     // 5xx OAuth errors (rule failures) were reported to onError where they were made.
+    let answer: Response
     if (error instanceof OAuthError) {
       if (error.status < 500) core.reportRefused({ path, error })
-      return errorResponse(error)
+      answer = errorResponse(error)
+    } else {
+      core.reportError({ path, error })
+      answer = errorResponse(serverError())
     }
-    core.reportError({ path, error })
-    return errorResponse(serverError())
+    return route === undefined || info === undefined ? answer : cors(route, info, answer)
   }
+}
+
+/** The answer with the route's CORS headers: any origin for public documents, the client's allowed origins otherwise. */
+function cors(route: Route, info: RequestInfo, response: Response): Response {
+  if (route.cors === 'public') return publicCors(response)
+  if (route.cors === 'client') return withCors(response, info)
+  return response
 }
 
 const GRANTS: Record<GrantType, (core: Core, grant: GrantRequest) => Promise<Record<string, string | number>>> = {
@@ -429,6 +457,7 @@ async function token(core: Core, info: RequestInfo): Promise<Record<string, stri
   if (!isGrantType(grantType)) throw new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${truncate(grantType)}`)
   const authenticated = await authenticateClient(core, info.request, params, { basic: true })
   const { client } = authenticated
+  info.client = client
   if (!client.grants.includes(grantType)) {
     throw new OAuthError(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`)
   }

@@ -48,6 +48,11 @@ export interface RequestInfo {
   path: string
   /** The socket's peer address, normalized; `unknown` when the host did not say. */
   socketIp: string
+  /**
+   * The client the request named, once a route has identified it (authenticated, or by its
+   * `mfa_token`): whose allowed origins decide the answer's CORS headers.
+   */
+  client?: ClientConfig | undefined
 }
 
 /** A token request after client authentication. */

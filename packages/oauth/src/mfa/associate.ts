@@ -16,7 +16,7 @@ export async function associate(core: Core, info: RequestInfo): Promise<Record<s
   // The token first: without one, nothing else of the request is read.
   bearerToken(info.request.headers.get('authorization'), 'mfa_token')
   const params = await readParams(info.request, core.maxBodyBytes)
-  const transaction = await mfaBearerTransaction(core, info.request, params)
+  const transaction = await mfaBearerTransaction(core, info, params)
   const types = params.list('authenticator_types')
   if (types === undefined) throw missingParameter('authenticator_types')
   const unsupported = types.find((type) => type !== 'otp')

@@ -28,7 +28,7 @@ function viewsOf(enrollment: MfaEnrollment | undefined): AuthenticatorView[] {
 
 /** `GET /mfa/authenticators` with `Authorization: Bearer <mfa_token>`: the user's authenticators. */
 export async function listAuthenticators(core: Core, info: RequestInfo): Promise<AuthenticatorView[]> {
-  const transaction = await mfaBearerTransaction(core, info.request, undefined)
+  const transaction = await mfaBearerTransaction(core, info, undefined)
   return viewsOf(await core.stores.mfa.getEnrollment(transaction.userId))
 }
 
@@ -41,7 +41,7 @@ export async function listAuthenticators(core: Core, info: RequestInfo): Promise
  */
 export async function deleteAuthenticator(core: Core, info: RequestInfo, id: string): Promise<void> {
   const token = bearerToken(info.request.headers.get('authorization'), 'mfa_token')
-  const userId = token.split('.').length === 3 ? await mfaAccessTokenSubject(core, token) : (await mfaBearerTransaction(core, info.request, undefined)).userId
+  const userId = token.split('.').length === 3 ? await mfaAccessTokenSubject(core, token) : (await mfaBearerTransaction(core, info, undefined)).userId
   const enrollment = await core.stores.mfa.getEnrollment(userId)
   const view = viewsOf(enrollment).find((candidate) => candidate.id === id)
   if (enrollment === undefined || view === undefined) throw new OAuthError(404, 'not_found', 'Authenticator not found.')

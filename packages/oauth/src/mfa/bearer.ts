@@ -1,6 +1,6 @@
 import { GRANT_TYPES } from '../grants/grant-types.js'
 import type { Params } from '../http/read-params.js'
-import type { Core } from '../lib/core.js'
+import type { Core, RequestInfo } from '../lib/core.js'
 import { OAuthError } from '../errors.js'
 import type { MfaTransaction } from '../stores/types.js'
 import { authorizeMfaClient } from './authorize-mfa-client.js'
@@ -23,15 +23,18 @@ export function bearerToken(header: string | null, what: string): string {
  * its client. A caller that also sends client credentials (older SDKs do) is authenticated, and the
  * token must be that client's. Either way the client must still be allowed an MFA grant.
  */
-export async function mfaBearerTransaction(core: Core, request: Request, params: Params | undefined): Promise<MfaTransaction> {
+export async function mfaBearerTransaction(core: Core, info: RequestInfo, params: Params | undefined): Promise<MfaTransaction> {
+  const { request } = info
   const mfaToken = bearerToken(request.headers.get('authorization'), 'mfa_token')
   const credentials = params !== undefined && (params.get('client_id') !== undefined || params.get('client_secret') !== undefined)
   if (credentials) {
     const client = await authorizeMfaClient(core, request, params, { basic: false })
+    info.client = client
     return loadTransaction(core, mfaToken, client.clientId)
   }
   const transaction = await loadTransaction(core, mfaToken, undefined)
   const client = core.clients.get(transaction.clientId)
+  info.client = client
   if (client === undefined || (!client.grants.includes(GRANT_TYPES.mfaOtp) && !client.grants.includes(GRANT_TYPES.mfaRecoveryCode))) {
     throw new OAuthError(403, 'unauthorized_client', `Grant type '${GRANT_TYPES.mfaOtp}' not allowed for the client.`)
   }

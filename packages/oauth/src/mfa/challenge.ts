@@ -11,6 +11,7 @@ import { loadTransaction } from './transactions.js'
 export async function challenge(core: Core, info: RequestInfo): Promise<Record<string, unknown>> {
   const params = await readParams(info.request, core.maxBodyBytes)
   const client = await authorizeMfaClient(core, info.request, params, { basic: true })
+  info.client = client
   const mfaToken = params.get('mfa_token')
   if (mfaToken === undefined) throw missingParameter('mfa_token')
   const transaction = await loadTransaction(core, mfaToken, client.clientId)

@@ -15,6 +15,7 @@ import { tokenDigest } from '../lib/random.js'
 export async function revoke(core: Core, info: RequestInfo): Promise<void> {
   const params = await readParams(info.request, core.maxBodyBytes)
   const { client } = await authenticateClient(core, info.request, params, { basic: true })
+  info.client = client
   const token = params.get('token')
   if (token === undefined) throw missingParameter('token')
   if (params.get('token_type_hint') === 'access_token') {
