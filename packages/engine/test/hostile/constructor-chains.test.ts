@@ -2,9 +2,9 @@
  * Class 1 (docs/security.md#sandbox-attack-classes): `x.constructor.constructor('return process')()` on every object the
  * host supplied — arguments, globals, callbacks, errors, `configuration`, `UnauthorizedError`.
  *
- * Each chain must land on the sandbox's own `Function`, whose global is the sandbox's: no Node
- * `process` (so no `process.env` canary), no host `require` (so no canary file), no `Buffer` of the
- * host, no `module`.
+ * Each chain must land on the sandbox's own `Function`, whose global is the sandbox's: only the
+ * sandbox's powerless `process` (guest/node.js: no `process.env` canary, no binding, no main
+ * module), no host `require` (so no canary file), no `Buffer` of the host, no `module`.
  */
 import { describe, expect, it } from 'vitest'
 import { CANARY, FOUND, asRecord, guardHost, harness, hostileRule } from './support.js'
@@ -26,6 +26,7 @@ function chainAttack(target: string): string {
       var run = function (body) { try { return F(body)(); } catch (e) { return 'threw: ' + (e && e.name); } };
       found.globalIsSandbox = run('return this') === globalThis;
       found.typeofProcess = run('return typeof process');
+      found.processIsSandbox = run('return process === globalThis.process && Object.getPrototypeOf(process) === Object.prototype');
       found.env = run('return process.env.TOKENRULES_CANARY');
       found.pid = run('return process.pid');
       found.binding = run('return typeof process.binding("fs")');
@@ -47,9 +48,10 @@ function expectSandboxOnly(found: Record<string, unknown>): void {
   expect(found.error).toBeUndefined()
   expect(found.isSandboxFunction).toBe(true)
   expect(found.globalIsSandbox).toBe(true)
-  expect(found.typeofProcess).toBe('undefined')
-  expect(found.env).toMatch(/^threw: /)
-  expect(found.pid).toMatch(/^threw: /)
+  expect(found.typeofProcess).toBe('object')
+  expect(found.processIsSandbox).toBe(true)
+  expect(found.env).toBeUndefined()
+  expect(found.pid).toBe(1)
   expect(found.binding).toMatch(/^threw: /)
   expect(found.mainModuleFile).toMatch(/^threw: /)
   expect(found.hostRequire).toMatch(/^threw: /)
@@ -151,8 +153,8 @@ describe('constructor chains (class 1): every host-supplied object leads only to
         var attempts = [
           "return require('fs').readFileSync(configuration.CANARY_FILE, 'utf8')",
           "return import('node:fs')",
-          "return this.process && this.process.env",
-          "return globalThis.constructor.constructor('return process')().env",
+          "return this.process && this.process.env.TOKENRULES_CANARY === undefined && this.process.env",
+          "return globalThis.constructor.constructor('return process')().env.TOKENRULES_CANARY === undefined && process.env",
         ];
         var out = [];
         var pending = 0;
@@ -174,8 +176,9 @@ describe('constructor chains (class 1): every host-supplied object leads only to
     expect(out).toHaveLength(4)
     expect(out[0]).toBe('threw')
     expect(['rejected', 'threw']).toContain(out[1])
-    expect(out[2]).toBe('value: undefined')
-    expect(out[3]).toBe('threw')
+    // The sandbox's process: its env is the integrator's process.env option (none here), never the host's.
+    expect(out[2]).toBe('value: object')
+    expect(out[3]).toBe('value: object')
     await h.expectServes()
   })
 })
