@@ -10,7 +10,7 @@ export function slice(index: number, count: number): string[] {
   return deployedSlugs().filter((slug, i) => i % count === index && hasCase(slug))
 }
 
-export function differentialSuite(slugs: readonly string[], isolation: 'process' | 'thread' = 'process'): void {
+export function differentialSuite(slugs: readonly string[], isolation: 'process' | 'thread' = 'process', side: 'engine' | 'loadRule' = 'engine'): void {
   let fixture: FixtureServer
   beforeAll(async () => {
     fixture = await startFixtureServer()
@@ -23,7 +23,7 @@ export function differentialSuite(slugs: readonly string[], isolation: 'process'
     describe(slug, () => {
       let runner: CaseRunner
       beforeAll(() => {
-        runner = new CaseRunner(rule, fixture, { isolation })
+        runner = new CaseRunner(rule, fixture, { isolation, side })
       })
       afterAll(async () => {
         await runner.close()

@@ -29,6 +29,12 @@ export interface Case {
   modules?: { packages?: string[]; crypto?: boolean; http?: boolean }
   configuration?: Record<string, string>
   hosts?: string[]
+  /**
+   * Host names (`api.example.com`, `api.example.com:8443`) the fixture answers for while the rule's
+   * URLs stay as written (`'https://' + configuration.DOMAIN + '/x'`): the reference's clients and
+   * the engine's transport send their requests to the fixture, over http or https alike.
+   */
+  served?: string[]
   routes?: Route[]
   tenantUsers?: TenantUser[]
   scenarios: Scenario[]

@@ -4,7 +4,8 @@
  * crypto, HTTP allowed to the fixture's origin only, hooks that record metadata writes, the case's
  * configuration, `isolation: 'process'` as the token server uses (or `'thread'`).
  */
-import { createEngine, isTokenRulesError, type Engine, type EngineOptions } from '@tokenrules/engine'
+import { createEngine, isTokenRulesError, type Engine, type EngineOptions, type RunResult } from '@tokenrules/engine'
+import { loadRule as loadTestRule, type LoadedRule as LoadedTestRule, type LoadRuleOptions } from '@tokenrules/testing'
 import type { MetadataWrite, Observation, Outcome } from './harness-observation.js'
 import { ENGINE_DIR } from './harness-reference.js'
 
@@ -18,6 +19,8 @@ export interface EngineRun {
   crypto: boolean
   /** The fixture's `127.0.0.1:<port>`, when the case allows HTTP. */
   httpHost: string | undefined
+  /** Host names the fixture answers for, the rule's URLs unchanged (the case's `served`): allowed, and sent to the fixture by the engine's transport. */
+  served?: readonly string[] | undefined
   auth0: NonNullable<EngineOptions['auth0']>
   timeoutMs: number
   now?: number | undefined
@@ -25,6 +28,8 @@ export interface EngineRun {
   isolation: 'process' | 'thread'
   /** Extra engine options (the Management API's, when there is one). */
   extra?: Partial<EngineOptions> | undefined
+  /** `engine` (default): createEngine. `loadRule`: @tokenrules/testing's loadRule over the same options (its own engine, isolation 'thread'). */
+  side?: 'engine' | 'loadRule' | undefined
 }
 
 /** The engine's codes as the reference names the same outcomes. */
@@ -57,10 +62,26 @@ const SERVED: Record<string, 'http' | 'crypto'> = {
 
 const packageName = (entry: string) => /^(@[^/@]+\/[^@]+|[^@]+)/.exec(entry)?.[1] ?? entry
 
+/**
+ * The engine's HTTP transport when a case has `served` hosts: requests to them go to the fixture
+ * (`origin`), the others as addressed (the engine has already checked them against its policy).
+ */
+function servedTransport(served: readonly string[], origin: string): typeof fetch {
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init)
+    const url = new URL(request.url)
+    const port = url.port === '' ? '' : `:${url.port}`
+    if (!served.includes(`${url.hostname}${port}`) && !served.includes(url.hostname)) return fetch(request)
+    return resend(fetch, request, `${origin}${url.pathname}${url.search}`)
+  }) as typeof fetch
+}
+
 /** An engine made for one case (and configuration), running its scenarios in turn. */
 export interface EngineHandle {
   key: string
   engine: Engine | undefined
+  /** With side 'loadRule': the loaded rule, called like the rule. */
+  loaded: LoadedTestRule | undefined
   /** Why the engine could not be made (ERR_CONFIG_INVALID, ERR_RULE_COMPILE…): every run fails with it. */
   failure: unknown
   metadata: MetadataWrite[]
@@ -74,12 +95,13 @@ export function engineKey(run: EngineRun): string {
 
 /** Make the engine of a run's case (the caller closes it with {@link closeEngine}). */
 export async function openEngine(run: EngineRun): Promise<EngineHandle> {
-  const handle: EngineHandle = { key: engineKey(run), engine: undefined, failure: undefined, metadata: [], timeoutMs: run.timeoutMs }
+  const handle: EngineHandle = { key: engineKey(run), engine: undefined, loaded: undefined, failure: undefined, metadata: [], timeoutMs: run.timeoutMs }
   const record = (kind: MetadataWrite['kind']) => (userId: string, value: Record<string, unknown>) => {
     handle.metadata.push({ userId, kind, metadata: structuredClone(value) })
   }
   const served = run.packages.map(packageName).filter((name) => SERVED[name] !== undefined)
-  const packages = run.packages.filter((entry) => SERVED[packageName(entry)] === undefined)
+  // An integrator lists a package by name; a rule's `require('name@x.y.z')` then runs the installed one.
+  const packages = [...new Set(run.packages.map(packageName).filter((name) => SERVED[name] === undefined))]
   const http = run.httpHost !== undefined
   const crypto = run.crypto || served.some((name) => SERVED[name] === 'crypto')
   const { modules: extraModules, ...extra } = run.extra ?? {}
@@ -98,10 +120,28 @@ export async function openEngine(run: EngineRun): Promise<EngineHandle> {
       packages,
       resolveFrom: ENGINE_DIR,
       crypto,
-      ...(http ? { http: { allow: [run.httpHost as string], timeoutMs: Math.min(5_000, run.timeoutMs) } } : {}),
+      ...(http
+        ? {
+            http: {
+              allow: [run.httpHost as string, ...(run.served ?? [])],
+              timeoutMs: Math.min(5_000, run.timeoutMs),
+              ...(run.served === undefined || run.served.length === 0 ? {} : { fetch: servedTransport(run.served, `http://${run.httpHost as string}`) }),
+            },
+          }
+        : {}),
       ...extraModules,
     },
     ...extra,
+  }
+  if (run.side === 'loadRule') {
+    const { rules, isolation: _isolation, concurrency: _concurrency, ...rest } = options
+    handle.loaded = loadTestRule((rules[0] as { script: string }).script, {
+      ...rest,
+      name: run.ruleName,
+      clock: options.clock ?? Date.now,
+      random: Math.random,
+    } as LoadRuleOptions)
+    return handle
   }
   try {
     handle.engine = await createEngine(options)
@@ -113,6 +153,46 @@ export async function openEngine(run: EngineRun): Promise<EngineHandle> {
 
 export async function closeEngine(handle: EngineHandle): Promise<void> {
   await handle.engine?.close()
+  await handle.loaded?.close()
+}
+
+function successOutcome(result: RunResult): Outcome {
+  return {
+    ok: true,
+    user: result.user,
+    idToken: result.idToken.claims,
+    accessToken: result.accessToken.claims,
+    scope: result.accessToken.scope ?? null,
+    multifactor: result.multifactor ?? null,
+    redirect: result.redirect ?? null,
+    primaryUser: result.primaryUser ?? null,
+  }
+}
+
+/** One scenario through loadRule: what the engine would put in the token (`lastRun`), or its error. */
+async function runOnLoaded(
+  handle: EngineHandle,
+  loaded: LoadedTestRule,
+  input: { user: Record<string, unknown>; context: Record<string, unknown> },
+): Promise<Omit<Observation, 'requests'>> {
+  handle.metadata.length = 0
+  const notes: string[] = []
+  let outcome: Outcome
+  try {
+    await loaded(structuredClone(input.user), structuredClone(input.context))
+    const last = loaded.lastRun
+    if (last?.result !== undefined) {
+      outcome = successOutcome(last.result)
+      for (const warning of last.result.warnings) notes.push(`loadRule: ${warning.code}: ${warning.message}`)
+    } else if (last?.error !== undefined) {
+      outcome = errorOutcome(last.error, handle.timeoutMs)
+      notes.push(`loadRule: ${last.error.code}: ${last.error.message}`)
+    } else outcome = { ok: false, kind: 'host-error', message: 'loadRule recorded no run' }
+  } catch (error) {
+    outcome = errorOutcome(error, handle.timeoutMs)
+    notes.push(`loadRule rejected: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return { outcome, metadata: [...handle.metadata], notes }
 }
 
 /** One scenario on a case's engine. */
@@ -120,6 +200,7 @@ export async function runOnEngine(
   handle: EngineHandle,
   input: { user: Record<string, unknown>; context: Record<string, unknown> },
 ): Promise<Omit<Observation, 'requests'>> {
+  if (handle.loaded !== undefined) return runOnLoaded(handle, handle.loaded, input)
   handle.metadata.length = 0
   const notes: string[] = []
   let outcome: Outcome
@@ -127,16 +208,7 @@ export async function runOnEngine(
     if (handle.engine === undefined) throw handle.failure
     const result = await handle.engine.run(input as Parameters<Engine['run']>[0])
     for (const warning of result.warnings) notes.push(`engine: ${warning.code}: ${warning.message}`)
-    outcome = {
-      ok: true,
-      user: result.user,
-      idToken: result.idToken.claims,
-      accessToken: result.accessToken.claims,
-      scope: result.accessToken.scope ?? null,
-      multifactor: result.multifactor ?? null,
-      redirect: result.redirect ?? null,
-      primaryUser: result.primaryUser ?? null,
-    }
+    outcome = successOutcome(result)
   } catch (error) {
     outcome = errorOutcome(error, handle.timeoutMs)
     if (isTokenRulesError(error)) notes.push(`engine: ${error.code}: ${error.message}`)
@@ -152,4 +224,16 @@ export async function runEngine(run: EngineRun): Promise<Omit<Observation, 'requ
   } finally {
     await closeEngine(handle)
   }
+}
+
+/** `request` sent again to `url` (its body read first: a stream body cannot be handed on). */
+async function resend(send: typeof fetch, request: Request, url: string): Promise<Response> {
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
+  return send(url, {
+    method: request.method,
+    headers: request.headers,
+    redirect: request.redirect,
+    signal: request.signal,
+    ...(body === undefined ? {} : { body }),
+  })
 }

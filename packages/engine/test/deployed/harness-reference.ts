@@ -108,9 +108,9 @@ export class ReferenceSession {
   readonly #globalsBefore = new Set(Reflect.ownKeys(globalThis))
   readonly #cacheBefore = new Set(Object.keys(hostRequire.cache))
   readonly #restore: () => void
-  /** With `intercept`, requests to `https://<domain>` (the tenant's Management API) go to `origin` instead (see {@link interceptDomain}). */
-  constructor(intercept?: { domain: string; origin: string }) {
-    this.#restore = intercept === undefined ? () => {} : interceptDomain(intercept.domain, intercept.origin)
+  /** With `intercept`, requests to those hosts (the tenant's Management API, a case's `served` hosts) go to `origin` instead (see {@link interceptHosts}). */
+  constructor(intercept?: { hosts: readonly string[]; origin: string }) {
+    this.#restore = intercept === undefined ? () => {} : interceptHosts(intercept.hosts, intercept.origin)
   }
   end(): void {
     this.#restore()
@@ -120,33 +120,38 @@ export class ReferenceSession {
 }
 
 /**
- * Send what the real clients address to `https://<domain>` (Auth0's Management API at
- * `auth0.baseUrl`) to the fixture's plain-HTTP `origin`: node's `https.request`/`https.get`, which
- * request, axios (follow-redirects), superagent (node-auth0) and node-fetch look up when they send,
- * and the global `fetch`. Everything else goes where it was addressed. Returns the undo.
+ * Send what the real clients address to one of `hosts` (`name` or `name:port`; Auth0's Management
+ * API at `auth0.baseUrl`, a case's `served` hosts) to the fixture's plain-HTTP `origin`, over
+ * http or https alike: node's `http(s).request` / `http(s).get`, which request, axios
+ * (follow-redirects), superagent (node-auth0) and node-fetch look up when they send, and the
+ * global `fetch`. Everything else goes where it was addressed. Returns the undo.
  */
-export function interceptDomain(domain: string, origin: string): () => void {
+export function interceptHosts(hosts: readonly string[], origin: string): () => void {
   const https = hostRequire('node:https') as typeof import('node:https')
   const http = hostRequire('node:http') as typeof import('node:http')
   const target = new URL(origin)
-  const { request: realRequest, get: realGet } = https
-  const realFetch = globalThis.fetch
-  const redirect = (args: unknown[]): unknown[] | undefined => {
-    let [first, second] = args
+  const real = { httpsRequest: https.request, httpsGet: https.get, httpRequest: http.request, httpGet: http.get, fetch: globalThis.fetch }
+  const served = (host: string, port: string, defaultPort: string) =>
+    hosts.includes(port === '' || port === defaultPort ? host : `${host}:${port}`) || hosts.includes(`${host}:${port}`)
+  const redirect = (args: unknown[], defaultPort: string): unknown[] | undefined => {
+    const [first, second] = args
     let options: Record<string, unknown>
     let rest: unknown[]
     if (typeof first === 'string' || first instanceof URL) {
+      // Not a URL: the real request fails on it as it would.
+      if (!URL.canParse(String(first))) return undefined
       const url = new URL(String(first))
-      if (url.host !== domain) return undefined
+      if (!served(url.hostname, url.port, defaultPort)) return undefined
       const extra = typeof second === 'object' && second !== null && typeof second !== 'function' ? (second as Record<string, unknown>) : {}
-      options = { ...extra, path: `${url.pathname}${url.search}`, headers: { host: domain, ...(extra['headers'] as object | undefined) } }
+      options = { ...extra, path: `${url.pathname}${url.search}`, headers: { host: url.host, ...(extra['headers'] as object | undefined) } }
+      if (url.username !== '' && extra['auth'] === undefined) options['auth'] = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
       rest = args.slice(typeof second === 'function' || second === undefined ? 1 : 2)
     } else {
       const given = (first ?? {}) as Record<string, unknown>
-      const host = String(given['hostname'] ?? given['host'] ?? '').replace(/:443$/, '')
-      const port = given['port'] === undefined || String(given['port']) === '443' ? '' : `:${String(given['port'])}`
-      if (`${host}${port}` !== domain && host !== domain) return undefined
-      options = { ...given, headers: { host: domain, ...(given['headers'] as object | undefined) } }
+      const [host, hostPort] = String(given['hostname'] ?? given['host'] ?? '').split(':') as [string, string | undefined]
+      const port = given['port'] === undefined || given['port'] === null || given['port'] === '' ? (hostPort ?? '') : String(given['port'])
+      if (!served(host, port, defaultPort)) return undefined
+      options = { ...given, headers: { host, ...(given['headers'] as object | undefined) } }
       rest = args.slice(1)
     }
     for (const key of ['agent', 'ca', 'cert', 'key', 'servername', 'rejectUnauthorized', 'createConnection', 'host']) delete options[key]
@@ -155,24 +160,30 @@ export function interceptDomain(domain: string, origin: string): () => void {
     options['port'] = target.port
     return [options, ...rest]
   }
-  https.request = ((...args: unknown[]) => {
-    const moved = redirect(args)
-    return moved === undefined ? (realRequest as (...a: unknown[]) => unknown)(...args) : (http.request as (...a: unknown[]) => unknown)(...moved)
-  }) as typeof https.request
-  https.get = ((...args: unknown[]) => {
-    const moved = redirect(args)
-    return moved === undefined ? (realGet as (...a: unknown[]) => unknown)(...args) : (http.get as (...a: unknown[]) => unknown)(...moved)
-  }) as typeof https.get
+  const wrap =
+    (realFn: (...a: unknown[]) => unknown, viaFn: (...a: unknown[]) => unknown, defaultPort: string) =>
+    (...args: unknown[]) => {
+      const moved = redirect(args, defaultPort)
+      return moved === undefined ? realFn(...args) : viaFn(...moved)
+    }
+  const viaRequest = real.httpRequest as (...a: unknown[]) => unknown
+  const viaGet = real.httpGet as (...a: unknown[]) => unknown
+  https.request = wrap(real.httpsRequest as (...a: unknown[]) => unknown, viaRequest, '443') as typeof https.request
+  https.get = wrap(real.httpsGet as (...a: unknown[]) => unknown, viaGet, '443') as typeof https.get
+  http.request = wrap(viaRequest, viaRequest, '80') as typeof http.request
+  http.get = wrap(viaGet, viaGet, '80') as typeof http.get
   globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init)
     const url = new URL(request.url)
-    if (url.protocol !== 'https:' || url.host !== domain) return realFetch(request)
-    return realFetch(new Request(`${origin}${url.pathname}${url.search}`, request))
+    if (!served(url.hostname, url.port, url.protocol === 'https:' ? '443' : '80')) return real.fetch(request)
+    return resend(real.fetch, request, `${origin}${url.pathname}${url.search}`)
   }) as typeof fetch
   return () => {
-    https.request = realRequest
-    https.get = realGet
-    globalThis.fetch = realFetch
+    https.request = real.httpsRequest
+    https.get = real.httpsGet
+    http.request = real.httpRequest
+    http.get = real.httpGet
+    globalThis.fetch = real.fetch
   }
 }
 
@@ -287,4 +298,16 @@ export async function runReference(run: ReferenceRun, session?: ReferenceSession
     for (const l of savedListeners.unhandledRejection) process.on('unhandledRejection', l as (r: unknown) => void)
     own?.end()
   }
+}
+
+/** `request` sent again to `url` (its body read first: a stream body cannot be handed on). */
+async function resend(send: typeof fetch, request: Request, url: string): Promise<Response> {
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
+  return send(url, {
+    method: request.method,
+    headers: request.headers,
+    redirect: request.redirect,
+    signal: request.signal,
+    ...(body === undefined ? {} : { body }),
+  })
 }

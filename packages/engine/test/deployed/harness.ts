@@ -37,6 +37,8 @@ export interface DifferentialResult {
 
 export interface DifferentialOptions {
   isolation?: 'process' | 'thread'
+  /** What runs the rule against the reference: the engine (default), or @tokenrules/testing's loadRule. */
+  side?: 'engine' | 'loadRule'
   /** Engine options added for this run (the Management API's). */
   engineExtra?: Partial<EngineOptions>
   /** How long to wait for requests a rule sends after calling back. Default 150 ms of quiet, 2 s at most. */
@@ -83,7 +85,7 @@ export class CaseRunner {
     this.#rule = rule
     this.#fixture = fixture
     this.#options = options
-    this.#session = new ReferenceSession({ domain: TENANT_DOMAIN, origin: fixture.origin })
+    this.#session = new ReferenceSession({ hosts: [TENANT_DOMAIN, ...(rule.testCase.served ?? [])], origin: fixture.origin })
   }
 
   /** Run one scenario on both sides; the fixture is reset before each side. */
@@ -116,7 +118,9 @@ export class CaseRunner {
       now,
       claimsNamespace,
       isolation: this.#options.isolation ?? 'process',
+      served: testCase.served ?? [],
       extra: this.#options.engineExtra,
+      side: this.#options.side ?? 'engine',
     }
     const key = engineKey(engineRun)
     let handle = this.#engines.get(key)

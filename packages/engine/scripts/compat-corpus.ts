@@ -1,0 +1,27 @@
+/**
+ * `pnpm compat`: the deployed-rules corpus (packages/engine/test/deployed) through the differential
+ * harness, engine (isolation 'process') against the reference; prints each rule that differs and
+ * the figure, identical / total. `--thread` measures isolation 'thread' instead; `--json` prints
+ * the verdicts as JSON.
+ */
+import { deployedSlugs, hasCase, loadRule } from '../test/deployed/harness.js'
+import { measure, percent } from './compat-run.js'
+
+const args = process.argv.slice(2)
+// A rule's work that fails after its run was compared (a request it left running) is no reason to stop measuring.
+process.on('uncaughtException', (error) => process.stderr.write(`late error of a rule's background work: ${String(error)}\n`))
+process.on('unhandledRejection', (error) => process.stderr.write(`late rejection of a rule's background work: ${String(error)}\n`))
+const isolation = args.includes('--thread') ? 'thread' : 'process'
+const slugs = deployedSlugs().filter(hasCase)
+const verdicts = await measure(slugs.map(loadRule), {
+  isolation,
+  onRule: (v) => {
+    if (args.includes('--json')) return
+    if (v.identical) return void process.stdout.write(`identical  ${v.slug}\n`)
+    process.stdout.write(`DIFFERS    ${v.slug}${v.known === undefined ? '' : ` (known: ${v.known})`}\n`)
+    for (const d of v.differences) process.stdout.write(`    ${d.scenario}:\n      ${d.diff.split('\n').join('\n      ')}\n`)
+  },
+})
+const identical = verdicts.filter((v) => v.identical).length
+if (args.includes('--json')) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`)
+process.stdout.write(`\ndeployed corpus (isolation '${isolation}'): ${identical} / ${verdicts.length} identical (${percent(identical, verdicts.length)})\n`)

@@ -1,0 +1,53 @@
+/**
+ * Shared by the compat scripts: run rules through the differential harness (engine and reference)
+ * and sum them up. A rule is identical when every scenario of its case is.
+ */
+import { CaseRunner, describeDiff, startFixtureServer, type LoadedRule } from '../test/deployed/harness.js'
+
+export interface RuleVerdict {
+  slug: string
+  identical: boolean
+  /** Per differing scenario: its name and the diff, one line per field. */
+  differences: { scenario: string; diff: string; engineNotes: string[]; referenceNotes: string[] }[]
+  /** The case's own explanation, when it declares a known difference. */
+  known: string | undefined
+}
+
+export async function measure(
+  rules: readonly LoadedRule[],
+  options: { isolation?: 'process' | 'thread'; onRule?: (verdict: RuleVerdict) => void } = {},
+): Promise<RuleVerdict[]> {
+  const fixture = await startFixtureServer()
+  const verdicts: RuleVerdict[] = []
+  try {
+    for (const rule of rules) {
+      const runner = new CaseRunner(rule, fixture, { isolation: options.isolation ?? 'process' })
+      const verdict: RuleVerdict = {
+        slug: rule.slug,
+        identical: true,
+        differences: [],
+        known: rule.testCase.differs ?? rule.testCase.scenarios.find((s) => s.differs !== undefined)?.differs,
+      }
+      try {
+        for (const scenario of rule.testCase.scenarios) {
+          const { diff, engine, reference } = await runner.run(scenario)
+          if (diff.length > 0) {
+            verdict.identical = false
+            verdict.differences.push({ scenario: scenario.name, diff: describeDiff(diff), engineNotes: engine.notes, referenceNotes: reference.notes })
+          }
+        }
+      } finally {
+        await runner.close()
+      }
+      verdicts.push(verdict)
+      options.onRule?.(verdict)
+    }
+  } finally {
+    await fixture.close()
+  }
+  return verdicts
+}
+
+export function percent(part: number, total: number): string {
+  return total === 0 ? 'n/a' : `${((100 * part) / total).toFixed(1)} %`
+}
