@@ -1,4 +1,4 @@
-import { callbackHandOffs, children, FUNCTION_TYPES, lineOf, type AstNode } from './ast.js'
+import { children, FUNCTION_TYPES, lineOf, type AstNode } from './ast.js'
 
 /** The callback findings: a path that never calls back, or one that calls back twice. */
 export type CallbackFindingCode = 'return-without-callback' | 'callback-not-reached' | 'callback-twice' | 'callback-in-loop' | 'callback-after-return'
@@ -28,8 +28,11 @@ export function analyzeCallbackFlow(
   source: string,
   report: (code: CallbackFindingCode, node: AstNode, message: string, severity: 'error' | 'warning') => void,
 ): void {
-  const names = callbackHandOffs(fn, callbackName)
-  if (!modelled(fn, names)) return
+  const names = standIns(fn, callbackName)
+  if (!modelled(fn, names)) {
+    if (process.env.CHECK_DEBUG) console.error('not modelled')
+    return
+  }
   const flow = new Flow(fn, callbackName, names, source)
   try {
     flow.run()
@@ -363,7 +366,10 @@ class Flow {
   // ---- statements --------------------------------------------------------------------------------
 
   tick(facts: Fact[]): void {
-    if (++this.steps > MAX_STEPS || facts.length > MAX_PATHS) throw new GiveUp()
+    if (++this.steps > MAX_STEPS || facts.length > MAX_PATHS) {
+      if (process.env.CHECK_DEBUG) console.error('giveup', this.steps, facts.length)
+      throw new GiveUp()
+    }
   }
 
   block(statements: readonly AstNode[], facts: Fact[], frame: Frame, scope: Scope): Fact[] {
@@ -386,14 +392,30 @@ class Flow {
       case 'DebuggerStatement':
         return facts
       case 'ExpressionStatement':
-        return this.expression(node.expression as AstNode, facts, frame, scope, 'drop')
+        return this.expression(node.expression as AstNode, facts, frame, scope, 'drop').map(settled)
       case 'VariableDeclaration': {
         let current = facts
         for (const decl of node.declarations as AstNode[]) {
           if (decl.init !== null) current = this.expression(decl.init as AstNode, current, frame, scope, 'drop')
           const declared = patternNames(decl.id as AstNode)
-          // Declared (again, in a loop): its initial value holds from here.
-          current = current.map((f) => (declared.some((name) => f.dirty.has(name)) || f.conds.length > 0 ? reset(f, declared) : f))
+          const id = decl.id as AstNode
+          current = current.map((f) => {
+            // Declared (again, in a loop): what the path knew about it no longer holds.
+            const fresh = declared.some((name) => f.dirty.has(name)) || f.conds.length > 0 ? reset(settled(f), declared) : settled(f)
+            const init = decl.init as AstNode | null
+            const bound = init !== null && ['CallExpression', 'AwaitExpression', 'ChainExpression'].includes(init.type)
+            if (!bound || f.resolved === undefined || id.type !== 'Identifier' || f.resolved.value === NOT_LITERAL) return fresh
+            // `const teams = await p.catch(…)`, `const token = helper()`: on that path, what the handler
+            // or the helper returned.
+            const name = id.name as string
+            const cond: Cond = {
+              key: `${name}@${decl.start}`,
+              value: true,
+              node: decl,
+              test: { form: 'eq', chain: name, literal: f.resolved.value, equal: true },
+            }
+            return { ...fresh, conds: [...fresh.conds, cond] }
+          })
         }
         return current
       }
@@ -403,7 +425,7 @@ class Flow {
         if (!frame.isRule && argument !== null && argument.type === 'CallExpression' && this.value(argument.callee as AstNode, scope).kind === 'callback') {
           out = out.map((f) => markReturned(f, argument, frame.fn))
         }
-        const resolvedWith = frame.handler ? (argument === null ? { value: undefined } : (literalValue(argument) ?? { value: NOT_LITERAL })) : undefined
+        const resolvedWith = this.resolvesWith(argument, scope)
         const promise = frame.handler && argument !== null && this.mayReject(argument, scope)
         for (const fact of out)
           frame.returns.push({ ...withExit(fact, { node, kind: 'return', fn: frame.fn, later: frame.later }), resolved: resolvedWith, promise })
@@ -709,6 +731,7 @@ class Flow {
       else if (!FUNCTION_TYPES.has(arg.type)) out = this.expression(arg, out, frame, scope)
     }
     if (out.length === 0) return out
+    out = out.map(settled)
     const target = this.value(callee, scope)
     const method = callee.type === 'MemberExpression' && !callee.computed ? (callee.property.name as string) : undefined
     const root = rootName(callee)
@@ -751,7 +774,7 @@ class Flow {
   read(name: string, facts: Fact[], frame: Frame, scope: Scope): Fact[] {
     const out: Fact[] = []
     for (const fact of facts) {
-      const literal = literalOf(name, scope, fact)
+      const literal = literalOf(name, scope, fact) ?? boundTo(fact, name)
       if (literal !== undefined && literal.value == null) {
         this.throwTo(frame, [fact], undefined)
         continue
@@ -798,6 +821,13 @@ class Flow {
     return out
   }
 
+  /** What a handler's returned expression resolves the next link with: a literal, or what the callback returns (undefined). */
+  resolvesWith(node: AstNode | null, scope: Scope): { value: unknown } {
+    if (node === null) return { value: undefined }
+    if (node.type === 'CallExpression' && this.value(node.callee as AstNode, scope).kind === 'callback') return { value: undefined }
+    return literalValue(node) ?? { value: NOT_LITERAL }
+  }
+
   /** A returned value that may be a promise that rejects: a call of something unknown, `await`, `new`. */
   mayReject(node: AstNode, scope: Scope): boolean {
     if (node.type === 'AwaitExpression') return true
@@ -836,7 +866,7 @@ class Flow {
       entering = after.map((f) => forget(f, params))
       if (elements === undefined || iteration === elements || iteration === 2) exits.push(...entering)
     }
-    return merge(exits)
+    return merge(exits.map(settled))
   }
 
   /** Run a function: inline (a helper, a loop body) or later (a continuation). */
@@ -864,11 +894,16 @@ class Flow {
     let normal: Fact[]
     try {
       if (body.type === 'BlockStatement') {
-        normal = this.block(body.body as AstNode[], facts, frame, inner).map((f) =>
-          withExit(f, { node: closing(body), kind: 'end', fn: node, later: frame.later }),
-        )
+        normal = this.block(body.body as AstNode[], facts, frame, inner).map((f) => ({
+          ...withExit(f, { node: closing(body), kind: 'end', fn: node, later: frame.later }),
+          resolved: { value: undefined },
+        }))
       } else {
-        normal = this.expression(body, facts, frame, inner, 'return').map((f) => withExit(f, { node: body, kind: 'end', fn: node, later: frame.later }))
+        const value = this.resolvesWith(body, inner)
+        normal = this.expression(body, facts, frame, inner, 'return').map((f) => ({
+          ...withExit(f, { node: body, kind: 'end', fn: node, later: frame.later }),
+          resolved: value,
+        }))
       }
     } finally {
       this.stack.pop()
@@ -878,8 +913,10 @@ class Flow {
     const thrown = frame.throwSinks[0] as Fact[]
     // What a function run inline throws, its caller's try sees; an async function's throw is a
     // rejection (lost unless awaited); a continuation's ends the run (ERR_RULE_EXCEPTION).
-    if (!later && (node.async !== true || awaited) && thrown.length > 0) this.throwTo(caller, thrown, undefined)
-    return merge([...normal, ...frame.returns])
+    if (!later && (node.async !== true || awaited) && thrown.length > 0) this.throwTo(caller, thrown.map(settled), undefined)
+    const out = [...normal, ...frame.returns]
+    // What it returned is the call's value; an async function's only when awaited.
+    return merge(later || (node.async === true && !awaited) ? out.map(settled) : out)
   }
 
   /** `p.then(f).catch(g)…`: each link's handlers on the paths where the promise before it resolved or rejected. */
@@ -926,7 +963,8 @@ class Flow {
     // An unhandled rejection ends the run (ERR_RULE_EXCEPTION); one the rule awaits or returns is
     // its caller's to handle.
     if (mode === 'await' || mode === 'return') this.throwTo(frame, rejected.map(settled), undefined)
-    return merge(resolved.map(settled))
+    // What an awaited chain resolved with is kept for a declaration to bind (`const x = await …`).
+    return merge(resolved.map((f) => (mode === 'await' ? { ...f, promise: undefined } : settled(f))))
   }
 
   invokeHandler(handler: Value & { kind: 'function' }, entering: Fact[], link: AstNode, resolvedParam: boolean): { ok: Fact[]; failed: Fact[] } {
@@ -967,11 +1005,11 @@ class Flow {
           resolved: { value: undefined },
         }))
       } else {
-        const value = literalValue(body)
+        const value = this.resolvesWith(body, inner)
         const promise = this.mayReject(body, inner)
         normal = this.expression(body, start, probe, inner, 'return').map((f) => ({
           ...withExit(f, { node: body, kind: 'end', fn: node, later: true }),
-          resolved: value ?? { value: NOT_LITERAL },
+          resolved: value,
           promise,
         }))
       }
@@ -1299,6 +1337,14 @@ function holds(cond: Cond, v: unknown): boolean {
   return result === cond.value
 }
 
+/** The literal a path bound `name` to (a declaration from an awaited chain, a handler's parameter). */
+function boundTo(fact: Fact, name: string): { value: unknown } | undefined {
+  if (fact.dirty.has(name)) return undefined
+  for (const c of fact.conds)
+    if (c.value && c.test.form === 'eq' && c.test.equal && c.test.chain === name && c.key.includes('@')) return { value: c.test.literal }
+  return undefined
+}
+
 function literalOf(chain: string, scope: Scope, fact: Fact): { value: unknown } | undefined {
   if (chain.includes('.') || chain.startsWith('typeof ') || fact.dirty.has(chain)) return undefined
   return scope.lookup(chain)?.literal
@@ -1397,6 +1443,34 @@ function signature(fact: Fact, withConds: boolean): string {
 }
 
 // ---- which uses of the callback are followed -----------------------------------------------------
+
+/**
+ * The callback's name and the names that stand for it: aliases (`const done = callback`) and the
+ * rule's functions that use it (`function fail(e) { callback(e) }`), to a fixed point.
+ */
+function standIns(fn: AstNode, callbackName: string): Set<string> {
+  const names = new Set([callbackName])
+  const bindings: { name: string; value: AstNode; alias: boolean }[] = []
+  walkAll(fn.body as AstNode, (node) => {
+    if (node.type === 'FunctionDeclaration' && node.id?.type === 'Identifier') bindings.push({ name: node.id.name as string, value: node, alias: false })
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init !== null) {
+      const init = node.init as AstNode
+      if (init.type === 'Identifier') bindings.push({ name: node.id.name as string, value: init, alias: true })
+      if (FUNCTION_TYPES.has(init.type)) bindings.push({ name: node.id.name as string, value: init, alias: false })
+    }
+  })
+  for (let changedAny = true; changedAny;) {
+    changedAny = false
+    for (const { name, value, alias } of bindings) {
+      if (names.has(name)) continue
+      if (alias ? names.has(value.name as string) : touches(value, names)) {
+        names.add(name)
+        changedAny = true
+      }
+    }
+  }
+  return names
+}
 
 /**
  * Whether every use of the callback (and of functions that use it) is one the analysis follows: a
