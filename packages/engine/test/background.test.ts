@@ -275,6 +275,25 @@ describe.each(['thread', 'process'] as const)("work after the callback (isolatio
     expect(reports[0]?.logs.map((l) => l.message)).toEqual(['alerted'])
   })
 
+  it('a run the engine failed (an exception, an invalid result) is over, work and all: no background', async () => {
+    const reports: BackgroundReport[] = []
+    await using engine = await engineWith(
+      [
+        rule(
+          'crash',
+          `setTimeout(function () { console.log('never'); }, 1); if (context.invalid) return callback(null, 'not a user'); throw new Error('crash');`,
+        ),
+      ],
+      { hooks: { onBackground: (report) => void reports.push(report) } },
+    )
+    expect((await rejection(engine.run(passwordInput()))).code).toBe('ERR_RULE_EXCEPTION')
+    expect((await rejection(engine.run(passwordInput({ context: { invalid: true } })))).code).toBe('ERR_RULE_RESULT_INVALID')
+    // The isolate is free at once: a third run is answered, and no report ever comes.
+    expect((await rejection(engine.run(passwordInput()))).code).toBe('ERR_RULE_EXCEPTION')
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(reports).toEqual([])
+  })
+
   it('a run that leaves nothing running has no background', async () => {
     await using engine = await engineWith([rule('plain', `setTimeout(function () { callback(null, user, context); }, 1);`)])
     const result = await engine.run(passwordInput())

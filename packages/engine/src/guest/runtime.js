@@ -645,9 +645,12 @@ function finish(r, failure) {
   }
   if (failure !== null) text = '{"ok":false,"error":' + ser(failure, 'error', { strict: false, budget: UNLIMITED, used: 0, seen: [] }, 0)
   text += trailer(r)
-  if (ReflectApply(MapSize, r.timers, []) > 0 || ReflectApply(MapSize, r.pending, []) > 0) {
-    // Work the rules left behind (timers, host operations such as HTTP requests): it goes on in the
-    // background after the answer, until it is done or the host cuts it (limits.backgroundMs).
+  // Work the rules left behind (timers, host operations such as HTTP requests) after they called
+  // back (a token, or a denial of theirs): it goes on in the background after the answer, until it
+  // is done or the host cuts it (limits.backgroundMs). A run the engine failed (an exception, an
+  // invalid result, a failed metadata write) is over, work and all.
+  const calledBack = failure === null || failure.code === 'ERR_RULE_DENIED' || failure.code === 'ERR_RULE_UNAUTHORIZED'
+  if (calledBack && (ReflectApply(MapSize, r.timers, []) > 0 || ReflectApply(MapSize, r.pending, []) > 0)) {
     startBackground(r)
     text += BACKGROUND_MARK
   } else {

@@ -279,7 +279,9 @@ export async function harness(rules: EngineOptions['rules'], options: Partial<En
   const timeoutMs = options.limits?.timeoutMs ?? 500
   const engine = await engineWith(rules, {
     ...options,
-    limits: { timeoutMs, memoryLimitMb: 64, ...options.limits },
+    // Work an attack leaves running after its callback goes on for as long as the attack's budget
+    // (limits.backgroundMs), so that the normal login after it is served promptly.
+    limits: { timeoutMs, memoryLimitMb: 64, backgroundMs: timeoutMs, ...options.limits },
     configuration: { CANARY_FILE: canaryFile(), ...options.configuration },
   })
   // An attack may take the whole budget, plus recycling an isolate; anything past this is a hang.
