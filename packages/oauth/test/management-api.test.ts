@@ -202,6 +202,35 @@ describe('account linking', () => {
   })
 })
 
+describe('account linking with link_with', () => {
+  it("links the account an ID token of this server names; a token that is not this tenant's is a 400", async () => {
+    let idToken = 'not-a-jwt'
+    const linker = rule(
+      'link-with',
+      `fetch(auth0.baseUrl + '/users/' + encodeURIComponent(user.user_id) + '/identities', {
+         method: 'POST', headers: { authorization: 'Bearer ' + auth0.accessToken, 'content-type': 'application/json' }, body: JSON.stringify({ link_with: secondaryToken() }),
+       }).then(function (res) { return res.json().then(function (body) { context.idToken['https://t.example/link'] = [res.status, body]; callback(null, user, context); }); }, callback);`,
+    )
+    const users = createMemoryStores().users
+    await using linking = await startServer({ rules: [linker], stores: { users }, engineOptions: { globals: { secondaryToken: () => idToken } } })
+    await seed(linking)
+    const link = async () => {
+      const answer = await linking.login(ALICE, 'Employees', { scope: 'openid' })
+      return (await linking.verify(answer.body.id_token, 'demo-app')).payload['https://t.example/link'] as [number, any]
+    }
+    const [refused, error] = await link()
+    expect([refused, error.statusCode, error.message]).toEqual([400, 400, 'The link_with token is not a valid ID token of this tenant.'])
+
+    // Bob's own ID token, issued by this server: links Bob into Alice.
+    const bob = await linking.login(BOB, 'Customers', { scope: 'openid' })
+    idToken = bob.body.id_token
+    const [status, identities] = await link()
+    expect(status).toBe(201)
+    expect(identities.map((identity: { connection: string }) => identity.connection)).toEqual(['Employees', 'Customers'])
+    expect(await users.getUser(linking.bobId)).toBeUndefined()
+  })
+})
+
 describe('authorisation', () => {
   it('a missing, malformed or unknown token is 401 as Auth0 answers; an expired one too', async () => {
     await using server = await planServer([
