@@ -142,6 +142,32 @@ describe.each(['thread', 'process'] as const)("work after the callback (isolatio
     expect(next.background).toBeUndefined()
   })
 
+  it('hostile: a microtask loop in the background is stopped at the grace; a late second callback changes nothing', async () => {
+    await using engine = await engineWith(
+      [
+        rule(
+          'late',
+          `context.idToken['https://example.com/first'] = true;
+          callback(null, user, context);
+          if (context.stop) return;
+          setTimeout(function () {
+            context.idToken['https://example.com/second'] = true;
+            callback(new Error('too late'));
+            (function loop() { Promise.resolve().then(loop); })();
+          }, 1);`,
+        ),
+      ],
+      { limits: { backgroundMs: 200 } },
+    )
+    const result = await engine.run(passwordInput())
+    expect(result.idToken.claims).toEqual({ 'https://example.com/first': true })
+    const report = (await result.background) as BackgroundReport
+    expect(['grace', 'recycled']).toContain(report.end)
+    const next = await engine.run(passwordInput({ context: { stop: true } }))
+    expect(next.idToken.claims).toEqual({ 'https://example.com/first': true })
+    expect(next.warnings).toEqual([])
+  })
+
   it('limits.backgroundMs: 0 cuts at once and still reports', async () => {
     await using engine = await engineWith([rule('later', `callback(null, user, context); setTimeout(function () { console.log('late'); }, 50);`)], {
       limits: { backgroundMs: 0 },
