@@ -190,6 +190,42 @@ describe('superagent (node-auth0 2.x, via rest-facade) on the sandbox http', () 
   }, 60_000)
 })
 
+describe('node-auth0 2.x (ManagementClient → rest-facade → superagent → https)', () => {
+  it('reads, updates and fails as the SDK does, through https to the in-process Management API', async () => {
+    const seen: string[] = []
+    const result = await evaluate(
+      `var ManagementClient = require('auth0').ManagementClient;
+       var m = new ManagementClient({ token: 'tok', domain: 'tenant.example' });
+       m.users.update({ id: 'auth0|1' }, { app_metadata: { a: 1 } }).then(function (u) {
+         return m.users.get({ id: 'missing' }).then(function () { done('found'); }, function (e) {
+           done({ updated: u, error: { name: e.name, statusCode: e.statusCode, message: e.message } });
+         });
+       }, function (e) { done(describeError(e)); });`,
+      {
+        auth0: {
+          domain: 'tenant.example',
+          managementApi: async (req: Request) => {
+            seen.push(`${req.method} ${req.url} ${req.headers.get('authorization')} ${await req.text()}`)
+            return req.url.endsWith('/missing')
+              ? Response.json({ statusCode: 404, error: 'Not Found', message: 'The user does not exist.', errorCode: 'inexistent_user' }, { status: 404 })
+              : Response.json({ user_id: 'auth0|1', app_metadata: { a: 1 } })
+          },
+        },
+        modules: { http: { allow: ['tenant.example'] }, packages: ['auth0'], resolveFrom: RESOLVE_FROM },
+        limits: { timeoutMs: 20_000 },
+      },
+    )
+    expect(result).toEqual({
+      updated: { user_id: 'auth0|1', app_metadata: { a: 1 } },
+      error: { name: 'Not Found', statusCode: 404, message: 'The user does not exist.' },
+    })
+    expect(seen).toEqual([
+      'PATCH https://tenant.example/api/v2/users/auth0%7C1 Bearer tok {"app_metadata":{"a":1}}',
+      'GET https://tenant.example/api/v2/users/missing Bearer tok ',
+    ])
+  }, 120_000)
+})
+
 describe('hostile: http/https', () => {
   it("a host the policy does not allow: 'error' ERR_HTTP_NOT_ALLOWED, and nothing reaches it", async () => {
     const result = await evaluate(
