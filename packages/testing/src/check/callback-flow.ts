@@ -29,10 +29,7 @@ export function analyzeCallbackFlow(
   report: (code: CallbackFindingCode, node: AstNode, message: string, severity: 'error' | 'warning') => void,
 ): void {
   const names = standIns(fn, callbackName)
-  if (!modelled(fn, names)) {
-    if (process.env.CHECK_DEBUG) console.error('not modelled')
-    return
-  }
+  if (!modelled(fn, names)) return
   const flow = new Flow(fn, callbackName, names, source)
   try {
     flow.run()
@@ -366,10 +363,7 @@ class Flow {
   // ---- statements --------------------------------------------------------------------------------
 
   tick(facts: Fact[]): void {
-    if (++this.steps > MAX_STEPS || facts.length > MAX_PATHS) {
-      if (process.env.CHECK_DEBUG) console.error('giveup', this.steps, facts.length)
-      throw new GiveUp()
-    }
+    if (++this.steps > MAX_STEPS || facts.length > MAX_PATHS) throw new GiveUp()
   }
 
   block(statements: readonly AstNode[], facts: Fact[], frame: Frame, scope: Scope): Fact[] {
