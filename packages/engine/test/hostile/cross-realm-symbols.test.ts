@@ -16,7 +16,7 @@ const INSPECTABLE = `(function () {
   var o = { a: 1, nested: { b: [2] } };
   o[Symbol.for('nodejs.util.inspect.custom')] = function () {
     global.inspected = (global.inspected || 0) + 1;
-    return 'INSPECTED-' + (typeof process === 'undefined' ? 'sandbox' : 'host');
+    return 'INSPECTED-' + ((typeof process === 'undefined' || process.versions.v8 === undefined) ? 'sandbox' : 'host');
   };
   o.nested[Symbol.for('nodejs.util.inspect.custom')] = o[Symbol.for('nodejs.util.inspect.custom')];
   return o;
@@ -107,7 +107,7 @@ describe('other well-known symbols', () => {
     await using h = await harness(
       [
         hostileRule(`
-          var realm = function () { return typeof process === 'undefined' ? 'sandbox' : 'host'; };
+          var realm = function () { return (typeof process === 'undefined' || process.versions.v8 === undefined) ? 'sandbox' : 'host'; };
           var o = { toString: function () { return 'toString in ' + realm(); } };
           o[Symbol.toPrimitive] = function () { return 'toPrimitive in ' + realm(); };
           console.log('%s', o);
@@ -183,7 +183,9 @@ describe('other well-known symbols', () => {
   })
 
   it('report-mode sanity: the hostile rule reports from the sandbox realm', async () => {
-    await using h = await harness([hostileRule(`callback(null, user, context);`, { report: "typeof process === 'undefined' ? 'sandbox' : 'host'" })])
+    await using h = await harness([
+      hostileRule(`callback(null, user, context);`, { report: "(typeof process === 'undefined' || process.versions.v8 === undefined) ? 'sandbox' : 'host'" }),
+    ])
     await h.expectSuccess(loginInput('attack'))
     expect(await h.report()).toBe('sandbox')
   })

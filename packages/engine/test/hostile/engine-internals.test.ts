@@ -31,7 +31,8 @@ const DOCUMENTED_GLOBALS = [
   'auth0',
 ]
 /** Node-compatible APIs the engine implements inside the sandbox (guest-side shims, no host objects). */
-const DOCUMENTED_SHIMS = ['Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'crypto', 'fetch', 'Headers']
+// `process` is the sandbox's own (guest/node.js, docs/security.md): no host powers, test/hostile/node-builtins.test.ts.
+const DOCUMENTED_SHIMS = ['process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'crypto', 'fetch', 'Headers']
 
 /** Names the guest runtime uses internally, and the usual suspects of other sandboxes. */
 const INTERNAL_NAMES = [
@@ -66,7 +67,6 @@ const INTERNAL_NAMES = [
   'Reference',
   'ExternalCopy',
   'Callback',
-  'process',
   'module',
   'exports',
   '__dirname',

@@ -11,7 +11,7 @@ guardHost()
 
 /** Traps that record where they ran (`typeof process` is 'object' on the host) into the target. */
 const RECORDING_HANDLER = `{
-  ownKeys: function (t) { t.trapRealm = typeof process === 'undefined' ? 'sandbox' : 'host'; t.trapCalls = (t.trapCalls || 0) + 1; return Reflect.ownKeys(t); },
+  ownKeys: function (t) { t.trapRealm = (typeof process === 'undefined' || process.versions.v8 === undefined) ? 'sandbox' : 'host'; t.trapCalls = (t.trapCalls || 0) + 1; return Reflect.ownKeys(t); },
   getOwnPropertyDescriptor: function (t, k) { return Reflect.getOwnPropertyDescriptor(t, k); },
   get: function (t, k) { return Reflect.get(t, k); },
 }`

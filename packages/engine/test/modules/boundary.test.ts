@@ -98,15 +98,16 @@ describe('host modules', () => {
     expect(result).toBe('ERR_MODULE_NOT_ALLOWED')
   })
 
-  it('no host loader: process, module, __dirname, require.resolve and require.cache are absent; dynamic import() does not load', async () => {
+  it("no host loader: module and __dirname are absent, process, require.resolve and require.cache are the sandbox's own; dynamic import() does not load", async () => {
     const result = await evaluate(
-      `var out = [typeof process, typeof module, typeof __dirname, typeof require.resolve, typeof require.cache, typeof globalThis.process, typeof Buffer.poolSize === 'number' ? 'buffer-ok' : 'buffer?'];
+      `var out = [typeof process.binding === 'function' && process.versions.v8 === undefined ? 'sandbox-process' : 'process?', typeof module, typeof __dirname, Object.keys(require.cache).length, globalThis.process === process, typeof Buffer.poolSize === 'number' ? 'buffer-ok' : 'buffer?'];
+       try { require.resolve('fs'); out.push('resolved') } catch (e) { out.push(e.code) }
        var imported;
        try { imported = import('fs'); } catch (e) { imported = null; out.push('import threw'); }
        if (imported) imported.then(function () { out.push('import loaded'); done(out); }, function () { out.push('import rejected'); done(out); });
        else done(out);`,
     )
-    expect((result as string[]).slice(0, 7)).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'buffer-ok'])
+    expect((result as string[]).slice(0, 7)).toEqual(['sandbox-process', 'undefined', 'undefined', 0, true, 'buffer-ok', 'MODULE_NOT_FOUND'])
     expect(['import threw', 'import rejected']).toContain((result as string[])[7])
   })
 })
@@ -117,7 +118,7 @@ describe('host process through what crosses the boundary', () => {
       var out = {};
       try {
         var F = value.constructor.constructor;
-        out.processType = F('return typeof process')();
+        out.processType = F('return typeof process === "object" && process.versions.v8 === undefined ? "sandbox" : typeof process')();
         out.envRead = F('try { return process.env.TOKENRULES_BOUNDARY_CANARY } catch (e) { return "threw " + e.name }')();
         out.sameFunction = F === Function;
       } catch (e) { out.threw = e.name; }
@@ -170,7 +171,8 @@ describe('host process through what crosses the boundary', () => {
     const names = ['stub', 'objectOfStubs', 'result', 'error', 'errorDetail', 'moduleFn', 'moduleData', 'authFn', 'callbackArg', 'response', 'body']
     expect(Object.keys(result).sort()).toEqual([...names].sort())
     for (const name of names) {
-      expect(result[name], name).toMatchObject({ processType: 'undefined', envRead: 'threw ReferenceError', sameFunction: true })
+      expect(result[name], name).toMatchObject({ processType: 'sandbox', sameFunction: true })
+      expect(result[name].envRead, name).toBeUndefined()
     }
     expect(JSON.stringify(result)).not.toContain(CANARY)
   })
@@ -200,9 +202,9 @@ describe('host process through what crosses the boundary', () => {
   it('this in a sloppy function and Function("return this")() are the sandbox global: no process, no host require', async () => {
     const result = await evaluate(
       `var g1 = (function () { return this; })(); var g2 = Function('return this')();
-       done([g1 === g2, typeof g1.process, typeof g2.require === 'function' && g2.require === require, typeof g1.Buffer]);`,
+       done([g1 === g2, g1.process === process && process.versions.v8 === undefined, typeof g2.require === 'function' && g2.require === require, typeof g1.Buffer]);`,
     )
-    expect(result).toEqual([true, 'undefined', true, 'function'])
+    expect(result).toEqual([true, true, true, 'function'])
   })
 })
 

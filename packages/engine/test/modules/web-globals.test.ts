@@ -141,7 +141,8 @@ describe('globals are there without any option', () => {
       'function',
       'undefined',
       'undefined',
-      'undefined',
+      // The sandbox's own process (guest/node.js).
+      'object',
       'object',
     ])
   })
