@@ -127,6 +127,13 @@ describe('ManagementClient of auth0@2.44.1, bundled into the sandbox', () => {
     expect(error).toMatchObject({ statusCode: 404, message: 'The user does not exist.' })
   })
 
+  it("with isolation: 'thread' too (the token hook and the handler are called in this process either way)", async () => {
+    await using server = await sdkServer(`management.users.get({ id: user.user_id }).then(function (a) { out(a.email); }).catch(fail);`, {
+      engineOptions: { isolation: 'thread' },
+    })
+    expect(await outcome(server)).toEqual({ out: ALICE.email, error: undefined })
+  })
+
   it("require('auth0') without a version is the same SDK", async () => {
     await using server = await sdkServer(`management.users.get({ id: user.user_id }).then(function (a) { out(a.user_id); }).catch(fail);`, {}, 'auth0')
     expect((await outcome(server)).out).toBe(server.aliceId)
