@@ -4,6 +4,7 @@
  * the figure, identical / total. `--thread` measures isolation 'thread' instead; `--json` prints
  * the verdicts as JSON.
  */
+import { missingPackages } from '../test/deployed/harness-case.js'
 import { deployedSlugs, hasCase, loadRule } from '../test/deployed/harness.js'
 import { measure, percent } from './compat-run.js'
 
@@ -24,4 +25,9 @@ const verdicts = await measure(slugs.map(loadRule), {
 })
 const identical = verdicts.filter((v) => v.identical).length
 if (args.includes('--json')) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`)
-process.stdout.write(`\ndeployed corpus (isolation '${isolation}'): ${identical} / ${verdicts.length} identical (${percent(identical, verdicts.length)})\n`)
+for (const rule of blocked) process.stdout.write(`NOT RUN    ${rule.slug}: not installed in packages/engine: ${missingPackages(rule.testCase).join(', ')}\n`)
+const total = verdicts.length + blocked.length
+process.stdout.write(
+  `\ndeployed corpus (isolation '${isolation}'): ${identical} / ${total} identical (${percent(identical, total)}); ` +
+    `${blocked.length} not run (packages not installed), ${identical} / ${verdicts.length} of those run (${percent(identical, verdicts.length)})\n`,
+)

@@ -3,6 +3,7 @@
  * corpus, so that several files run the corpus in parallel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { missingPackages } from './harness-case.js'
 import { CaseRunner, deployedSlugs, describeDiff, hasCase, loadRule, matchesKnownDifference, startFixtureServer, type FixtureServer } from './harness.js'
 
 /** The slugs of slice `index` of `count` (round robin over the sorted corpus). */
@@ -31,6 +32,8 @@ export function differentialSuite(slugs: readonly string[], isolation: 'process'
       for (const scenario of rule.testCase.scenarios) {
         const known = scenario.differs ?? rule.testCase.differs
         it(known === undefined ? `${scenario.name}: identical` : `${scenario.name}: differs as described (${known})`, async () => {
+          const missing = missingPackages(rule.testCase)
+          expect(missing, `${slug} needs packages installed in packages/engine (its devDependencies), at the major version it pins`).toEqual([])
           const { diff, engine, reference } = await runner.run(scenario)
           const detail = `${describeDiff(diff)}\nengine notes: ${engine.notes.join('; ')}\nreference notes: ${reference.notes.join('; ')}`
           if (known === undefined) expect(diff, detail).toEqual([])

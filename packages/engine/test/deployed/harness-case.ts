@@ -4,6 +4,7 @@
  * over the default login).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { builtinModules, createRequire } from 'node:module'
 import type { Route } from './harness-fixture.js'
 
 export const DEPLOYED_DIR = new URL('./', import.meta.url)
@@ -198,4 +199,37 @@ export function scenarioRoutes(testCase: Case, scenario: Scenario, origin: strin
 export function scenarioConfiguration(testCase: Case, scenario: Scenario, origin: string): Record<string, string> {
   const merged = { ...testCase.configuration, ...scenario.configuration }
   return JSON.parse(withFixtureOrigin(JSON.stringify(merged), testCase.hosts ?? [], origin)) as Record<string, string>
+}
+
+const engineRequire = createRequire(new URL('../../package.json', import.meta.url))
+
+/**
+ * Packages of a case that are not installed in packages/engine (neither side can run the rule
+ * as deployed until they are). A pinned version of another major than the installed one counts
+ * too: the reference would run the wrong code, the engine refuses it.
+ */
+export function missingPackages(testCase: Case): string[] {
+  const missing: string[] = []
+  for (const entry of testCase.modules?.packages ?? []) {
+    const match = /^(@[^/@]+\/[^@]+|[^@]+)(?:@(.+))?$/.exec(entry)
+    const name = match?.[1] ?? entry
+    const version = match?.[2]
+    if (builtinModules.includes(name)) continue
+    let installed: string | undefined
+    try {
+      engineRequire.resolve(name)
+      try {
+        installed = (engineRequire(`${name}/package.json`) as { version: string }).version
+      } catch {
+        installed = ''
+      }
+    } catch {
+      missing.push(entry)
+      continue
+    }
+    const major = (v: string) => v.split('.')[0]
+    if (version !== undefined && installed !== '' && /^\d/.test(version) && major(version) !== major(installed))
+      missing.push(`${entry} (${installed} installed)`)
+  }
+  return missing
 }
