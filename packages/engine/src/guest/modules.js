@@ -279,3 +279,34 @@ if (settings.fetch) {
   // The legacy global `request` Auth0 gave rules without a require: require('request') itself.
   ObjectDefineProperty(G, 'request', { value: requestModule(), writable: true, enumerable: false, configurable: true })
 }
+// The legacy globals Auth0's rules sandbox gave every rule without a require, from the modules the
+// integrator allows: `_` (lodash), `async`, `jwt` (jsonwebtoken). Deployed rules call `_.find(…)` or
+// `async.each(…)` bare. Each is `require(name)` itself, loaded on first read (a rule that never
+// reads `_` never evaluates lodash); a rule may assign over it. Absent when the module is not allowed.
+/** @param {string} global @param {string} name */
+function legacyGlobal(global, name) {
+  if (!hasOwnData(allowedModules, name)) return
+  ObjectDefineProperty(G, global, {
+    get: function () {
+      // Undefined while the module loads: lodash reads `root._` (its noConflict) as it starts.
+      ObjectDefineProperty(G, global, { value: undefined, writable: true, enumerable: false, configurable: true })
+      let value
+      try {
+        value = ReflectApply(require, undefined, [name])
+      } catch (e) {
+        legacyGlobal(global, name)
+        throw e
+      }
+      ObjectDefineProperty(G, global, { value: value, writable: true, enumerable: false, configurable: true })
+      return value
+    },
+    set: function (value) {
+      ObjectDefineProperty(G, global, { value: value, writable: true, enumerable: false, configurable: true })
+    },
+    enumerable: false,
+    configurable: true,
+  })
+}
+legacyGlobal('_', 'lodash')
+legacyGlobal('async', 'async')
+legacyGlobal('jwt', 'jsonwebtoken')
