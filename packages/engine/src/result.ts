@@ -334,7 +334,33 @@ export interface BackgroundReport {
   metadataUpdates: MetadataUpdate[]
 }
 
-/** One piece of work of a {@link BackgroundReport}. */
+/**
+ * One piece of work of a {@link BackgroundReport}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type BackgroundTask } from '@tokenrules/engine'
+ *
+ * // A token server's metric: background work that did not end well, by rule.
+ * const unfinished = (tasks: BackgroundTask[]) => tasks.filter((task) => task.outcome === 'failed' || task.outcome === 'cut').map((task) => `${task.rule}: ${task.kind} ${task.outcome}`)
+ *
+ * await using engine = await createEngine({
+ *   limits: { backgroundMs: 50 },
+ *   rules: [{
+ *     name: 'reminders',
+ *     script: `function (user, context, callback) {
+ *       callback(null, user, context);
+ *       setTimeout(function () { throw new Error('reminder failed'); }, 1);
+ *       setTimeout(function () {}, 60000);
+ *     }`,
+ *   }],
+ * })
+ * const result = await engine.run({ user: { user_id: 'auth0|42' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ * const report = await result.background
+ * assert.deepEqual(unfinished(report?.tasks ?? []), ['reminders: timer failed', 'reminders: timer cut'])
+ * ```
+ */
 export interface BackgroundTask {
   /** The rule that started it. */
   rule: string | null
