@@ -4,6 +4,19 @@
 // integrator's policy (modules.http) to every request and every redirect. What a client cannot do
 // here (sockets, proxies, agents, streaming uploads) is refused with a typed error or inert.
 function httpCall(spec) {
+  // A body that cannot fit in one host call is refused before it is encoded (base64 of megabytes
+  // costs the rule's time for nothing), with the bridge's own error.
+  const b = spec.body
+  const chars = b === undefined || b === null ? 0 : typeof b === 'string' ? b.length : MathFloor(((bytesOf(b) || new Uint8ArrayCtor(0)).length * 4) / 3)
+  if (chars > settings.maxHostCallChars) {
+    const err = new RangeErrorCtor(
+      'The arguments of this call are too large for the sandbox: more than ' +
+        settings.maxHostCallChars +
+        ' characters once encoded (bytes count 4/3, as base64).',
+    )
+    define(err, 'code', 'ERR_HOST_ARGUMENT_TOO_LARGE')
+    throw err
+  }
   return callHost('$http', [spec])
 }
 function rejected(e) {
@@ -1453,8 +1466,16 @@ function rpInit(self, o) {
 }
 function requestSend(self, o) {
   if (self._aborted) return
+  let call
+  try {
+    call = httpCall(self._sendSpec)
+  } catch (e) {
+    // Refused before it left (a body larger than one host call carries): the callback hears it.
+    self.emit('error', e)
+    return
+  }
   PromisePrototypeThen(
-    httpCall(self._sendSpec),
+    call,
     function (res) {
       if (self._aborted) return
       let body = o.encoding === null ? toBuffer(res.body) : utf8Decode(res.body)

@@ -268,6 +268,19 @@ describe('hostile: http/https', () => {
     expect(server.received).toEqual([])
   })
 
+  it('a body past what one host call carries is an error of each client (never an uncaught one), and nothing is sent', async () => {
+    server.received.length = 0
+    const result = await evaluate(
+      `var big = Buffer.alloc(1600 * 1024, 97); var out = {};
+       require('axios').post('${O}/echo', big).then(function () { out.axios = 'sent'; }, function (e) { out.axios = e.code; })
+         .then(function () { return require('node-fetch')('${O}/echo', { method: 'POST', body: big }); }).then(function () { out.nodeFetch = 'sent'; }, function (e) { out.nodeFetch = e.code; })
+         .then(function () { require('request').post({ url: '${O}/echo', body: big }, function (err) { out.request = err ? err.code : 'sent'; done(out); }); });`,
+      { ...withHttp(), limits: { timeoutMs: 15_000 } },
+    )
+    expect(result).toEqual({ axios: 'ERR_HOST_ARGUMENT_TOO_LARGE', nodeFetch: 'ERR_HOST_ARGUMENT_TOO_LARGE', request: 'ERR_HOST_ARGUMENT_TOO_LARGE' })
+    expect(server.received).toEqual([])
+  })
+
   it('an answer larger than modules.http.maxResponseBytes is an error, not a partial body', async () => {
     const result = await evaluate(
       `var http = ${PROBE};
