@@ -14,6 +14,17 @@ const root = mkdtempSync(join(tmpdir(), 'tokenrules-sqlite-3-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 const T = Date.UTC(2026, 0, 1)
+const SCHEMA_2_TABLES = new Set([
+  'directories',
+  'users',
+  'refresh_tokens',
+  'refresh_families',
+  'mfa_transactions',
+  'mfa_enrollments',
+  'attempts',
+  'signing_keys',
+  'guesses',
+])
 const user = (id: string, email: string): UserRecord => ({
   directory: 'Employees',
   passwordHash: '$scrypt$ln=4,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
@@ -37,9 +48,11 @@ it('a schema-2 database is migrated to 3 on open: users kept, linking works', as
   await first.users.createUser(user('auth0|2', 'ada.l@example.com'))
   first.close()
 
-  // What a database of the previous release looks like.
+  // What a database of schema 2 looks like: no users.linked, none of the tables later schemas add.
   const raw = new Database(path)
   raw.exec('ALTER TABLE users DROP COLUMN linked')
+  const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+  for (const { name } of tables) if (!SCHEMA_2_TABLES.has(name)) raw.exec(`DROP TABLE ${name}`)
   raw.pragma('user_version = 2')
   raw.close()
 
