@@ -209,10 +209,9 @@ describe('host process through what crosses the boundary', () => {
 })
 
 describe('another run through a pending request', () => {
-  it('a request a run leaves behind is cancelled when the run ends and never settles into the next run', async () => {
-    // The server answers after 300 ms unless the request is cancelled first (later() drops the
-    // answer when the connection closes). Whether the server saw the request at all before the
-    // cancel is a race on a loaded machine, so the test asserts that no answer was ever sent.
+  it('a request a run leaves behind finishes in that run’s background, never in the next run (docs/behaviour.md#work-after-the-callback)', async () => {
+    // The server answers after 300 ms; the first run has called back by then, so the request goes
+    // on in its background, which ends before the isolate takes the second run.
     const answered: string[] = []
     allowed.on(
       '/slow',
@@ -227,20 +226,21 @@ describe('another run through a pending request', () => {
           'leaky',
           `if (!global.started) {
              global.started = true;
-             fetch('${allowed.origin}/slow').then(function () { global.leak = 'settled in a later run'; }, function (e) { global.leak = 'rejected in a later run: ' + e.code; });
+             global.running = 'the first run';
+             fetch('${allowed.origin}/slow').then(function () { global.leak = 'settled during ' + global.running; }, function (e) { global.leak = 'rejected during ' + global.running + ': ' + e.code; });
              return callback(null, user, context);
            }
+           global.running = 'the second run';
            setTimeout(function () { context.idToken['https://t.example/leak'] = String(global.leak); callback(null, user, context); }, 500);`,
         ),
       ],
       { modules: { http: { allow: [allowed.host], timeoutMs: 1_000 } } },
     )
-    await engine.run(passwordInput())
+    const first = await engine.run(passwordInput())
     const second = await engine.run(passwordInput())
-    expect(second.idToken.claims).toEqual({ 'https://t.example/leak': 'undefined' })
-    // The second run took 500 ms; give an uncancelled request a further 400 ms to be answered.
-    await new Promise((resolve) => setTimeout(resolve, 400))
-    expect(answered).toEqual([])
-    expect(allowed.requests.filter((r) => r.url === '/slow').length).toBeLessThanOrEqual(1)
+    expect((await first.background)?.tasks).toEqual([{ rule: 'leaky', kind: 'http', outcome: 'completed', status: 200 }])
+    expect(answered).toEqual(['/slow'])
+    expect(second.idToken.claims).toEqual({ 'https://t.example/leak': 'settled during the first run' })
+    expect(allowed.requests.filter((r) => r.url === '/slow')).toHaveLength(1)
   })
 })
