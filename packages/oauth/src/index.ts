@@ -41,5 +41,7 @@ export type {
   GuessOutcome,
   KeyStore,
   SigningKeyRecord,
+  UserinfoStore,
+  UserinfoRecord,
 } from './stores/types.js'
 export type { PublicJwk } from './tokens/signing-keys.js'

@@ -19,6 +19,7 @@ import { associate } from './mfa/associate.js'
 import { deleteAuthenticator, listAuthenticators } from './mfa/authenticators.js'
 import { challenge } from './mfa/challenge.js'
 import { revoke } from './revoke/revoke.js'
+import { userinfo } from './userinfo/userinfo.js'
 import { optionsInvalid, validateOptions, type TokenServerOptions } from './options.js'
 import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
 import { createMemoryStores, isMemoryStore } from './stores/memory.js'
@@ -131,7 +132,7 @@ export type TokenServerHandler = (request: Request, connection?: ConnectionInfo)
  */
 export interface TokenServer extends AsyncDisposable {
   /**
-   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `POST /mfa/associate`,
+   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `GET`/`POST /userinfo`, `POST /mfa/associate`,
    * `GET /mfa/authenticators`, `DELETE /mfa/authenticators/{id}`, `POST /mfa/challenge`,
    * `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration` (below `basePath`).
    * Never rejects: every failure is an OAuth error answer.
@@ -215,6 +216,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     mfa: options.stores?.mfa ?? memory.mfa,
     attempts: options.stores?.attempts ?? memory.attempts,
     keys: options.stores?.keys ?? memory.keys,
+    userinfo: options.stores?.userinfo ?? memory.userinfo,
   }
   const allMemory = Object.values(stores).every(isMemoryStore)
   if (options.encryptionKey === undefined && !allMemory) throw optionsInvalid([{ path: ['encryptionKey'], code: 'custom', message: PERSISTENT_STORE_HINT }])
@@ -358,6 +360,7 @@ const ROUTES: Record<string, Route> = {
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } })
     },
   },
+  '/userinfo': { methods: ['GET', 'POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await userinfo(core, info)) },
   '/mfa/associate': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
   '/mfa/authenticators': { methods: ['GET'], cors: 'client', run: async (core, info) => jsonNoStore(200, await listAuthenticators(core, info)) },
   '/mfa/challenge': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },

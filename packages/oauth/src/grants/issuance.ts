@@ -5,6 +5,7 @@ import type { Core } from '../lib/core.js'
 import type { ApiConfig, ClientConfig } from '../options.js'
 import { mayRefresh, scopesDiffer } from '../scopes/grant-scopes.js'
 import { standardClaims } from '../tokens/id-token-claims.js'
+import { saveUserinfoClaims } from '../userinfo/userinfo.js'
 
 /**
  * Everything needed to mint the tokens of one exchange, computed once the rules ran. It is plain
@@ -81,6 +82,13 @@ export async function issueTokens(core: Core, issuance: Issuance): Promise<Recor
   const nowMs = core.now()
   const iat = Math.floor(nowMs / 1000)
   const amr = issuance.mfa ? { amr: ['mfa'] } : {}
+  const jti = randomId('at')
+  const exp = iat + issuance.accessTokenLifetimeSeconds
+  if (issuance.scope.includes('openid')) {
+    // What GET /userinfo answers for this access token beyond the profile, until it expires.
+    const token = { jti, userId: issuance.userId, clientId: issuance.clientId, idClaims: issuance.idClaims, expiresAtMs: exp * 1000 }
+    await saveUserinfoClaims(core, token, nowMs)
+  }
   const accessToken = await core.keys.sign(
     {
       ...issuance.accessClaims,
@@ -88,10 +96,10 @@ export async function issueTokens(core: Core, issuance: Issuance): Promise<Recor
       sub: issuance.userId,
       aud: issuance.audience,
       iat,
-      exp: iat + issuance.accessTokenLifetimeSeconds,
+      exp,
       // RFC 9068 §2.2: client_id and jti are required of a JWT access token; azp as Auth0 sets it.
       client_id: issuance.clientId,
-      jti: randomId('at'),
+      jti,
       azp: issuance.clientId,
       scope: issuance.scope.join(' '),
       gty: 'password',

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import type { AttemptStore, KeyStore, MfaStore, RefreshTokenRecord, RefreshTokenStore, TokenServerStores, UserRecord, UserStore } from './types.js'
+import type {
+  AttemptStore,
+  KeyStore,
+  MfaStore,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  TokenServerStores,
+  UserRecord,
+  UserStore,
+  UserinfoRecord,
+  UserinfoStore,
+} from './types.js'
 
 /**
  * What {@link describeStoreContract} runs the contract on: for each kind of store, a function that
@@ -38,6 +49,8 @@ export interface StoreContractFactories {
   attempts?: Make<AttemptStore> | undefined
   /** Makes an empty {@link KeyStore}. */
   keys?: Make<KeyStore> | undefined
+  /** Makes an empty {@link UserinfoStore}. */
+  userinfo?: Make<UserinfoStore> | undefined
 }
 
 /** A fresh store, and what disposes of it after its test. */
@@ -62,6 +75,7 @@ type Make<S> = () => Promise<{ store: S; dispose?: (() => Promise<void> | void) 
  *   mfa: async () => ({ store: createMemoryStores().mfa }),
  *   attempts: async () => ({ store: createMemoryStores().attempts }),
  *   keys: async () => ({ store: createMemoryStores().keys }),
+ *   userinfo: async () => ({ store: createMemoryStores().userinfo }),
  * })
  * ```
  */
@@ -73,12 +87,14 @@ export function describeStoreContract(name: string, factories: StoreContractFact
       mfa: mfaStoreContract,
       attempts: attemptStoreContract,
       keys: keyStoreContract,
+      userinfo: userinfoStoreContract,
     }
     if (factories.users !== undefined) contracts.users(factories.users)
     if (factories.refreshTokens !== undefined) contracts.refreshTokens(factories.refreshTokens)
     if (factories.mfa !== undefined) contracts.mfa(factories.mfa)
     if (factories.attempts !== undefined) contracts.attempts(factories.attempts)
     if (factories.keys !== undefined) contracts.keys(factories.keys)
+    if (factories.userinfo !== undefined) contracts.userinfo(factories.userinfo)
   })
 }
 
@@ -475,6 +491,48 @@ function keyStoreContract(make: Make<KeyStore>): void {
       expect((await store.list()).map((k) => k.kid)).toEqual(['c', 'a'])
       await expect(store.add(key('a', T + 2))).rejects.toEqual(conflict('duplicate_signing_key'))
       expect((await store.list()).map((k) => k.kid)).toEqual(['c', 'a'])
+    })
+  })
+}
+
+function userinfoStoreContract(make: Make<UserinfoStore>): void {
+  const record = (jti: string, expiresAt: number, claims: UserinfoRecord['claims'] = { 'https://example.com/roles': ['admin'] }): UserinfoRecord => ({
+    jti,
+    userId: 'auth0|alice',
+    clientId: 'mobile',
+    claims,
+    expiresAt,
+  })
+
+  it('userinfo: keeps a record by jti until it expires, and never answers it after', async () => {
+    await withStore(make, async (store) => {
+      await store.save(record('at_1', T + 60_000), T)
+      await store.save(record('at_2', T + 120_000, { 'https://example.com/plan': 'gold' }), T)
+      expect(await store.get('at_1', T)).toEqual(record('at_1', T + 60_000))
+      expect(await store.get('at_1', T + 59_999)).toEqual(record('at_1', T + 60_000))
+      expect(await store.get('at_1', T + 60_000)).toBeUndefined()
+      expect(await store.get('at_2', T + 60_000)).toEqual(record('at_2', T + 120_000, { 'https://example.com/plan': 'gold' }))
+      expect(await store.get('at_unknown', T)).toBeUndefined()
+    })
+  })
+
+  it('userinfo: saving a jti again replaces its record', async () => {
+    await withStore(make, async (store) => {
+      await store.save(record('at_1', T + 60_000), T)
+      await store.save(record('at_1', T + 90_000, {}), T)
+      expect(await store.get('at_1', T + 70_000)).toEqual(record('at_1', T + 90_000, {}))
+    })
+  })
+
+  it('userinfo: writes past many expired records (a store may prune them as it writes) keep every live one', async () => {
+    await withStore(make, async (store) => {
+      await store.save(record('at_live', T + 10_000), T)
+      for (let i = 0; i < 1_500; i++) await store.save(record(`at_old_${i}`, T + 1_000), T)
+      for (let i = 0; i < 1_500; i++) await store.save(record(`at_new_${i}`, T + 10_000), T + 2_000)
+      expect(await store.get('at_old_0', T + 2_000)).toBeUndefined()
+      expect(await store.get('at_live', T + 2_000)).toEqual(record('at_live', T + 10_000))
+      expect(await store.get('at_new_0', T + 2_000)).toEqual(record('at_new_0', T + 10_000))
+      expect(await store.get('at_new_1499', T + 2_000)).toEqual(record('at_new_1499', T + 10_000))
     })
   })
 }

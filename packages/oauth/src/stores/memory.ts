@@ -22,6 +22,8 @@ import type {
   UserProfile,
   UserRecord,
   UserStore,
+  UserinfoRecord,
+  UserinfoStore,
 } from './types.js'
 
 /**
@@ -63,6 +65,7 @@ export function createMemoryStores(): TokenServerStores {
     mfa: new MemoryMfaStore(),
     attempts: new MemoryAttemptStore(),
     keys: new MemoryKeyStore(),
+    userinfo: new MemoryUserinfoStore(),
   }
 }
 
@@ -75,7 +78,8 @@ export function isMemoryStore(store: unknown): boolean {
     store instanceof MemoryRefreshTokenStore ||
     store instanceof MemoryMfaStore ||
     store instanceof MemoryAttemptStore ||
-    store instanceof MemoryKeyStore
+    store instanceof MemoryKeyStore ||
+    store instanceof MemoryUserinfoStore
   )
 }
 
@@ -330,5 +334,34 @@ export class MemoryKeyStore implements KeyStore {
   }
   async remove(kid: string) {
     this.#keys = this.#keys.filter((key) => key.kid !== kid)
+  }
+}
+
+/** Smallest size at which the userinfo records are swept for expired ones. */
+const USERINFO_SWEEP_MIN = 1024
+
+/**
+ * The userinfo records of unexpired access tokens in memory. Expired records are deleted when the
+ * map has doubled since the last sweep (at least {@link USERINFO_SWEEP_MIN}): amortized constant
+ * work per save, and never more than twice the live records plus the minimum.
+ */
+export class MemoryUserinfoStore implements UserinfoStore {
+  readonly #records = new Map<string, UserinfoRecord>()
+  #sweepAt = USERINFO_SWEEP_MIN
+
+  async save(record: UserinfoRecord, now: number) {
+    this.#records.set(record.jti, copy(record))
+    if (this.#records.size < this.#sweepAt) return
+    for (const [jti, kept] of this.#records) if (kept.expiresAt <= now) this.#records.delete(jti)
+    this.#sweepAt = Math.max(USERINFO_SWEEP_MIN, this.#records.size * 2)
+  }
+  async get(jti: string, now: number) {
+    const found = this.#records.get(jti)
+    if (found === undefined) return undefined
+    if (found.expiresAt <= now) {
+      this.#records.delete(jti)
+      return undefined
+    }
+    return copy(found)
   }
 }

@@ -11,6 +11,8 @@ import type {
   RefreshTokenRecord,
   RefreshTokenStore,
   RefreshTokenUse,
+  UserinfoRecord,
+  UserinfoStore,
 } from './types.js'
 
 // Loaded here, not by the package's main entry point: only `@tokenrules/oauth/redis` needs the driver.
@@ -123,6 +125,8 @@ export interface RedisStores extends AsyncDisposable {
   attempts: AttemptStore
   /** Refresh tokens, rotated exactly once across every server. */
   refreshTokens: RefreshTokenStore
+  /** The rules' ID token claims of unexpired access tokens (`GET /userinfo` on any server), expiring with the tokens. */
+  userinfo: UserinfoStore
   /** Disconnects when the stores made the connection. */
   close(): Promise<void>
 }
@@ -194,6 +198,7 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<Re
   return {
     attempts: new RedisAttemptStore(connected, prefix),
     refreshTokens: new RedisRefreshTokenStore(connected, prefix),
+    userinfo: new RedisUserinfoStore(connected, prefix),
     close,
     [Symbol.asyncDispose]: close,
   }
@@ -380,5 +385,29 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   }
   #members(familyId: string) {
     return `${this.prefix}rt-family:${familyId}`
+  }
+}
+
+/** Userinfo records in Redis: one string per access token, expiring with it. */
+export class RedisUserinfoStore implements UserinfoStore {
+  constructor(
+    readonly client: RedisClient,
+    readonly prefix: string,
+  ) {}
+
+  async save(record: UserinfoRecord, now: number) {
+    const ttl = record.expiresAt - now
+    if (ttl <= 0) return
+    await this.client.set(this.#key(record.jti), JSON.stringify(record), { expiration: { type: 'PX', value: ttl } })
+  }
+  async get(jti: string, now: number) {
+    const text = await this.client.get(this.#key(jti))
+    if (text === null || text === undefined) return undefined
+    const record = JSON.parse(text) as UserinfoRecord
+    // The server's clock decides, not only Redis's: a record is never answered past its expiry.
+    return record.expiresAt > now ? record : undefined
+  }
+  #key(jti: string) {
+    return `${this.prefix}userinfo:${jti}`
   }
 }

@@ -26,6 +26,8 @@ import type {
   UserProfile,
   UserRecord,
   UserStore,
+  UserinfoRecord,
+  UserinfoStore,
 } from './types.js'
 
 // Loaded here, not by the package's main entry point: only `@tokenrules/oauth/sqlite` needs the driver.
@@ -105,13 +107,13 @@ export interface SqliteStoresOptions {
  * ```
  */
 export interface SqliteStores extends TokenServerStores, Disposable {
-  /** Deletes expired MFA transactions, refresh tokens, attempt counters and refilled guess budgets as of `now` (ms). Returns rows deleted. */
+  /** Deletes expired MFA transactions, refresh tokens, attempt counters, refilled guess budgets and userinfo records as of `now` (ms). Returns rows deleted. */
   purgeExpired(now: number): number
   /** Closes the database. */
   close(): void
 }
 
-const SCHEMA_VERSION = 3
+const SCHEMA_VERSION = 4
 const SCHEMA = `
 CREATE TABLE directories (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL);
 CREATE TABLE users (
@@ -175,6 +177,11 @@ CREATE TABLE guesses (
   `
 ALTER TABLE users ADD COLUMN linked TEXT;
 `,
+  // Version 3 to 4: the rules' ID token claims of unexpired access tokens, for GET /userinfo.
+  `
+CREATE TABLE userinfo (jti TEXT PRIMARY KEY, record TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX userinfo_expires ON userinfo (expires_at);
+`,
 ]
 
 /**
@@ -235,6 +242,7 @@ export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
     mfa: new SqliteMfaStore(db),
     attempts: new SqliteAttemptStore(db),
     keys: new SqliteKeyStore(db),
+    userinfo: new SqliteUserinfoStore(db),
     purgeExpired(now: number) {
       return db.transaction(() => {
         let deleted = 0
@@ -243,6 +251,7 @@ export function createSqliteStores(options: SqliteStoresOptions): SqliteStores {
         deleted += db.prepare('DELETE FROM refresh_families WHERE family_id NOT IN (SELECT family_id FROM refresh_tokens)').run().changes
         deleted += db.prepare('DELETE FROM attempts WHERE expires_at <= ?').run(now).changes
         deleted += db.prepare('DELETE FROM guesses WHERE full_at <= ?').run(now).changes
+        deleted += db.prepare('DELETE FROM userinfo WHERE expires_at <= ?').run(now).changes
         return deleted
       })()
     },
@@ -650,5 +659,22 @@ class SqliteKeyStore implements KeyStore {
   }
   async remove(kid: string) {
     this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid)
+  }
+}
+
+class SqliteUserinfoStore implements UserinfoStore {
+  constructor(readonly db: BetterSqlite3.Database) {}
+
+  async save(record: UserinfoRecord) {
+    // Expired records go with purgeExpired (the host schedules it), as the other expiring rows.
+    this.db
+      .prepare(
+        'INSERT INTO userinfo (jti, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at',
+      )
+      .run(record.jti, JSON.stringify(record), record.expiresAt)
+  }
+  async get(jti: string, now: number) {
+    const row = this.db.prepare('SELECT record FROM userinfo WHERE jti = ? AND expires_at > ?').get(jti, now) as { record: string } | undefined
+    return row === undefined ? undefined : (JSON.parse(row.record) as UserinfoRecord)
   }
 }

@@ -919,6 +919,90 @@ export interface KeyStore {
 }
 
 /**
+ * What `GET /userinfo` answers beyond the user's profile for one access token: the rules'
+ * (namespaced) ID token claims of the login that issued it, kept under the token's `jti` until the
+ * token expires ([behaviour: userinfo](../../../../docs/behaviour.md#get-userinfo)).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createMemoryStores, type UserinfoRecord } from '@tokenrules/oauth'
+ *
+ * const { userinfo } = createMemoryStores()
+ * const now = Date.parse('2026-01-01T09:00:00Z')
+ * const record: UserinfoRecord = {
+ *   jti: 'at_1', userId: 'auth0|alice', clientId: 'mobile',
+ *   claims: { 'https://example.com/roles': ['admin'] }, expiresAt: now + 3_600_000,
+ * }
+ * await userinfo.save(record, now)
+ * assert.deepEqual(await userinfo.get('at_1', now), record)
+ * // Gone once the access token has expired.
+ * assert.equal(await userinfo.get('at_1', now + 3_600_000), undefined)
+ * ```
+ */
+export interface UserinfoRecord {
+  /** The access token's `jti`. */
+  jti: string
+  /** The token's `sub`. */
+  userId: string
+  /** The token's `client_id`. */
+  clientId: string
+  /** The rules' ID token claims of the login, as the ID token carried them. */
+  claims: Record<string, JsonValue>
+  /** When the access token expires (ms): the record is of no use from then on. */
+  expiresAt: number
+}
+
+/**
+ * The {@link UserinfoRecord}s of unexpired access tokens. Bounded: a record is never returned at or
+ * after its `expiresAt`, and a store deletes expired records (memory: as it grows; SQLite:
+ * `purgeExpired`; Redis: by key expiry).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { randomBytes } from 'node:crypto'
+ * import { GRANT_TYPES, createMemoryStores, createTokenServer, type UserinfoStore } from '@tokenrules/oauth'
+ *
+ * // The memory store, wrapped to count the access tokens whose claims /userinfo may answer.
+ * const inner = createMemoryStores().userinfo
+ * let saved = 0
+ * const userinfo: UserinfoStore = {
+ *   async save(record, now) {
+ *     saved += 1
+ *     await inner.save(record, now)
+ *   },
+ *   get: (jti, now) => inner.get(jti, now),
+ * }
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: [] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   stores: { userinfo },
+ *   encryptionKey: randomBytes(32),
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const body = new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'correct horse battery staple', audience: 'https://api.example.com', scope: 'openid email' })
+ * const { access_token } = (await (await server.handler(new Request('http://localhost/oauth/token', { method: 'POST', body }), { remoteAddress: '127.0.0.1' })).json()) as { access_token: string }
+ * const info = await server.handler(new Request('http://localhost/userinfo', { headers: { authorization: `Bearer ${access_token}` } }))
+ * assert.equal(((await info.json()) as { email: string }).email, 'alice@example.com')
+ * assert.equal(saved, 1)
+ * ```
+ */
+export interface UserinfoStore {
+  /**
+   * Stores the record under its `jti` (a record of the same `jti` is replaced); a store that prunes
+   * as it writes deletes the records expired as of `now` (ms).
+   */
+  save(record: UserinfoRecord, now: number): Promise<void>
+  /** The record, or `undefined` when there is none or `now` (ms) is at or after its `expiresAt`. */
+  get(jti: string, now: number): Promise<UserinfoRecord | undefined>
+}
+
+/**
  * Every store the server uses ({@link TokenServerOptions.stores}; any left out is in memory).
  *
  * @example
@@ -956,4 +1040,6 @@ export interface TokenServerStores {
   attempts: AttemptStore
   /** Signing keys. */
   keys: KeyStore
+  /** The rules' ID token claims of unexpired access tokens, for `GET /userinfo`. */
+  userinfo: UserinfoStore
 }

@@ -16,6 +16,7 @@ export function openidConfiguration(core: Core): Record<string, unknown> {
     token_endpoint: new URL('oauth/token', base).href,
     jwks_uri: new URL('.well-known/jwks.json', base).href,
     revocation_endpoint: new URL('oauth/revoke', base).href,
+    userinfo_endpoint: new URL('userinfo', base).href,
     mfa_associate_endpoint: new URL('mfa/associate', base).href,
     mfa_challenge_endpoint: new URL('mfa/challenge', base).href,
     grant_types_supported: [...ALL_GRANT_TYPES],

@@ -7,4 +7,5 @@ describeStoreContract('in-memory stores', {
   mfa: async () => ({ store: createMemoryStores().mfa }),
   attempts: async () => ({ store: createMemoryStores().attempts }),
   keys: async () => ({ store: createMemoryStores().keys }),
+  userinfo: async () => ({ store: createMemoryStores().userinfo }),
 })

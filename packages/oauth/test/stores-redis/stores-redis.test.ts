@@ -26,6 +26,10 @@ describeStoreContract('Redis stores: the contract, against a real redis-server',
     const stores = await fresh()
     return { store: stores.refreshTokens, dispose: () => stores.close() }
   },
+  userinfo: async () => {
+    const stores = await fresh()
+    return { store: stores.userinfo, dispose: () => stores.close() }
+  },
 })
 
 describe('Redis stores, against a real redis-server', () => {

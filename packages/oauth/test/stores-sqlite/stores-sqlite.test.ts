@@ -29,6 +29,7 @@ describeStoreContract('SQLite stores: the contract', {
   mfa: on('mfa'),
   attempts: on('attempts'),
   keys: on('keys'),
+  userinfo: on('userinfo'),
 })
 
 const encryptionKey = 'qjD0Yq8mQ1oM2Zt9l5cT4h3bW7xN6eR1uI0oP9aS8dF' // 32 bytes, base64url
