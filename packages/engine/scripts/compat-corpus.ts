@@ -10,19 +10,32 @@ import { measure, percent } from './compat-run.js'
 
 const args = process.argv.slice(2)
 // A rule's work that fails after its run was compared (a request it left running) is no reason to stop measuring.
+// The script's own failure ends it before the figure: then the exit code says so.
+let measured = false
+process.on('exit', () => {
+  if (!measured) {
+    process.stderr.write('compat: stopped before the figure was measured\n')
+    process.exitCode = 1
+  }
+})
 process.on('uncaughtException', (error) => process.stderr.write(`late error of a rule's background work: ${String(error)}\n`))
 process.on('unhandledRejection', (error) => process.stderr.write(`late rejection of a rule's background work: ${String(error)}\n`))
 const isolation = args.includes('--thread') ? 'thread' : 'process'
 const slugs = deployedSlugs().filter(hasCase)
-const verdicts = await measure(slugs.map(loadRule), {
-  isolation,
-  onRule: (v) => {
-    if (args.includes('--json')) return
-    if (v.identical) return void process.stdout.write(`identical  ${v.slug}\n`)
-    process.stdout.write(`DIFFERS    ${v.slug}${v.known === undefined ? '' : ` (known: ${v.known})`}\n`)
-    for (const d of v.differences) process.stdout.write(`    ${d.scenario}:\n      ${d.diff.split('\n').join('\n      ')}\n`)
+const all = slugs.map(loadRule)
+const blocked = all.filter((rule) => missingPackages(rule.testCase).length > 0)
+const verdicts = await measure(
+  all.filter((rule) => !blocked.includes(rule)),
+  {
+    isolation,
+    onRule: (v) => {
+      if (args.includes('--json')) return
+      if (v.identical) return void process.stdout.write(`identical  ${v.slug}\n`)
+      process.stdout.write(`DIFFERS    ${v.slug}${v.known === undefined ? '' : ` (known: ${v.known})`}\n`)
+      for (const d of v.differences) process.stdout.write(`    ${d.scenario}:\n      ${d.diff.split('\n').join('\n      ')}\n`)
+    },
   },
-})
+)
 const identical = verdicts.filter((v) => v.identical).length
 if (args.includes('--json')) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`)
 for (const rule of blocked) process.stdout.write(`NOT RUN    ${rule.slug}: not installed in packages/engine: ${missingPackages(rule.testCase).join(', ')}\n`)
@@ -31,3 +44,4 @@ process.stdout.write(
   `\ndeployed corpus (isolation '${isolation}'): ${identical} / ${total} identical (${percent(identical, total)}); ` +
     `${blocked.length} not run (packages not installed), ${identical} / ${verdicts.length} of those run (${percent(identical, verdicts.length)})\n`,
 )
+measured = true

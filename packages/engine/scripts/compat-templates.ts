@@ -23,6 +23,14 @@ import { measure, percent } from './compat-run.js'
 
 const args = process.argv.slice(2)
 // A rule's work that fails after its run was compared (a request it left running) is no reason to stop measuring.
+// The script's own failure ends it before the figure: then the exit code says so.
+let measured = false
+process.on('exit', () => {
+  if (!measured) {
+    process.stderr.write('compat: stopped before the figure was measured\n')
+    process.exitCode = 1
+  }
+})
 process.on('uncaughtException', (error) => process.stderr.write(`late error of a rule's background work: ${String(error)}\n`))
 process.on('unhandledRejection', (error) => process.stderr.write(`late rejection of a rule's background work: ${String(error)}\n`))
 const option = (name: string): string | undefined => {
@@ -116,7 +124,8 @@ function genericCase(source: string): { testCase: Case } | { blocked: string } {
     testCase: {
       modules: { packages: [...new Set([...requires.filter((s) => !builtinModules.includes(packageName(s))), ...builtins])], crypto: true, http: true },
       configuration,
-      served: [...served],
+      // Only names an allow-list takes (a template's placeholder such as `https://{yourDomain}` is no host).
+      served: [...served].filter((host) => /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d{1,5})?$/i.test(host)),
       routes: [{ json: canned }],
       // One fixed time on both sides, so that timestamps and signatures over them compare.
       now: '2024-05-01T12:00:00.000Z',
@@ -169,3 +178,4 @@ process.stdout.write(
     `${identical} / ${verdicts.length} measured identical (${percent(identical, verdicts.length)}); ` +
     `${identical} / ${verdicts.length + notInstalled} of those that need no live database (${percent(identical, verdicts.length + notInstalled)})\n`,
 )
+measured = true

@@ -118,6 +118,8 @@ export class CaseRunner {
       now,
       claimsNamespace,
       isolation: this.#options.isolation ?? 'process',
+      // Not the tenant's host: the engine reaches only its /api/v2, in-process (auth0.managementApi), as a token server's
+      // engine does; the reference's tenant also answers /oauth/token (from the fixture), as Auth0 did.
       served: testCase.served ?? [],
       extra: this.#options.engineExtra,
       side: this.#options.side ?? 'engine',
