@@ -543,8 +543,10 @@ export interface EngineOptions {
         /**
          * Answers the Management API in-process (the Fetch API): every request rules send through
          * the HTTP bridge (`fetch`, `request`, `axios`, `node-fetch`, bundled clients) to
-         * `https://<domain>/api/v2` and below comes here instead of the network, with no DNS and
-         * no entry in `modules.http.allow`; the rest of that host follows `modules.http`. The
+         * `https://<domain>/api/v2` and below, and every POST to `https://<domain>/oauth/token`
+         * (the client-credentials exchange node-auth0's `ManagementClient` makes when a rule gives
+         * it `clientId`/`clientSecret`), comes here instead of the network, with no DNS and no
+         * entry in `modules.http.allow`; the rest of that host follows `modules.http`. The
          * limits of `modules.http` (methods, timeout, response size, requests per run, the run's
          * abort) apply to it. Given it, rules have the HTTP clients even without `modules.http`
          * (allowing nothing else). A rejection fails the run with `ERR_METADATA_UPDATE_FAILED`,

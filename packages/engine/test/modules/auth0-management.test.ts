@@ -176,6 +176,69 @@ describe.each(['thread', 'process'] as const)('isolation: %s', (isolation) => {
     expect(managementApi).toHaveBeenCalledTimes(1)
   })
 
+  it('POST https://<domain>/oauth/token is in-process too (node-auth0 client credentials); any other method, path or origin of it follows modules.http', async () => {
+    const seen: Request[] = []
+    const managementApi = echoApi(seen)
+    await using engine = await engineWith(
+      [
+        rule(
+          'probe',
+          `var calls = [
+             ['POST', 'https://${DOMAIN}/oauth/token'],
+             ['GET', 'https://${DOMAIN}/oauth/token'],
+             ['PUT', 'https://${DOMAIN}/oauth/token'],
+             ['POST', 'https://${DOMAIN}/oauth/token/x'],
+             ['POST', 'https://${DOMAIN}/oauth/revoke'],
+             ['POST', 'https://${DOMAIN}/oauth/../oauth/token'],
+             ['POST', 'http://${DOMAIN}/oauth/token'],
+             ['POST', 'https://${DOMAIN}:8443/oauth/token'],
+             ['POST', 'https://other.example/oauth/token'],
+           ];
+           Promise.all(calls.map(function (c) {
+             return fetch(c[1], { method: c[0], headers: { 'content-type': 'application/json' }, body: c[0] === 'GET' ? undefined : JSON.stringify({ grant_type: 'client_credentials' }) })
+               .then(function (r) { return r.json().then(function (b) { return 'ok ' + b.method + ' ' + b.url; }); }, function (e) { return e.code; });
+           })).then(function (out) { context.idToken['https://t.example/out'] = out; callback(null, user, context); });`,
+        ),
+      ],
+      { ...options({ managementApi }), isolation, modules: { http: { allow: [], methods: ['GET', 'POST', 'PUT'] } } },
+    )
+    const result = await engine.run(passwordInput())
+    expect(result.idToken.claims['https://t.example/out']).toEqual([
+      `ok POST https://${DOMAIN}/oauth/token`,
+      'ERR_HTTP_NOT_ALLOWED',
+      'ERR_HTTP_NOT_ALLOWED',
+      'ERR_HTTP_NOT_ALLOWED',
+      'ERR_HTTP_NOT_ALLOWED',
+      // Dot segments are resolved first: this is /oauth/token, the same endpoint.
+      `ok POST https://${DOMAIN}/oauth/token`,
+      'ERR_HTTP_NOT_ALLOWED',
+      'ERR_HTTP_NOT_ALLOWED',
+      'ERR_HTTP_NOT_ALLOWED',
+    ])
+    expect(managementApi).toHaveBeenCalledTimes(2)
+    expect(seen.map((request) => [request.method, request.headers.get('content-type')])).toEqual([
+      ['POST', 'application/json'],
+      ['POST', 'application/json'],
+    ])
+  })
+
+  it('an allowed host that redirects a POST to https://<domain>/oauth/token with 302 turns it into a GET, which is not served in-process', async () => {
+    const managementApi = echoApi()
+    const redirecting = vi.fn(async () => new Response(null, { status: 302, headers: { location: `https://${DOMAIN}/oauth/token` } }))
+    await using engine = await engineWith(
+      [
+        rule(
+          'probe',
+          `fetch('https://hop.example/start', { method: 'POST', body: 'x' }).then(function (r) { return 'ok ' + r.status; }, function (e) { return e.code; })
+             .then(function (out) { context.idToken['https://t.example/out'] = out; callback(null, user, context); });`,
+        ),
+      ],
+      { ...options({ managementApi }), isolation, modules: { http: { allow: ['hop.example'], fetch: redirecting as unknown as typeof fetch } } },
+    )
+    expect((await engine.run(passwordInput())).idToken.claims['https://t.example/out']).toBe('ERR_HTTP_NOT_ALLOWED')
+    expect(managementApi).not.toHaveBeenCalled()
+  })
+
   it('the HTTP limits apply: methods, response size, requests per run, and a handler that never answers times out', async () => {
     const big = vi.fn(async () => new Response('z'.repeat(5_000)))
     const never = vi.fn(() => new Promise<Response>(() => undefined))

@@ -34,7 +34,9 @@ interface AllowEntry {
 
 /**
  * The tenant's Management API served in this process (engine option `auth0.managementApi`): every
- * https request to `origin` whose path is `/api/v2` or below goes to `handler`, never the network.
+ * https request to `origin` whose path is `/api/v2` or below, and a POST to its `/oauth/token` (the
+ * client-credentials exchange node-auth0's ManagementClient makes before its first call), goes to
+ * `handler`, never the network.
  */
 export interface InProcessApi {
   /** `https://<auth0.domain>`. */
@@ -50,6 +52,8 @@ export function inProcessApi(auth0: { domain: string | undefined; managementApi:
 
 /** The Management API's path prefix below the tenant's origin. */
 const MANAGEMENT_PATH = '/api/v2'
+/** The tenant's token endpoint: served in-process for POST only (a Management API token by client credentials). */
+const TOKEN_PATH = '/oauth/token'
 
 interface CompiledPolicy extends HttpPolicy {
   entries: readonly AllowEntry[]
@@ -117,7 +121,7 @@ function hostAllowed(url: URL, entries: readonly AllowEntry[]): boolean {
 async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, context: CallContext): Promise<HttpResponseData> {
   const method = String(spec.method ?? 'GET').toUpperCase()
   if (!policy.methods.includes(method)) throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP method ${method} is not allowed for rules.`)
-  let url = checkedUrl(String(spec.url), policy)
+  let url = checkedUrl(String(spec.url), policy, method)
   const run = runRequests(context, policy)
   run.count()
   const release = await run.slot()
@@ -152,10 +156,12 @@ async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, contex
         if (response.status >= 300 && response.status < 400 && location !== null && spec.redirect !== 'manual') {
           await response.body?.cancel().catch(() => undefined)
           if (hop >= MAX_REDIRECTS) throw new HttpError('ERR_TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects from ${url.host}.`)
-          const next = redirectTarget(url, location, policy)
+          const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')
+          const nextMethod = toGet ? (currentMethod === 'HEAD' ? 'HEAD' : 'GET') : currentMethod
+          const next = redirectTarget(url, location, policy, nextMethod)
           if (next.origin !== url.origin) headers = keepHeaders(headers, CROSS_ORIGIN_HEADERS, true)
-          if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
-            currentMethod = currentMethod === 'HEAD' ? 'HEAD' : 'GET'
+          if (toGet) {
+            currentMethod = nextMethod
             body = undefined
             headers = keepHeaders(headers, BODY_HEADERS, false)
           }
@@ -185,7 +191,7 @@ async function httpRequest(spec: HttpRequestSpec, policy: CompiledPolicy, contex
 
 /** The engine's transport over checked addresses, or the integrator's `fetch` (which resolves and connects as it likes). */
 async function send(url: URL, init: SendInit, policy: CompiledPolicy, run: RunRequests, signal: AbortSignal): Promise<Sent> {
-  if (policy.inProcess !== undefined && servedInProcess(url, policy.inProcess)) return sendInProcess(url, init, policy.inProcess.handler, signal)
+  if (policy.inProcess !== undefined && servedInProcess(url, init.method, policy.inProcess)) return sendInProcess(url, init, policy.inProcess.handler, signal)
   if (policy.fetch !== undefined) {
     const response = await policy.fetch(url, init)
     return { response, close: async () => void (response.bodyUsed ? undefined : await response.body?.cancel().catch(() => undefined)) }
@@ -196,9 +202,13 @@ async function send(url: URL, init: SendInit, policy: CompiledPolicy, run: RunRe
   return sendPinned(url, init, addresses, run)
 }
 
-/** Whether `url` is the in-process Management API's: https, the tenant's origin, `/api/v2` or below (after the URL parser resolved dot segments). */
-function servedInProcess(url: URL, api: InProcessApi): boolean {
+/**
+ * Whether a request is the in-process Management API's: https, the tenant's origin, and `/api/v2`
+ * or below (after the URL parser resolved dot segments), or a POST to exactly `/oauth/token`.
+ */
+function servedInProcess(url: URL, method: string, api: InProcessApi): boolean {
   if (url.protocol !== 'https:' || url.origin !== api.origin) return false
+  if (url.pathname === TOKEN_PATH) return method === 'POST'
   return url.pathname === MANAGEMENT_PATH || url.pathname.startsWith(`${MANAGEMENT_PATH}/`)
 }
 
@@ -290,14 +300,14 @@ function failure(error: unknown, url: URL, timeout: AbortSignal, budget: number)
 }
 
 /** Where a redirect leads, if the policy lets it: checked like the first URL, and against `modules.http.redirects`. */
-function redirectTarget(from: URL, location: string, policy: CompiledPolicy): URL {
+function redirectTarget(from: URL, location: string, policy: CompiledPolicy, method: string): URL {
   let text: string
   try {
     text = new URL(location, from).href
   } catch {
     throw new HttpError('ERR_INVALID_URL', `Invalid redirect location from ${from.host}: ${location}`)
   }
-  const next = checkedUrl(text, policy)
+  const next = checkedUrl(text, policy, method)
   if (policy.redirects === 'error') {
     throw new HttpError(
       'ERR_HTTP_NOT_ALLOWED',
@@ -318,7 +328,7 @@ function keepHeaders(headers: Record<string, string>, names: ReadonlySet<string>
   return Object.fromEntries(Object.entries(headers).filter(([name]) => names.has(name.toLowerCase()) === keep))
 }
 
-function checkedUrl(text: string, policy: CompiledPolicy): URL {
+function checkedUrl(text: string, policy: CompiledPolicy, method: string): URL {
   let url: URL
   try {
     url = new URL(text)
@@ -328,7 +338,7 @@ function checkedUrl(text: string, policy: CompiledPolicy): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new HttpError('ERR_HTTP_NOT_ALLOWED', `Only http and https URLs are allowed, not ${url.protocol}`)
   }
-  if (policy.inProcess !== undefined && servedInProcess(url, policy.inProcess)) return url
+  if (policy.inProcess !== undefined && servedInProcess(url, method, policy.inProcess)) return url
   if (!hostAllowed(url, policy.entries)) {
     throw new HttpError('ERR_HTTP_NOT_ALLOWED', `HTTP requests to ${url.host} are not allowed for rules (modules.http.allow).`)
   }
