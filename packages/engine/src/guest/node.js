@@ -486,15 +486,17 @@ function nodeBuiltin(name) {
     case 'timers/promises':
       mod = timersPromises()
       break
-    case 'tty':
+    case 'tty': {
+      const terminal = refusedBuiltin('tty')
       mod = {
         isatty: function isatty() {
           return false
         },
-        ReadStream: refusedBuiltin('tty').ReadStream,
-        WriteStream: refusedBuiltin('tty').WriteStream,
+        ReadStream: terminal.ReadStream,
+        WriteStream: terminal.WriteStream,
       }
       break
+    }
     case 'url':
       mod = urlModule
       break
