@@ -101,7 +101,10 @@ function genericCase(source: string): { testCase: Case } | { blocked: string } {
   const missing = requires.map(packageName).filter((name) => !installed(name))
   if (missing.length > 0) return { blocked: `module not installed here: ${[...new Set(missing)].join(', ')}` }
   // The template's own URLs stay as written: the fixture answers for their hosts on both sides.
-  const served = new Set([...source.matchAll(/https?:\/\/([A-Za-z0-9.-]+(?::\d+)?)/g)].map((m) => m[1] as string))
+  // A default port written out (`:443`) is the same origin: served bare as well.
+  const served = new Set(
+    [...source.matchAll(/https?:\/\/([A-Za-z0-9.-]+(?::\d+)?)/g)].flatMap((m) => [m[1] as string, (m[1] as string).replace(/:(?:443|80)$/, '')]),
+  )
   const keys = new Set([...source.matchAll(/configuration\.([A-Za-z_$][\w$]*)|configuration\[\s*['"]([^'"]+)['"]\s*\]/g)].map((m) => (m[1] ?? m[2]) as string))
   const configuration: Record<string, string> = {}
   for (const key of keys) {

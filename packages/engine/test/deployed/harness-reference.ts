@@ -164,7 +164,11 @@ export function interceptHosts(hosts: readonly string[], origin: string): () => 
     (realFn: (...a: unknown[]) => unknown, viaFn: (...a: unknown[]) => unknown, defaultPort: string) =>
     (...args: unknown[]) => {
       const moved = redirect(args, defaultPort)
-      return moved === undefined ? realFn(...args) : viaFn(...moved)
+      if (moved === undefined) return realFn(...args)
+      const request = viaFn(...moved) as import('node:http').ClientRequest
+      // The fixture stands in for a verified TLS peer (request's strictSSL reads socket.authorized).
+      request.on('socket', (socket) => Object.assign(socket, { authorized: true }))
+      return request
     }
   const viaRequest = real.httpRequest as (...a: unknown[]) => unknown
   const viaGet = real.httpGet as (...a: unknown[]) => unknown
