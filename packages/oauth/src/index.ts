@@ -10,7 +10,17 @@
 export { createTokenServer } from './server.js'
 export type { TokenServer, TokenServerHandler, ConnectionInfo } from './server.js'
 export { toNodeListener } from './node.js'
-export type { TokenServerOptions, ClientConfig, ApiConfig, DirectoryConfig, SigningAlgorithm, ServerErrorEvent, RefusedEvent } from './options.js'
+export type {
+  TokenServerOptions,
+  ClientConfig,
+  ApiConfig,
+  DirectoryConfig,
+  PasswordResetDelivery,
+  SigningAlgorithm,
+  ServerErrorEvent,
+  RefusedEvent,
+} from './options.js'
+export { PasswordResetError } from './dbconnections/change-password.js'
 export { GRANT_TYPES } from './grants/grant-types.js'
 export type { GrantType } from './grants/grant-types.js'
 export type { UserAdmin, NewUser } from './users/admin.js'

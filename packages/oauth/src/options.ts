@@ -2,6 +2,7 @@ import { ConfigInvalidError, formatIssuePath, type Engine, type EngineOptions, t
 import { z } from 'zod'
 import type { OAuthError } from './errors.js'
 import { ALL_GRANT_TYPES, type GrantType } from './grants/grant-types.js'
+import { ROLE_ID, roleDefinitionsIssue, type RoleDefinition } from './management/roles.js'
 import type { TokenServerStores } from './stores/types.js'
 
 /**
@@ -202,6 +203,41 @@ export interface DirectoryConfig {
   name: string
   /** Rules see it as `context.connectionMetadata`. */
   metadata?: Readonly<Record<string, string>> | undefined
+  /**
+   * `POST /dbconnections/signup` into this directory (Auth0: the connection's "Disable Sign Ups"
+   * off, for the applications enabled on it). Default: sign-up is disabled. `clients`: the client
+   * ids that may sign users up; every configured client when left out.
+   */
+  signup?: { enabled: boolean; clients?: readonly string[] | undefined } | undefined
+  /**
+   * The password policy of sign-ups and password resets in this directory, as Auth0's password
+   * strength levels: `none` (1 character), `low` (6), `fair` (8, lower and upper case and numbers),
+   * `good` (8, three of lower, upper, numbers and special characters), `excellent` (10, as good,
+   * and no character three times in a row). `minLength` raises the level's minimum (up to 128).
+   * Default: `good`. Operators' `users.create` and `users.setPassword` are not checked.
+   */
+  passwordPolicy?: { level?: 'none' | 'low' | 'fair' | 'good' | 'excellent' | undefined; minLength?: number | undefined } | undefined
+}
+
+/**
+ * What `hooks.deliverPasswordReset` gets for `POST /dbconnections/change_password` of an existing
+ * user: the integrator sends the user a link carrying `ticket`, and completes the reset with
+ * `server.users.resetPassword(ticket, newPassword)`. The ticket is good until `expiresAt` and for
+ * one password change (any change of the password ends it). Never logged by the server.
+ */
+export interface PasswordResetDelivery {
+  /** The user's `user_id`. */
+  userId: string
+  /** The address to send the link to. */
+  email: string
+  /** The directory (realm) name. */
+  directory: string
+  /** The client that asked (`client_id`). */
+  clientId: string
+  /** The reset ticket: a secret, for the link only. */
+  ticket: string
+  /** When the ticket expires (ms since the epoch). */
+  expiresAt: number
 }
 
 /**
@@ -436,10 +472,16 @@ export interface TokenServerOptions {
    * and by email, search by email, metadata and flag updates, account linking, roles), served to
    * an engine the server creates, in-process: it is never one of the server's HTTP routes. Each
    * run's token is opaque, for this tenant only, and accepted for `tokenLifetimeSeconds` (default
-   * 120). `false` leaves `auth0.accessToken` undefined and every request to `auth0.baseUrl` to
-   * `modules.http`. Engine options that set `auth0.accessToken` or `auth0.managementApi` win.
+   * 120). The tenant's `POST /oauth/token` is served to rules the same way: node-auth0's
+   * `ManagementClient({ domain, clientId, clientSecret })` gets a token of the same power and
+   * lifetime (the client credentials are required but not checked; docs/security.md says why).
+   * `roles` declares the tenant's RBAC roles, which rules list (`GET /api/v2/roles`) and assign to
+   * or remove from users by id (users hold role names; a role's id is the declared one, so rules
+   * written with a tenant's `rol_…` ids keep working, or else derived from its name). `false`
+   * leaves `auth0.accessToken` undefined and every request to `auth0.baseUrl` to `modules.http`.
+   * Engine options that set `auth0.accessToken` or `auth0.managementApi` win.
    */
-  managementApi?: false | { tokenLifetimeSeconds?: number | undefined } | undefined
+  managementApi?: false | { tokenLifetimeSeconds?: number | undefined; roles?: readonly RoleDefinition[] | undefined } | undefined
   /**
    * The clock: milliseconds since the epoch, as the engine's and `@tokenrules/testing`'s `clock`
    * take it. Tokens, refresh tokens, MFA, brute-force counts and the stores use it; an engine the
@@ -453,6 +495,12 @@ export interface TokenServerOptions {
         onError?: ((event: ServerErrorEvent) => void) | undefined
         /** Requests refused with a 4xx OAuth error, with the reason the answer does not tell in `error.detail`. */
         onRefused?: ((event: RefusedEvent) => void) | undefined
+        /**
+         * Sends the password reset link of `POST /dbconnections/change_password` (called only for an
+         * existing user, after the answer is decided; a rejection goes to `onError`). Without it the
+         * route answers 501.
+         */
+        deliverPasswordReset?: ((delivery: PasswordResetDelivery) => void | Promise<void>) | undefined
       }
     | undefined
 }
@@ -502,7 +550,18 @@ const schema = z.object({
       }),
     )
     .refine((apis) => new Set(apis.map((a) => a.identifier)).size === apis.length, 'API identifiers must be unique'),
-  directories: z.array(z.strictObject({ name: z.string().min(1).max(128), metadata: stringRecord.optional() })).optional(),
+  directories: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(128),
+        metadata: stringRecord.optional(),
+        signup: z.strictObject({ enabled: z.boolean(), clients: z.array(z.string().min(1)).optional() }).optional(),
+        passwordPolicy: z
+          .strictObject({ level: z.enum(['none', 'low', 'fair', 'good', 'excellent']).optional(), minLength: positiveInt.max(128).optional() })
+          .optional(),
+      }),
+    )
+    .optional(),
   defaultDirectory: z.string().min(1).optional(),
   defaultAudience: z.string().min(1).optional(),
   stores: z.custom<object>((value) => typeof value === 'object' && value !== null, 'must be an object of stores').optional(),
@@ -530,11 +589,32 @@ const schema = z.object({
     .regex(/^(\/[^/?#]+)*$/, "must be '' or like '/auth' (no trailing slash)")
     .optional(),
   tenant: z.string().min(1).optional(),
-  managementApi: z.union([z.literal(false), z.strictObject({ tokenLifetimeSeconds: positiveInt.max(3_600).optional() })]).optional(),
+  managementApi: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        tokenLifetimeSeconds: positiveInt.max(3_600).optional(),
+        roles: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1).max(200),
+              id: z.string().regex(ROLE_ID, 'must be rol_ followed by 1 to 64 letters or digits').optional(),
+              description: z.string().max(1_000).optional(),
+            }),
+          )
+          .max(10_000)
+          .superRefine((roles, ctx) => {
+            const issue = roleDefinitionsIssue(roles)
+            if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue })
+          })
+          .optional(),
+      }),
+    ])
+    .optional(),
   clock: z.function().optional(),
   // The clock option's earlier name, refused so that a stale call site does not silently run on the real clock.
   currentDate: z.undefined({ error: 'is now `clock: () => number` (milliseconds since the epoch), as the engine takes it' }).optional(),
-  hooks: z.strictObject({ onError: z.function().optional(), onRefused: z.function().optional() }).optional(),
+  hooks: z.strictObject({ onError: z.function().optional(), onRefused: z.function().optional(), deliverPasswordReset: z.function().optional() }).optional(),
 })
 
 /**
@@ -570,6 +650,13 @@ export function validateOptions(options: TokenServerOptions): void {
     if (client.defaultAudience !== undefined && !apis.has(client.defaultAudience)) {
       issues.push({ path: ['clients', index, 'defaultAudience'], code: 'custom', message: `'${client.defaultAudience}' is not one of apis` })
     }
+  })
+  const clientIds = new Set(options.clients.map((c) => c.clientId))
+  options.directories?.forEach((directory, index) => {
+    directory.signup?.clients?.forEach((clientId, at) => {
+      if (!clientIds.has(clientId))
+        issues.push({ path: ['directories', index, 'signup', 'clients', at], code: 'custom', message: `'${clientId}' is not one of clients` })
+    })
   })
   if (issues.length > 0) throw optionsInvalid(issues)
 }

@@ -20,6 +20,8 @@ import { deleteAuthenticator, listAuthenticators } from './mfa/authenticators.js
 import { challenge } from './mfa/challenge.js'
 import { revoke } from './revoke/revoke.js'
 import { userinfo } from './userinfo/userinfo.js'
+import { changePassword } from './dbconnections/change-password.js'
+import { signup } from './dbconnections/signup.js'
 import { optionsInvalid, validateOptions, type TokenServerOptions } from './options.js'
 import { DEFAULT_SCRYPT_COST, hashPassword } from './passwords/hash.js'
 import { createMemoryStores, isMemoryStore } from './stores/memory.js'
@@ -132,7 +134,8 @@ export type TokenServerHandler = (request: Request, connection?: ConnectionInfo)
  */
 export interface TokenServer extends AsyncDisposable {
   /**
-   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `GET`/`POST /userinfo`, `POST /mfa/associate`,
+   * Answers `POST /oauth/token`, `POST /oauth/revoke`, `GET`/`POST /userinfo`, `POST /dbconnections/signup`,
+   * `POST /dbconnections/change_password`, `POST /mfa/associate`,
    * `GET /mfa/authenticators`, `DELETE /mfa/authenticators/{id}`, `POST /mfa/challenge`,
    * `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration` (below `basePath`).
    * Never rejects: every failure is an OAuth error answer.
@@ -247,6 +250,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     clients: new Map(options.clients.map((client) => [client.clientId, client])),
     apis: new Map(options.apis.map((api) => [api.identifier, api])),
     defaultDirectory: options.defaultDirectory ?? options.directories?.[0]?.name,
+    directoryOptions: new Map((options.directories ?? []).map((directory) => [directory.name, directory])),
+    deliverPasswordReset: options.hooks?.deliverPasswordReset,
     defaultAudience: options.defaultAudience,
     idTokenLifetimeSeconds: options.idToken?.lifetimeSeconds ?? 36_000,
     refreshTokenLifetimeMs: (options.refreshTokens?.lifetimeSeconds ?? 2_592_000) * 1000,
@@ -340,7 +345,8 @@ function engineOptions(options: EngineOptions, users: UserStore, now: () => numb
 function withManagementApi(options: TokenServerOptions, engine: EngineOptions, users: UserStore, keys: SigningKeys, now: () => number): EngineOptions {
   if (options.managementApi === false) return engine
   const tokenLifetimeSeconds = options.managementApi?.tokenLifetimeSeconds ?? DEFAULT_MANAGEMENT_TOKEN_LIFETIME_SECONDS
-  return { ...engine, auth0: managementEngineOptions({ engine, issuer: options.issuer, users, keys, now, tokenLifetimeSeconds }) }
+  const roles = options.managementApi?.roles
+  return { ...engine, auth0: managementEngineOptions({ engine, issuer: options.issuer, users, keys, now, tokenLifetimeSeconds, roles }) }
 }
 
 type Route = {
@@ -361,6 +367,16 @@ const ROUTES: Record<string, Route> = {
     },
   },
   '/userinfo': { methods: ['GET', 'POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await userinfo(core, info)) },
+  '/dbconnections/signup': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await signup(core, info)) },
+  '/dbconnections/change_password': {
+    methods: ['POST'],
+    cors: 'client',
+    run: async (core, info) =>
+      new Response(await changePassword(core, info), {
+        status: 200,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', 'x-content-type-options': 'nosniff' },
+      }),
+  },
   '/mfa/associate': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await associate(core, info)) },
   '/mfa/authenticators': { methods: ['GET'], cors: 'client', run: async (core, info) => jsonNoStore(200, await listAuthenticators(core, info)) },
   '/mfa/challenge': { methods: ['POST'], cors: 'client', run: async (core, info) => jsonNoStore(200, await challenge(core, info)) },

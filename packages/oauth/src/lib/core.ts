@@ -1,6 +1,6 @@
 import type { Engine } from '@tokenrules/engine'
 import type { SecretBox } from './secret-box.js'
-import type { ApiConfig, ClientConfig, RefusedEvent, ServerErrorEvent } from '../options.js'
+import type { ApiConfig, ClientConfig, DirectoryConfig, PasswordResetDelivery, RefusedEvent, ServerErrorEvent } from '../options.js'
 import type { Params } from '../http/read-params.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
 import type { TokenServerStores } from '../stores/types.js'
@@ -16,6 +16,10 @@ export interface Core {
   clients: ReadonlyMap<string, ClientConfig>
   apis: ReadonlyMap<string, ApiConfig>
   defaultDirectory: string | undefined
+  /** The options of the configured directories, by name (sign-up, password policy). */
+  directoryOptions: ReadonlyMap<string, DirectoryConfig>
+  /** `hooks.deliverPasswordReset`, when the host gave one. */
+  deliverPasswordReset: ((delivery: PasswordResetDelivery) => void | Promise<void>) | undefined
   defaultAudience: string | undefined
   idTokenLifetimeSeconds: number
   refreshTokenLifetimeMs: number

@@ -1,4 +1,5 @@
 import type { JsonValue } from '@tokenrules/engine'
+import { resetPassword } from '../dbconnections/change-password.js'
 import { randomBytes } from 'node:crypto'
 import type { Core } from '../lib/core.js'
 import { normalizeIp } from '../lib/ip.js'
@@ -133,6 +134,14 @@ export interface UserAdmin {
   unblock(userId: string, ip?: string): Promise<void>
   /** Removes the user's MFA enrollment (lost authenticator and recovery codes). */
   resetMfa(userId: string): Promise<void>
+  /**
+   * Completes a password reset of `POST /dbconnections/change_password` with the ticket
+   * `hooks.deliverPasswordReset` got: checks the ticket (unexpired, for the password the user still
+   * has: it works once) and the directory's `passwordPolicy`, sets the password, lifts the user's
+   * brute-force blocks, and returns the user's id. Rejects with a `PasswordResetError`
+   * (`invalid_ticket` or `invalid_password`).
+   */
+  resetPassword(ticket: string, newPassword: string): Promise<string>
 }
 
 export function userAdmin(core: Core): UserAdmin {
@@ -199,5 +208,6 @@ export function userAdmin(core: Core): UserAdmin {
     async resetMfa(userId) {
       await core.stores.mfa.deleteEnrollment(userId)
     },
+    resetPassword: (ticket, newPassword) => resetPassword(core, ticket, newPassword),
   }
 }
