@@ -46,6 +46,13 @@ beforeEach(() => server.reset())
 
 const timedOut = () => `HTTP request to ${server.host} timed out after 300 ms.`
 const notAllowed = (host: string) => `HTTP requests to ${host} are not allowed for rules (modules.http.allow).`
+/** node-fetch's wording of a failed request to the risk service for the fixture login. */
+const fetchFailed = (riskUrl: string, reason: string) => {
+  const input = login()
+  const context = input.context as { request: { ip: string } }
+  const url = `${riskUrl}/score?ip=${encodeURIComponent(context.request.ip)}&user=${encodeURIComponent(String(input.user.user_id))}`
+  return `request to ${url} failed, reason: ${reason}`
+}
 const tooLarge = (max: number) => `The response from ${server.host} is larger than ${max} bytes.`
 
 describe('enrich-from-crm-request (request, callback style; denies when the CRM cannot answer)', () => {
@@ -222,13 +229,14 @@ describe('risk-score-node-fetch (node-fetch; fails safe to MFA)', () => {
     server.on('/risk/score', (_req, res) => sendJson(res, 200, { score: 1, explanation: 'e'.repeat(4_000) }))
     const result = await run(config(), { modules: httpPolicy(server, { maxResponseBytes: 1_024 }) })
     expect(result.multifactor).toEqual(MFA)
-    expect(logLines(result)).toEqual([['warn', `risk score unavailable: ${tooLarge(1_024)}`]])
+    // node-fetch's FetchError: "request to <url> failed, reason: <the transport's message>".
+    expect(logLines(result)).toEqual([['warn', `risk score unavailable: ${fetchFailed(`${server.origin}/risk`, tooLarge(1_024))}`]])
   })
 
   it('asks for MFA when its URL is on a host that is not allowed', async () => {
     const result = await run({ RISK_URL: 'http://169.254.169.254/latest', RISK_THRESHOLD: '70' })
     expect(result.multifactor).toEqual(MFA)
-    expect(logLines(result)).toEqual([['warn', `risk score unavailable: ${notAllowed('169.254.169.254')}`]])
+    expect(logLines(result)).toEqual([['warn', `risk score unavailable: ${fetchFailed('http://169.254.169.254/latest', notAllowed('169.254.169.254'))}`]])
     expect(server.requests).toEqual([])
   })
 })

@@ -317,8 +317,8 @@ const STEPS: [label: string, body: string][] = [
   [
     'fetch: a redirect followed, text(), arrayBuffer()',
     `var res = await fetch(ORIGIN + '/redirect', { method: 'POST', body: JSON.stringify({ a: 1 }) });
-    var text = await res.text(); var bytes = await (await fetch(ORIGIN + '/bytes')).arrayBuffer();
-    walk([['response', res], ['text', text], ['bytes', bytes], ['view', new Uint8Array(bytes)], ['clone', res.clone()]]);`,
+    var copy = res.clone(); var text = await res.text(); var bytes = await (await fetch(ORIGIN + '/bytes')).arrayBuffer();
+    walk([['response', res], ['text', text], ['bytes', bytes], ['view', new Uint8Array(bytes)], ['clone', copy]]);`,
   ],
   [
     'fetch: host not allowed, connection refused (host rejects)',

@@ -280,8 +280,8 @@ export async function harness(rules: EngineOptions['rules'], options: Partial<En
   const engine = await engineWith(rules, {
     ...options,
     // Work an attack leaves running after its callback goes on for as long as the attack's budget
-    // (limits.backgroundMs), so that the normal login after it is served promptly.
-    limits: { timeoutMs, memoryLimitMb: 64, backgroundMs: timeoutMs, ...options.limits },
+    // (limits.backgroundMs, at most its 20 s maximum), so that the normal login after it is served promptly.
+    limits: { timeoutMs, memoryLimitMb: 64, backgroundMs: Math.min(timeoutMs, 20_000), ...options.limits },
     configuration: { CANARY_FILE: canaryFile(), ...options.configuration },
   })
   // An attack may take the whole budget, plus recycling an isolate; anything past this is a hang.
