@@ -78,6 +78,8 @@ describe('signing keys, JWKS and discovery', () => {
       issuer: ISSUER,
       token_endpoint: 'https://auth.example.com/oauth/token',
       jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+      revocation_endpoint: 'https://auth.example.com/oauth/revoke',
+      userinfo_endpoint: 'https://auth.example.com/userinfo',
       mfa_associate_endpoint: 'https://auth.example.com/mfa/associate',
       mfa_challenge_endpoint: 'https://auth.example.com/mfa/challenge',
       grant_types_supported: [
@@ -90,6 +92,7 @@ describe('signing keys, JWKS and discovery', () => {
       response_types_supported: [],
       subject_types_supported: ['public'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       id_token_signing_alg_values_supported: ['ES256'],
       scopes_supported: ['openid', 'profile', 'email', 'phone', 'offline_access', 'read:messages', 'write:messages'],
       claims_supported: expect.arrayContaining(['sub', 'email', 'name', 'auth_time']),
