@@ -224,6 +224,47 @@ export interface DirectoryConfig {
  * user: the integrator sends the user a link carrying `ticket`, and completes the reset with
  * `server.users.resetPassword(ticket, newPassword)`. The ticket is good until `expiresAt` and for
  * one password change (any change of the password ends it). Never logged by the server.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { GRANT_TYPES, createTokenServer, type PasswordResetDelivery } from '@tokenrules/oauth'
+ *
+ * // The integrator's mailer: here, an outbox the example reads.
+ * const outbox: PasswordResetDelivery[] = []
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [{ clientId: 'mobile', grants: [GRANT_TYPES.password], allowPublic: true }],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: [] }],
+ *   directories: [{ name: 'Employees' }],
+ *   passwords: { scryptCost: 2 ** 12 },
+ *   hooks: { deliverPasswordReset: (delivery) => void outbox.push(delivery) },
+ * })
+ * await server.users.create({ directory: 'Employees', email: 'alice@example.com', password: 'correct horse battery staple' })
+ * const response = await server.handler(
+ *   new Request('http://localhost/dbconnections/change_password', {
+ *     method: 'POST',
+ *     headers: { 'content-type': 'application/json' },
+ *     body: JSON.stringify({ client_id: 'mobile', email: 'alice@example.com', connection: 'Employees' }),
+ *   }),
+ * )
+ * assert.equal(await response.text(), "We've just sent you an email to reset your password.")
+ * await new Promise((resolve) => setTimeout(resolve, 10)) // the delivery runs after the answer
+ * const [delivery] = outbox
+ * assert.equal(delivery?.email, 'alice@example.com')
+ *
+ * // The reset page the link leads to completes it with the ticket.
+ * await server.users.resetPassword(delivery?.ticket ?? '', 'A new Passw0rd')
+ * const login = await server.handler(
+ *   new Request('http://localhost/oauth/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'password', client_id: 'mobile', username: 'alice@example.com', password: 'A new Passw0rd', audience: 'https://api.example.com' }),
+ *   }),
+ *   { remoteAddress: '127.0.0.1' },
+ * )
+ * assert.equal(login.status, 200)
+ * ```
  */
 export interface PasswordResetDelivery {
   /** The user's `user_id`. */

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryStores, type UserStore } from '@tokenrules/oauth'
 import { managementApi } from '../src/management/api.js'
+import { RoleCatalogue } from '../src/management/roles.js'
 import { ManagementTokens } from '../src/management/tokens.js'
 import { ALICE, BOB, rule, startServer, type TestServer } from './helpers.js'
 
@@ -244,7 +245,14 @@ describe('authorisation', () => {
 
     const tokens = new ManagementTokens(`https://${DOMAIN}`, 120_000, () => now)
     let now = 0
-    const api = managementApi({ users: createMemoryStores().users, tokens, now: () => now, maxBodyBytes: 1_000, verifyIdToken: async () => undefined })
+    const api = managementApi({
+      users: createMemoryStores().users,
+      tokens,
+      now: () => now,
+      maxBodyBytes: 1_000,
+      verifyIdToken: async () => undefined,
+      roles: new RoleCatalogue(),
+    })
     const token = tokens.mint()
     const ask = (origin = `https://${DOMAIN}`) => api(new Request(`${origin}/api/v2/users/auth0%7Cx`, { headers: { authorization: `Bearer ${token}` } }))
     expect((await ask()).status).toBe(404) // accepted: the user does not exist

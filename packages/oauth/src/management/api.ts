@@ -2,9 +2,12 @@
  * The part of Auth0's Management API v2 that rules call, served to the token server's own engine
  * in-process (engine option `auth0.managementApi`): users by id (read; update of `app_metadata`,
  * `user_metadata`, `email_verified`, `blocked`), users by email, user search by email, linking
- * and unlinking accounts, and a user's roles. Auth0's JSON shapes and error bodies.
+ * and unlinking accounts, a user's roles (list, assign, remove) and the tenant's roles (list, by
+ * id). Auth0's JSON shapes and error bodies; a Management API route this subset does not serve
+ * answers 501 naming it. The tenant's `POST /oauth/token` is answered here too
+ * (token-endpoint.ts): a Management API token for client credentials.
  *
- * Every request needs a bearer token minted for a run of this tenant (management/tokens.ts). A
+ * Every other request needs a bearer token minted for this tenant (management/tokens.ts). A
  * failure of the store rejects (the engine then fails the run: no token is issued on a write that
  * did not happen); every other failure is Auth0's error answer.
  */
@@ -14,7 +17,9 @@ import { loginKey } from '../stores/lib/metadata.js'
 import type { UserRecord, UserStore } from '../stores/types.js'
 import { expiredToken, inexistentUser, invalidBody, invalidQuery, invalidToken, managementError, missingAuthentication } from './errors.js'
 import type { ManagementTokens } from './tokens.js'
-import { identitiesOf, roleView, userView, withFields } from './user-view.js'
+import type { RoleCatalogue } from './roles.js'
+import { clientCredentialsToken } from './token-endpoint.js'
+import { identitiesOf, userView, withFields } from './user-view.js'
 
 /** What the Management API works on. */
 export interface ManagementApiConfig {
@@ -26,6 +31,8 @@ export interface ManagementApiConfig {
   maxBodyBytes: number
   /** The `sub` of an ID token this server issued and that is still valid (`link_with`), or undefined. */
   verifyIdToken: (token: string) => Promise<string | undefined>
+  /** The tenant's declared roles (server option `managementApi.roles`). */
+  roles: RoleCatalogue
 }
 
 const PREFIX = '/api/v2'
@@ -33,6 +40,56 @@ const PREFIX = '/api/v2'
 const MAX_DEPTH = 64
 const PATCH_FIELDS = new Set(['app_metadata', 'user_metadata', 'email_verified', 'blocked'])
 const NOT_FOUND = (): Response => managementError(404, 'Not Found')
+/** The token endpoint below the tenant's origin. */
+const TOKEN_PATH = '/oauth/token'
+
+/**
+ * First path segments below /api/v2 that are Auth0 Management API resources: a route of theirs
+ * this subset does not serve is a 501 that says so (a rule's `err.statusCode` is not mistaken for
+ * "no such user"); any other path is Auth0's plain 404.
+ */
+const AUTH0_RESOURCES = new Set([
+  'actions',
+  'anomaly',
+  'attack-protection',
+  'blacklists',
+  'branding',
+  'client-grants',
+  'clients',
+  'connections',
+  'custom-domains',
+  'device-credentials',
+  'email-templates',
+  'emails',
+  'grants',
+  'guardian',
+  'hooks',
+  'jobs',
+  'keys',
+  'log-streams',
+  'logs',
+  'organizations',
+  'prompts',
+  'resource-servers',
+  'roles',
+  'rules',
+  'rules-configs',
+  'stats',
+  'tenants',
+  'tickets',
+  'user-blocks',
+  'users',
+  'users-by-email',
+])
+
+/** 501 for an Auth0 route this subset does not serve, naming it (docs/token-endpoint.md lists what is served). */
+function notServed(method: string, path: string): Response {
+  return managementError(
+    501,
+    `${method} ${path} is not served: this server answers rules the Management API subset of users, users-by-email, user roles and identities, and roles (see docs/token-endpoint.md).`,
+    'not_implemented',
+  )
+}
 
 type Handler = (config: ManagementApiConfig, url: URL, request: Request, params: string[]) => Promise<Response>
 
@@ -41,7 +98,9 @@ const ROUTES: { pattern: string[]; methods: Record<string, Handler> }[] = [
   { pattern: ['users'], methods: { GET: searchUsers } },
   { pattern: ['users-by-email'], methods: { GET: usersByEmail } },
   { pattern: ['users', '*'], methods: { GET: getUser, PATCH: patchUser } },
-  { pattern: ['users', '*', 'roles'], methods: { GET: userRoles } },
+  { pattern: ['users', '*', 'roles'], methods: { GET: userRoles, POST: assignRoles, DELETE: removeRoles } },
+  { pattern: ['roles'], methods: { GET: listRoles } },
+  { pattern: ['roles', '*'], methods: { GET: getRole } },
   { pattern: ['users', '*', 'identities'], methods: { POST: linkIdentity } },
   { pattern: ['users', '*', 'identities', '*', '*'], methods: { DELETE: unlinkIdentity } },
 ]
@@ -50,6 +109,10 @@ const ROUTES: { pattern: string[]; methods: Record<string, Handler> }[] = [
 export function managementApi(config: ManagementApiConfig): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url)
+    if (url.pathname === TOKEN_PATH) {
+      if (url.origin !== config.tokens.origin) return NOT_FOUND()
+      return clientCredentialsToken(config.tokens, config.tokens.origin, request)
+    }
     const authorization = request.headers.get('authorization')
     if (authorization === null || authorization.trim() === '') return missingAuthentication()
     const bearer = /^Bearer +([^\s]+) *$/i.exec(authorization)
@@ -69,9 +132,9 @@ export function managementApi(config: ManagementApiConfig): (request: Request) =
       const params: string[] = []
       if (!route.pattern.every((part, i) => (part === '*' ? (params.push(decoded[i] as string), decoded[i] !== '') : part === decoded[i]))) continue
       const handler = route.methods[request.method]
-      return handler === undefined ? NOT_FOUND() : handler(config, url, request, params)
+      return handler === undefined ? notServed(request.method, url.pathname) : handler(config, url, request, params)
     }
-    return NOT_FOUND()
+    return AUTH0_RESOURCES.has(decoded[0] as string) ? notServed(request.method, url.pathname) : NOT_FOUND()
   }
 }
 
@@ -233,10 +296,85 @@ async function userRoles(config: ManagementApiConfig, url: URL, _request: Reques
   if (record === undefined) return inexistentUser()
   const page = pageOf(url)
   if (page instanceof Response) return page
-  const roles = record.roles.map(roleView)
+  const roles = record.roles.map((name) => config.roles.view(name))
   const slice = roles.slice(page.start, page.start + page.limit)
   if (url.searchParams.get('include_totals') === 'true') return Response.json({ roles: slice, start: page.start, limit: page.limit, total: roles.length })
   return Response.json(slice)
+}
+
+/** `{ roles: [id, …] }`: a non-empty list of role ids (Auth0's body of assign and remove), or Auth0's 400. */
+async function roleIdsBody(config: ManagementApiConfig, request: Request): Promise<string[] | Response> {
+  const body = await jsonBody(request, config.maxBodyBytes)
+  if (body instanceof Response) return body
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalidBody(`'Expected type object but found type ${jsonType(body)}'.`)
+  const extra = Object.keys(body).filter((key) => key !== 'roles')
+  if (extra.length > 0) return invalidBody(`'Additional properties not allowed: ${extra.join(',')}'.`)
+  const roles = (body as { roles?: unknown }).roles
+  if (roles === undefined) return invalidBody("'Missing required property: roles'.")
+  if (!Array.isArray(roles)) return invalidBody(`'Expected type array but found type ${jsonType(roles)}' on property roles.`)
+  if (roles.length === 0) return invalidBody("'Array is too short (0), minimum 1' on property roles.")
+  if (roles.length > 1_000) return invalidBody(`'Array is too long (${roles.length}), maximum 1000' on property roles.`)
+  for (const [i, id] of roles.entries()) {
+    if (typeof id !== 'string') return invalidBody(`'Expected type string but found type ${jsonType(id)}' on property roles[${i}].`)
+    if (id === '') return invalidBody(`'String is too short (0 chars), minimum 1' on property roles[${i}].`)
+  }
+  return [...new Set(roles as string[])]
+}
+
+/** 404 for role ids the tenant has not (Auth0's answer to assigning one), naming them. */
+function inexistentRoles(ids: readonly string[]): Response {
+  const named = ids.slice(0, 10).map((id) => JSON.stringify(id.slice(0, 100)))
+  return managementError(
+    404,
+    `One or more of the roles do not exist: ${named.join(', ')}${ids.length > 10 ? ', …' : ''} (roles are declared in the server's managementApi.roles).`,
+    'inexistent_role',
+  )
+}
+
+/** POST users/{id}/roles: assign declared roles by id (already held: unchanged). 204. */
+async function assignRoles(config: ManagementApiConfig, _url: URL, request: Request, [id]: string[]): Promise<Response> {
+  const ids = await roleIdsBody(config, request)
+  if (ids instanceof Response) return ids
+  const userId = id as string
+  if ((await config.users.getUser(userId)) === undefined) return inexistentUser()
+  const unknown = ids.filter((roleId) => config.roles.byId(roleId) === undefined)
+  if (unknown.length > 0) return inexistentRoles(unknown)
+  const names = ids.map((roleId) => (config.roles.byId(roleId) as { name: string }).name)
+  if ((await config.users.updateRoles(userId, { add: names, remove: [] })) === undefined) return inexistentUser()
+  return new Response(null, { status: 204 })
+}
+
+/** DELETE users/{id}/roles: remove roles by id (declared ones, or the derived id of one the user holds; not held: unchanged). 204. */
+async function removeRoles(config: ManagementApiConfig, _url: URL, request: Request, [id]: string[]): Promise<Response> {
+  const ids = await roleIdsBody(config, request)
+  if (ids instanceof Response) return ids
+  const userId = id as string
+  const record = await config.users.getUser(userId)
+  if (record === undefined) return inexistentUser()
+  const held = new Map(record.roles.map((name) => [config.roles.view(name).id, name]))
+  const unknown = ids.filter((roleId) => config.roles.byId(roleId) === undefined && !held.has(roleId))
+  if (unknown.length > 0) return inexistentRoles(unknown)
+  const names = ids.map((roleId) => config.roles.byId(roleId)?.name ?? (held.get(roleId) as string))
+  if ((await config.users.updateRoles(userId, { add: [], remove: names })) === undefined) return inexistentUser()
+  return new Response(null, { status: 204 })
+}
+
+/** GET roles: the declared roles; `name_filter` keeps those whose name contains it, case-insensitively. */
+async function listRoles(config: ManagementApiConfig, url: URL): Promise<Response> {
+  const filter = url.searchParams.get('name_filter')
+  const page = pageOf(url)
+  if (page instanceof Response) return page
+  const wanted = filter === null ? undefined : filter.toLowerCase()
+  const roles = config.roles.list().filter((role) => wanted === undefined || role.name.toLowerCase().includes(wanted))
+  const slice = roles.slice(page.start, page.start + page.limit)
+  if (url.searchParams.get('include_totals') === 'true') return Response.json({ roles: slice, start: page.start, limit: page.limit, total: roles.length })
+  return Response.json(slice)
+}
+
+/** GET roles/{id}: one declared role. */
+async function getRole(config: ManagementApiConfig, _url: URL, _request: Request, [id]: string[]): Promise<Response> {
+  const role = config.roles.byId(id as string)
+  return role === undefined ? managementError(404, 'The role does not exist.', 'inexistent_role') : Response.json(role)
 }
 
 // ---- account linking ------------------------------------------------------------------------------

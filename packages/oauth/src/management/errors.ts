@@ -12,6 +12,7 @@ const REASONS: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
+  501: 'Not Implemented',
 }
 
 /** One error answer. `errorCode` is Auth0's (`invalid_body`, `inexistent_user`, …) when it has one. */

@@ -3,6 +3,7 @@ import type { EngineOptions } from '@tokenrules/engine'
 import type { UserStore } from '../stores/types.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
 import { managementApi } from './api.js'
+import { RoleCatalogue, type RoleDefinition } from './roles.js'
 import { ManagementTokens } from './tokens.js'
 
 /** How long a run's `auth0.accessToken` is accepted by default: a login's budget with room, never a day. */
@@ -14,7 +15,9 @@ const MAX_BODY_BYTES = 1_000_000
 /**
  * The engine options that give a token server's rules the Management API subset: `auth0.domain`
  * (the issuer's host unless the engine options name one), `auth0.accessToken` minted per run, and
- * `auth0.managementApi` answering in-process. Options the integrator set for these win.
+ * `auth0.managementApi` answering in-process (the Management API subset, and the tenant's
+ * `/oauth/token` for client credentials, minting the same tokens). Options the integrator set for
+ * these win.
  */
 export function managementEngineOptions(input: {
   engine: EngineOptions
@@ -23,6 +26,8 @@ export function managementEngineOptions(input: {
   keys: SigningKeys
   now: () => number
   tokenLifetimeSeconds: number
+  /** The tenant's roles (server option `managementApi.roles`). */
+  roles?: readonly RoleDefinition[] | undefined
 }): NonNullable<EngineOptions['auth0']> {
   const own = input.engine.auth0 ?? {}
   const domain = own.domain ?? new URL(input.issuer).host
@@ -32,6 +37,7 @@ export function managementEngineOptions(input: {
     tokens,
     now: input.now,
     maxBodyBytes: MAX_BODY_BYTES,
+    roles: new RoleCatalogue(input.roles),
     verifyIdToken: async (token) => {
       try {
         const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: input.keys.jwks().keys }), {

@@ -17,7 +17,8 @@ const MAX_LIVE_TOKENS = 100_000
  * The bearer tokens of the in-process Management API: one per run, minted when a rule first reads
  * `auth0.accessToken`, opaque (256 random bits), kept only as their SHA-256, for one tenant, and
  * valid `lifetimeMs` (a login's budget, not a day as Auth0's own tokens are). Nothing else is
- * accepted: there is no other way to get a token, so the API has no caller but the rules.
+ * accepted: the only other way to get one is the in-process `/oauth/token` (token-endpoint.ts),
+ * which only rules reach too, so the API has no caller but the rules.
  */
 export class ManagementTokens {
   readonly #grants = new Map<string, Grant>()
@@ -31,13 +32,23 @@ export class ManagementTokens {
     this.#now = now
   }
 
+  /** `https://<domain>`: the tenant the tokens are for. */
+  get origin(): string {
+    return this.#origin
+  }
+
   /** A fresh token for the tenant. */
   mint(): string {
+    return this.mintWithLifetime().token
+  }
+
+  /** A fresh token for the tenant and how long it is accepted, in whole seconds (a token response's `expires_in`). */
+  mintWithLifetime(): { token: string; expiresInSeconds: number } {
     const now = this.#now()
     this.#sweep(now)
     const token = randomToken()
     this.#grants.set(tokenDigest(token), { origin: this.#origin, expiresAt: now + this.#lifetimeMs })
-    return token
+    return { token, expiresInSeconds: Math.floor(this.#lifetimeMs / 1000) }
   }
 
   /** Whether `token` was minted here, for `origin`, and has not expired. */

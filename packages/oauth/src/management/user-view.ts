@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { JsonValue } from '@tokenrules/engine'
 import type { UserRecord } from '../stores/types.js'
 
@@ -65,10 +64,4 @@ export function withFields(view: Record<string, JsonValue>, fields: string | nul
   const names = new Set(fields.split(',').map((name) => name.trim()))
   const keep = include !== 'false'
   return Object.fromEntries(Object.entries(view).filter(([key]) => names.has(key) === keep))
-}
-
-/** A role as the Management API lists it: a stable id derived from its name (roles are names in the stores). */
-export function roleView(name: string): { id: string; name: string; description: string } {
-  const digest = createHash('sha256').update(name, 'utf8').digest('base64url').replace(/[-_]/g, '').slice(0, 16)
-  return { id: `rol_${digest}`, name, description: name }
 }

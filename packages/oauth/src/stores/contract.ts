@@ -232,6 +232,31 @@ function userStoreContract(make: Make<UserStore>): void {
     })
   })
 
+  it('users: role names are added (once, in order) and removed; the rest of the user is unchanged', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      const before = user('auth0|1', 'Employees', 'ada@example.com')
+      await store.createUser(before)
+      expect(await store.updateRoles('auth0|1', { add: ['writer', 'reader', 'admin', 'writer'], remove: [] })).toEqual(['reader', 'writer', 'admin'])
+      expect(await store.updateRoles('auth0|1', { add: [], remove: ['reader', 'unheld'] })).toEqual(['writer', 'admin'])
+      const after = await store.getUser('auth0|1')
+      expect(after?.roles).toEqual(['writer', 'admin'])
+      expect(after?.profile).toEqual(before.profile)
+      expect(await store.updateRoles('auth0|nobody', { add: ['admin'], remove: [] })).toBeUndefined()
+      expect(await store.getUser('auth0|nobody')).toBeUndefined()
+    })
+  })
+
+  it('users: concurrent role assignments to one user all persist', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      await store.createUser(user('auth0|1', 'Employees', 'ada@example.com'))
+      const names = Array.from({ length: 20 }, (_, i) => `role-${i}`)
+      await Promise.all(names.map((name) => store.updateRoles('auth0|1', { add: [name], remove: [] })))
+      expect([...((await store.getUser('auth0|1'))?.roles ?? [])].sort()).toEqual(['reader', ...names].sort())
+    })
+  })
+
   it('users: unlinking gives the account back as it was linked', async () => {
     await withStore(make, async (store) => {
       await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })

@@ -1,7 +1,7 @@
 import type { JsonValue } from '@tokenrules/engine'
 import { StoreConflictError } from './conflict.js'
 import { fullAt, refilled, type GuessState } from './lib/guess-budget.js'
-import { loginKey, mergeMetadata } from './lib/metadata.js'
+import { changedRoles, loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
   AttemptOutcome,
@@ -179,6 +179,12 @@ export class MemoryUserStore implements UserStore {
     await this.#update(userId, at, (profile) => {
       profile.user_metadata = mergeMetadata(profile.user_metadata, metadata)
     })
+  }
+  async updateRoles(userId: string, change: { add: readonly string[]; remove: readonly string[] }) {
+    const user = this.#users.get(userId)
+    if (user === undefined) return undefined
+    user.roles = changedRoles(user.roles, change)
+    return [...user.roles]
   }
   #update(userId: string, at: number, change: (profile: UserProfile) => void): UserProfile | undefined {
     const user = this.#users.get(userId)

@@ -5,7 +5,7 @@ import type { JsonValue } from '@tokenrules/engine'
 import { missingPeer } from '../lib/optional-peer.js'
 import { StoreConflictError } from './conflict.js'
 import { fullAt, refilled } from './lib/guess-budget.js'
-import { loginKey, mergeMetadata } from './lib/metadata.js'
+import { changedRoles, loginKey, mergeMetadata } from './lib/metadata.js'
 import type {
   AttemptKey,
   AttemptOutcome,
@@ -434,6 +434,15 @@ class SqliteUserStore implements UserStore {
     this.#update(userId, at, (profile) => {
       profile.user_metadata = mergeMetadata(profile.user_metadata, metadata)
     })
+  }
+  async updateRoles(userId: string, change: { add: readonly string[]; remove: readonly string[] }) {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT roles FROM users WHERE user_id = ?').get(userId) as { roles: string } | undefined
+      if (row === undefined) return undefined
+      const roles = changedRoles(JSON.parse(row.roles) as string[], change)
+      this.db.prepare('UPDATE users SET roles = ? WHERE user_id = ?').run(JSON.stringify(roles), userId)
+      return roles
+    })()
   }
   #update(userId: string, at: number, change: (profile: UserProfile) => void): UserProfile | undefined {
     return this.db.transaction(() => {

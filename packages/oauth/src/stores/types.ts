@@ -208,6 +208,7 @@ export interface UserRecord {
  *   unlinkUser: (primaryId, secondaryId, at) => inner.unlinkUser(primaryId, secondaryId, at),
  *   updateAppMetadata: (userId, metadata, at) => inner.updateAppMetadata(userId, metadata, at),
  *   updateUserMetadata: (userId, metadata, at) => inner.updateUserMetadata(userId, metadata, at),
+ *   updateRoles: (userId, change) => inner.updateRoles(userId, change),
  * }
  *
  * await using server = await createTokenServer({
@@ -275,6 +276,12 @@ export interface UserStore {
   updateAppMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
   /** Merges `metadata` into `user_metadata`, like {@link UserStore.updateAppMetadata}. */
   updateUserMetadata(userId: string, metadata: Record<string, JsonValue>, at: number): Promise<void>
+  /**
+   * Changes the user's RBAC role names atomically (the Management API's role assignment): adds
+   * each of `add` it does not hold (after those it holds, in the order given), then removes each of
+   * `remove`. Returns the new roles, or `undefined` when the user does not exist.
+   */
+  updateRoles(userId: string, change: { add: readonly string[]; remove: readonly string[] }): Promise<string[] | undefined>
 }
 
 /**

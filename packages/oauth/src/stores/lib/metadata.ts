@@ -15,3 +15,11 @@ export function mergeMetadata(current: Record<string, JsonValue>, update: Record
 export function loginKey(value: string): string {
   return value.normalize('NFC').toLowerCase()
 }
+
+/** `roles` with each of `add` it lacks appended, then without each of `remove` (role assignment, as `UserStore.updateRoles` defines it). */
+export function changedRoles(roles: readonly string[], change: { add: readonly string[]; remove: readonly string[] }): string[] {
+  const out = [...roles]
+  for (const name of change.add) if (!out.includes(name)) out.push(name)
+  const removed = new Set(change.remove)
+  return out.filter((name) => !removed.has(name))
+}
