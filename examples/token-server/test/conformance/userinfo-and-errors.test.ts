@@ -1,0 +1,108 @@
+/**
+ * /userinfo through the SDKs' own calls, the demo's /dbconnections answers as the SDKs map them,
+ * and the errors an operator or brute-force protection causes: a blocked user (blocked by the
+ * operator in the demo's user store, as the Management API would) and too many attempts.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSqliteStores } from '@tokenrules/oauth/sqlite'
+import { AUDIENCE, USERS, runSdk, startHttpsDemo, value, type HttpsDemo } from './harness.js'
+
+let server: HttpsDemo
+beforeAll(async () => {
+  server = await startHttpsDemo()
+}, 120_000)
+afterAll(async () => server?.stop(), 120_000)
+
+describe('GET /userinfo through the SDKs', () => {
+  it('auth0-auth-js getUserInfo, node-auth0 UserInfoClient.getUserInfo, openid-client fetchUserInfo and oauth4webapi userInfoRequest agree', async () => {
+    const out = value(
+      await runSdk(
+        server,
+        `const { AuthClient } = await import('@auth0/auth0-auth-js');
+        const { UserInfoClient } = await import('auth0/legacy');
+        const client = await import('openid-client');
+        const oauth = await import('oauth4webapi');
+        const auth = new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const tokens = await auth.getTokenByPassword({ ...input.user, audience: input.audience, scope: 'openid profile email' });
+        const sub = tokens.claims.sub;
+        const authJs = await auth.getUserInfo({ accessToken: tokens.accessToken });
+        const nodeAuth0 = (await new UserInfoClient({ domain: DOMAIN }).getUserInfo(tokens.accessToken)).data;
+        const config = await client.discovery(new URL(ISSUER), CLIENT_ID, CLIENT_SECRET);
+        const openidClient = await client.fetchUserInfo(config, tokens.accessToken, sub);
+        const as = await oauth.processDiscoveryResponse(new URL(ISSUER), await oauth.discoveryRequest(new URL(ISSUER)));
+        const webapi = await oauth.processUserInfoResponse(as, { client_id: CLIENT_ID }, sub, await oauth.userInfoRequest(as, { client_id: CLIENT_ID }, tokens.accessToken));
+        let refused;
+        try { await auth.getUserInfo({ accessToken: tokens.idToken }); refused = 'accepted'; } catch (e) { refused = describeError(e); }
+        return { sub, authJs, nodeAuth0, openidClient, webapi, refused, discovery: config.serverMetadata().userinfo_endpoint };`,
+        { user: USERS.alice, audience: AUDIENCE },
+      ),
+    )
+    expect(out.discovery).toBe(`${server.issuer}userinfo`)
+    expect(out.authJs).toMatchObject({ sub: out.sub, email: USERS.alice.username, name: 'Alice' })
+    expect(out.nodeAuth0).toEqual(out.authJs)
+    expect(out.openidClient).toEqual(out.authJs)
+    expect(out.webapi).toEqual(out.authJs)
+    expect(out.refused).toMatchObject({ name: 'UserInfoError', statusCode: 401 })
+  }, 120_000)
+})
+
+describe('/dbconnections as the demo serves them', () => {
+  it('sign-up is off in the demo’s directories: both SDKs map Auth0’s operation_not_supported answer', async () => {
+    const out = value(
+      await runSdk(
+        server,
+        `const { AuthClient } = await import('@auth0/auth0-auth-js');
+        const { AuthenticationClient } = await import('auth0/legacy');
+        const errors = {};
+        try { await new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).database.signUp({ email: 'dave@example.com', password: 'a long enough password', connection: 'Customers' }); errors.authJs = 'succeeded'; } catch (e) { errors.authJs = describeError(e); }
+        try { await new AuthenticationClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).database.signUp({ email: 'dave@example.com', password: 'a long enough password', connection: 'Customers' }); errors.nodeAuth0 = 'succeeded'; } catch (e) { errors.nodeAuth0 = describeError(e); }
+        return errors;`,
+      ),
+    )
+    expect(out.authJs).toMatchObject({
+      name: 'SignUpError',
+      statusCode: 400,
+      cause: { error: 'operation_not_supported', error_description: 'public signup is disabled' },
+    })
+    expect(out.nodeAuth0).toMatchObject({ statusCode: 400 })
+  }, 120_000)
+})
+
+describe('errors an operator or brute-force protection causes', () => {
+  it('a blocked user: the SDKs see 401 unauthorized "user is blocked"; too many attempts: 429 too_many_attempts', async () => {
+    const stores = createSqliteStores({ path: join(server.dataDir, 'tokenrules.db') })
+    try {
+      const bob = await stores.users.findUser('Customers', USERS.bob.username)
+      if (bob === undefined) throw new Error('the demo did not seed bob')
+      await stores.users.setBlocked(bob.profile.user_id as string, true, Date.now())
+    } finally {
+      stores.close()
+    }
+    const out = value(
+      await runSdk(
+        server,
+        `const { AuthClient } = await import('@auth0/auth0-auth-js');
+        const { AuthenticationClient } = await import('auth0/legacy');
+        const auth = new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const legacy = new AuthenticationClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const out = {};
+        try { await auth.getTokenByPassword({ ...input.bob, audience: input.audience }); out.blocked = 'succeeded'; } catch (e) { out.blocked = describeError(e); }
+        try { await legacy.oauth.passwordGrant({ ...input.bob, audience: input.audience }); out.blockedLegacy = 'succeeded'; } catch (e) { out.blockedLegacy = describeError(e); }
+        out.attempts = [];
+        for (let i = 0; i < 11; i++) {
+          try { await auth.getTokenByPassword({ ...input.alice, password: 'not her password ' + i, audience: input.audience }); out.attempts.push('succeeded'); } catch (e) { out.attempts.push(describeError(e)); }
+        }
+        try { await legacy.oauth.passwordGrant({ ...input.alice, audience: input.audience }); out.rightPassword = 'succeeded'; } catch (e) { out.rightPassword = describeError(e); }
+        return out;`,
+        { bob: USERS.bob, alice: USERS.alice, audience: AUDIENCE },
+      ),
+    )
+    expect(out.blocked).toMatchObject({ name: 'TokenByPasswordError', statusCode: 401, cause: { error: 'unauthorized', error_description: 'user is blocked' } })
+    expect(out.blockedLegacy).toMatchObject({ name: 'AuthApiError', statusCode: 401, error: 'unauthorized', error_description: 'user is blocked' })
+    expect(out.attempts.slice(0, 10).map((error: { cause: { error: string } }) => error.cause.error)).toEqual(Array(10).fill('invalid_grant'))
+    expect(out.attempts[10]).toMatchObject({ statusCode: 429, cause: { error: 'too_many_attempts' } })
+    // The (user, IP) pair stays blocked even with the right password.
+    expect(out.rightPassword).toMatchObject({ name: 'AuthApiError', statusCode: 429, error: 'too_many_attempts' })
+  }, 120_000)
+})
