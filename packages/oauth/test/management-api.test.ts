@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryStores, type UserStore } from '@tokenrules/oauth'
 import { managementApi } from '../src/management/api.js'
-import { RoleCatalogue } from '../src/management/roles.js'
+import { RoleCatalogue, derivedRoleId } from '../src/management/roles.js'
 import { ManagementTokens } from '../src/management/tokens.js'
 import { ALICE, BOB, rule, startServer, type TestServer } from './helpers.js'
 
@@ -163,6 +163,182 @@ describe('users by email, search, roles', () => {
     expect(status).toBe(200)
     expect(roles).toEqual([{ id: expect.stringMatching(/^rol_[A-Za-z0-9]{16}$/), name: 'Administrator', description: 'Administrator' }])
     expect(totals).toEqual({ roles, start: 0, limit: 50, total: 1 })
+  })
+})
+
+describe('roles: the declared catalogue, assignment and removal by id', () => {
+  const READER = 'rol_Reader0000000001'
+  it('GET /roles (name_filter), POST and DELETE /users/{id}/roles persist role names through the store; unknown ids, bad bodies and missing users are Auth0 errors', async () => {
+    const users = createMemoryStores().users
+    const admin = derivedRoleId('Administrator')
+    await using server = await planServer(
+      [
+        ['GET', '/roles'],
+        ['GET', '/roles?name_filter=READ'],
+        ['POST', '/users/{id}/roles', { roles: [READER] }],
+        ['POST', '/users/{id}/roles', { roles: [READER] }],
+        ['GET', '/users/{id}/roles'],
+        ['POST', '/users/{id}/roles', { roles: [READER, 'rol_Nope'] }],
+        ['POST', '/users/{id}/roles', { roles: [] }],
+        ['POST', '/users/{id}/roles', { roles: 'rol_x', extra: 1 }],
+        ['POST', '/users/auth0%7Cnobody/roles', { roles: [READER] }],
+        ['DELETE', '/users/{id}/roles', { roles: [admin] }],
+        ['GET', `/roles/${READER}`],
+        ['GET', '/roles/rol_Nope'],
+      ],
+      { stores: { users }, managementApi: { roles: [{ name: 'Administrator' }, { name: 'Reader', id: READER, description: 'Reads' }] } },
+    )
+    await seed(server)
+    const [list, filtered, assigned, again, held, unknown, empty, shape, nobody, removed, one, missing] = await runPlan(server)
+    expect(list).toEqual([
+      200,
+      [
+        { id: admin, name: 'Administrator', description: 'Administrator' },
+        { id: READER, name: 'Reader', description: 'Reads' },
+      ],
+    ])
+    expect(filtered).toEqual([200, [{ id: READER, name: 'Reader', description: 'Reads' }]])
+    expect([assigned, again]).toEqual([
+      [204, null],
+      [204, null],
+    ])
+    expect(held).toEqual([200, [expect.objectContaining({ name: 'Administrator', id: admin }), { id: READER, name: 'Reader', description: 'Reads' }]])
+    expect(unknown).toEqual([404, { statusCode: 404, error: 'Not Found', message: expect.stringContaining('"rol_Nope"'), errorCode: 'inexistent_role' }])
+    expect(unknown[1].message).not.toContain(READER)
+    for (const [status, body] of [empty, shape]) expect([status, body.errorCode]).toEqual([400, 'invalid_body'])
+    expect(nobody).toEqual([404, expect.objectContaining({ errorCode: 'inexistent_user' })])
+    expect(removed).toEqual([204, null])
+    expect(one).toEqual([200, { id: READER, name: 'Reader', description: 'Reads' }])
+    expect(missing).toEqual([404, expect.objectContaining({ errorCode: 'inexistent_role' })])
+    // Names in the store, as context.authorization.roles reads them.
+    expect((await users.getUser(server.aliceId))?.roles).toEqual(['Reader'])
+  })
+
+  it('managementApi.roles refuses duplicate names or ids and malformed ids at startup', async () => {
+    for (const roles of [
+      [{ name: 'A' }, { name: 'A' }],
+      [
+        { name: 'A', id: 'rol_X1' },
+        { name: 'B', id: 'rol_X1' },
+      ],
+      [{ name: 'A', id: 'admin' }],
+    ]) {
+      await expect(startServer({ rules: [], managementApi: { roles } })).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' })
+    }
+  })
+})
+
+describe('routes this subset does not serve', () => {
+  it("an Auth0 route it does not serve is a 501 naming it; a path that is no Auth0 resource is Auth0's 404", async () => {
+    await using server = await planServer([
+      ['GET', '/users/{id}/permissions'],
+      ['PATCH', '/clients/abc', { client_metadata: { a: '1' } }],
+      ['POST', '/organizations/org_1/members/{id}/roles', { roles: ['rol_x'] }],
+      ['DELETE', '/users/{id}'],
+      ['GET', '/nonsense'],
+    ])
+    const answers = await runPlan(server)
+    for (const [status, body] of answers.slice(0, 4)) {
+      expect(status).toBe(501)
+      expect(body).toMatchObject({ statusCode: 501, error: 'Not Implemented', errorCode: 'not_implemented' })
+      expect(body.message).toMatch(/^(GET|PATCH|POST|DELETE) \/api\/v2\/\S+ is not served/)
+    }
+    expect(answers[1][1].message).toContain('PATCH /api/v2/clients/abc')
+    expect(answers[4]).toEqual([404, { statusCode: 404, error: 'Not Found', message: 'Not Found' }])
+  })
+})
+
+describe('POST https://<domain>/oauth/token (client credentials, in-process)', () => {
+  const ORIGIN = `https://${DOMAIN}`
+  function direct(lifetimeMs = 120_000) {
+    let now = 0
+    const tokens = new ManagementTokens(ORIGIN, lifetimeMs, () => now)
+    const api = managementApi({
+      users: createMemoryStores().users,
+      tokens,
+      now: () => now,
+      maxBodyBytes: 1_000,
+      verifyIdToken: async () => undefined,
+      roles: new RoleCatalogue(),
+    })
+    const token = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }, origin = ORIGIN) =>
+      api(new Request(`${origin}/oauth/token`, { method: 'POST', headers, body }))
+    const json = (fields: Record<string, unknown>) => token(JSON.stringify(fields))
+    return { api, token, json, advance: (ms: number) => void (now += ms) }
+  }
+  const GOOD = { grant_type: 'client_credentials', client_id: 'm2m-app', client_secret: 'm2m-secret', audience: `${ORIGIN}/api/v2/` }
+
+  it("answers Auth0's token response with a token the Management API accepts for this tenant, for the same short lifetime", async () => {
+    const { api, json, advance } = direct(60_000)
+    const answer = await json({ ...GOOD, scope: 'read:users create:organization_member_roles' })
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('cache-control')).toBe('no-store')
+    const body = (await answer.json()) as Record<string, unknown>
+    expect(body).toEqual({ access_token: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/), scope: 'read:users', expires_in: 60, token_type: 'Bearer' })
+    expect(JSON.stringify(body)).not.toContain('m2m-secret')
+    const use = (origin = ORIGIN) =>
+      api(new Request(`${origin}/api/v2/users/auth0%7Cx`, { headers: { authorization: `Bearer ${String(body['access_token'])}` } }))
+    expect((await use()).status).toBe(404) // accepted: no such user
+    expect((await use('https://other.example.com')).status).toBe(401)
+    advance(60_000)
+    expect(await (await use()).json()).toMatchObject({ statusCode: 401, message: 'Expired token received for JSON Web Token validation' })
+  })
+
+  it('takes a form body and client_secret_basic as Auth0 does', async () => {
+    const { token } = direct()
+    const form = await token(new URLSearchParams(GOOD).toString(), { 'content-type': 'application/x-www-form-urlencoded' })
+    expect(form.status).toBe(200)
+    const basic = await token(JSON.stringify({ grant_type: GOOD.grant_type, audience: GOOD.audience }), {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from('m2m-app:m2m-secret').toString('base64')}`,
+    })
+    expect(basic.status).toBe(200)
+  })
+
+  it("any other grant, audience or missing credential is Auth0's {error, error_description}, and no token", async () => {
+    const { json, token } = direct()
+    const cases: [Record<string, unknown>, number, string, RegExp][] = [
+      [{ ...GOOD, grant_type: undefined }, 400, 'invalid_request', /^Missing required parameter: grant_type$/],
+      [{ ...GOOD, grant_type: 'password', username: 'a', password: 'b' }, 403, 'unauthorized_client', /^Grant type 'password' not allowed for the client/],
+      [{ ...GOOD, client_id: undefined }, 401, 'access_denied', /^Unauthorized$/],
+      [{ ...GOOD, client_secret: '' }, 401, 'access_denied', /^Unauthorized$/],
+      [{ ...GOOD, audience: undefined }, 403, 'access_denied', /^No audience parameter was provided/],
+      [{ ...GOOD, audience: 'https://api.example.com' }, 403, 'access_denied', /^Service not enabled within domain: https:\/\/api\.example\.com$/],
+      [{ ...GOOD, audience: `${ORIGIN}/api/v2` }, 403, 'access_denied', /^Service not enabled within domain/],
+    ]
+    for (const [fields, status, error, description] of cases) {
+      const answer = await json(fields)
+      const body = (await answer.json()) as Record<string, string>
+      expect([answer.status, body['error']], JSON.stringify(fields)).toEqual([status, error])
+      expect(body['error_description']).toMatch(description)
+      expect(body['access_token']).toBeUndefined()
+    }
+    expect((await token('{not json')).status).toBe(400)
+    expect((await token('x'.repeat(20_000))).status).toBe(413)
+    expect((await token(JSON.stringify(GOOD), { 'content-type': 'text/plain' })).status).toBe(400)
+    // Another tenant's origin is not this handler's token endpoint.
+    expect((await token(JSON.stringify(GOOD), { 'content-type': 'application/json' }, 'https://other.example.com')).status).toBe(404)
+  })
+
+  it('a rule exchanges client credentials at https://<auth0.domain>/oauth/token and calls the Management API with the token', async () => {
+    const exchange = rule(
+      'exchange',
+      `fetch('https://' + auth0.domain + '/oauth/token', { method: 'POST', headers: { 'content-type': 'application/json' },
+         body: JSON.stringify({ grant_type: 'client_credentials', client_id: configuration.CLIENT_ID, client_secret: configuration.CLIENT_SECRET, audience: 'https://' + auth0.domain + '/api/v2/' }) })
+         .then(function (res) { return res.json(); })
+         .then(function (t) { return fetch(auth0.baseUrl + '/users/' + encodeURIComponent(user.user_id), { headers: { authorization: t.token_type + ' ' + t.access_token } }); })
+         .then(function (res) { return res.json(); })
+         .then(function (u) { context.idToken['https://t.example/email'] = u.email; callback(null, user, context); }, callback);`,
+    )
+    await using server = await startServer({ rules: [exchange], engineOptions: { configuration: { CLIENT_ID: 'm2m', CLIENT_SECRET: 'secret' } } })
+    const answer = await server.login(ALICE, 'Employees', { scope: 'openid' })
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    expect((await server.verify(answer.body.id_token, 'demo-app')).payload['https://t.example/email']).toBe(ALICE.email)
+    // Not a route of the server's own handler.
+    const open = await server.send(
+      new Request(`https://${DOMAIN}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(GOOD) }),
+    )
+    expect([open.body.access_token, typeof open.body.error]).toEqual([undefined, 'string'])
   })
 })
 
