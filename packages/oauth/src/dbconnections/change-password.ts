@@ -67,12 +67,32 @@ export async function changePassword(core: Core, info: RequestInfo): Promise<str
 }
 
 /**
- * Why {@link resetPassword} refused: `invalid_ticket` (malformed, forged, expired, used, or its user
- * gone) or `invalid_password` (the directory's policy; `policy` tells it).
+ * Why `server.users.resetPassword` refused: `invalid_ticket` (malformed, forged, expired, used, or
+ * its user gone) or `invalid_password` (the directory's `passwordPolicy`; `policy` states it).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { PasswordResetError, createTokenServer } from '@tokenrules/oauth'
+ *
+ * await using server = await createTokenServer({
+ *   issuer: 'https://auth.example.com/',
+ *   engine: { rules: [] },
+ *   clients: [],
+ *   apis: [{ identifier: 'https://api.example.com', scopes: [] }],
+ * })
+ * // A reset page tells an old or forged link from a weak password.
+ * const error = await server.users.resetPassword('not-a-ticket', 'A new Passw0rd').catch((e: unknown) => e)
+ * assert.ok(error instanceof PasswordResetError)
+ * assert.equal(error.code, 'invalid_ticket')
+ * ```
  */
 export class PasswordResetError extends Error {
+  /** `invalid_ticket` or `invalid_password`. */
   readonly code: 'invalid_ticket' | 'invalid_password'
+  /** With `invalid_password`: the directory's policy as text, one `* ` line per rule. */
   readonly policy: string | undefined
+  /** Made by `users.resetPassword` with the reason, a message, and the policy text of a weak password. */
   constructor(code: PasswordResetError['code'], message: string, policy?: string) {
     super(message)
     this.name = 'PasswordResetError'
