@@ -104,6 +104,59 @@ describe('ManagementClient of auth0@2.44.1, bundled into the sandbox', () => {
     expect(out).toEqual(['Administrator'])
   })
 
+  it('ManagementClient({ domain, clientId, clientSecret }) gets its token from the in-process /oauth/token, then reads, assigns and removes roles', async () => {
+    const users = createMemoryStores().users
+    await using server = await startServer({
+      rules: [
+        rule(
+          'node-auth0-m2m',
+          `var ManagementClient = require('auth0@2.44.1').ManagementClient;
+           var management = new ManagementClient({ domain: auth0.domain, clientId: configuration.CLIENT_ID, clientSecret: configuration.CLIENT_SECRET, scope: 'read:users update:users read:roles' });
+           function fail(e) { context.idToken['https://t.example/error'] = { statusCode: e && e.statusCode, message: e && e.message }; callback(null, user, context); }
+           management.getRoles({ name_filter: 'Reader' }).then(function (roles) {
+             var reader = roles[0];
+             return management.assignRolestoUser({ id: user.user_id }, { roles: [reader.id] }).then(function () {
+               return management.getUserRoles({ id: user.user_id });
+             }).then(function (held) {
+               return management.removeRolesFromUser({ id: user.user_id }, { roles: [held[0].id] }).then(function () {
+                 return management.users.get({ id: user.user_id });
+               }).then(function (u) {
+                 context.idToken['https://t.example/out'] = [reader, held.map(function (r) { return r.name; }), u.email];
+                 callback(null, user, context);
+               });
+             });
+           }).catch(fail);`,
+        ),
+      ],
+      stores: { users },
+      managementApi: { roles: [{ name: 'Reader', id: 'rol_PxUnassigned01' }] },
+      engineOptions: {
+        configuration: { CLIENT_ID: 'tenant-m2m-app', CLIENT_SECRET: 'tenant-m2m-secret' },
+        modules: { packages: ['auth0'], resolveFrom: ENGINE_DIR },
+        limits: { timeoutMs: 10_000, memoryLimitMb: 128 },
+      },
+    })
+    server.aliceId = (await server.server.users.create({ directory: 'Employees', ...ALICE, roles: ['Administrator'] })).user_id
+    const { out, error } = await outcome(server)
+    expect(error).toBeUndefined()
+    expect(out).toEqual([{ id: 'rol_PxUnassigned01', name: 'Reader', description: 'Reader' }, ['Administrator', 'Reader'], ALICE.email])
+    expect((await users.getUser(server.aliceId))?.roles).toEqual(['Reader'])
+  })
+
+  it("assignRolestoUser with an undeclared role id is the SDK's 404 error; a route not served is its 501", async () => {
+    await using server = await sdkServer(
+      `management.assignRolestoUser({ id: user.user_id }, { roles: ['rol_Nope0000000001'] }).then(function () { out('assigned'); }, function (e) {
+         return management.getUserPermissions({ id: user.user_id }).then(function () { out('permissions'); }, function (e2) { out([e.statusCode, e.message, e2.statusCode, e2.message]); });
+       });`,
+    )
+    const { out, error } = await outcome(server)
+    expect(error).toBeUndefined()
+    expect(out?.slice(0, 1)).toEqual([404])
+    expect(out?.[1]).toContain('"rol_Nope0000000001"')
+    expect(out?.[2]).toBe(501)
+    expect(out?.[3]).toMatch(/^GET \/api\/v2\/users\/\S+\/permissions is not served/)
+  })
+
   it('linkUsers(primary, { user_id, provider }) links an account, the linking rules of deployed tenants', async () => {
     await using server = await sdkServer(
       `management.getUsersByEmail('${BOB.email}').then(function (found) {
@@ -139,7 +192,7 @@ describe('ManagementClient of auth0@2.44.1, bundled into the sandbox', () => {
     expect((await outcome(server)).out).toBe(server.aliceId)
   })
 
-  it('AuthenticationClient: its requests go through the HTTP policy (the tenant host outside /api/v2 is not allowed by default)', async () => {
+  it('AuthenticationClient: its requests go through the HTTP policy (the tenant host outside /api/v2 and POST /oauth/token is not allowed by default)', async () => {
     const body = `var AuthenticationClient = require('auth0@2.44.1').AuthenticationClient;
       var client = new AuthenticationClient({ domain: auth0.domain, clientId: context.clientID });
       client.getProfile('not-a-token').then(function () { out('answered'); }, fail);`
