@@ -33,6 +33,11 @@ describe('openid-client 6.9.0', () => {
       ),
     )
     expect(out.metadata.issuer).toBe(server.issuer)
+    // No authorization endpoint, so no response type: RFC 8414 §2 and OIDC Discovery §3 make the
+    // member required and list what the server supports; [] is the truth, and the SDKs accept it.
+    expect(out.metadata.response_types_supported).toEqual([])
+    expect(out.metadata.authorization_endpoint).toBeUndefined()
+    expect(out.metadata).toMatchObject({ revocation_endpoint: `${server.issuer}oauth/revoke`, userinfo_endpoint: `${server.issuer}userinfo` })
     expect(out.claims).toMatchObject({ iss: server.issuer, aud: 'demo-app', email: USERS.alice.username })
     expect(decodeJwt(out.tokens.access_token).header['typ']).toBe('at+jwt')
     expect(out.refreshed.refresh_token).not.toBe(out.tokens.refresh_token)
