@@ -102,6 +102,8 @@ interface Exit {
   kind: 'return' | 'end'
   fn: AstNode
   later: boolean
+  /** The function names the callback (or a stand-in): where a path that never called back gave up. */
+  uses?: boolean | undefined
 }
 
 /** One path through the rule, as far as it got. */
@@ -195,9 +197,9 @@ class Flow {
     let finals: Fact[]
     if (body.type === 'BlockStatement') {
       const normal = this.block(body.body as AstNode[], [start], frame, inner)
-      finals = [...normal.map((f) => withExit(f, { node: closing(body), kind: 'end', fn: this.rule, later: false })), ...frame.returns]
+      finals = [...normal.map((f) => this.withExit(f, { node: closing(body), kind: 'end', fn: this.rule, later: false })), ...frame.returns]
     } else {
-      finals = this.expression(body, [start], frame, inner, 'return').map((f) => withExit(f, { node: body, kind: 'end', fn: this.rule, later: false }))
+      finals = this.expression(body, [start], frame, inner, 'return').map((f) => this.withExit(f, { node: body, kind: 'end', fn: this.rule, later: false }))
     }
     for (const fact of finals) if (fact.count === 0) this.reportUnreached(fact)
   }
@@ -422,7 +424,7 @@ class Flow {
         const resolvedWith = this.resolvesWith(argument, scope)
         const promise = frame.handler && argument !== null && this.mayReject(argument, scope)
         for (const fact of out)
-          frame.returns.push({ ...withExit(fact, { node, kind: 'return', fn: frame.fn, later: frame.later }), resolved: resolvedWith, promise })
+          frame.returns.push({ ...this.withExit(fact, { node, kind: 'return', fn: frame.fn, later: frame.later }), resolved: resolvedWith, promise })
         return []
       }
       case 'ThrowStatement': {
@@ -751,7 +753,15 @@ class Flow {
     if (iteratee !== undefined && iteratee.kind !== 'unknown') {
       if (iteratee.kind === 'callback') return []
       const receiver = callee.type === 'MemberExpression' && !(root === '_' || root === 'lodash') ? (callee.object as AstNode) : args[0]
-      return this.iterate(node, iteratee, receiver, out, frame, method !== undefined && EARLY_EXIT_ITERATORS.has(method))
+      return this.iterate(
+        node,
+        iteratee,
+        receiver,
+        out,
+        frame,
+        method !== undefined && EARLY_EXIT_ITERATORS.has(method),
+        method !== 'forEach' && method !== 'each' && method !== 'forOwn' && method !== 'forIn',
+      )
     }
     if (method !== undefined && REPEATING.has(method)) return this.unknownCall(node, out, frame, argValues, false)
     if (callee.type === 'Identifier' && REPEATING.has(callee.name as string)) return this.unknownCall(node, out, frame, argValues, false)
@@ -840,7 +850,15 @@ class Flow {
   }
 
   /** A loop body run by a collection method: zero, one or two iterations (one for the early-exit ones). */
-  iterate(node: AstNode, body: Value & { kind: 'function' }, receiver: AstNode | undefined, facts: Fact[], frame: Frame, earlyExit: boolean): Fact[] {
+  iterate(
+    node: AstNode,
+    body: Value & { kind: 'function' },
+    receiver: AstNode | undefined,
+    facts: Fact[],
+    frame: Frame,
+    earlyExit: boolean,
+    usesResult: boolean,
+  ): Fact[] {
     const elements = receiver?.type === 'ArrayExpression' ? (receiver.elements as AstNode[]).length : undefined
     const params = new Set((body.node.params as AstNode[]).flatMap(patternNames))
     const exits: Fact[] = elements === undefined || elements === 0 ? [...facts] : []
@@ -860,7 +878,10 @@ class Flow {
       entering = after.map((f) => forget(f, params))
       if (elements === undefined || iteration === elements || iteration === 2) exits.push(...entering)
     }
-    return merge(exits.map(settled))
+    // What a map/filter/… body returns is the call's result: a 'return callback(…)' there puts
+    // undefined in it, and what the rule then does with it is not followed.
+    const kept = usesResult ? exits.filter((f) => !f.calls.some((c) => c.returnedFrom === body.node)) : exits
+    return merge(kept.map(settled))
   }
 
   /** Run a function: inline (a helper, a loop body) or later (a continuation). */
@@ -889,13 +910,13 @@ class Flow {
     try {
       if (body.type === 'BlockStatement') {
         normal = this.block(body.body as AstNode[], facts, frame, inner).map((f) => ({
-          ...withExit(f, { node: closing(body), kind: 'end', fn: node, later: frame.later }),
+          ...this.withExit(f, { node: closing(body), kind: 'end', fn: node, later: frame.later }),
           resolved: { value: undefined },
         }))
       } else {
         const value = this.resolvesWith(body, inner)
         normal = this.expression(body, facts, frame, inner, 'return').map((f) => ({
-          ...withExit(f, { node: body, kind: 'end', fn: node, later: frame.later }),
+          ...this.withExit(f, { node: body, kind: 'end', fn: node, later: frame.later }),
           resolved: value,
         }))
       }
@@ -928,23 +949,24 @@ class Flow {
       const method = (link.callee as AstNode).property.name as string
       const args = (link.arguments as AstNode[]).map((arg) => this.value(arg, scope))
       for (const arg of link.arguments as AstNode[]) if (!FUNCTION_TYPES.has(arg.type)) resolved = this.expression(arg, resolved, frame, scope)
-      const run = (handler: Value | undefined, entering: Fact[], resolvedParam = false): { ok: Fact[]; failed: Fact[] } => {
+      const argNodes = link.arguments as AstNode[]
+      const run = (handler: Value | undefined, entering: Fact[], resolvedParam = false, at: AstNode = link): { ok: Fact[]; failed: Fact[] } => {
         if (handler === undefined || handler.kind === 'unknown' || entering.length === 0) return { ok: entering, failed: [] }
         if (handler.kind === 'callback') {
           this.later++
-          const ok = entering.map((f) => this.called(f, link))
+          const ok = entering.map((f) => this.called(f, at))
           this.later--
           return { ok, failed: [] }
         }
         return this.invokeHandler(handler, entering, link, resolvedParam)
       }
       if (method === 'then') {
-        const onResolved = run(args[0], resolved, true)
-        const onRejected = args[1] === undefined ? { ok: [], failed: rejected } : run(args[1], rejected)
+        const onResolved = run(args[0], resolved, true, argNodes[0])
+        const onRejected = args[1] === undefined ? { ok: [], failed: rejected } : run(args[1], rejected, false, argNodes[1])
         resolved = merge([...onResolved.ok, ...onRejected.ok])
         rejected = merge([...onResolved.failed, ...onRejected.failed])
       } else if (method === 'catch') {
-        const onRejected = run(args[0], rejected)
+        const onRejected = run(args[0], rejected, false, argNodes[0])
         resolved = merge([...resolved, ...onRejected.ok])
         rejected = onRejected.failed
       } else {
@@ -995,14 +1017,14 @@ class Flow {
     try {
       if (body.type === 'BlockStatement') {
         normal = this.block(body.body as AstNode[], start, probe, inner).map((f) => ({
-          ...withExit(f, { node: closing(body), kind: 'end', fn: node, later: true }),
+          ...this.withExit(f, { node: closing(body), kind: 'end', fn: node, later: true }),
           resolved: { value: undefined },
         }))
       } else {
         const value = this.resolvesWith(body, inner)
         const promise = this.mayReject(body, inner)
         normal = this.expression(body, start, probe, inner, 'return').map((f) => ({
-          ...withExit(f, { node: body, kind: 'end', fn: node, later: true }),
+          ...this.withExit(f, { node: body, kind: 'end', fn: node, later: true }),
           resolved: value,
           promise,
         }))
@@ -1026,6 +1048,17 @@ class Flow {
     const key = `promise@${node.start}:${node.end}`
     const cond: Cond = { key, value: resolved, node, test: { form: 'opaque', chains: [] } }
     return facts.map((f) => (f.conds.some((c) => c.key === key) ? f : { ...f, conds: [...f.conds, cond] }))
+  }
+
+  readonly usesCache = new Map<AstNode, boolean>()
+
+  withExit(fact: Fact, exit: Exit): Fact {
+    let uses = this.usesCache.get(exit.fn)
+    if (uses === undefined) {
+      uses = exit.fn === this.rule || touches(exit.fn, this.names)
+      this.usesCache.set(exit.fn, uses)
+    }
+    return withExit(fact, { ...exit, uses })
   }
 
   called(fact: Fact, node: AstNode): Fact {
@@ -1071,8 +1104,13 @@ function closing(body: AstNode): AstNode {
   return { type: 'Closing', start: body.end - 1, end: body.end, loc: { start: { line: end.line, column: Math.max(0, end.column - 1) }, end } }
 }
 
+/** The place a path ended: a function that uses the callback over one that does not, then one that runs later. */
 function withExit(fact: Fact, exit: Exit): Fact {
-  if (fact.exit?.later === true && !exit.later) return fact
+  const old = fact.exit
+  if (old !== undefined) {
+    if (old.uses === true && exit.uses !== true) return fact
+    if (old.uses === exit.uses && old.later && !exit.later) return fact
+  }
   return { ...fact, exit }
 }
 
@@ -1288,7 +1326,10 @@ function feasible(conds: readonly Cond[], literalOf: (chain: string) => { value:
     const known = literalOf(chain)
     if (list.length < 2 && known === undefined) continue
     if (list.some((c) => c.test.form === 'opaque')) {
-      if (list.length > 1 || known !== undefined) return false
+      // Knowing a value is truthy says nothing of another test on it (`if (!email) return …;` then
+      // `if (email.toLowerCase() !== email)`); any other pair is undecidable.
+      const others = list.filter((c) => !(c.test.form === 'truthy' && c.value))
+      if (others.length > 1 || known !== undefined) return false
       continue
     }
     if (!satisfiable(list, known)) return false
@@ -1495,7 +1536,9 @@ function modelled(fn: AstNode, callbackNames: ReadonlySet<string>): boolean {
     if (!ok) return
     if (node.type === 'Identifier' && node.name === 'arguments' && !top) ok = false
     if (node.type === 'Identifier' && names.has(node.name as string) && parent !== undefined) {
-      if (!followed(node, parent)) ok = false
+      // A name the rule calls may also be an object (`request.post`); the callback's are not.
+      const member = parent.type === 'MemberExpression' && parent.object === node && !callbackNames.has(node.name as string)
+      if (!followed(node, parent) && !member) ok = false
     }
     if (!top && (node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') && parent !== undefined && touches(node, names)) {
       const asArgument = (parent.type === 'CallExpression' || parent.type === 'NewExpression') && (parent.arguments as AstNode[]).includes(node)
