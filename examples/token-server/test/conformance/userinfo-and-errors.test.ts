@@ -105,4 +105,34 @@ describe('errors an operator or brute-force protection causes', () => {
     // The (user, IP) pair stays blocked even with the right password.
     expect(out.rightPassword).toMatchObject({ name: 'AuthApiError', statusCode: 429, error: 'too_many_attempts' })
   }, 120_000)
+
+  it('a rule denial (01-require-verified-email: carol’s email marked unverified by the operator) reaches the SDKs as 401 unauthorized with the rule’s message', async () => {
+    const stores = createSqliteStores({ path: join(server.dataDir, 'tokenrules.db') })
+    try {
+      const carol = await stores.users.findUser('Employees', USERS.carol.username)
+      if (carol === undefined) throw new Error('the demo did not seed carol')
+      await stores.users.setEmailVerified(carol.profile.user_id as string, false, Date.now())
+    } finally {
+      stores.close()
+    }
+    const out = value(
+      await runSdk(
+        server,
+        `const { AuthClient } = await import('@auth0/auth0-auth-js');
+        const { AuthenticationClient } = await import('auth0/legacy');
+        const client = await import('openid-client');
+        const out = {};
+        try { await new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).getTokenByPassword({ ...input.carol, audience: input.audience }); out.authJs = 'succeeded'; } catch (e) { out.authJs = describeError(e); }
+        try { await new AuthenticationClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).oauth.passwordGrant({ ...input.carol, audience: input.audience }); out.nodeAuth0 = 'succeeded'; } catch (e) { out.nodeAuth0 = describeError(e); }
+        const config = await client.discovery(new URL(ISSUER), CLIENT_ID, CLIENT_SECRET);
+        try { await client.genericGrantRequest(config, 'http://auth0.com/oauth/grant-type/password-realm', { ...input.carol, audience: input.audience }); out.openidClient = 'succeeded'; } catch (e) { out.openidClient = describeError(e); }
+        return out;`,
+        { carol: USERS.carol, audience: AUDIENCE },
+      ),
+    )
+    const description = 'Please verify your email before logging in.'
+    expect(out.authJs).toMatchObject({ name: 'TokenByPasswordError', statusCode: 401, cause: { error: 'unauthorized', error_description: description } })
+    expect(out.nodeAuth0).toMatchObject({ name: 'AuthApiError', statusCode: 401, error: 'unauthorized', error_description: description })
+    expect(out.openidClient).toMatchObject({ name: 'ResponseBodyError', status: 401, error: 'unauthorized', error_description: description })
+  }, 120_000)
 })
