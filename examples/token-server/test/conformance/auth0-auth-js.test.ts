@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totp } from '../totp.js'
-import { AUDIENCE, USERS, decodeJwt, failure, runSdk, startHttpsDemo, value, type HttpsDemo } from './harness.js'
+import { AUDIENCE, USERS, decodeJwt, runSdk, startHttpsDemo, value, type HttpsDemo } from './harness.js'
 
 let server: HttpsDemo
 beforeAll(async () => {
@@ -149,5 +149,22 @@ describe('@auth0/auth0-auth-js 1.16.1', () => {
     expect(again.authenticators).toEqual(expect.arrayContaining([expect.objectContaining({ authenticatorType: 'otp', active: true })]))
     expect(again.challenge).toMatchObject({ challengeType: 'otp' })
     expect(again.tokens.claims).toMatchObject({ iss: server.issuer, email: USERS.carol.username })
+
+    // openid-client has no MFA calls of its own: an app uses its generic grant with Auth0's MFA grant types.
+    const generic = value(
+      await runSdk(
+        server,
+        `const client = await import('openid-client');
+        const config = await client.discovery(new URL(ISSUER), CLIENT_ID, CLIENT_SECRET);
+        let required;
+        try { await client.genericGrantRequest(config, 'http://auth0.com/oauth/grant-type/password-realm', { ...input.user, audience: input.audience, scope: 'openid email' }); } catch (e) { required = e; }
+        if (required?.error !== 'mfa_required') throw required ?? new Error('no mfa_required');
+        const tokens = await client.genericGrantRequest(config, 'http://auth0.com/oauth/grant-type/mfa-recovery-code', { mfa_token: required.cause.mfa_token, recovery_code: input.recoveryCode });
+        return { requirements: required.cause.mfa_requirements, claims: tokens.claims() };`,
+        { user: USERS.carol, audience: AUDIENCE, recoveryCode: enrol.enrolment.recoveryCodes[1] },
+      ),
+    )
+    expect(generic.requirements).toEqual({ challenge: [{ type: 'otp' }] })
+    expect(generic.claims).toMatchObject({ iss: server.issuer, email: USERS.carol.username })
   }, 120_000)
 })
