@@ -49,7 +49,7 @@ const notAllowed = (host: string) => `HTTP requests to ${host} are not allowed f
 /** node-fetch's wording of a failed request to the risk service for the fixture login. */
 const fetchFailed = (riskUrl: string, reason: string) => {
   const input = login()
-  const context = input.context as { request: { ip: string } }
+  const context = input.context as unknown as { request: { ip: string } }
   const url = `${riskUrl}/score?ip=${encodeURIComponent(context.request.ip)}&user=${encodeURIComponent(String(input.user.user_id))}`
   return `request to ${url} failed, reason: ${reason}`
 }
