@@ -299,6 +299,9 @@ function readRule(fileOrSource: string | URL): RuleFile {
   return readRuleFileSync(toPath(fileOrSource))
 }
 
+/** The keys of the engine's `auth0` option (EngineOptions['auth0']). */
+const AUTH0_OPTION_KEYS: ReadonlySet<string> = new Set(['domain', 'accessToken', 'managementApi'])
+
 /**
  * `options` when every key is an option name. The classic harness's globals passed alone (the old
  * two-argument shape, `loadRule(file, { configuration, myStub })`) throw here: what a key means
@@ -310,8 +313,9 @@ function checkedOptions(options: LoadRuleOptions | undefined, caller: string): L
     throw new TypeError(`${caller}: the options must be an object, not ${options === null ? 'null' : typeof options}.`)
   const unknown = Object.keys(options).filter((key) => !OPTION_KEYS.has(key))
   const { auth0 } = options as { auth0?: unknown }
-  // The option only has `domain`; an object of stubs (`users.updateAppMetadata`, …) is a global.
-  if (isPlainObject(auth0) && Object.keys(auth0).some((key) => key !== 'domain')) unknown.push('auth0')
+  // The option is the engine's (`domain`, `accessToken`, `managementApi`); an object of stubs
+  // (`users.updateAppMetadata`, …) is a global.
+  if (isPlainObject(auth0) && Object.keys(auth0).some((key) => !AUTH0_OPTION_KEYS.has(key))) unknown.push('auth0')
   if (unknown.length === 0) return options
   const names = unknown.map((key) => `'${key}'`).join(', ')
   throw new TypeError(

@@ -200,6 +200,41 @@ describe('the classic loadRule(name, globals, stubs) signature', () => {
     expect((context as { idToken: unknown }).idToken).toEqual({ 'https://t.example/domain': 'tenant.example' })
   })
 
+  it('passes the engine’s auth0 options through: accessToken and an in-process managementApi', async () => {
+    const seen: string[] = []
+    await using loaded = loadRule(
+      rule(`
+      const fetch = require('node-fetch');
+      fetch(auth0.baseUrl + '/users/' + encodeURIComponent(user.user_id), { headers: { authorization: 'Bearer ' + auth0.accessToken } })
+        .then(function (res) { return res.json(); })
+        .then(function (body) {
+          context.idToken['https://t.example/plan'] = body.app_metadata.plan;
+          callback(null, user, context);
+        })
+        .catch(callback);`),
+      {
+        auth0: {
+          domain: 'tenant.example',
+          accessToken: ({ userId }) => 'mgmt-token-for-' + userId,
+          managementApi: async (request) => {
+            seen.push(request.method + ' ' + new URL(request.url).pathname + ' ' + request.headers.get('authorization'))
+            return Response.json({ user_id: 'auth0|65a1f0c2e4b0a1b2c3d4e5f6', app_metadata: { plan: 'pro' } })
+          },
+        },
+      },
+    )
+    const [err, , context] = await loaded(makeUser(), makeContext())
+    expect(err).toBeNull()
+    expect((context as { idToken: unknown }).idToken).toEqual({ 'https://t.example/plan': 'pro' })
+    expect(seen).toEqual(['GET /api/v2/users/auth0%7C65a1f0c2e4b0a1b2c3d4e5f6 Bearer mgmt-token-for-auth0|65a1f0c2e4b0a1b2c3d4e5f6'])
+  })
+
+  it('still refuses an auth0 option key the engine does not have', () => {
+    expect(() => loadRule(rule('callback(null, user, context);'), { auth0: { domain: 'tenant.example', users: {} } } as never)).toThrow(
+      /'auth0' is not an option/,
+    )
+  })
+
   it('createRuleLoader finds rules by name in a folder', async () => {
     const load = createRuleLoader({ dir: new URL('./fixtures/good-rules/', import.meta.url) })
     await using roles = load('roles')
