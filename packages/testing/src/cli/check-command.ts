@@ -25,9 +25,15 @@ Reports, with file, line and column:
   callback-never-called      the rule never calls its callback
   return-without-callback    a return on a path that has not called back
   callback-not-reached       the rule (or a callback it hands to a module) can end without calling back
+  callback-twice             a path that calls back twice (the engine ignores the second call)
+  callback-in-loop           a callback inside a loop body that a second iteration reaches again
+  callback-after-return      a return callback(...) that only leaves an inner function: the rule calls back again
   module-not-allowed         require() of a module not in --allow
   require-dynamic            require() with a computed name (cannot be checked)
 Claim names are checked when they are constant (a literal, or a const string such as a namespace).
+Callbacks are followed through helpers, loops, promise chains, await and callbacks handed to
+modules; where the flow cannot be decided (a callback stored or called indirectly, event handlers,
+flags), nothing is reported rather than a guess.
 
 Options:
   --allow <modules>           modules rules may require (comma-separated; repeatable)
