@@ -138,13 +138,19 @@ function withQuery(url, qs) {
   const base = hash === -1 ? url : ReflectApply(StringSlice, url, [0, hash])
   return base + (StringPrototypeIndexOf(base, '?') === -1 ? '?' : '&') + qs
 }
-function encodeParams(params, arrayStyle, encode) {
+// `nullAsEmpty`: qs.stringify's default (request's `qs` and `form`): a null field is sent as `key=`;
+// otherwise (axios's params) it is left out like an undefined one.
+function encodeParams(params, arrayStyle, encode, nullAsEmpty) {
   if (params === undefined || params === null) return ''
   if (params instanceof URLSearchParams) return params.toString()
   const enc = encode || EncodeURIComponent
   const parts = []
   const add = function (key, value) {
-    if (value === undefined || value === null) return
+    if (value === undefined) return
+    if (value === null) {
+      if (nullAsEmpty === true) push(parts, enc(key) + '=')
+      return
+    }
     if (ArrayIsArray(value)) {
       for (let i = 0; i < value.length; i++) add(arrayStyle === 'indices' ? key + '[' + i + ']' : arrayStyle === 'repeat' ? key : key + '[]', value[i])
       return
@@ -1283,10 +1289,10 @@ function requestClass(promiseMode) {
     let url = self.uri
     const cred = urlCredentials(url)
     if (cred !== undefined) url = cred.url
-    if (o.qs !== undefined && o.qs !== null) url = withQuery(url, encodeParams(o.qs, 'indices', EncodeURIComponent))
+    if (o.qs !== undefined && o.qs !== null) url = withQuery(url, encodeParams(o.qs, 'indices', EncodeURIComponent, true))
     let body = o.body
     if (o.form !== undefined) {
-      body = typeof o.form === 'string' ? o.form : encodeParams(o.form, 'indices', EncodeURIComponent)
+      body = typeof o.form === 'string' ? o.form : encodeParams(o.form, 'indices', EncodeURIComponent, true)
       setHeaderOnce(headers, 'content-type', 'application/x-www-form-urlencoded')
     }
     if (o.json !== undefined && o.json !== false) {

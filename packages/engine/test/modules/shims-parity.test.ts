@@ -189,6 +189,13 @@ describe('request', () => {
       });`)
   })
 
+  it('null and undefined fields in form and qs: null sent as key= (qs.stringify), undefined left out', async () => {
+    await same(`var request = require('request');
+      request.post({ url: '${O}/echo', qs: { a: null, b: undefined, c: 1 }, form: { usernameMD5: null, skipped: undefined, list: [null, 2], o: { k: null } } }, function (e, r, b) {
+        var echo = JSON.parse(b); done([echo.url, echo.body]);
+      });`)
+  })
+
   it('auth user/pass, username/password, bearer; user:password in the URL', async () => {
     await same(`var request = require('request'); var n = 0; function next() { if (++n === 4) done('sent'); }
       request({ url: '${O}/echo', auth: { user: 'ada', pass: 'pw' } }, next);
