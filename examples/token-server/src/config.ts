@@ -10,7 +10,8 @@ export const API: ApiConfig = {
   allowOfflineAccess: true,
 }
 
-export const DIRECTORIES: DirectoryConfig[] = [{ name: 'Employees' }, { name: 'Customers' }]
+/** Employees are created by operators; customers may sign up (`POST /dbconnections/signup`). */
+export const DIRECTORIES: DirectoryConfig[] = [{ name: 'Employees' }, { name: 'Customers', signup: { enabled: true } }]
 
 /** The demo's trusted client. Its secret is public on purpose: this is a demo. */
 export const CLIENT = {

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { sandboxRuntime } from '@tokenrules/engine'
-import { createTokenServer, toNodeListener } from '@tokenrules/oauth'
+import { createTokenServer, toNodeListener, type PasswordResetDelivery } from '@tokenrules/oauth'
 import { createSqliteStores } from '@tokenrules/oauth/sqlite'
 import { API, CLIENT, DIRECTORIES, USERS, demoServerOptions } from './config.js'
 import { devCertificate, listenSettings, SettingsError, type ListenSettings } from './listen.js'
@@ -56,7 +56,17 @@ const keyPath = join(dataDir, 'encryption.key')
 if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('base64url'), { mode: 0o600 })
 const encryptionKey = process.env['TOKENRULES_ENCRYPTION_KEY'] ?? readFileSync(keyPath, 'utf8').trim()
 
-const tokenServer = await createTokenServer({ ...(await demoServerOptions(issuer)), stores, encryptionKey })
+// The demo's "mailer" for POST /dbconnections/change_password: each reset link is a file in
+// DATA_DIR/outbox (owner-only; the ticket is a secret). A real server sends it by email and
+// completes the reset with server.users.resetPassword(ticket, newPassword).
+const outbox = join(dataDir, 'outbox')
+const deliverPasswordReset = (delivery: PasswordResetDelivery) => {
+  mkdirSync(outbox, { recursive: true, mode: 0o700 })
+  const file = join(outbox, `${delivery.expiresAt}-${delivery.userId.replace(/[^\w.-]/g, '_')}.json`)
+  writeFileSync(file, `${JSON.stringify({ ...delivery, expiresAt: new Date(delivery.expiresAt).toISOString() }, null, 2)}\n`, { mode: 0o600 })
+  console.log(`password reset for ${delivery.email}: ${file}`)
+}
+const tokenServer = await createTokenServer({ ...(await demoServerOptions(issuer)), stores, encryptionKey, hooks: { deliverPasswordReset } })
 
 let seeded = 0
 for (const user of USERS) {

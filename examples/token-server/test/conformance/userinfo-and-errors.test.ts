@@ -47,25 +47,63 @@ describe('GET /userinfo through the SDKs', () => {
   }, 120_000)
 })
 
-describe('/dbconnections as the demo serves them', () => {
-  it('sign-up is off in the demo’s directories: both SDKs map Auth0’s operation_not_supported answer', async () => {
+describe('/dbconnections as the demo serves them (Customers may sign up, Employees may not)', () => {
+  it('signs up through both SDKs; the first login runs the rules (the demo’s email-verified rule denies it)', async () => {
     const out = value(
       await runSdk(
         server,
         `const { AuthClient } = await import('@auth0/auth0-auth-js');
         const { AuthenticationClient } = await import('auth0/legacy');
-        const errors = {};
-        try { await new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).database.signUp({ email: 'dave@example.com', password: 'a long enough password', connection: 'Customers' }); errors.authJs = 'succeeded'; } catch (e) { errors.authJs = describeError(e); }
-        try { await new AuthenticationClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).database.signUp({ email: 'dave@example.com', password: 'a long enough password', connection: 'Customers' }); errors.nodeAuth0 = 'succeeded'; } catch (e) { errors.nodeAuth0 = describeError(e); }
-        return errors;`,
+        const authJs = new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const nodeAuth0 = new AuthenticationClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const out = {};
+        out.authJs = await authJs.database.signUp({ email: 'dave@example.com', password: 'Dave-has-a-long-Passw0rd', connection: 'Customers' });
+        out.nodeAuth0 = (await nodeAuth0.database.signUp({ email: 'erin@example.com', password: 'Erin-has-a-long-Passw0rd', connection: 'Customers' })).data;
+        try { await authJs.database.signUp({ email: 'frank@example.com', password: 'Frank-has-a-long-Passw0rd', connection: 'Employees' }); out.employees = 'succeeded'; } catch (e) { out.employees = describeError(e); }
+        try { await authJs.database.signUp({ email: 'gina@example.com', password: 'short', connection: 'Customers' }); out.weak = 'succeeded'; } catch (e) { out.weak = describeError(e); }
+        try { await authJs.getTokenByPassword({ username: 'dave@example.com', password: 'Dave-has-a-long-Passw0rd', realm: 'Customers', audience: input.audience }); out.login = 'succeeded'; } catch (e) { out.login = describeError(e); }
+        return out;`,
+        { audience: AUDIENCE },
       ),
     )
-    expect(out.authJs).toMatchObject({
-      name: 'SignUpError',
-      statusCode: 400,
-      cause: { error: 'operation_not_supported', error_description: 'public signup is disabled' },
-    })
-    expect(out.nodeAuth0).toMatchObject({ statusCode: 400 })
+    expect(out.authJs).toMatchObject({ email: 'dave@example.com' })
+    expect(out.nodeAuth0).toMatchObject({ email: 'erin@example.com', email_verified: false })
+    expect(out.employees).toMatchObject({ statusCode: 400, cause: { error: 'operation_not_supported', error_description: 'public signup is disabled' } })
+    expect(out.weak).toMatchObject({ statusCode: 400 })
+    expect(JSON.stringify(out.weak)).toContain('invalid_password')
+    expect(out.login).toMatchObject({ statusCode: 401 })
+    expect(JSON.stringify(out.login)).toContain('Please verify your email before logging in.')
+  }, 120_000)
+
+  it('change password answers Auth0’s sentence for known and unknown emails alike; only the known one gets a reset link', async () => {
+    const out = value(
+      await runSdk(
+        server,
+        `const { AuthClient } = await import('@auth0/auth0-auth-js');
+        const { AuthenticationClient } = await import('auth0/legacy');
+        const authJs = new AuthClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const nodeAuth0 = new AuthenticationClient({ domain: DOMAIN, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+        const known = await authJs.database.changePassword({ email: input.email, connection: 'Customers' });
+        const unknown = (await nodeAuth0.database.changePassword({ email: 'nobody@example.com', connection: 'Customers' })).data;
+        return { known, unknown };`,
+        { email: USERS.bob.username },
+      ),
+    )
+    expect(out.known).toBe("We've just sent you an email to reset your password.")
+    expect(out.unknown).toBe(out.known)
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const deadline = Date.now() + 10_000
+    let files: string[] = []
+    while (files.length === 0 && Date.now() < deadline) {
+      try {
+        files = readdirSync(join(server.dataDir, 'outbox'))
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    expect(files).toHaveLength(1)
+    const delivery = JSON.parse(readFileSync(join(server.dataDir, 'outbox', files[0] ?? ''), 'utf8')) as Record<string, string>
+    expect(delivery).toMatchObject({ email: USERS.bob.username, directory: 'Customers', clientId: 'demo-app', ticket: expect.any(String) })
   }, 120_000)
 })
 
