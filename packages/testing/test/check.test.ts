@@ -214,10 +214,9 @@ describe('callback through inner functions', () => {
   })
 
   it('reports a callback inside a loop body, and the end reached when no element matches', () => {
-    expect(flow(rule(`  user.identities.forEach(function (identity) {\n    if (identity.provider === 'github') callback(null, user, context);\n  });`))).toEqual([
-      'callback-in-loop 3:41',
-      'callback-not-reached 5:1',
-    ])
+    expect(
+      flow(rule(`  user.identities.forEach(function (identity) {\n    if (identity.provider === 'github') callback(null, user, context);\n  });`)),
+    ).toEqual(['callback-in-loop 3:41', 'callback-not-reached 5:1'])
     expect(flow(rule(`  for (const id of user.ids) {\n    callback(null, user, context);\n  }`))).toEqual(['callback-in-loop 3:5', 'callback-not-reached 5:1'])
     // break, some(), a flag the loop sets, a one-element array: at most one call.
     const once = [
@@ -231,14 +230,25 @@ describe('callback through inner functions', () => {
 
   it('reports two calls on one path: a missing return, a fall-through, a call in try and again in catch', () => {
     expect(flow(rule(`  if (!user.email) {\n    callback(new Error('no email'));\n  }\n  callback(null, user, context);`))).toEqual(['callback-twice 5:3'])
-    const [twice] = analyzeRule({ name: 'r', script: rule(`  if (!user.email) {\n    callback(new Error('no email'));\n  }\n  callback(null, user, context);`) })
+    const [twice] = analyzeRule({
+      name: 'r',
+      script: rule(`  if (!user.email) {\n    callback(new Error('no email'));\n  }\n  callback(null, user, context);`),
+    })
     expect(twice?.message).toBe(
       "can call 'callback' a second time (when the condition on line 2 is true): it is also called on line 3 on this path; the first call decides, the engine ignores the second (CALLBACK_CALLED_TWICE)",
     )
-    expect(flow(rule(`  switch (context.clientID) {\n    case 'a': callback(null, user, context);\n    case 'b': return callback(new Error('no'));\n  }\n  callback(null, user, context);`))).toEqual([
-      'callback-twice 4:22',
-    ])
-    expect(flow(`async function (user, context, callback) {\n  try {\n    callback(null, user, context);\n    await audit(user);\n  } catch (e) {\n    callback(e);\n  }\n}`)).toEqual(['callback-twice 6:5'])
+    expect(
+      flow(
+        rule(
+          `  switch (context.clientID) {\n    case 'a': callback(null, user, context);\n    case 'b': return callback(new Error('no'));\n  }\n  callback(null, user, context);`,
+        ),
+      ),
+    ).toEqual(['callback-twice 4:22'])
+    expect(
+      flow(
+        `async function (user, context, callback) {\n  try {\n    callback(null, user, context);\n    await audit(user);\n  } catch (e) {\n    callback(e);\n  }\n}`,
+      ),
+    ).toEqual(['callback-twice 6:5'])
   })
 
   it('follows functions handed to request, timers and node-style callbacks, run after the rule’s own code', () => {
@@ -262,9 +272,9 @@ describe('callback through inner functions', () => {
   })
 
   it('follows named helpers and the callbacks handed to them', () => {
-    expect(flow(rule(`  function check() {\n    if (!user.email) return callback(new Error('no email'));\n  }\n  check();\n  callback(null, user, context);`))).toEqual([
-      'callback-after-return 6:3',
-    ])
+    expect(
+      flow(rule(`  function check() {\n    if (!user.email) return callback(new Error('no email'));\n  }\n  check();\n  callback(null, user, context);`)),
+    ).toEqual(['callback-after-return 6:3'])
     expect(flow(rule(`  function done() { callback(null, user, context); }\n  done();\n  done();`))).toEqual(['callback-twice 4:3'])
     const helper = rule(`  function getProfile(id, cb) {
     request.get('https://crm.example/' + id, function (err, res, body) {
@@ -306,9 +316,11 @@ describe('callback through inner functions', () => {
       `  function validate() { try { return utils.validate(); } catch (e) { callback(e); } }\n  const token = validate();\n  user.x = token.other;\n  return callback(null, user, context);`,
     ]
     for (const body of fine) expect(flow(`async function (user, context, callback) {\n${body}\n}`), body).toEqual([])
-    expect(flow(`async function (user, context, callback) {\n  try {\n    JSON.parse(user.raw);\n  } catch (e) {\n    return;\n  }\n  callback(null, user, context);\n}`)).toEqual([
-      'return-without-callback 5:5',
-    ])
+    expect(
+      flow(
+        `async function (user, context, callback) {\n  try {\n    JSON.parse(user.raw);\n  } catch (e) {\n    return;\n  }\n  callback(null, user, context);\n}`,
+      ),
+    ).toEqual(['return-without-callback 5:5'])
   })
 
   it('says nothing when it cannot decide', () => {
@@ -329,6 +341,8 @@ describe('callback through inner functions', () => {
     for (const body of undecided) expect(flow(rule(body)), body).toEqual([])
     // Related tests are related: these two are contradictory, or cover every value but a missing one.
     expect(flow(rule(`  if (context.clientID === 'a') callback(null, user, context);\n  if (context.clientID !== 'a') callback(new Error('no'));`))).toEqual([])
-    expect(flow(rule(`  if (user.age > 17) callback(null, user, context);\n  if (user.age <= 17) callback(new Error('minor'));`))).toEqual(['callback-not-reached 4:1'])
+    expect(flow(rule(`  if (user.age > 17) callback(null, user, context);\n  if (user.age <= 17) callback(new Error('minor'));`))).toEqual([
+      'callback-not-reached 4:1',
+    ])
   })
 })
