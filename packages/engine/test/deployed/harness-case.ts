@@ -26,8 +26,15 @@ export interface Scenario {
   differs?: string
 }
 
+/**
+ * A `modules.packages` entry: `"lodash"` / `"lodash@4.17.21"`, or the engine's object form for a
+ * version installed under an npm alias (`{ name: '@octokit/rest', version: '17.1.4', from:
+ * 'octokit-rest-17' }`): both sides run `from` when the rule requires `name` (at that version).
+ */
+export type PackageSpec = string | { name: string; version: string; from: string }
+
 export interface Case {
-  modules?: { packages?: string[]; crypto?: boolean; http?: boolean }
+  modules?: { packages?: PackageSpec[]; crypto?: boolean; http?: boolean }
   configuration?: Record<string, string>
   hosts?: string[]
   /**
@@ -210,7 +217,19 @@ const engineRequire = createRequire(new URL('../../package.json', import.meta.ur
  */
 export function missingPackages(testCase: Case): string[] {
   const missing: string[] = []
-  for (const entry of testCase.modules?.packages ?? []) {
+  for (const spec of testCase.modules?.packages ?? []) {
+    if (typeof spec !== 'string') {
+      let installed: string | undefined
+      try {
+        installed = (engineRequire(`${spec.from}/package.json`) as { version: string }).version
+      } catch {
+        missing.push(`${spec.name}@${spec.version} (as ${spec.from})`)
+        continue
+      }
+      if (installed !== spec.version) missing.push(`${spec.name}@${spec.version} (${spec.from} is ${installed})`)
+      continue
+    }
+    const entry = spec
     const match = /^(@[^/@]+\/[^@]+|[^@]+)(?:@(.+))?$/.exec(entry)
     const name = match?.[1] ?? entry
     const version = match?.[2]

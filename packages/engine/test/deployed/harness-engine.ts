@@ -4,8 +4,9 @@
  * crypto, HTTP allowed to the fixture's origin only, hooks that record metadata writes, the case's
  * configuration, `isolation: 'process'` as the token server uses (or `'thread'`).
  */
-import { createEngine, isTokenRulesError, type Engine, type EngineOptions, type RunResult } from '@tokenrules/engine'
+import { createEngine, isTokenRulesError, type BackgroundReport, type Engine, type EngineOptions, type RunResult } from '@tokenrules/engine'
 import { loadRule as loadTestRule, type LoadedRule as LoadedTestRule, type LoadRuleOptions } from '@tokenrules/testing'
+import type { PackageSpec } from './harness-case.js'
 import type { MetadataWrite, Observation, Outcome } from './harness-observation.js'
 import { ENGINE_DIR } from './harness-reference.js'
 
@@ -15,7 +16,7 @@ export interface EngineRun {
   configuration: Record<string, string>
   user: Record<string, unknown>
   context: Record<string, unknown>
-  packages: string[]
+  packages: PackageSpec[]
   crypto: boolean
   /** The fixture's `127.0.0.1:<port>`, when the case allows HTTP. */
   httpHost: string | undefined
@@ -60,7 +61,7 @@ const SERVED: Record<string, 'http' | 'crypto'> = {
   crypto: 'crypto',
 }
 
-const packageName = (entry: string) => /^(@[^/@]+\/[^@]+|[^@]+)/.exec(entry)?.[1] ?? entry
+const packageName = (entry: PackageSpec) => (typeof entry === 'string' ? (/^(@[^/@]+\/[^@]+|[^@]+)/.exec(entry)?.[1] ?? entry) : entry.name)
 
 /**
  * The engine's HTTP transport when a case has `served` hosts: requests to them go to the fixture
@@ -101,7 +102,16 @@ export async function openEngine(run: EngineRun): Promise<EngineHandle> {
   }
   const served = run.packages.map(packageName).filter((name) => SERVED[name] !== undefined)
   // An integrator lists a package by name; a rule's `require('name@x.y.z')` then runs the installed one.
-  const packages = [...new Set(run.packages.map(packageName).filter((name) => SERVED[name] === undefined))]
+  const aliased = run.packages.filter((entry) => typeof entry !== 'string')
+  const packages = [
+    ...new Set(
+      run.packages
+        .filter((entry) => typeof entry === 'string')
+        .map(packageName)
+        .filter((name) => SERVED[name] === undefined && !aliased.some((a) => a.name === name)),
+    ),
+    ...aliased,
+  ]
   const http = run.httpHost !== undefined
   const crypto = run.crypto || served.some((name) => SERVED[name] === 'crypto')
   const { modules: extraModules, ...extra } = run.extra ?? {}
@@ -169,6 +179,10 @@ function successOutcome(result: RunResult): Outcome {
   }
 }
 
+function noteBackground(report: BackgroundReport, notes: string[], side: string): void {
+  if (report.end !== 'settled') notes.push(`${side}: background ended: ${report.end}`)
+}
+
 /** One scenario through loadRule: what the engine would put in the token (`lastRun`), or its error. */
 async function runOnLoaded(
   handle: EngineHandle,
@@ -184,6 +198,7 @@ async function runOnLoaded(
     if (last?.result !== undefined) {
       outcome = successOutcome(last.result)
       for (const warning of last.result.warnings) notes.push(`loadRule: ${warning.code}: ${warning.message}`)
+      if (last.result.background !== undefined) noteBackground(await last.result.background, notes, 'loadRule')
     } else if (last?.error !== undefined) {
       outcome = errorOutcome(last.error, handle.timeoutMs)
       notes.push(`loadRule: ${last.error.code}: ${last.error.message}`)
@@ -209,6 +224,8 @@ export async function runOnEngine(
     const result = await handle.engine.run(input as Parameters<Engine['run']>[0])
     for (const warning of result.warnings) notes.push(`engine: ${warning.code}: ${warning.message}`)
     outcome = successOutcome(result)
+    // Work the rule left running ends within limits.backgroundMs; its requests and metadata writes count.
+    if (result.background !== undefined) noteBackground(await result.background, notes, 'engine')
   } catch (error) {
     outcome = errorOutcome(error, handle.timeoutMs)
     if (isTokenRulesError(error)) notes.push(`engine: ${error.code}: ${error.message}`)

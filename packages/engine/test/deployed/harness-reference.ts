@@ -33,6 +33,10 @@ export interface ReferenceRun {
   claimsNamespace: 'optional' | 'required'
   /** Protocols without a browser, where `context.redirect` fails the login. */
   noBrowserProtocols: readonly string[]
+  /** Packages installed under an npm alias (the case's object `modules.packages` entries): `require(name)` runs `from`. */
+  aliases?: readonly { name: string; version: string; from: string }[] | undefined
+  /** How long work the rule left running after its outcome may go on (the engine's `limits.backgroundMs`). */
+  backgroundMs?: number | undefined
 }
 
 /** Auth0's `UnauthorizedError`: an `Error` named `UnauthorizedError`, callable without `new`. */
@@ -54,10 +58,12 @@ function makeUnauthorizedError(): (message?: string) => Error {
 }
 
 /** `require` as a rule saw it on Auth0: any Node built-in, any package, `name@version` pinned. */
-function ruleRequire(notes: string[]): (id: string) => unknown {
+function ruleRequire(notes: string[], aliases: readonly { name: string; version: string; from: string }[]): (id: string) => unknown {
   return (id: string) => {
     if (typeof id !== 'string') throw new TypeError('The "id" argument must be of type string')
     const match = /^(@[^/@]+\/[^@]+|[^@]+)@(.+)$/.exec(id)
+    const alias = aliases.find((a) => a.name === (match === null ? id : match[1]) && (match === null || match[2] === a.version))
+    if (alias !== undefined) return hostRequire(alias.from)
     if (match === null) return hostRequire(id)
     const [, name, version] = match as unknown as [string, string, string]
     if (builtinModules.includes(name)) return hostRequire(name)
@@ -108,9 +114,11 @@ export class ReferenceSession {
   readonly #globalsBefore = new Set(Reflect.ownKeys(globalThis))
   readonly #cacheBefore = new Set(Object.keys(hostRequire.cache))
   readonly #restore: () => void
+  /** HTTP requests the real clients have in flight (counted by {@link interceptHosts}). */
+  readonly inFlight = { count: 0 }
   /** With `intercept`, requests to those hosts (the tenant's Management API, a case's `served` hosts) go to `origin` instead (see {@link interceptHosts}). */
   constructor(intercept?: { hosts: readonly string[]; origin: string }) {
-    this.#restore = intercept === undefined ? () => {} : interceptHosts(intercept.hosts, intercept.origin)
+    this.#restore = interceptHosts(intercept?.hosts ?? [], intercept?.origin ?? 'http://127.0.0.1:9', this.inFlight)
   }
   end(): void {
     this.#restore()
@@ -126,7 +134,7 @@ export class ReferenceSession {
  * (follow-redirects), superagent (node-auth0) and node-fetch look up when they send, and the
  * global `fetch`. Everything else goes where it was addressed. Returns the undo.
  */
-export function interceptHosts(hosts: readonly string[], origin: string): () => void {
+export function interceptHosts(hosts: readonly string[], origin: string, inFlight: { count: number } = { count: 0 }): () => void {
   const https = hostRequire('node:https') as typeof import('node:https')
   const http = hostRequire('node:http') as typeof import('node:http')
   const target = new URL(origin)
@@ -164,10 +172,11 @@ export function interceptHosts(hosts: readonly string[], origin: string): () => 
     (realFn: (...a: unknown[]) => unknown, viaFn: (...a: unknown[]) => unknown, defaultPort: string) =>
     (...args: unknown[]) => {
       const moved = redirect(args, defaultPort)
-      if (moved === undefined) return realFn(...args)
-      const request = viaFn(...moved) as import('node:http').ClientRequest
+      const request = (moved === undefined ? realFn(...args) : viaFn(...moved)) as import('node:http').ClientRequest
+      inFlight.count++
+      request.once('close', () => void inFlight.count--)
       // The fixture stands in for a verified TLS peer (request's strictSSL reads socket.authorized).
-      request.on('socket', (socket) => Object.assign(socket, { authorized: true }))
+      if (moved !== undefined) request.on('socket', (socket) => Object.assign(socket, { authorized: true }))
       return request
     }
   const viaRequest = real.httpRequest as (...a: unknown[]) => unknown
@@ -179,8 +188,11 @@ export function interceptHosts(hosts: readonly string[], origin: string): () => 
   globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init)
     const url = new URL(request.url)
-    if (!served(url.hostname, url.port, url.protocol === 'https:' ? '443' : '80')) return real.fetch(request)
-    return resend(real.fetch, request, `${origin}${url.pathname}${url.search}`)
+    inFlight.count++
+    const sent = served(url.hostname, url.port, url.protocol === 'https:' ? '443' : '80')
+      ? resend(real.fetch, request, `${origin}${url.pathname}${url.search}`)
+      : real.fetch(request)
+    return sent.finally(() => void inFlight.count--)
   }) as typeof fetch
   return () => {
     https.request = real.httpsRequest
@@ -188,6 +200,57 @@ export function interceptHosts(hosts: readonly string[], origin: string): () => 
     http.request = real.httpRequest
     http.get = real.httpGet
     globalThis.fetch = real.fetch
+  }
+}
+
+type Timers = [typeof setTimeout, typeof clearTimeout, typeof setImmediate, typeof clearImmediate]
+
+/**
+ * The work a run leaves running: the timers the rule sets (its `setTimeout`/`setImmediate`, given
+ * as its own bindings) and the session's HTTP requests in flight. `idle` waits until neither is
+ * left (twice 20 ms apart: a response's handlers may send the next request) or the grace ends.
+ */
+function trackWork(session: ReferenceSession): { timers(): Timers; idle(graceMs: number): Promise<void>; stop(): void } {
+  const pending = new Map<unknown, (handle: never) => void>()
+  const realSetTimeout = globalThis.setTimeout
+  const wrapSet =
+    (set: (fn: (...a: unknown[]) => void, ...rest: unknown[]) => unknown, clear: (handle: never) => void) =>
+    (fn: unknown, ...rest: unknown[]) => {
+      if (typeof fn !== 'function') return set(fn as never, ...rest)
+      const handle: unknown = set(
+        (...args: unknown[]) => {
+          pending.delete(handle)
+          ;(fn as (...a: unknown[]) => void)(...args)
+        },
+        ...rest,
+      )
+      pending.set(handle, clear)
+      return handle
+    }
+  const wrapClear = (clear: (handle: never) => void) => (handle: unknown) => {
+    pending.delete(handle)
+    clear(handle as never)
+  }
+  return {
+    timers: () =>
+      [
+        wrapSet(globalThis.setTimeout as never, globalThis.clearTimeout as never),
+        wrapClear(globalThis.clearTimeout as never),
+        wrapSet(globalThis.setImmediate as never, globalThis.clearImmediate as never),
+        wrapClear(globalThis.clearImmediate as never),
+      ] as unknown as Timers,
+    async idle(graceMs) {
+      const deadline = Date.now() + graceMs
+      let quiet = 0
+      while (quiet < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => realSetTimeout(resolve, 20))
+        quiet = pending.size === 0 && session.inFlight.count === 0 ? quiet + 1 : 0
+      }
+    },
+    stop() {
+      for (const [handle, clear] of pending) clear(handle as never)
+      pending.clear()
+    },
   }
 }
 
@@ -216,6 +279,7 @@ export async function runReference(run: ReferenceRun, session?: ReferenceSession
   process.removeAllListeners('uncaughtException').removeAllListeners('unhandledRejection')
   process.on('uncaughtException', fail).on('unhandledRejection', fail)
 
+  const work = trackWork((session ?? own) as ReferenceSession)
   const user = structuredClone(run.user)
   const context = structuredClone(run.context)
   const record = (kind: MetadataWrite['kind']) => (userId: unknown, value: unknown) => {
@@ -271,6 +335,7 @@ export async function runReference(run: ReferenceRun, session?: ReferenceSession
   }, run.timeoutMs)
   try {
     const request = hostRequire('request') as unknown
+    // Auth0's legacy globals `_` (lodash), `async` and `jwt` (jsonwebtoken), the real modules.
     const compile = new Function(
       'require',
       'configuration',
@@ -279,9 +344,28 @@ export async function runReference(run: ReferenceRun, session?: ReferenceSession
       'global',
       'request',
       'console',
+      '_',
+      'async',
+      'jwt',
+      'setTimeout',
+      'clearTimeout',
+      'setImmediate',
+      'clearImmediate',
       `return (${run.script}\n);\n//# sourceURL=reference:${run.ruleName}`,
     ) as (...args: unknown[]) => unknown
-    const ruleFunction = compile(ruleRequire(notes), Object.freeze({ ...run.configuration }), auth0, UnauthorizedError, globalThis, request, quietConsole(logs))
+    const ruleFunction = compile(
+      ruleRequire(notes, run.aliases ?? []),
+      Object.freeze({ ...run.configuration }),
+      auth0,
+      UnauthorizedError,
+      globalThis,
+      request,
+      quietConsole(logs),
+      hostRequire('lodash'),
+      hostRequire('async'),
+      hostRequire('jsonwebtoken'),
+      ...work.timers(),
+    )
     if (typeof ruleFunction !== 'function') throw new TypeError(`the rule's script is not a function (${typeof ruleFunction})`)
     const returned = (ruleFunction as (u: unknown, c: unknown, cb: unknown) => unknown)(user, context, callback)
     if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
@@ -291,11 +375,15 @@ export async function runReference(run: ReferenceRun, session?: ReferenceSession
     fail(error)
   }
   try {
-    return { outcome: await finished, metadata, notes, logs }
+    const outcome = await finished
+    // Work the rule left running (a request or a timer after the callback) may end within the
+    // grace, as on Auth0 and in the engine (`limits.backgroundMs`); its requests and metadata writes count.
+    await work.idle(run.backgroundMs ?? 5_000)
+    return { outcome, metadata, notes, logs }
   } finally {
     clearTimeout(timer)
     globalThis.Date = RealDate
-    // Let work the rule left running (a request after the callback) end before the listeners go back.
+    work.stop()
     await new Promise((resolve) => setTimeout(resolve, 20))
     process.removeListener('uncaughtException', fail).removeListener('unhandledRejection', fail)
     for (const l of savedListeners.uncaughtException) process.on('uncaughtException', l as (e: Error) => void)

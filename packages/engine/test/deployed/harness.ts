@@ -74,6 +74,16 @@ async function settle(fixture: FixtureServer, quietMs: number): Promise<Received
  * for the next, as a token server keeps its engine) and one reference session (one webtask
  * container), so that `global` lives from one scenario to the next on both sides. Close it.
  */
+/**
+ * The hosts the fixture answers for at the network level on both sides: the case's `served` ones,
+ * and those of its literal `hosts` too, for the URLs a rule or a package builds at run time
+ * (Octokit's built-in `https://api.github.com`, an origin put together from configuration) that
+ * the textual replacement of `hosts` cannot reach.
+ */
+function servedHosts(testCase: Case): string[] {
+  return [...new Set([...(testCase.served ?? []), ...(testCase.hosts ?? []).map((origin) => new URL(origin).host)])]
+}
+
 export class CaseRunner {
   readonly #rule: LoadedRule
   readonly #fixture: FixtureServer
@@ -85,7 +95,7 @@ export class CaseRunner {
     this.#rule = rule
     this.#fixture = fixture
     this.#options = options
-    this.#session = new ReferenceSession({ hosts: [TENANT_DOMAIN, ...(rule.testCase.served ?? [])], origin: fixture.origin })
+    this.#session = new ReferenceSession({ hosts: [TENANT_DOMAIN, ...servedHosts(rule.testCase)], origin: fixture.origin })
   }
 
   /** Run one scenario on both sides; the fixture is reset before each side. */
@@ -120,7 +130,7 @@ export class CaseRunner {
       isolation: this.#options.isolation ?? 'process',
       // Not the tenant's host: the engine reaches only its /api/v2, in-process (auth0.managementApi), as a token server's
       // engine does; the reference's tenant also answers /oauth/token (from the fixture), as Auth0 did.
-      served: testCase.served ?? [],
+      served: servedHosts(testCase),
       extra: this.#options.engineExtra,
       side: this.#options.side ?? 'engine',
     }
@@ -152,6 +162,7 @@ export class CaseRunner {
         now,
         claimsNamespace,
         noBrowserProtocols: NO_BROWSER_PROTOCOLS,
+        aliases: (testCase.modules?.packages ?? []).filter((entry) => typeof entry !== 'string'),
       },
       this.#session,
     )
