@@ -469,12 +469,15 @@ function ser(value, path, state, depth) {
       const d = ObjectGetOwnPropertyDescriptor(value, i)
       const p = { up: path, key: i }
       let item
+      // A hole or an `undefined` element is null, as JSON.stringify writes it and Auth0 issued it
+      // (deployed rules build claims with a .map that returns nothing for some items).
       if (d === undefined) {
-        if (state.strict) throw new ResultError('is a hole in an array, which is not JSON', p)
-        item = 'null'
+        item = charge(state, 'null')
       } else if (!isData(d)) {
         if (state.strict) throw new ResultError('is a getter, which is not JSON', p)
         item = 'null'
+      } else if (d.value === undefined) {
+        item = charge(state, 'null')
       } else {
         item = ser(d.value, p, state, depth + 1)
         if (item === undefined) item = charge(state, 'null')
