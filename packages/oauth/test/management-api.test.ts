@@ -1,5 +1,5 @@
 /**
- * The Management API subset a token server serves its rules (SPEC.md §9): reached in-process at
+ * The Management API subset a token server serves its rules (docs/behaviour.md, the tenant as rules see it): reached in-process at
  * `auth0.baseUrl` with `auth0.accessToken`, in Auth0's shapes and error bodies; the token is per
  * run, for this tenant, short-lived; nothing of it is mounted on the server's public routes;
  * writes go through the same store path as `auth0.users.update*`, and a failed write fails the

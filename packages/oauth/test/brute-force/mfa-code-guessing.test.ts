@@ -264,15 +264,29 @@ describe('MFA code guessing: SQLite keeps the lock across a restart (issue 14, c
     expect((await otp(t, await mfaToken(t), totpCode(secret, t.clock.now))).body).toEqual(LOCKED)
   })
 
-  it('migrates a database of schema version 1 to version 2, keeping its data and adding the guess budgets', async () => {
+  it('migrates a database of schema version 1 to the latest, keeping its data and adding the guess budgets', async () => {
     const path = join(root, 'v1', 'tokenrules.db')
     {
       using stores = createSqliteStores({ path })
       await stores.users.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
     }
-    // Make the file what version 1 left: no guesses table, user_version 1.
+    // Make the file what version 1 left: no guesses table nor anything later schemas add, user_version 1.
     const db = new Database(path)
-    db.exec('DROP TABLE guesses')
+    const latest = db.pragma('user_version', { simple: true }) as number
+    const SCHEMA_1_TABLES = new Set([
+      'directories',
+      'users',
+      'refresh_tokens',
+      'refresh_families',
+      'mfa_transactions',
+      'mfa_enrollments',
+      'attempts',
+      'signing_keys',
+    ])
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
+      if (!SCHEMA_1_TABLES.has(name)) db.exec(`DROP TABLE ${name}`)
+    }
+    db.exec('ALTER TABLE users DROP COLUMN linked')
     db.pragma('user_version = 1')
     db.close()
     using stores = createSqliteStores({ path })
@@ -281,7 +295,7 @@ describe('MFA code guessing: SQLite keeps the lock across a restart (issue 14, c
     expect((await stores.attempts.takeGuess({ subject: 'auth0|1', budget: 'otp' }, settings)).allowed).toBe(true)
     expect((await stores.attempts.takeGuess({ subject: 'auth0|1', budget: 'otp' }, settings)).allowed).toBe(false)
     const reopened = new Database(path, { readonly: true })
-    expect(reopened.pragma('user_version', { simple: true })).toBe(2)
+    expect(reopened.pragma('user_version', { simple: true })).toBe(latest)
     reopened.close()
   })
 })
