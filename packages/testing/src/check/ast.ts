@@ -69,12 +69,21 @@ export function callbackHandOffs(fn: AstNode, callbackName: string): Set<string>
 /** Whether the subtree mentions one of `names` as a value (calls it, passes it on, stores it). */
 export function references(node: AstNode, names: ReadonlySet<string>): boolean {
   let found = false
+  visitReads(node, (n) => {
+    if (found) return true
+    if (n.type === 'Identifier' && names.has(n.name as string)) found = true
+    return found
+  })
+  return found
+}
+
+/**
+ * Visits what an expression reads, outermost first: `leaf(n)` answers true to stop at `n`. A
+ * member's non-computed property and an object literal's non-computed key are names, not reads.
+ */
+export function visitReads(node: AstNode, leaf: (n: AstNode) => boolean): void {
   const visit = (n: AstNode) => {
-    if (found) return
-    if (n.type === 'Identifier' && names.has(n.name as string)) {
-      found = true
-      return
-    }
+    if (leaf(n)) return
     if (n.type === 'MemberExpression') {
       visit(n.object as AstNode)
       if (n.computed) visit(n.property as AstNode)
@@ -87,7 +96,6 @@ export function references(node: AstNode, names: ReadonlySet<string>): boolean {
     for (const child of children(n)) visit(child)
   }
   visit(node)
-  return found
 }
 
 export function lineOf(node: AstNode): number {

@@ -1,4 +1,4 @@
-import { children, FUNCTION_TYPES, lineOf, type AstNode } from './ast.js'
+import { children, FUNCTION_TYPES, lineOf, visitReads, type AstNode } from './ast.js'
 
 /** The callback findings: a path that never calls back, or one that calls back twice. */
 export type CallbackFindingCode = 'return-without-callback' | 'callback-not-reached' | 'callback-twice' | 'callback-in-loop' | 'callback-after-return'
@@ -1241,24 +1241,11 @@ function chainOf(node: AstNode): string | undefined {
 /** Every chain a condition reads. */
 function mentions(node: AstNode): string[] {
   const out: string[] = []
-  const visit = (n: AstNode) => {
+  visitReads(node, (n) => {
     const chain = chainOf(n)
-    if (chain !== undefined) {
-      out.push(chain)
-      return
-    }
-    if (n.type === 'MemberExpression') {
-      visit(n.object as AstNode)
-      if (n.computed) visit(n.property as AstNode)
-      return
-    }
-    if (n.type === 'Property' && !n.computed) {
-      visit(n.value as AstNode)
-      return
-    }
-    for (const child of children(n)) visit(child)
-  }
-  visit(node)
+    if (chain !== undefined) out.push(chain)
+    return chain !== undefined
+  })
   return out
 }
 
