@@ -1178,17 +1178,24 @@ function axiosModule() {
 // `new request.Request(options)` reads its options, then calls `this.init(options)`, which sends on
 // the next tick (listeners and request-promise's init interceptor come first) and calls back
 // `(err, response, body)` through `this.callback`, as request does.
-function RequestError(cause, options, response) {
-  define(this, 'name', 'RequestError')
-  define(this, 'message', StringCtor(cause))
-  define(this, 'cause', cause)
-  define(this, 'error', cause)
-  define(this, 'options', options)
-  define(this, 'response', response)
-  ReflectApply(ErrorCaptureStackTrace, ErrorCtor, [this])
+// RequestError and TransformError: the same shape around a cause, two names (request-promise's errors.js).
+/** @param {string} name */
+function causeErrorClass(name) {
+  const Ctor = function (cause, options, response) {
+    define(this, 'name', name)
+    define(this, 'message', StringCtor(cause))
+    define(this, 'cause', cause)
+    define(this, 'error', cause)
+    define(this, 'options', options)
+    define(this, 'response', response)
+    ReflectApply(ErrorCaptureStackTrace, ErrorCtor, [this])
+  }
+  ObjectDefineProperty(Ctor, 'name', { value: name, writable: false, enumerable: false, configurable: true })
+  Ctor.prototype = ObjectCreate(ErrorPrototype)
+  hide(Ctor.prototype, 'constructor', Ctor)
+  return Ctor
 }
-RequestError.prototype = ObjectCreate(ErrorPrototype)
-hide(RequestError.prototype, 'constructor', RequestError)
+const RequestError = causeErrorClass('RequestError')
 function StatusCodeError(statusCode, body, options, response) {
   define(this, 'name', 'StatusCodeError')
   define(this, 'statusCode', statusCode)
@@ -1200,17 +1207,7 @@ function StatusCodeError(statusCode, body, options, response) {
 }
 StatusCodeError.prototype = ObjectCreate(ErrorPrototype)
 hide(StatusCodeError.prototype, 'constructor', StatusCodeError)
-function TransformError(cause, options, response) {
-  define(this, 'name', 'TransformError')
-  define(this, 'message', StringCtor(cause))
-  define(this, 'cause', cause)
-  define(this, 'error', cause)
-  define(this, 'options', options)
-  define(this, 'response', response)
-  ReflectApply(ErrorCaptureStackTrace, ErrorCtor, [this])
-}
-TransformError.prototype = ObjectCreate(ErrorPrototype)
-hide(TransformError.prototype, 'constructor', TransformError)
+const TransformError = causeErrorClass('TransformError')
 const requestErrors = { RequestError: RequestError, StatusCodeError: StatusCodeError, TransformError: TransformError }
 
 function requestOptionError(self, message) {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
 import type { HttpRequestSpec, HttpResponseData } from '../../guest/contract.js'
 import type { CallContext, HostRegistry } from '../host-bridge.js'
-import { checkedAddresses, parseAddressRange, systemResolver, type AddressRange, type Resolver } from './http-addresses.js'
+import { abortable, checkedAddresses, parseAddressRange, systemResolver, type AddressRange, type Resolver } from './http-addresses.js'
 import { HttpError } from './http-error.js'
 import { RunFailure } from './run-failure.js'
 import { runRequests, sendPinned, type RunRequests, type Sent, type SendInit } from './http-transport.js'
@@ -232,7 +232,7 @@ async function sendInProcess(url: URL, init: SendInit, handler: InProcessApi['ha
   })
   let answer: unknown
   try {
-    answer = await untilAborted(
+    answer = await abortable(
       Promise.resolve().then(() => handler(request)),
       signal,
     )
@@ -248,25 +248,6 @@ async function sendInProcess(url: URL, init: SendInit, handler: InProcessApi['ha
   return { response, close: async () => void (response.bodyUsed ? undefined : await response.body?.cancel().catch(() => undefined)) }
 }
 
-/** `promise`, or a rejection with the signal's reason once it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error as Error)
-      },
-    )
-  })
-}
-
 /** The same response, with a body whose reads stop when `signal` aborts (and then cancel the handler's stream). */
 function abortableBody(response: Response, signal: AbortSignal): Response {
   const source = response.body
@@ -275,7 +256,7 @@ function abortableBody(response: Response, signal: AbortSignal): Response {
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const chunk = await untilAborted(reader.read(), signal)
+        const chunk = await abortable(reader.read(), signal)
         if (chunk.done) controller.close()
         else controller.enqueue(chunk.value)
       } catch (error) {
