@@ -6,20 +6,10 @@
  */
 import { missingPackages } from '../test/deployed/harness-case.js'
 import { deployedSlugs, hasCase, loadRule } from '../test/deployed/harness.js'
-import { measure, percent } from './compat-run.js'
+import { guardMeasurement, measure, percent } from './compat-run.js'
 
 const args = process.argv.slice(2)
-// A rule's work that fails after its run was compared (a request it left running) is no reason to stop measuring.
-// The script's own failure ends it before the figure: then the exit code says so.
-let measured = false
-process.on('exit', () => {
-  if (!measured) {
-    process.stderr.write('compat: stopped before the figure was measured\n')
-    process.exitCode = 1
-  }
-})
-process.on('uncaughtException', (error) => process.stderr.write(`late error of a rule's background work: ${String(error)}\n`))
-process.on('unhandledRejection', (error) => process.stderr.write(`late rejection of a rule's background work: ${String(error)}\n`))
+const run = guardMeasurement()
 const isolation = args.includes('--thread') ? 'thread' : 'process'
 const slugs = deployedSlugs().filter(hasCase)
 const all = slugs.map(loadRule)
@@ -44,4 +34,4 @@ process.stdout.write(
   `\ndeployed corpus (isolation '${isolation}'): ${identical} / ${total} identical (${percent(identical, total)}); ` +
     `${blocked.length} not run (packages not installed), ${identical} / ${verdicts.length} of those run (${percent(identical, verdicts.length)})\n`,
 )
-measured = true
+run.measured()

@@ -51,3 +51,25 @@ export async function measure(
 export function percent(part: number, total: number): string {
   return total === 0 ? 'n/a' : `${((100 * part) / total).toFixed(1)} %`
 }
+
+/**
+ * The process guard of a compat script: a rule's work that fails after its run was compared (a
+ * request it left running) is reported and does not stop the measurement; the script's own
+ * failure before `measured()` ends it with exit code 1.
+ */
+export function guardMeasurement(): { measured(): void } {
+  let measured = false
+  process.on('exit', () => {
+    if (!measured) {
+      process.stderr.write('compat: stopped before the figure was measured\n')
+      process.exitCode = 1
+    }
+  })
+  process.on('uncaughtException', (error) => process.stderr.write(`late error of a rule's background work: ${String(error)}\n`))
+  process.on('unhandledRejection', (error) => process.stderr.write(`late rejection of a rule's background work: ${String(error)}\n`))
+  return {
+    measured() {
+      measured = true
+    },
+  }
+}

@@ -19,20 +19,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire, builtinModules } from 'node:module'
 import { join } from 'node:path'
 import type { Case, LoadedRule } from '../test/deployed/harness.js'
-import { measure, percent } from './compat-run.js'
+import { guardMeasurement, measure, percent } from './compat-run.js'
 
 const args = process.argv.slice(2)
-// A rule's work that fails after its run was compared (a request it left running) is no reason to stop measuring.
-// The script's own failure ends it before the figure: then the exit code says so.
-let measured = false
-process.on('exit', () => {
-  if (!measured) {
-    process.stderr.write('compat: stopped before the figure was measured\n')
-    process.exitCode = 1
-  }
-})
-process.on('uncaughtException', (error) => process.stderr.write(`late error of a rule's background work: ${String(error)}\n`))
-process.on('unhandledRejection', (error) => process.stderr.write(`late rejection of a rule's background work: ${String(error)}\n`))
+const run = guardMeasurement()
 const option = (name: string): string | undefined => {
   const i = args.indexOf(name)
   return i === -1 ? undefined : args[i + 1]
@@ -181,4 +171,4 @@ process.stdout.write(
     `${identical} / ${verdicts.length} measured identical (${percent(identical, verdicts.length)}); ` +
     `${identical} / ${verdicts.length + notInstalled} of those that need no live database (${percent(identical, verdicts.length + notInstalled)})\n`,
 )
-measured = true
+run.measured()

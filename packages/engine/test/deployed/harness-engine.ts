@@ -8,7 +8,7 @@ import { createEngine, isTokenRulesError, type BackgroundReport, type Engine, ty
 import { loadRule as loadTestRule, type LoadedRule as LoadedTestRule, type LoadRuleOptions } from '@tokenrules/testing'
 import type { PackageSpec } from './harness-case.js'
 import type { MetadataWrite, Observation, Outcome } from './harness-observation.js'
-import { ENGINE_DIR } from './harness-reference.js'
+import { ENGINE_DIR, resend } from './harness-reference.js'
 
 export interface EngineRun {
   ruleName: string
@@ -241,16 +241,4 @@ export async function runEngine(run: EngineRun): Promise<Omit<Observation, 'requ
   } finally {
     await closeEngine(handle)
   }
-}
-
-/** `request` sent again to `url` (its body read first: a stream body cannot be handed on). */
-async function resend(send: typeof fetch, request: Request, url: string): Promise<Response> {
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
-  return send(url, {
-    method: request.method,
-    headers: request.headers,
-    redirect: request.redirect,
-    signal: request.signal,
-    ...(body === undefined ? {} : { body }),
-  })
 }

@@ -393,7 +393,7 @@ export async function runReference(run: ReferenceRun, session?: ReferenceSession
 }
 
 /** `request` sent again to `url` (its body read first: a stream body cannot be handed on). */
-async function resend(send: typeof fetch, request: Request, url: string): Promise<Response> {
+export async function resend(send: typeof fetch, request: Request, url: string): Promise<Response> {
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
   return send(url, {
     method: request.method,
