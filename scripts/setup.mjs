@@ -193,6 +193,14 @@ function verifyAddons(env) {
   run(runtimeNode, ['--no-node-snapshot', '-e', check, from('engine'), from('oauth')], env, 'loading isolated-vm and better-sqlite3')
 }
 
+// `npm run setup` puts node_modules/.bin first on the PATH, and there `node` is the workspace's own
+// (tools/node/bin/node), which is what setup is about to bring; npm, pnpm and node-gyp run here on
+// the machine's Node until it exists.
+process.env.PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((dir) => !dir.endsWith('/node_modules/.bin'))
+  .join(':')
+
 chooseNode()
 const pnpm = pnpmEntry()
 const env = workspaceEnv()
