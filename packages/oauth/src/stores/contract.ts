@@ -270,6 +270,79 @@ function userStoreContract(make: Make<UserStore>): void {
       expect((await store.findUser('Employees', 'ada.l@example.com'))?.profile.user_id).toBe('auth0|2')
     })
   })
+
+  it('users: lists users in user_id order, by directory, a page at a time', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      await store.createDirectory({ id: 'con_2', name: 'Customers', metadata: {} })
+      for (const [id, directory] of [
+        ['auth0|c', 'Employees'],
+        ['auth0|a', 'Customers'],
+        ['auth0|b', 'Employees'],
+        ['auth0|d', 'Employees'],
+      ] as const) {
+        await store.createUser(user(id, directory, `${id.slice(6)}@example.com`))
+      }
+      const ids = (users: UserRecord[]) => users.map((record) => record.profile.user_id)
+      expect(ids(await store.listUsers({ offset: 0, limit: 10 }))).toEqual(['auth0|a', 'auth0|b', 'auth0|c', 'auth0|d'])
+      expect(ids(await store.listUsers({ directory: 'Employees', offset: 0, limit: 2 }))).toEqual(['auth0|b', 'auth0|c'])
+      expect(ids(await store.listUsers({ directory: 'Employees', offset: 2, limit: 2 }))).toEqual(['auth0|d'])
+      expect(await store.listUsers({ directory: 'Nope', offset: 0, limit: 10 })).toEqual([])
+      expect((await store.listUsers({ directory: 'Customers', offset: 0, limit: 1 }))[0]).toEqual(user('auth0|a', 'Customers', 'a@example.com'))
+    })
+  })
+
+  it('users: deletes a user (its logins are free again) and says whether it existed', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      await store.createUser(user('auth0|1', 'Employees', 'ada@example.com', { username: 'ada' }))
+      await store.createUser(user('auth0|2', 'Employees', 'bob@example.com'))
+      expect(await store.deleteUser('auth0|1')).toBe(true)
+      expect(await store.deleteUser('auth0|1')).toBe(false)
+      expect(await store.getUser('auth0|1')).toBeUndefined()
+      expect(await store.findUser('Employees', 'ada')).toBeUndefined()
+      await store.createUser(user('auth0|3', 'Employees', 'ada@example.com', { username: 'ada' }))
+      expect((await store.findUser('Employees', 'ADA'))?.profile.user_id).toBe('auth0|3')
+      expect(await store.getUser('auth0|2')).toEqual(user('auth0|2', 'Employees', 'bob@example.com'))
+    })
+  })
+
+  it('users: imports a batch whole (existing ids left as they are) or, on a taken login, not at all', async () => {
+    await withStore(make, async (store) => {
+      await store.createDirectory({ id: 'con_1', name: 'Employees', metadata: {} })
+      const existing = user('auth0|1', 'Employees', 'ada@example.com')
+      await store.createUser(existing)
+      // An imported hash (bcrypt, or any format the server reads) is stored as it is given.
+      const bcrypt = { ...user('auth0|2', 'Employees', 'bob@example.com'), passwordHash: '$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K' }
+      const changed = { ...user('auth0|1', 'Employees', 'ada@example.com', { name: 'changed' }) }
+      expect(await store.importUsers([bcrypt, changed, user('auth0|3', 'Employees', 'carol@example.com', { username: 'carol' })])).toEqual([
+        'created',
+        'exists',
+        'created',
+      ])
+      expect(await store.getUser('auth0|1')).toEqual(existing)
+      expect(await store.getUser('auth0|2')).toEqual(bcrypt)
+      expect((await store.findUser('Employees', 'CAROL'))?.profile.user_id).toBe('auth0|3')
+      // The first login replaces the imported hash; the old one is gone.
+      await store.setPasswordHash('auth0|2', '$scrypt$v=2$ln=4,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', {
+        at: T + 1000,
+        reset: false,
+      })
+      expect((await store.getUser('auth0|2'))?.passwordHash).toMatch(/^\$scrypt\$/)
+      // Re-running the same batch changes nothing.
+      expect(await store.importUsers([bcrypt, changed])).toEqual(['exists', 'exists'])
+      expect((await store.getUser('auth0|2'))?.passwordHash).toMatch(/^\$scrypt\$/)
+
+      // A login taken by a stored user, or twice within the batch: nothing of the batch is written.
+      const fresh = user('auth0|4', 'Employees', 'dave@example.com')
+      await expect(store.importUsers([fresh, user('auth0|5', 'Employees', 'ADA@example.com')])).rejects.toEqual(conflict('duplicate_login'))
+      await expect(store.importUsers([fresh, user('auth0|6', 'Employees', 'Dave@Example.com')])).rejects.toEqual(conflict('duplicate_login'))
+      expect(await store.getUser('auth0|4')).toBeUndefined()
+      expect(await store.getUser('auth0|6')).toBeUndefined()
+      expect(await store.findUser('Employees', 'dave@example.com')).toBeUndefined()
+      expect(await store.importUsers([])).toEqual([])
+    })
+  })
 }
 
 function token(id: string, familyId: string, extra: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {

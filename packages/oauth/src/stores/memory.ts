@@ -186,6 +186,43 @@ export class MemoryUserStore implements UserStore {
     user.roles = changedRoles(user.roles, change)
     return [...user.roles]
   }
+  async listUsers(query: { directory?: string | undefined; offset: number; limit: number }) {
+    const ids = [...this.#users.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const users = ids.map((id) => this.#users.get(id) as UserRecord).filter((user) => query.directory === undefined || user.directory === query.directory)
+    return users.slice(Math.max(0, query.offset), Math.max(0, query.offset) + Math.max(0, query.limit)).map(copy)
+  }
+  async deleteUser(userId: string) {
+    return this.#users.delete(userId)
+  }
+  async importUsers(users: readonly UserRecord[]) {
+    // Every check before the first write: the batch lands whole or not at all.
+    const taken = new Set<string>()
+    for (const user of this.#users.values()) {
+      for (const login of [user.profile.email, user.profile.username]) if (login !== undefined) taken.add(`${user.directory}\u0000${loginKey(login)}`)
+    }
+    const ids = new Set(this.#users.keys())
+    const outcomes: Array<'created' | 'exists'> = []
+    for (const user of users) {
+      if (ids.has(user.profile.user_id)) {
+        outcomes.push('exists')
+        continue
+      }
+      const keys = [user.profile.email, user.profile.username]
+        .filter((login) => login !== undefined)
+        .map((login) => `${user.directory}\u0000${loginKey(login)}`)
+      const clash = keys.find((key) => taken.has(key))
+      if (clash !== undefined) {
+        throw new StoreConflictError('duplicate_login', `'${clash.split('\u0000')[1]}' is taken in directory '${user.directory}'; nothing was imported.`)
+      }
+      for (const key of keys) taken.add(key)
+      ids.add(user.profile.user_id)
+      outcomes.push('created')
+    }
+    users.forEach((user, index) => {
+      if (outcomes[index] === 'created') this.#users.set(user.profile.user_id, copy(user))
+    })
+    return outcomes
+  }
   #update(userId: string, at: number, change: (profile: UserProfile) => void): UserProfile | undefined {
     const user = this.#users.get(userId)
     if (user === undefined) return undefined

@@ -113,7 +113,7 @@ export interface SqliteStores extends TokenServerStores, Disposable {
   close(): void
 }
 
-const SCHEMA_VERSION = 4
+const SCHEMA_VERSION = 5
 const SCHEMA = `
 CREATE TABLE directories (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL);
 CREATE TABLE users (
@@ -181,6 +181,10 @@ ALTER TABLE users ADD COLUMN linked TEXT;
   `
 CREATE TABLE userinfo (jti TEXT PRIMARY KEY, record TEXT NOT NULL, expires_at INTEGER NOT NULL);
 CREATE INDEX userinfo_expires ON userinfo (expires_at);
+`,
+  // Version 4 to 5: an operator lists a directory's users (tokenrules users list) in user_id order.
+  `
+CREATE INDEX IF NOT EXISTS users_directory ON users (directory, user_id);
 `,
 ]
 
@@ -443,6 +447,28 @@ class SqliteUserStore implements UserStore {
       this.db.prepare('UPDATE users SET roles = ? WHERE user_id = ?').run(JSON.stringify(roles), userId)
       return roles
     })()
+  }
+  async listUsers(query: { directory?: string | undefined; offset: number; limit: number }) {
+    const page = [Math.max(0, Math.trunc(query.limit)), Math.max(0, Math.trunc(query.offset))]
+    const rows = (
+      query.directory === undefined
+        ? this.db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY user_id LIMIT ? OFFSET ?`).all(...page)
+        : this.db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE directory = ? ORDER BY user_id LIMIT ? OFFSET ?`).all(query.directory, ...page)
+    ) as UserRow[]
+    return rows.map((row) => toUser(row) as UserRecord)
+  }
+  async deleteUser(userId: string) {
+    return this.db.prepare('DELETE FROM users WHERE user_id = ?').run(userId).changes > 0
+  }
+  async importUsers(users: readonly UserRecord[]) {
+    // One transaction: a conflict anywhere rolls back every insert before it.
+    return this.db.transaction(() =>
+      users.map((user): 'created' | 'exists' => {
+        if (this.db.prepare('SELECT 1 FROM users WHERE user_id = ?').get(user.profile.user_id) !== undefined) return 'exists'
+        this.#insert(user)
+        return 'created'
+      }),
+    )()
   }
   #update(userId: string, at: number, change: (profile: UserProfile) => void): UserProfile | undefined {
     return this.db.transaction(() => {

@@ -209,6 +209,9 @@ export interface UserRecord {
  *   updateAppMetadata: (userId, metadata, at) => inner.updateAppMetadata(userId, metadata, at),
  *   updateUserMetadata: (userId, metadata, at) => inner.updateUserMetadata(userId, metadata, at),
  *   updateRoles: (userId, change) => inner.updateRoles(userId, change),
+ *   listUsers: (query) => inner.listUsers(query),
+ *   deleteUser: (userId) => inner.deleteUser(userId),
+ *   importUsers: (users) => inner.importUsers(users),
  * }
  *
  * await using server = await createTokenServer({
@@ -282,6 +285,22 @@ export interface UserStore {
    * `remove`. Returns the new roles, or `undefined` when the user does not exist.
    */
   updateRoles(userId: string, change: { add: readonly string[]; remove: readonly string[] }): Promise<string[] | undefined>
+  /**
+   * The users of `directory` (of every directory when it is left out) sorted by `user_id` (for
+   * ASCII ids, as JavaScript's `<` orders them), from `offset`, at most `limit`: an operator's listing.
+   */
+  listUsers(query: { directory?: string | undefined; offset: number; limit: number }): Promise<UserRecord[]>
+  /** Removes the user, the accounts linked into it with it. Returns whether the user existed. */
+  deleteUser(userId: string): Promise<boolean>
+  /**
+   * Adds many users at once, all or none (a bulk import): each user whose `user_id` exists is left
+   * as it is (`'exists'`), each other one is created as {@link UserStore.createUser} creates it
+   * (`'created'`), in order. A login name taken in its directory, by a stored user or by one before
+   * it in `users`, rejects with {@link StoreConflictError} `duplicate_login` and nothing is written.
+   * The password hash is stored as given: an imported one (bcrypt, Auth0's custom hashes) stays
+   * until the server replaces it with {@link UserStore.setPasswordHash} at the first login.
+   */
+  importUsers(users: readonly UserRecord[]): Promise<Array<'created' | 'exists'>>
 }
 
 /**
