@@ -201,3 +201,14 @@ export const SERVER_ERROR_DESCRIPTION = 'The server encountered an unexpected er
 export function serverError(cause?: unknown): OAuthError {
   return new OAuthError(500, 'server_error', SERVER_ERROR_DESCRIPTION, { cause })
 }
+
+/** The description of a 503 while a store cannot answer. */
+export const STORE_UNAVAILABLE_DESCRIPTION = 'The service is temporarily unavailable; try again later.'
+
+/** 503 `temporarily_unavailable` with `Retry-After`, for a store outage (a `StoreUnavailableError`). */
+export function storeUnavailable(cause: { retryAfterSeconds: number }): OAuthError {
+  return new OAuthError(503, 'temporarily_unavailable', STORE_UNAVAILABLE_DESCRIPTION, {
+    cause,
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(cause.retryAfterSeconds))) },
+  })
+}

@@ -31,6 +31,7 @@ export { OAuthError } from './errors.js'
 export type { RefreshTokenFailure } from './errors.js'
 export { createMemoryStores } from './stores/memory.js'
 export { StoreConflictError } from './stores/conflict.js'
+export { StoreUnavailableError } from './stores/unavailable.js'
 export type {
   TokenServerStores,
   UserStore,

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { createEngine, Engine, type EngineOptions, type JsonValue } from '@tokenrules/engine'
 import { authenticateClient } from './clients/authenticate.js'
 import { endUserIp } from './clients/end-user-ip.js'
-import { OAuthError, missingParameter, serverError } from './errors.js'
+import { OAuthError, missingParameter, serverError, storeUnavailable } from './errors.js'
+import { StoreUnavailableError } from './stores/unavailable.js'
 import { GRANT_TYPES, isGrantType, type GrantType } from './grants/grant-types.js'
 import { mfaOtpGrant, mfaRecoveryCodeGrant } from './grants/mfa-otp.js'
 import { passwordGrant } from './grants/password.js'
@@ -442,7 +443,13 @@ async function handle(core: Core, basePath: string, request: Request, connection
   } catch (error) {
     // 5xx OAuth errors (rule failures) were reported to onError where they were made.
     let answer: Response
-    if (error instanceof OAuthError) {
+    // A store that cannot answer now (PostgreSQL or Redis down, slow, cut mid-request), also when
+    // a rule's metadata update met it: 503 with Retry-After, never a 500 with internals.
+    const outage = error instanceof OAuthError && error.status < 500 ? undefined : StoreUnavailableError.find(error)
+    if (outage !== undefined) {
+      if (!(error instanceof OAuthError)) core.reportError({ path, error })
+      answer = errorResponse(storeUnavailable(outage))
+    } else if (error instanceof OAuthError) {
       if (error.status < 500) core.reportRefused({ path, error })
       answer = errorResponse(error)
     } else {

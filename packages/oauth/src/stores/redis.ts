@@ -1,6 +1,7 @@
 import type { createClient as CreateClient } from '@redis/client'
 import { missingPeer } from '../lib/optional-peer.js'
 import { StoreConflictError } from './conflict.js'
+import { guardOutages, isRedisOutage } from './lib/outage.js'
 import type {
   AttemptKey,
   AttemptOutcome,
@@ -74,6 +75,11 @@ export interface RedisStoresOptions {
   client?: RedisClient | undefined
   /** Prefix of every key. Default `tokenrules:`. */
   prefix?: string | undefined
+  /**
+   * How long a command may take before it fails as unavailable (a `503 temporarily_unavailable`
+   * at the endpoint), in milliseconds. Default 5000.
+   */
+  timeoutMs?: number | undefined
 }
 
 /**
@@ -179,11 +185,13 @@ export interface RedisStores extends AsyncDisposable {
  */
 export async function createRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
   const prefix = options.prefix ?? 'tokenrules:'
+  const timeoutMs = options.timeoutMs ?? 5_000
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('createRedisStores: `timeoutMs` must be a positive integer of milliseconds')
   let client = options.client
   let owned = false
   if (client === undefined) {
     if (options.url === undefined) throw new TypeError('createRedisStores: pass `url` or `client`')
-    // Commands fail at once while the connection is down (a login answers 500 promptly) instead of
+    // Commands fail at once while the connection is down (a login answers 503 promptly) instead of
     // waiting in node-redis's offline queue until Redis is back, which would hang requests.
     client = createClient({ url: options.url, disableOfflineQueue: true })
     // Without a listener node-redis rethrows connection errors as uncaught exceptions.
@@ -195,10 +203,12 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<Re
   const close = async () => {
     if (owned && connected.isOpen) await connected.close()
   }
+  // A slow Redis fails each command after timeoutMs; every outage rejects as StoreUnavailableError.
+  const bounded = connected.withCommandOptions({ timeout: timeoutMs }) as unknown as RedisClient
   return {
-    attempts: new RedisAttemptStore(connected, prefix),
-    refreshTokens: new RedisRefreshTokenStore(connected, prefix),
-    userinfo: new RedisUserinfoStore(connected, prefix),
+    attempts: guardOutages(new RedisAttemptStore(bounded, prefix), 'Redis', isRedisOutage),
+    refreshTokens: guardOutages(new RedisRefreshTokenStore(bounded, prefix), 'Redis', isRedisOutage),
+    userinfo: guardOutages(new RedisUserinfoStore(bounded, prefix), 'Redis', isRedisOutage),
     close,
     [Symbol.asyncDispose]: close,
   }

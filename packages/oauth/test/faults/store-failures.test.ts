@@ -6,7 +6,8 @@
  * - Metadata hooks that fail issue no token (and store no refresh token).
  * - SQLite: a database locked by another connection, or closed, answers a generic 500.
  * - Redis down in the middle of a refresh (the connection cut by a loopback proxy while the rules
- *   run) answers a generic 500 within bounded time, and the refresh token survives.
+ *   run) answers 503 temporarily_unavailable with Retry-After within bounded time, and the refresh
+ *   token survives.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
@@ -22,6 +23,7 @@ import { ALICE, CLIENT_ID, CLIENT_SECRET, rule, startServer, totpCode, type Answ
 import { startRedisServer, type RunningRedis } from '../setup/redis-server.js'
 
 const GENERIC_500 = { error: 'server_error', error_description: 'The server encountered an unexpected error.' }
+const UNAVAILABLE = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again later.' }
 const INVALID = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' }
 const encryptionKey = 'qjD0Yq8mQ1oM2Zt9l5cT4h3bW7xN6eR1uI0oP9aS8dF'
 
@@ -289,7 +291,7 @@ describe('Redis down in the middle of a request', () => {
     await redis?.stop()
   })
 
-  it('answers a generic 500 in bounded time, keeps the refresh token, and serves again when Redis is back', async () => {
+  it('answers 503 temporarily_unavailable in bounded time, keeps the refresh token, and serves again when Redis is back', async () => {
     const proxy = await redisProxy(new URL(redis.url))
     const remote = await createRedisStores({ url: proxy.url(), prefix: 'faults:' })
     const errors: ServerErrorEvent[] = []
@@ -321,7 +323,9 @@ describe('Redis down in the middle of a request', () => {
       const started = performance.now()
       const answer = await refresh(t, first)
       expect(performance.now() - started).toBeLessThan(10_000)
-      expectGeneric500(answer)
+      expect(answer.status).toBe(503)
+      expect(answer.body).toEqual(UNAVAILABLE)
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
       expect(errors.length).toBeGreaterThan(0)
       cut = false
       await proxy.up()
@@ -329,7 +333,7 @@ describe('Redis down in the middle of a request', () => {
       let again: Answer | undefined
       for (let i = 0; i < 50; i++) {
         again = await refresh(t, first)
-        if (again.status !== 500) break
+        if (again.status !== 503) break
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
       expect(again?.status, JSON.stringify(again?.body)).toBe(200)
