@@ -7,7 +7,7 @@
  */
 export { createEngine, Engine } from './engine.js'
 export type { EngineStats, RunOptions } from './engine.js'
-export type { EngineOptions, RuleDefinition, RuleErrorEvent } from './options.js'
+export type { EngineOptions, RuleDefinition, ActionDefinition, RuleErrorEvent } from './options.js'
 export type { RunInput, User, Context } from './input.js'
 export type {
   RunResult,

@@ -13,6 +13,7 @@ const ruleName = z
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
 
 const ruleSchema = z.looseObject({
+  id: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
   name: ruleName,
   script: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
   enabled: z.boolean().optional(),
@@ -32,6 +33,64 @@ const ruleSetSchema = z
     })
   })
 
+/** An npm package name, scoped or not (what `modules.packages` entries name). */
+const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
+
+/** A name/value pair of an action's `secrets` or `configuration`, as Auth0's Deploy CLI exports it. */
+const namedValue = z.strictObject({
+  name: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  value: z.string().max(100_000, 'must be at most 100,000 characters'),
+})
+const namedValues = z
+  .array(namedValue)
+  .max(500, 'at most 500 entries')
+  .superRefine((entries, ctx) => {
+    const seen = new Map<string, number>()
+    entries.forEach((entry, index) => {
+      const first = seen.get(entry.name)
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name '${entry.name}' (also [${first}])` })
+      else seen.set(entry.name, index)
+    })
+  })
+
+const actionSchema = z.looseObject({
+  name: ruleName,
+  code: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+  secrets: namedValues.optional(),
+  configuration: namedValues.optional(),
+  dependencies: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(PACKAGE_NAME, 'must be an npm package name'),
+        version: z.string().regex(/^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, "must be an exact version such as '1.6.2'"),
+      }),
+    )
+    .max(100, 'at most 100 dependencies')
+    .superRefine((deps, ctx) => {
+      const seen = new Map<string, number>()
+      deps.forEach((dep, index) => {
+        const first = seen.get(dep.name)
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `'${dep.name}' is listed twice (also [${first}])` })
+        else seen.set(dep.name, index)
+      })
+    })
+    .optional(),
+  enabled: z.boolean().optional(),
+})
+
+const actionSetSchema = z
+  .array(actionSchema)
+  .max(100, 'at most 100 actions')
+  .superRefine((actions, ctx) => {
+    const seen = new Map<string, number>()
+    actions.forEach((action, index) => {
+      const first = seen.get(action.name)
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate action name '${action.name}' (also actions[${first}])` })
+      } else seen.set(action.name, index)
+    })
+  })
+
 const hostname = z
   .string()
   .min(1)
@@ -44,15 +103,13 @@ const hostname = z
     return host
   })
 
-/** An npm package name, scoped or not (what `modules.packages` entries name). */
-const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
-
 /** `limits.backgroundMs`: its default and largest value. */
 const DEFAULT_BACKGROUND_MS = 5_000
 const MAX_BACKGROUND_MS = 20_000
 
 const optionsSchema = z.strictObject({
   rules: ruleSetSchema,
+  actions: actionSetSchema.optional(),
   configuration: z.record(z.string(), z.string()).optional(),
   limits: z
     .strictObject({
@@ -207,6 +264,8 @@ const optionsSchema = z.strictObject({
  * ```
  */
 export interface RuleDefinition {
+  /** Auth0's id of the rule (`rul_…`), what an action's `api.rules.wasExecuted(id)` asks about. Optional. */
+  id?: string | undefined
   /** Unique within the rule set; appears in errors, logs and timings. */
   name: string
   /** Source text that evaluates to `function (user, context, callback) { … }`. */
@@ -215,6 +274,50 @@ export interface RuleDefinition {
   enabled?: boolean | undefined
   /** Lower runs first; ties keep list order; rules without `order` run after those with one. */
   order?: number | undefined
+}
+
+/**
+ * One Auth0 Action bound to the post-login trigger, in the shape Auth0's Deploy CLI exports it
+ * (`actions/<name>/code.js` plus its `secrets`, `dependencies` and, for Marketplace integrations,
+ * `configuration`). Actions run after the rules, in list order (the trigger's binding order),
+ * with `exports.onExecutePostLogin(event, api)` ([actions guide](../../../docs/actions.md)).
+ * Unknown fields (an export's `id`, `runtime`, `supported_triggers`, `deployed`) are ignored.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { createEngine, type ActionDefinition } from '@tokenrules/engine'
+ *
+ * const addPlan: ActionDefinition = {
+ *   name: 'add-plan',
+ *   code: `exports.onExecutePostLogin = async (event, api) => {
+ *     api.accessToken.setCustomClaim(event.secrets.NAMESPACE + '/plan', event.user.app_metadata.plan);
+ *   };`,
+ *   secrets: [{ name: 'NAMESPACE', value: 'https://example.com' }],
+ * }
+ * await using engine = await createEngine({ rules: [], actions: [addPlan] })
+ * const result = await engine.run({ user: { user_id: 'auth0|42', app_metadata: { plan: 'gold' } }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ * assert.deepEqual(result.accessToken.claims, { 'https://example.com/plan': 'gold' })
+ * assert.deepEqual(result.actions?.map((action) => action.name), ['add-plan'])
+ * ```
+ */
+export interface ActionDefinition {
+  /** Unique among the actions (and not the name of a rule); appears in errors, logs and timings. */
+  name: string
+  /** The action's module source: CommonJS that sets `exports.onExecutePostLogin`. */
+  code: string
+  /** What the action reads as `event.secrets` (name → value). Never logged, never in errors. */
+  secrets?: readonly { name: string; value: string }[] | undefined
+  /**
+   * npm packages the action requires, each at exactly this version. Every one must also be allowed
+   * by the engine option `modules.packages` with that version (for two versions of one package,
+   * entries with `from`, an npm alias); `require(name)` in this action loads exactly it.
+   */
+  dependencies?: readonly { name: string; version: string }[] | undefined
+  /** What the action reads as `event.configuration` (Marketplace integrations' settings). */
+  configuration?: readonly { name: string; value: string }[] | undefined
+  /** Disabled actions never run. Default `true`. */
+  enabled?: boolean | undefined
 }
 
 /**
@@ -249,7 +352,7 @@ export interface RuleDefinition {
 export interface RuleErrorEvent {
   /** The failure's code: `ERR_RULE_EXCEPTION`, or `ERR_MODULE_NOT_ALLOWED` for an uncaught `require` of a module not allowed. */
   code: string
-  /** The rule that threw, when known. */
+  /** The rule that threw, when known; for a post-login action, the action's name. */
   rule: string | undefined
   /** The exception's message (the guest's own text, never shown to the client unless `errors.exposeExceptionMessages`). */
   message: string
@@ -292,6 +395,11 @@ export interface RuleErrorEvent {
 export interface EngineOptions {
   /** The rule set, in Auth0's shape. */
   rules: readonly RuleDefinition[]
+  /**
+   * Post-login Actions, in the trigger's order: they run after the rules, in the same sandbox,
+   * under the same time budget, limits, claims policy and `require` policy. Default none.
+   */
+  actions?: readonly ActionDefinition[] | undefined
   /** Settings the rules read as `configuration` (string keys to string values, frozen). */
   configuration?: Readonly<Record<string, string>> | undefined
   /** Resource limits of each run and isolate; each has a default. */
@@ -606,6 +714,8 @@ export interface PackageEntry {
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
   rules: RuleDefinition[]
+  /** The enabled actions, in order (indexes in errors count these). */
+  actions: ActionDefinition[]
   configuration: Record<string, string>
   limits: { timeoutMs: number; memoryLimitMb: number; maxLogEntries: number; maxUserBytes: number; maxParkedThreads: number; backgroundMs: number }
   claims: { namespace: 'required' | 'optional'; onViolation: 'drop' | 'error'; forbiddenNamespaces: string[] }
@@ -673,8 +783,20 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   // The in-process Management API is reached through the HTTP bridge: given it, rules have the
   // HTTP clients, allowed nowhere else unless `modules.http` says so.
   const http = o.modules?.http ?? (o.auth0?.managementApi !== undefined ? { allow: [] } : undefined)
+  const actions = (o.actions ?? []).filter((action) => action.enabled !== false)
+  const ruleNames = new Set(o.rules.map((rule) => rule.name))
+  const clash = (o.actions ?? []).map((action, index) => ({ action, index })).filter(({ action }) => ruleNames.has(action.name))
+  if (clash.length > 0) {
+    const issues = clash.map(({ action, index }) => ({
+      path: ['actions', index, 'name'],
+      code: 'custom',
+      message: `'${action.name}' is also the name of a rule: logs and errors name one or the other`,
+    }))
+    throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues)
+  }
   return {
     rules: o.rules,
+    actions,
     configuration: { ...o.configuration },
     limits: {
       timeoutMs: o.limits?.timeoutMs ?? 20_000,

@@ -273,6 +273,8 @@ export interface RunResult<User extends Record<string, unknown> = Record<string,
   warnings: Warning[]
   /** Each rule that ran, in order, with its wall-clock duration. */
   rules: { name: string; durationMs: number }[]
+  /** Each post-login action that ran after the rules, in order, with its wall-clock duration; absent when the engine has no actions. */
+  actions?: { name: string; durationMs: number }[]
   /** The `context` as the last rule left it, when the run asked for it (`includeContext`). */
   context?: Record<string, unknown>
   /** Metadata the rules persisted through `auth0.users.update*Metadata` (the hooks succeeded), at most 100 per run. */

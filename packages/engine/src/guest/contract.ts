@@ -46,12 +46,37 @@ export interface SandboxSettings {
   /** Whether `Date` reads the integrator's clock, and `Math.random` its random source. */
   clock: boolean
   random: boolean
+  /** The post-login actions, in order (engine option `actions`); their code is compiled apart. */
+  actions: ActionSettings[]
+  /** Auth0's id of each rule that has one, by rule name (for `api.rules.wasExecuted`). */
+  ruleIds: Record<string, string>
   /**
    * Whether the host functions live in another process (engine option `isolation: 'process'`):
    * every host call then waits through `hostAwait`, whose answer may come from across a pipe.
    */
   remote: boolean
 }
+
+/** What the guest knows of one post-login action besides its code. */
+export interface ActionSettings {
+  name: string
+  /** `event.secrets`: name → value. */
+  secrets: Record<string, string>
+  /** `event.configuration`: name → value. */
+  configuration: Record<string, string>
+  /** The exact version each declared dependency loads, by package name. */
+  dependencies: Record<string, string>
+}
+
+/** A post-login action's cache record (`api.cache.get`), as Auth0 documents it. */
+export interface ActionCacheRecord {
+  value: string
+  /** Epoch milliseconds after which the record is gone. */
+  expires_at: number
+}
+
+/** What `api.cache.set` / `api.cache.delete` answer, as Auth0 documents it. */
+export type ActionCacheWriteResult = { type: 'success'; record?: ActionCacheRecord | undefined } | { type: 'error'; code: string }
 
 /** How many of each thing one run may leave with the engine at once (see lib/run-caps.ts). */
 export interface RunCaps {
@@ -189,6 +214,10 @@ export interface HostCalls {
   $moduleSource: { args: [name: string, version: string]; result: string }
   /** The ports of Node's built-ins (lib/packages.ts's nodePortsSource), evaluated on first use. */
   $nodeSource: { args: []; result: string }
+  /** The post-login actions' cache (`api.cache`), shared by every action and isolate of the engine. */
+  '$actions.cache.get': { args: [key: string]; result: ActionCacheRecord | undefined }
+  '$actions.cache.set': { args: [key: string, value: string, ttl: number | undefined, expiresAt: number | undefined]; result: ActionCacheWriteResult }
+  '$actions.cache.delete': { args: [key: string]; result: ActionCacheWriteResult }
   /** The integrator's clock (engine option `clock`), in epoch milliseconds. */
   $clock: { args: []; result: number }
   /** The integrator's random source (engine option `random`), in [0, 1). */

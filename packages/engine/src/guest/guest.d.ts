@@ -9,6 +9,7 @@
 type GuestInputs = import('./contract.js').GuestInputs
 type SandboxSettings = import('./contract.js').SandboxSettings
 type HostDescriptor = import('./contract.js').HostDescriptor
+type ActionSettings = import('./contract.js').ActionSettings
 type HostCalls = import('./contract.js').HostCalls
 type HostCallId = import('./contract.js').HostCallId
 type HttpRequestSpec = import('./contract.js').HttpRequestSpec

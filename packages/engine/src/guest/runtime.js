@@ -620,7 +620,7 @@ function trailer(r) {
     const t = r.timings[i]
     rulesText += (i === 0 ? '' : ',') + '{"name":' + JSONStringify(t.name) + ',"durationMs":' + JSONStringify(t.durationMs) + '}'
   }
-  return ',"logs":' + plain(r.logs) + ',"warnings":' + plain(r.warnings) + ',"rules":' + rulesText + ']'
+  return ',"logs":' + plain(r.logs) + ',"warnings":' + plain(r.warnings) + ',"rules":' + rulesText + ']' + actionsTrailer(r)
 }
 
 // JSON of the engine's own bookkeeping, without JSON.stringify (which would consult toJSON).
@@ -653,13 +653,14 @@ function finish(r, failure) {
   // is done or the host cuts it (limits.backgroundMs). A run the engine failed (an exception, an
   // invalid result, a failed metadata write) is over, work and all.
   const calledBack = failure === null || failure.code === 'ERR_RULE_DENIED' || failure.code === 'ERR_RULE_UNAUTHORIZED'
-  if (calledBack && (ReflectApply(MapSize, r.timers, []) > 0 || ReflectApply(MapSize, r.pending, []) > 0)) {
+  if (calledBack && hasOpenWork(r)) {
     startBackground(r)
     text += BACKGROUND_MARK
   } else {
     r.timers = new MapCtor()
     r.fns = new MapCtor()
     r.pending = new MapCtor()
+    r.holds = 0
     run = null
   }
   text += '}'
@@ -682,7 +683,9 @@ function result(runId) {
 function startRule(r) {
   if (r.finished) return
   if (r.index >= rules.length) {
-    complete(r)
+    // The rules are done: the post-login actions follow (guest/actions.js), then the result.
+    if (actions.length > 0) startActions(r)
+    else complete(r)
     return
   }
   const rule = rules[r.index]
@@ -824,6 +827,7 @@ function start(runId, inputJson, includeContext) {
     pending: new MapCtor(),
     includeContext: includeContext === 1,
     deferred: false,
+    holds: 0,
     bg: null,
   }
   runningRule[0] = 0
@@ -894,6 +898,39 @@ const MAX_BACKGROUND_TASKS = 100
 // Whether a run takes work: while its rules run, or in its background.
 function runOpen(r) {
   return r !== null && (!r.finished || r.bg !== null)
+}
+// Timers, host operations in flight, and work a client has queued but not yet handed to the host.
+function hasOpenWork(r) {
+  return ReflectApply(MapSize, r.timers, []) > 0 || ReflectApply(MapSize, r.pending, []) > 0 || r.holds > 0
+}
+// Work a client library queued for a later microtask, which then goes to the host: request sends
+// on the next tick, axios at the end of its interceptor chain, Node's http once its stream ends.
+// Until it is released it is open work of the run, like a timer, so a rule that starts a request
+// and calls back at once (auth0/rules' HubSpot, Salesforce, Intercom and Segment templates) does not
+// end the run before the request left; after the callback it goes on in the background. Returns
+// the release, which only counts once and does nothing once the run is gone.
+function holdRun() {
+  const r = run
+  if (!runOpen(r)) return releaseNothing
+  r.holds++
+  let held = true
+  return function release() {
+    if (!held) return
+    held = false
+    if (run === r) r.holds--
+  }
+}
+function releaseNothing() {}
+/** @param {() => void} fn */
+function deferWork(fn) {
+  const release = holdRun()
+  QueueMicrotask(function deferred() {
+    try {
+      fn()
+    } finally {
+      release()
+    }
+  })
 }
 function startBackground(r) {
   r.bg = {
@@ -972,7 +1009,7 @@ function settleInBackground(r, opId, p, res) {
 function idle(runId) {
   const r = run
   if (r === null || r.id !== runId || r.bg === null) return
-  if (ReflectApply(MapSize, r.timers, []) === 0 && ReflectApply(MapSize, r.pending, []) === 0) endBackground(r, 'settled', true)
+  if (!hasOpenWork(r)) endBackground(r, 'settled', true)
 }
 // Host → guest: the grace is over. Returns the report; what is still open is cut.
 function cut(runId) {
@@ -1020,6 +1057,7 @@ function endBackground(r, end, viaNotify) {
   r.timers = new MapCtor()
   r.fns = new MapCtor()
   r.pending = new MapCtor()
+  r.holds = 0
   if (run === r) run = null
   runningRule[0] = 0
   if (viaNotify) notify('background', r.id, text)
@@ -1070,6 +1108,8 @@ function dispatch(op, a, b, c) {
       return result(a)
     case 'register':
       return register(a, b)
+    case 'registerAction':
+      return registerAction(a, b)
   }
   throw new TypeErrorCtor('unknown operation')
 }

@@ -18,6 +18,7 @@ export const GUEST_FILES = [
   'node-http.js',
   'modules.js',
   'node.js',
+  'actions.js',
 ] as const
 
 /** The bootstrap inputs, in the order the host passes them (`$0`, `$1`, … of `evalClosure`). */

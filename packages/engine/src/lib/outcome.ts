@@ -51,6 +51,7 @@ const trailer = {
   logs: z.array(logEntry),
   warnings: z.array(warning),
   rules: z.array(z.object({ name: z.string(), durationMs: z.number() })),
+  actions: z.array(z.object({ name: z.string(), durationMs: z.number() })).optional(),
 }
 /** What the guest runtime sends back (read out of the sandbox, so validated like any input). */
 const guestResult = z.discriminatedUnion('ok', [
@@ -174,6 +175,7 @@ export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options
     rules: data.rules,
     metadataUpdates: outcome.metadataUpdates.length === 0 ? [] : persistedUpdates(outcome.metadataUpdates, details),
   }
+  if (data.actions !== undefined) result.actions = data.actions
   if (data.multifactor !== undefined) result.multifactor = data.multifactor
   if (data.redirect !== undefined) result.redirect = data.redirect
   if (data.primaryUser !== undefined) result.primaryUser = data.primaryUser

@@ -143,7 +143,12 @@ export class ProcessPool {
       })
       const init: SupervisorMessage = {
         t: 'init',
-        shared: { settings: this.#shared.settings, bufferSource: this.#shared.bufferSource, cryptoSource: this.#shared.cryptoSource },
+        shared: {
+          settings: this.#shared.settings,
+          bufferSource: this.#shared.bufferSource,
+          cryptoSource: this.#shared.cryptoSource,
+          actionSources: this.#shared.actionSources,
+        },
         runBudgetBytes: this.#shared.registry.runBudgetBytes,
         rules: this.#rules.map((rule) => ({ name: rule.name, script: rule.script })),
         size: this.#options.size,

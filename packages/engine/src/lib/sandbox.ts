@@ -19,6 +19,8 @@ export interface SandboxShared {
   bufferSource: string
   /** The `@noble/hashes` bundle, the sandbox's lazy hashes and HMAC. */
   cryptoSource: string
+  /** The post-login actions' code, in order (their settings are `settings.actions`). */
+  actionSources: readonly { name: string; code: string }[]
 }
 
 /**
@@ -187,16 +189,14 @@ export class Sandbox {
         }),
         { result: { reference: true }, timeout: EVALUATE_TIMEOUT_MS },
       )) as unknown as ivm.Reference<(...args: unknown[]) => unknown>
-      sandbox = new Sandbox(
-        isolate,
-        dispatch,
-        shared.registry,
-        runningRule,
-        rules.map((rule) => rule.name),
-      )
+      sandbox = new Sandbox(isolate, dispatch, shared.registry, runningRule, [
+        ...rules.map((rule) => rule.name),
+        ...shared.actionSources.map((action) => action.name),
+      ])
       sandbox.#onCatastrophe = onCatastrophe
       sandbox.#remote = remote
       for (const rule of rules) await sandbox.#compile(context, rule)
+      for (const action of shared.actionSources) await sandbox.#compileAction(context, action)
       return sandbox
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose()
@@ -223,6 +223,26 @@ export class Sandbox {
       throw new RuleCompileError(`Rule '${rule.name}' must evaluate to a function (user, context, callback); it evaluates to ${kind}.`, { rule: rule.name })
     }
     await this.#dispatch.apply(undefined, ['register', rule.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
+    fn.release()
+  }
+
+  /** Compile an action's module into its factory, `(exports, require, module) => …`, and register it. */
+  async #compileAction(context: ivm.Context, action: { name: string; code: string }): Promise<void> {
+    const script = await compileAction(this.#isolate, action)
+    let fn: unknown
+    try {
+      fn = await script.run(context, { reference: true, timeout: EVALUATE_TIMEOUT_MS })
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new RuleCompileError(`Action '${action.name}' failed while evaluating: ${message}`, { rule: action.name, cause: error })
+    } finally {
+      script.release()
+    }
+    if (!(fn instanceof ivm.Reference) || fn.typeof !== 'function') {
+      if (fn instanceof ivm.Reference) fn.release()
+      throw new EngineInternalError(`Action '${action.name}' did not compile to a module function.`)
+    }
+    await this.#dispatch.apply(undefined, ['registerAction', action.name, fn.derefInto()], { timeout: EVALUATE_TIMEOUT_MS })
     fn.release()
   }
 
@@ -632,7 +652,20 @@ async function compileRule(isolate: ivm.Isolate, rule: RuleDefinition, filename:
   }
 }
 
-function compileError(rule: RuleDefinition, filename: string, error: unknown): RuleCompileError {
+/**
+ * Compile an action as the CommonJS module Auth0 runs: its code inside a function of `exports`,
+ * `require` and `module`, whose first line is the code's first line (line numbers stay the author's).
+ */
+async function compileAction(isolate: ivm.Isolate, action: { name: string; code: string }): Promise<ivm.Script> {
+  const filename = `action:${action.name}`
+  try {
+    return await isolate.compileScript(`(function (exports, require, module) {${action.code}\n})`, { filename })
+  } catch (error) {
+    throw compileError({ name: action.name, script: action.code }, filename, error, 'Action')
+  }
+}
+
+function compileError(rule: RuleDefinition, filename: string, error: unknown, what = 'Rule'): RuleCompileError {
   const raw = error instanceof Error ? error.message : String(error)
   // An error at the end of input points at the closing line the engine added: report the last line.
   const found = compileErrorLine(error, filename)
@@ -640,5 +673,5 @@ function compileError(rule: RuleDefinition, filename: string, error: unknown): R
   const line = found === undefined ? undefined : Math.min(found, lines)
   const text = raw.replace(/\s*\[[^\]]*\]\s*$/, '')
   const where = line === undefined ? '' : ` (line ${line})`
-  return new RuleCompileError(`Rule '${rule.name}' does not compile: ${text}${where}`, { rule: rule.name, line, cause: error })
+  return new RuleCompileError(`${what} '${rule.name}' does not compile: ${text}${where}`, { rule: rule.name, line, cause: error })
 }

@@ -3,6 +3,7 @@ import { ConfigInvalidError, formatIssuePath, RuleCompileError } from '../errors
 import type { ResolvedOptions, RuleDefinition } from '../options.js'
 import { registerAccessToken, registerAuth0 } from './capabilities/auth0.js'
 import { registerBasics } from './capabilities/basics.js'
+import { registerActionCache } from './capabilities/action-cache.js'
 import { registerJwtOffThread } from './capabilities/jwt-off-thread.js'
 import { inProcessApi, registerHttp } from './capabilities/http.js'
 import { HostRegistry } from './host-bridge.js'
@@ -48,6 +49,7 @@ export async function prepareShared(
     { maxBytes: options.limits.maxUserBytes, maxUpdates: RUN_CAPS.maxMetadataUpdates },
   )
   if (options.auth0.accessToken !== undefined) registerAccessToken(registry, options.auth0.accessToken)
+  if (options.actions.length > 0) registerActionCache(registry, options.clock)
   const modules: ModuleTable = {}
 
   const sources = new Map<string, string>()
@@ -141,6 +143,7 @@ export async function prepareShared(
   for (const [name, value] of Object.entries(options.globals)) globals[name] = describe(registry, value, ['globals', name])
 
   checkRequiredVersions(rules, modules)
+  checkActionDependencies(options, modules)
   const domain = options.auth0.domain
   return {
     registry,
@@ -165,8 +168,48 @@ export async function prepareShared(
       clock: options.clock !== undefined,
       random: options.random !== undefined,
       remote: options.isolation === 'process',
+      actions: options.actions.map((action) => ({
+        name: action.name,
+        secrets: pairs(action.secrets),
+        configuration: pairs(action.configuration),
+        dependencies: Object.fromEntries((action.dependencies ?? []).map((dep) => [dep.name, dep.version.replace(/^v/, '')])),
+      })),
+      ruleIds: Object.fromEntries(rules.flatMap((rule) => (typeof rule.id === 'string' ? [[rule.name, rule.id]] : []))),
     },
+    actionSources: options.actions.map((action) => ({ name: action.name, code: action.code })),
   }
+}
+
+/** An action's `secrets` or `configuration` list as the object the action reads. */
+function pairs(list: readonly { name: string; value: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const { name, value } of list ?? []) Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true })
+  return out
+}
+
+/**
+ * Every dependency an action declares must be an allowed module; a bundled package at exactly the
+ * declared version (two actions may need two versions: `modules.packages` entries with `from`).
+ */
+function checkActionDependencies(options: ResolvedOptions, modules: ModuleTable): void {
+  options.actions.forEach((action, index) => {
+    ;(action.dependencies ?? []).forEach((dep, at) => {
+      const version = dep.version.replace(/^v/, '')
+      const def = Object.hasOwn(modules, dep.name) ? modules[dep.name] : undefined
+      let message: string | undefined
+      if (def === undefined) {
+        message = `'${dep.name}', which is not an allowed module: list { name: '${dep.name}', version: '${version}' } in modules.packages (with 'from' for an npm alias when another version is listed too)`
+      } else if (def.kind === 'package' && !(def.versions ?? []).includes(version)) {
+        const have = (def.versions ?? []).map((v) => `${dep.name}@${v}`).join(', ')
+        message = `${dep.name}@${version}, which is not installed (modules.packages gives ${have}): add { name: '${dep.name}', version: '${version}', from: '<its npm alias>' }`
+      }
+      if (message !== undefined) {
+        const path = ['actions', index, 'dependencies', at]
+        const text = `action '${action.name}' depends on ${message}`
+        throw new ConfigInvalidError(`Invalid engine options: ${formatIssuePath(path)}: ${text}`, [{ path, code: 'custom', message: text }])
+      }
+    })
+  })
 }
 
 function describe(registry: HostRegistry, value: unknown, path: readonly (string | number)[]) {

@@ -26,6 +26,8 @@ export const SETTINGS: SandboxSettings = {
   clock: false,
   random: false,
   remote: false,
+  actions: [],
+  ruleIds: {},
 }
 
 /** What a guest function did: its value (as JSON), or what it threw. */
