@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { GRANT_TYPES, hashSecret, type ApiConfig, type DirectoryConfig, type NewUser, type TokenServerOptions } from '@tokenrules/oauth'
-import { loadRuleSet } from './rule-set.js'
+import { loadActions, loadRuleSet } from './rule-set.js'
+
+/** The demo's rules (`NN-name.js`) and, in its `actions` folder, its post-login actions. */
+const RULES_DIR = fileURLToPath(new URL('../rules', import.meta.url))
 
 /** The demo's one API, the audience of its access tokens. */
 export const API: ApiConfig = {
@@ -49,7 +52,7 @@ export const USERS: NewUser[] = [
 export async function demoServerOptions(issuer: string): Promise<TokenServerOptions> {
   return {
     issuer,
-    engine: { rules: loadRuleSet(fileURLToPath(new URL('../rules', import.meta.url))) },
+    engine: { rules: loadRuleSet(RULES_DIR), actions: loadActions(RULES_DIR) },
     clients: [{ clientId: CLIENT.clientId, name: CLIENT.name, secretHash: await hashSecret(CLIENT.secret), grants: CLIENT.grants }],
     apis: [API],
     directories: DIRECTORIES,
