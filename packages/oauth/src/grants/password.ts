@@ -3,7 +3,8 @@ import { countAttempt, unknownSubject } from '../brute-force/guard.js'
 import { truncate } from '../http/parse-form.js'
 import type { Core, GrantRequest } from '../lib/core.js'
 import { mfaRequired } from '../mfa/transactions.js'
-import { hashPassword, isUsableSecret, needsRehash, verifyPassword } from '../passwords/hash.js'
+import { hashPassword, isUsableSecret, needsRehash } from '../passwords/hash.js'
+import { isVerifiableHash, verifyUserPassword } from '../passwords/imported.js'
 import { resolveAudience } from '../scopes/resolve-audience.js'
 import { grantScopes, parseScope } from '../scopes/grant-scopes.js'
 import { GRANT_TYPES } from './grant-types.js'
@@ -40,9 +41,12 @@ export async function passwordGrant(core: Core, grant: GrantRequest): Promise<Re
   // An unknown user costs the same hash as a known one: no timing oracle on user names. A password
   // with a control character or a lone surrogate is never checked against the user's hash (an old
   // format hash would take `password + "\0"` for `password`): it costs the same hash against the
-  // dummy and is answered, and counted, as the wrong password it is.
+  // dummy and is answered, and counted, as the wrong password it is. So is a user imported without a
+  // password: it costs the dummy's hash, and no password verifies. An imported hash (bcrypt, Auth0's
+  // custom hashes) verifies here, and the rehash below replaces it with ours.
   const usable = isUsableSecret(password)
-  const valid = await verifyPassword(usable ? password : '', usable ? (user?.passwordHash ?? (await core.dummyHash)) : await core.dummyHash)
+  const stored = usable && user !== undefined && isVerifiableHash(user.passwordHash) ? user.passwordHash : undefined
+  const valid = (await verifyUserPassword(stored === undefined ? '' : password, stored ?? (await core.dummyHash))) && stored !== undefined
   if (user === undefined || !usable || !valid) throw invalidGrant(WRONG_CREDENTIALS)
   await core.stores.attempts.reset(attemptKey)
   if (user.profile.blocked === true) throw userBlocked()

@@ -6,7 +6,7 @@ import { normalizeIp } from '../lib/ip.js'
 import { randomId } from '../lib/random.js'
 import { hashPassword } from '../passwords/hash.js'
 import { StoreConflictError } from '../stores/conflict.js'
-import type { Directory, UserProfile } from '../stores/types.js'
+import type { Directory, UserProfile, UserRecord } from '../stores/types.js'
 
 /**
  * A user to create with {@link UserAdmin.create}: the profile fields rules will see, the password
@@ -164,35 +164,9 @@ export function userAdmin(core: Core): UserAdmin {
     async create(input) {
       if (input.email === undefined && input.username === undefined) throw new TypeError('A user needs an email or a username.')
       if ((await users.getDirectory(input.directory)) === undefined) throw new TypeError(`Unknown directory '${input.directory}'.`)
-      const at = new Date(core.now()).toISOString()
-      const profile: UserProfile = {
-        user_id: input.userId ?? `auth0|${randomBytes(12).toString('hex')}`,
-        created_at: at,
-        updated_at: at,
-        logins_count: 0,
-        app_metadata: structuredClone(input.app_metadata ?? {}),
-        user_metadata: structuredClone(input.user_metadata ?? {}),
-      }
-      const login = input.email ?? input.username ?? ''
-      const fields = {
-        email: input.email,
-        email_verified: input.email === undefined ? undefined : (input.email_verified ?? false),
-        username: input.username,
-        name: input.name ?? login,
-        nickname: input.nickname ?? login.split('@')[0],
-        given_name: input.given_name,
-        family_name: input.family_name,
-        picture: input.picture,
-        blocked: input.blocked,
-      }
-      for (const [key, value] of Object.entries(fields)) if (value !== undefined) profile[key] = value
-      await users.createUser({
-        directory: input.directory,
-        profile,
-        passwordHash: await hashPassword(input.password, { cost: core.scryptCost }),
-        roles: [...(input.roles ?? [])],
-      })
-      return profile
+      const record = newUserRecord(input, core.now(), await hashPassword(input.password, { cost: core.scryptCost }))
+      await users.createUser(record)
+      return record.profile
     },
     async setPassword(userId, password) {
       await users.setPasswordHash(userId, await hashPassword(password, { cost: core.scryptCost }), { at: core.now(), reset: true })
@@ -210,4 +184,32 @@ export function userAdmin(core: Core): UserAdmin {
     },
     resetPassword: (ticket, newPassword) => resetPassword(core, ticket, newPassword),
   }
+}
+
+/** The record {@link UserAdmin.create} stores for `input` (its password hashed already), as of `now` (ms). */
+export function newUserRecord(input: Omit<NewUser, 'password'>, now: number, passwordHash: string): UserRecord {
+  if (input.email === undefined && input.username === undefined) throw new TypeError('A user needs an email or a username.')
+  const at = new Date(now).toISOString()
+  const profile: UserProfile = {
+    user_id: input.userId ?? `auth0|${randomBytes(12).toString('hex')}`,
+    created_at: at,
+    updated_at: at,
+    logins_count: 0,
+    app_metadata: structuredClone(input.app_metadata ?? {}),
+    user_metadata: structuredClone(input.user_metadata ?? {}),
+  }
+  const login = input.email ?? input.username ?? ''
+  const fields = {
+    email: input.email,
+    email_verified: input.email === undefined ? undefined : (input.email_verified ?? false),
+    username: input.username,
+    name: input.name ?? login,
+    nickname: input.nickname ?? login.split('@')[0],
+    given_name: input.given_name,
+    family_name: input.family_name,
+    picture: input.picture,
+    blocked: input.blocked,
+  }
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) profile[key] = value
+  return { directory: input.directory, profile, passwordHash, roles: [...(input.roles ?? [])] }
 }
