@@ -1,5 +1,7 @@
 import { GRANT_TYPES, type ConnectionInfo, type TokenServerHandler } from '@tokenrules/oauth'
 import { decodeJwt } from 'jose'
+import QRCode from 'qrcode'
+import { FAVICON_SVG } from './favicon.js'
 import { LOGIN_PAGE_HTML } from './login-page.js'
 
 /** Options of {@link loginBackend}. */
@@ -12,6 +14,8 @@ export interface LoginBackendOptions {
   audience: string
   /** Realms the page offers. */
   realms: string[]
+  /** Realms that accept sign-ups (`POST /dbconnections/signup`); the page offers "Create an account" into them. Default none. */
+  signupRealms?: string[]
   scope?: string
   /** Link to the rules playground from the page (only when the server mounts it). Default `false`. */
   playgroundLink?: boolean
@@ -32,6 +36,14 @@ export const LOGIN_BODY_LIMIT = 4096
  *   user through `/mfa/associate` when not yet enrolled), or `{ outcome: 'error', status, error,
  *   error_description, retry_after? }`.
  * - `POST /demo/mfa` `{ mfa_token, otp }` → the mfa-otp grant, same answers.
+ * - `POST /demo/signup` `{ realm, email, password }` → `/dbconnections/signup` (only into
+ *   `signupRealms`): `{ outcome: 'signed_up', email, email_verified }` or an error outcome.
+ * - `POST /demo/change-password` `{ realm, email }` → `/dbconnections/change_password`:
+ *   `{ outcome: 'reset_requested', message }` (the same for an email that is no user's).
+ * - `GET /favicon.svg`, `GET /favicon.ico` the demo's icon (SVG).
+ *
+ * Every error outcome carries `step` (`password`, `mfa`, `signup`, `change_password`): the page
+ * names what failed from the OAuth error code and the step it came from.
  *
  * Returns `undefined` for any other request.
  */
@@ -51,9 +63,26 @@ export function loginBackend(options: LoginBackendOptions): (request: Request, c
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> }
   }
 
+  /** `/dbconnections/*` take JSON and answer JSON (an object, or a sentence for change_password). */
+  const callDbConnections = async (path: string, params: Record<string, string>, connection: ConnectionInfo | undefined) => {
+    const response = await options.tokenEndpoint(
+      new Request(new URL(path, options.origin), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) }),
+      connection,
+    )
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // Not JSON: the text itself is the answer.
+    }
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), body }
+  }
+
   const answer = async (
     reply: { status: number; retryAfter: string | null; body: Record<string, unknown> },
     connection: ConnectionInfo | undefined,
+    step: 'password' | 'mfa',
   ): Promise<Response> => {
     const body = reply.body
     if (reply.status === 200) return json(200, { outcome: 'tokens', ...describeTokens(body) })
@@ -64,28 +93,33 @@ export function loginBackend(options: LoginBackendOptions): (request: Request, c
       const enrolled = await callEndpoint('/mfa/associate', { ...client, authenticator_types: 'otp' }, connection, { authorization: `Bearer ${mfaToken}` })
       if (enrolled.status === 200) {
         const { secret, barcode_uri, recovery_codes } = enrolled.body
-        return json(200, { outcome: 'mfa', mfa_token: mfaToken, enrollment: { secret, barcode_uri, recovery_codes } })
+        const qr = typeof barcode_uri === 'string' ? await qrCodeDataUrl(barcode_uri) : null
+        return json(200, { outcome: 'mfa', mfa_token: mfaToken, enrollment: { secret, barcode_uri, qr_code: qr, recovery_codes } })
       }
       const challenge = await callEndpoint('/mfa/challenge', { ...client, mfa_token: mfaToken, challenge_type: 'otp' }, connection)
-      if (challenge.status !== 200) return json(200, errorOutcome(challenge))
+      if (challenge.status !== 200) return json(200, errorOutcome(challenge, 'mfa'))
       return json(200, { outcome: 'mfa', mfa_token: mfaToken })
     }
-    return json(200, errorOutcome(reply))
+    return json(200, errorOutcome(reply, step))
   }
+
+  const signupRealms = (options.signupRealms ?? []).filter((realm) => options.realms.includes(realm))
 
   return async (request, connection) => {
     const path = new URL(request.url).pathname
+    if (path === '/favicon.svg' || path === '/favicon.ico') return favicon(request)
     if (path === '/' || path === '/index.html') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' })
-      const page = LOGIN_PAGE_HTML.replace('__REALM_OPTIONS__', options.realms.map((realm) => `<option>${escapeHtml(realm)}</option>`).join('')).replace(
-        '__PLAYGROUND_LINK__',
-        options.playgroundLink === true ? '<a href="/playground">Rules playground</a>' : '',
-      )
+      const realmOptions = (realms: string[]) => realms.map((realm) => `<option>${escapeHtml(realm)}</option>`).join('')
+      const page = LOGIN_PAGE_HTML.replaceAll('__REALM_OPTIONS__', realmOptions(options.realms))
+        .replace('__SIGNUP_REALM_OPTIONS__', realmOptions(signupRealms))
+        .replace('__SIGNUP_HIDDEN__', signupRealms.length === 0 ? ' hidden' : '')
+        .replace('__PLAYGROUND_LINK__', options.playgroundLink === true ? '<a href="/playground">Rules playground</a>' : '')
       return new Response(page, {
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP },
       })
     }
-    if (path !== '/demo/login' && path !== '/demo/mfa') return undefined
+    if (path !== '/demo/login' && path !== '/demo/mfa' && path !== '/demo/signup' && path !== '/demo/change-password') return undefined
     if (request.method !== 'POST') return json(405, { error: 'method_not_allowed' })
     const input = await readJsonObject(request, LOGIN_BODY_LIMIT)
     if ('problem' in input) return json(400, { error: 'invalid_request', error_description: input.problem })
@@ -103,7 +137,42 @@ export function loginBackend(options: LoginBackendOptions): (request: Request, c
         { grant_type: GRANT_TYPES.passwordRealm, realm, username, password, audience: options.audience, scope, ...client },
         connection,
       )
-      return answer(reply, connection)
+      return answer(reply, connection, 'password')
+    }
+
+    if (path === '/demo/signup') {
+      const { realm, email, password } = input.value
+      if (typeof realm !== 'string' || !signupRealms.includes(realm))
+        return json(400, {
+          error: 'invalid_request',
+          error_description: signupRealms.length === 0 ? 'No realm accepts sign-ups.' : `realm must be one of ${signupRealms.join(', ')}.`,
+        })
+      if (typeof email !== 'string' || email.trim() === '' || typeof password !== 'string' || password === '')
+        return json(400, { error: 'invalid_request', error_description: 'Enter your email and a password.' })
+      const reply = await callDbConnections(
+        '/dbconnections/signup',
+        { client_id: client.client_id, connection: realm, email: email.trim(), password },
+        connection,
+      )
+      if (reply.status === 200) {
+        const created = (reply.body ?? {}) as Record<string, unknown>
+        return json(200, { outcome: 'signed_up', email: created['email'], email_verified: created['email_verified'] })
+      }
+      return json(200, dbConnectionError(reply, 'signup'))
+    }
+
+    if (path === '/demo/change-password') {
+      const { realm, email } = input.value
+      if (typeof realm !== 'string' || !options.realms.includes(realm))
+        return json(400, { error: 'invalid_request', error_description: `realm must be one of ${options.realms.join(', ')}.` })
+      if (typeof email !== 'string' || email.trim() === '') return json(400, { error: 'invalid_request', error_description: 'Enter your email.' })
+      const reply = await callDbConnections(
+        '/dbconnections/change_password',
+        { client_id: client.client_id, connection: realm, email: email.trim() },
+        connection,
+      )
+      if (reply.status === 200) return json(200, { outcome: 'reset_requested', message: typeof reply.body === 'string' ? reply.body : String(reply.body) })
+      return json(200, dbConnectionError(reply, 'change_password'))
     }
 
     const { mfa_token, otp } = input.value
@@ -111,7 +180,41 @@ export function loginBackend(options: LoginBackendOptions): (request: Request, c
       return json(400, { error: 'invalid_request', error_description: 'Enter the 6-digit code from your authenticator app.' })
     }
     const reply = await callEndpoint(tokenUrl.pathname, { grant_type: GRANT_TYPES.mfaOtp, mfa_token, otp: otp.trim(), ...client }, connection)
-    return answer(reply, connection)
+    return answer(reply, connection, 'mfa')
+  }
+}
+
+/** The otpauth:// URI as a QR code, an SVG data URL made here (no network). */
+async function qrCodeDataUrl(uri: string): Promise<string> {
+  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`
+}
+
+function favicon(request: Request): Response {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' })
+  return new Response(request.method === 'HEAD' ? null : FAVICON_SVG, {
+    headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' },
+  })
+}
+
+/**
+ * A `/dbconnections/*` error (Auth0's `{ name, code, description, policy? }`) as the page's error
+ * outcome; a weak password's description is the policy it missed.
+ */
+function dbConnectionError(reply: { status: number; retryAfter: string | null; body: unknown }, step: 'signup' | 'change_password'): Record<string, unknown> {
+  const body = (reply.body !== null && typeof reply.body === 'object' ? reply.body : {}) as Record<string, unknown>
+  const code = typeof body['code'] === 'string' ? body['code'] : typeof body['error'] === 'string' ? body['error'] : 'server_error'
+  const raw = body['description'] ?? body['error_description']
+  const policy = typeof body['policy'] === 'string' ? body['policy'] : undefined
+  const description = typeof raw === 'string' ? raw : policy !== undefined ? `${String(body['message'] ?? 'Password is too weak')}. ${policy}` : code
+  return {
+    outcome: 'error',
+    step,
+    status: reply.status,
+    error: code,
+    error_description: description,
+    ...(policy === undefined ? {} : { policy }),
+    ...(reply.retryAfter === null ? {} : { retry_after: Number(reply.retryAfter) }),
   }
 }
 
@@ -130,9 +233,10 @@ function describeTokens(body: Record<string, unknown>): Record<string, unknown> 
   }
 }
 
-function errorOutcome(reply: { status: number; retryAfter: string | null; body: Record<string, unknown> }): Record<string, unknown> {
+function errorOutcome(reply: { status: number; retryAfter: string | null; body: Record<string, unknown> }, step: 'password' | 'mfa'): Record<string, unknown> {
   return {
     outcome: 'error',
+    step,
     status: reply.status,
     error: reply.body['error'],
     error_description: reply.body['error_description'],

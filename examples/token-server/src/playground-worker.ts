@@ -77,6 +77,7 @@ async function runOnce(input: PlaygroundInput): Promise<Record<string, unknown>>
   } catch (error) {
     if (!isTokenRulesError(error)) throw error
     const issues = 'issues' in error && Array.isArray(error.issues) ? error.issues : undefined
+    const guestStack = 'guestStack' in error && typeof error.guestStack === 'string' ? error.guestStack : undefined
     return {
       ok: false,
       error: {
@@ -85,6 +86,8 @@ async function runOnce(input: PlaygroundInput): Promise<Record<string, unknown>>
         // The rules are the author's own: the playground shows the engine's full message.
         message: error.code === 'ERR_ENGINE_INTERNAL' ? 'The engine failed internally.' : error.message,
         rule: error.rule ?? null,
+        line: errorLine(error.rule, 'line' in error && typeof error.line === 'number' ? error.line : undefined, guestStack),
+        ...(guestStack === undefined ? {} : { guestStack }),
         logs: error.logs,
         warnings: error.warnings,
         ...(issues === undefined ? {} : { issues }),
@@ -97,6 +100,22 @@ async function runOnce(input: PlaygroundInput): Promise<Record<string, unknown>>
     // A catastrophe parks the isolate's thread for good: answer this run, then make way for a fresh process.
     if (catastrophe !== undefined) setImmediate(() => retire(`V8 lost control of the isolate: ${catastrophe}`))
   }
+}
+
+/**
+ * The line of the rule the error points at: a compile error's own `line`, else the first frame of
+ * the guest's stack in that rule (`rule:<name>:<line>`); `null` when neither says.
+ */
+function errorLine(rule: string | undefined, line: number | undefined, guestStack: string | undefined): number | null {
+  if (line !== undefined) return line
+  if (rule === undefined || guestStack === undefined) return null
+  const prefix = `rule:${rule}:`
+  for (const frame of guestStack.split('\n')) {
+    const at = frame.indexOf(prefix)
+    const number = at === -1 ? undefined : /^\d+/.exec(frame.slice(at + prefix.length))?.[0]
+    if (number !== undefined) return Number(number)
+  }
+  return null
 }
 
 // One run before saying ready: the first engine of a process pays for loading and compiling the

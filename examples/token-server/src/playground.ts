@@ -1,8 +1,16 @@
 import type { ConnectionInfo } from '@tokenrules/oauth'
-import { CSP, json, readJsonObject } from './login-backend.js'
+import { editorBundle } from './editor-bundle.js'
+import { json, readJsonObject } from './login-backend.js'
 import { PlaygroundEngine, type PlaygroundAnswer, type PlaygroundEngineStats, type PlaygroundInput, type PlaygroundLimits } from './playground-engine.js'
-import { PLAYGROUND_PAGE_HTML } from './playground-page.js'
+import { playgroundPageHtml } from './playground-page.js'
 import { ClientRateLimit, clientKey } from './rate-limit.js'
+
+/**
+ * The playground page's policy: the login page's, plus its editor script from the same origin
+ * (CodeMirror adds its styles inline).
+ */
+export const PLAYGROUND_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 /** The demo's limits of the playground: short, small, one run at a time, no modules, no network. */
 export const PLAYGROUND_LIMITS = {
@@ -52,7 +60,8 @@ export interface Playground {
  * The rules playground, for the demo only: it runs code anyone who can reach it pastes. The demo
  * server mounts it only when asked (`--playground` or `TOKENRULES_PLAYGROUND=1`, see main.ts).
  *
- * `GET /playground` serves the page; `POST /playground/run` with
+ * `GET /playground` serves the page (its editor script, CodeMirror bundled by esbuild at start, at
+ * `/playground/editor-<hash>.js`); `POST /playground/run` with
  * `{ rules: [{ name, script }], user, context, configuration }` runs the rules in the real engine,
  * in a child process of its own ({@link PlaygroundEngine}: a fresh engine of one isolate per run,
  * {@link PLAYGROUND_LIMITS}), and answers 200 `{ ok: true, result }` or
@@ -81,6 +90,8 @@ export function playground(options: PlaygroundOptions = {}): Playground {
   }
   const engine = new PlaygroundEngine(engineLimits)
   engine.warm()
+  // Bundle the editor now, while the engine starts: the first page view does not wait for it.
+  void editorBundle().catch(() => undefined)
   const rate = new ClientRateLimit({ ...limits.rate, now: options.now })
   const perClient = new Map<string, number>()
   const retryAfterSeconds = Math.ceil(limits.runDeadlineMs / 1000)
@@ -135,8 +146,21 @@ export function playground(options: PlaygroundOptions = {}): Playground {
     const path = new URL(request.url).pathname
     if (path === '/playground' || path === '/playground/') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' })
-      return new Response(PLAYGROUND_PAGE_HTML, {
-        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP },
+      const editor = await editorBundle()
+      return new Response(playgroundPageHtml(editor.path), {
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PLAYGROUND_CSP },
+      })
+    }
+    if (path.startsWith('/playground/editor-')) {
+      const editor = await editorBundle()
+      if (path !== editor.path) return undefined
+      if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'method_not_allowed' })
+      return new Response(request.method === 'HEAD' ? null : editor.code, {
+        headers: {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'public, max-age=31536000, immutable',
+          'x-content-type-options': 'nosniff',
+        },
       })
     }
     if (path !== '/playground/run') return undefined
