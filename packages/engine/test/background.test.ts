@@ -325,6 +325,38 @@ describe.each(['thread', 'process'] as const)("work after the callback (isolatio
     const result = await engine.run(passwordInput())
     expect('background' in result).toBe(false)
   })
+
+  // The HubSpot, Salesforce, Intercom and Segment templates of auth0/rules: a request started in
+  // the rule's own synchronous code, then `return callback(...)` at once, no timer anywhere. The
+  // client sends on a later microtask (request, request-promise) or at the end of a promise chain
+  // (axios); the run must count that as open work, or the request is never sent.
+  it.each([
+    [
+      'request',
+      `request.post({ url: '${'$ORIGIN'}/track', json: { id: user.user_id } }, function (err, res) { console.log('tracked', err ? err.message : res.statusCode); });`,
+    ],
+    [
+      'request-promise',
+      `require('request-promise').post({ uri: '${'$ORIGIN'}/track', json: { id: user.user_id } }).then(function () { console.log('tracked'); });`,
+    ],
+    ['axios', `require('axios').post('${'$ORIGIN'}/track', { id: user.user_id }).then(function (r) { console.log('tracked', r.status); });`],
+    ['node-fetch', `require('node-fetch')('${'$ORIGIN'}/track', { method: 'POST', body: user.user_id });`],
+    ['https', `require('http').request('${'$ORIGIN'}/track', { method: 'POST' }).end(user.user_id);`],
+  ])('with %s, a request started just before a synchronous callback is sent after the answer', async (_client, call) => {
+    const reports: BackgroundReport[] = []
+    server.on('/track', (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{}'))
+    await using engine = await engineWith([rule('track', `${call.replaceAll('$ORIGIN', server.origin)}\nreturn callback(null, user, context);`)], {
+      hooks: { onBackground: (report: BackgroundReport) => void reports.push(report) },
+    })
+    const result = await engine.run(passwordInput())
+    expect(result.background).toBeInstanceOf(Promise)
+    const report = (await result.background) as BackgroundReport
+    expect(report.end).toBe('settled')
+    expect(report.tasks.filter((t) => t.kind === 'http')).toEqual([{ rule: 'track', kind: 'http', outcome: 'completed', status: 200 }])
+    expect(server.requests.filter((r) => r.url === '/track')).toHaveLength(1)
+    expect(reports).toHaveLength(1)
+    server.reset()
+  })
 })
 
 describe('limits.backgroundMs', () => {

@@ -1095,8 +1095,17 @@ AxiosProto.request = function (configOrUrl, config) {
       push(chain, before[i].fulfilled)
       push(chain, before[i].rejected)
     }
-    push(chain, axiosDispatch)
-    push(chain, undefined)
+    // From here until the adapter sends (or the chain before it fails), the request is open work
+    // of the run (runtime.js holdRun): a rule may call back before the chain reaches the host.
+    const release = holdRun()
+    push(chain, function dispatch(/** @type {any} */ config) {
+      release()
+      return axiosDispatch(config)
+    })
+    push(chain, function dispatchFailed(/** @type {unknown} */ e) {
+      release()
+      throw e
+    })
     interceptorsEach(this.interceptors.response, function (h) {
       push(chain, h.fulfilled)
       push(chain, h.rejected)
@@ -1339,7 +1348,7 @@ function requestClass(promiseMode) {
       timeoutMs: o.timeout > 0 ? o.timeout : undefined,
       redirect: requestRedirect(o, self.method),
     }
-    QueueMicrotask(function () {
+    deferWork(function () {
       requestSend(self, o)
     })
   }

@@ -42,8 +42,8 @@ function nextTick(fn) {
     throw err
   }
   const r = run
-  // As timers: outside a run (or after it), nothing is scheduled.
-  if (r === null || r.finished) return
+  // As timers: outside a run (or after it and its background), nothing is scheduled.
+  if (!runOpen(r)) return
   if (ticksOfRun !== r) {
     ticksOfRun = r
     pendingTicks = 0
@@ -54,10 +54,15 @@ function nextTick(fn) {
   pendingTicks++
   const owner = { fn: fn, rule: r.currentRule, failed: r.currentFailed }
   const args = rest(arguments, 1)
+  // A tick waiting is open work of the run (streams end, and Node's http sends, on a tick).
+  const release = holdRun()
   QueueMicrotask(function tick() {
     if (ticksOfRun === r) pendingTicks--
-    if (run !== r || r.finished) return
-    callOnBehalf(r, owner, args)
+    try {
+      if (run === r && runOpen(r)) callOnBehalf(r, owner, args)
+    } finally {
+      release()
+    }
   })
 }
 function hrtime(previous) {
