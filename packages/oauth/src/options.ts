@@ -443,6 +443,12 @@ export interface TokenServerOptions {
         algorithm?: SigningAlgorithm | undefined
         /** Keys published in the JWKS: the current one and its predecessors. Default 2. */
         published?: number | undefined
+        /**
+         * How often the server re-reads the key store, in seconds, so that a rotation made by
+         * another server on a shared store (PostgreSQL) is published and used here within that
+         * time. Default 60; `0` never re-reads (one server, or `server.keys.reload()` yourself).
+         */
+        reloadSeconds?: number | undefined
       }
     | undefined
   /** ID tokens (answered when `openid` is granted). */
@@ -610,7 +616,13 @@ const schema = z.object({
     .union([z.string(), z.instanceof(Uint8Array)])
     .refine((key) => (typeof key === 'string' ? Buffer.from(key, 'base64url') : key).byteLength === 32, 'must be 32 bytes (or their base64url text)')
     .optional(),
-  keys: z.strictObject({ algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).optional(), published: positiveInt.max(10).optional() }).optional(),
+  keys: z
+    .strictObject({
+      algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).optional(),
+      published: positiveInt.max(10).optional(),
+      reloadSeconds: z.number().int().min(0).max(86_400).optional(),
+    })
+    .optional(),
   idToken: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   refreshTokens: z.strictObject({ lifetimeSeconds: positiveInt.optional() }).optional(),
   bruteForce: z.strictObject({ threshold: positiveInt.optional(), blockSeconds: positiveInt.optional() }).optional(),

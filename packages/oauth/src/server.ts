@@ -288,6 +288,16 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
 
   const basePath = options.basePath ?? ''
   let closed = false
+  // Another server on a shared key store may rotate: re-read it now and then (a failed read keeps
+  // the keys loaded and goes to onError; the next one tries again).
+  const reloadSeconds = options.keys?.reloadSeconds ?? 60
+  const reloading =
+    reloadSeconds === 0
+      ? undefined
+      : setInterval(() => {
+          keys.reload().catch((error: unknown) => core.reportError({ path: '(signing key reload)', error }))
+        }, reloadSeconds * 1000)
+  reloading?.unref()
   const inFlight = new Set<Promise<Response>>()
 
   const handler: TokenServerHandler = (request, connection) => {
@@ -301,6 +311,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const close = async () => {
     if (closed) return
     closed = true
+    if (reloading !== undefined) clearInterval(reloading)
     await Promise.allSettled([...inFlight])
     if (ownsEngine) await engine.close()
   }

@@ -53,6 +53,9 @@ export type PublicJwk = Record<string, string>
 export class SigningKeys {
   #records: SigningKeyRecord[] = []
   #current: { kid: string; alg: SigningAlgorithm; key: CryptoKey } | undefined
+  /** Reloads started and the newest one applied: a slow read never overwrites a newer one. */
+  #started = 0
+  #applied = 0
 
   constructor(
     readonly store: KeyStore,
@@ -67,23 +70,28 @@ export class SigningKeys {
     if (this.#records[0]?.alg !== algorithm) await this.rotate(algorithm)
   }
 
-  /** Re-read the store (another server may have rotated). */
+  /**
+   * Re-read the store (another server may have rotated). All or nothing: when the store cannot be
+   * read or the newest key cannot be opened, the keys loaded before stay in use and published.
+   */
   async reload(): Promise<void> {
-    this.#records = await this.store.list()
-    const newest = this.#records[0]
-    if (newest === undefined) {
-      this.#current = undefined
-      return
-    }
-    if (this.#current?.kid !== newest.kid) {
+    const started = ++this.#started
+    const records = await this.store.list()
+    const newest = records[0]
+    let current = newest === undefined ? undefined : this.#current
+    if (newest !== undefined && current?.kid !== newest.kid) {
       let jwk: JWK
       try {
         jwk = JSON.parse(this.box.open(newest.sealedPrivateJwk, PURPOSE)) as JWK
       } catch (error) {
         throw new Error(`Signing key ${newest.kid} cannot be opened: it was sealed with another encryptionKey.`, { cause: error })
       }
-      this.#current = { kid: newest.kid, alg: newest.alg, key: (await importJWK(jwk, newest.alg)) as CryptoKey }
+      current = { kid: newest.kid, alg: newest.alg, key: (await importJWK(jwk, newest.alg)) as CryptoKey }
     }
+    if (started < this.#applied) return
+    this.#applied = started
+    this.#records = records
+    this.#current = current
   }
 
   /**
