@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
-import { basename, dirname, extname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { RuleDefinition } from '@tokenrules/engine'
+import { detectRuleSourceFormat, readRuleFile, readRuleFolder, readTenantRules, toPath, type RuleFile as EngineRuleFile } from '@tokenrules/engine/node'
+
+export { readRuleFileSync, ruleNameOf, toPath } from '@tokenrules/engine/node'
 
 /**
  * A rule of a set, with the file it came from when it came from one: what {@link readRuleSet}
@@ -32,10 +31,7 @@ import type { RuleDefinition } from '@tokenrules/engine'
  * }
  * ```
  */
-export interface RuleFile extends RuleDefinition {
-  /** Absolute path of the rule's source file. */
-  file?: string | undefined
-}
+export type RuleFile = EngineRuleFile
 
 /**
  * Where a rule set comes from: exactly one of `rules`, `files` or `dir`. `runRules`,
@@ -77,16 +73,11 @@ export interface RuleSetSource {
   /**
    * A folder of rules: every `*.js` file, ordered by file name (`01-deny.js` before `02-roles.js`).
    * A file's name, without a leading number, is the rule's name. A sibling `<file>.json` in the
-   * Auth0 Deploy CLI's shape (`{ "name", "enabled", "order", "stage" }`) is honoured.
+   * Auth0 Deploy CLI's shape (`{ "name", "enabled", "order", "stage" }`) is honoured. An Auth0
+   * Deploy CLI export (directory or YAML format) is read as `@tokenrules/engine/node`'s
+   * `readTenantRules` reads it.
    */
   dir?: string | URL | undefined
-}
-
-/** A path given as a string (relative to the working directory) or a `file:` URL. */
-export function toPath(value: string | URL): string {
-  if (value instanceof URL) return fileURLToPath(value)
-  if (value.startsWith('file:')) return fileURLToPath(value)
-  return resolve(value)
 }
 
 /**
@@ -128,102 +119,28 @@ export async function readRuleSet(source: RuleSetSource): Promise<RuleFile[]> {
   if (source.files !== undefined) {
     return Promise.all(source.files.map(async (file, index) => ({ ...(await readRuleFile(toPath(file))), order: index + 1 })))
   }
-  return readRuleDir(toPath(source.dir as string | URL))
+  const dir = toPath(source.dir as string | URL)
+  return (await readTenantRules({ path: dir, format: directoryFormat(dir) })).rules
+}
+
+/** A folder is a folder of rules unless it is a Deploy CLI export (a `.json` dump is never a `dir`). */
+function directoryFormat(dir: string): 'folder' | undefined {
+  try {
+    return detectRuleSourceFormat(dir) === 'management-api' ? 'folder' : undefined
+  } catch {
+    return 'folder' // unreadable: the folder reader says why
+  }
 }
 
 /** The `.js` rule files of `dir` as a rule set, in file-name order. */
-export async function readRuleDir(dir: string): Promise<RuleFile[]> {
-  let names: string[]
-  try {
-    names = await readdir(dir)
-  } catch (error) {
-    throw new TypeError(`Cannot read the rules folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
-  const files = names.filter((name) => extname(name) === '.js').sort(byFileName)
-  const rules: RuleFile[] = []
-  for (const [index, name] of files.entries()) {
-    rules.push({ order: index + 1, ...(await readRuleFile(join(dir, name))) })
-  }
-  return rules
-}
-
-/** One rule file, with its Deploy CLI sidecar when there is one (another `stage` disables it). */
-async function readRuleFile(file: string): Promise<RuleFile> {
-  let script: string
-  try {
-    script = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new TypeError(`Cannot read the rule file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
-  const rule: RuleFile = { name: ruleNameOf(file), script, file }
-  const sidecar = readSidecar(file)
-  if (sidecar !== undefined) {
-    if (typeof sidecar.name === 'string' && sidecar.name !== '') rule.name = sidecar.name
-    if (typeof sidecar.enabled === 'boolean') rule.enabled = sidecar.enabled
-    if (typeof sidecar.order === 'number') rule.order = sidecar.order
-    if (typeof sidecar.stage === 'string' && sidecar.stage !== 'login_success') rule.enabled = false
-  }
-  return rule
-}
-
-/** A rule file read at once (for `loadRule`, which must answer synchronously). */
-export function readRuleFileSync(file: string): RuleFile {
-  if (!existsSync(file) && existsSync(`${file}.js`)) file = `${file}.js`
-  let script: string
-  try {
-    script = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new TypeError(`Cannot read the rule file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
-  const sidecar = readSidecar(file)
-  const name = typeof sidecar?.name === 'string' && sidecar.name !== '' ? sidecar.name : ruleNameOf(file)
-  return { name, script, file }
-}
-
-function readSidecar(file: string): { name?: unknown; enabled?: unknown; order?: unknown; stage?: unknown } | undefined {
-  const json = join(dirname(file), `${basename(file, '.js')}.json`)
-  try {
-    if (!statSync(json).isFile()) return undefined
-  } catch {
-    return undefined
-  }
-  try {
-    const parsed = JSON.parse(readFileSync(json, 'utf8')) as unknown
-    return parsed !== null && typeof parsed === 'object' ? parsed : undefined
-  } catch (error) {
-    throw new TypeError(`The rule's settings file ${json} is not valid JSON: ${(error as Error).message}`)
-  }
-}
-
-/**
- * The name of the rule in `file`: its file name without the extension and a leading number
- * (`rules/01-add-roles.js` → `add-roles`), as `dir` and `files` rule sets name their rules.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { ruleNameOf } from '@tokenrules/testing'
- *
- * assert.equal(ruleNameOf('rules/01-add-roles.js'), 'add-roles')
- * assert.equal(ruleNameOf('/srv/auth0/rules/deny-blocked-users.js'), 'deny-blocked-users')
- * assert.equal(ruleNameOf('2024.js'), '2024')
- * ```
- */
-export function ruleNameOf(file: string): string {
-  const base = basename(file, extname(file))
-  const stripped = base.replace(/^\d+[-_.\s]+/, '')
-  return stripped === '' ? base : stripped
+export function readRuleDir(dir: string): Promise<RuleFile[]> {
+  return readRuleFolder(dir)
 }
 
 /** A rule from bare source text, named after its function when it has a name. */
 function fromSource(script: string, index: number): RuleFile {
   const named = /^\s*(?:(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/.exec(script)
   return { name: named?.[1] ?? `rule-${index + 1}`, script }
-}
-
-/** Sort `2-x.js` before `10-y.js`. */
-function byFileName(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true })
 }
 
 /** Whether `text` is rule source rather than a file path. */

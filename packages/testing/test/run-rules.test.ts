@@ -12,11 +12,11 @@ describe('where rules come from', () => {
     expect(result.accessToken.claims).toEqual({ 'https://tokenrules.example/roles': ['admin'] })
   })
 
-  it('a folder exported by the Auth0 Deploy CLI: names, order and enabled from the .json beside each rule', async () => {
+  it('a folder exported by the Auth0 Deploy CLI: names, order and enabled from the .json beside each rule, listed in run order', async () => {
     const rules = await readRuleSet({ dir: new URL('deploy-cli/', fixtures) })
     expect(rules.map(({ name, order, enabled }) => ({ name, order, enabled }))).toEqual([
-      { name: 'Set first claim', order: 2, enabled: true },
       { name: 'Set second claim', order: 1, enabled: true },
+      { name: 'Set first claim', order: 2, enabled: true },
       { name: 'Disabled rule', order: 3, enabled: false },
     ])
     const result = await runRules({ dir: fileURLToPath(new URL('deploy-cli/', fixtures)) })
