@@ -86,7 +86,7 @@ const PAGE = /* html */ `<!doctype html>
   :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
   .rule-box { border: 1px solid var(--line); border-radius: 6px; padding: 10px; margin: 10px 0; }
   .rule-head { display: flex; gap: 8px; margin-bottom: 8px; align-items: center; }
-  .rule-head input { flex: 1; }
+  .rule-head .rule-name { flex: 1; resize: none; field-sizing: content; overflow: hidden; font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; border: 1px solid #8a93a3; border-radius: 6px; padding: 7px 8px; min-width: 0; }
   .rule-head .index { font-weight: 600; white-space: nowrap; }
   .editor { --editor-min: 90px; min-width: 0; }
   .editor.rule { --editor-min: 140px; }
@@ -187,9 +187,13 @@ function addRule(name, script) {
   box.className = "rule-box";
   const head = document.createElement("div");
   head.className = "rule-head";
-  const nameInput = document.createElement("input");
+  // A text area that grows with the name (a long name wraps instead of hiding its end); Enter does not add lines.
+  const nameInput = document.createElement("textarea");
   nameInput.className = "rule-name";
+  nameInput.rows = 1;
+  nameInput.spellcheck = false;
   nameInput.value = name;
+  nameInput.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); run(); } });
   nameInput.setAttribute("aria-label", "Rule name");
   nameInput.addEventListener("input", saveSoon);
   const remove = document.createElement("button");
