@@ -12,13 +12,17 @@
  *
  * Each template is classified: identical, differs (the diff), or needs a live database or service
  * that cannot be faked (a database driver it requires, a module that is not installed here).
- * Options: `--json '<canned answer>'`, `--only <name,…>`, `--thread`, `--verbose`.
+ * Options: `--json '<canned answer>'`, `--only <name,…>`, `--thread`, `--verbose`, and
+ * `--package <git dir>[#ref]` / `--npm <name@version>` for packages not installed in packages/engine
+ * (scripts/compat-overlay.ts; Auth0 served `@auth0/rule-utilities`, which npm never had).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire, builtinModules } from 'node:module'
 import { join } from 'node:path'
+import { overlayPackages } from './compat-overlay.js'
 import type { Case, LoadedRule } from '../test/deployed/harness.js'
+import { ENGINE_DIR } from '../test/deployed/harness-reference.js'
 import { guardMeasurement, measure, percent } from './compat-run.js'
 
 const args = process.argv.slice(2)
@@ -66,7 +70,7 @@ const LIVE_SERVICES: Record<string, string> = {
   mysql: 'a MySQL database',
   pg: 'a PostgreSQL database',
 }
-const hostRequire = createRequire(new URL('../package.json', import.meta.url))
+const hostRequire = createRequire(join(ENGINE_DIR, 'package.json'))
 const packageName = (spec: string) => /^(@[^/@]+\/[^@]+|[^@]+)/.exec(spec)?.[1] ?? spec
 
 function installed(name: string): boolean {
@@ -162,6 +166,7 @@ const verdicts = await measure(rules, {
   },
 })
 for (const b of blocked) process.stdout.write(`NOT RUN    ${b.slug}: ${b.why}\n`)
+if (overlayPackages.length > 0) process.stdout.write(`\nadded for this measurement (not installed in packages/engine): ${overlayPackages.join(', ')}\n`)
 const identical = verdicts.filter((v) => v.identical).length
 const live = blocked.filter((b) => b.why.startsWith('needs ')).length
 const notInstalled = blocked.length - live

@@ -5,7 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'
+import { join } from 'node:path'
 import type { Route } from './harness-fixture.js'
+import { ENGINE_DIR } from './harness-reference.js'
 
 export const DEPLOYED_DIR = new URL('./', import.meta.url)
 const RULES_DIR = new URL('./rules/', DEPLOYED_DIR)
@@ -208,7 +210,7 @@ export function scenarioConfiguration(testCase: Case, scenario: Scenario, origin
   return JSON.parse(withFixtureOrigin(JSON.stringify(merged), testCase.hosts ?? [], origin)) as Record<string, string>
 }
 
-const engineRequire = createRequire(new URL('../../package.json', import.meta.url))
+const engineRequire = createRequire(join(ENGINE_DIR, 'package.json'))
 
 /**
  * Packages of a case that are not installed in packages/engine (neither side can run the rule

@@ -12,13 +12,17 @@
  * `require.cache`, so that the next scenario starts as a fresh webtask container would.
  */
 import { createRequire, builtinModules } from 'node:module'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MetadataWrite, Observation, Outcome } from './harness-observation.js'
 import { auth0Claims, jsonCopy, normaliseScope } from './harness-observation.js'
 
-/** packages/engine: where the real modules are installed. */
-export const ENGINE_DIR = fileURLToPath(new URL('../..', import.meta.url))
-const hostRequire = createRequire(new URL('../../package.json', import.meta.url))
+/**
+ * Where both sides resolve the real modules: packages/engine, or the folder of a measurement that
+ * adds packages not installed there (scripts/compat-overlay.ts sets `TOKENRULES_COMPAT_MODULES`).
+ */
+export const ENGINE_DIR = process.env['TOKENRULES_COMPAT_MODULES'] ?? fileURLToPath(new URL('../..', import.meta.url))
+const hostRequire = createRequire(join(ENGINE_DIR, 'package.json'))
 
 export interface ReferenceRun {
   ruleName: string
