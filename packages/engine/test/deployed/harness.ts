@@ -59,7 +59,7 @@ function forwardTo(origin: string): (request: Request) => Promise<Response> {
 }
 
 /** Wait until the fixture has received nothing new for `quietMs` (requests sent in the background), at most 2 s. */
-async function settle(fixture: FixtureServer, quietMs: number): Promise<ReceivedRequest[]> {
+export async function settle(fixture: FixtureServer, quietMs: number): Promise<ReceivedRequest[]> {
   const deadline = Date.now() + 2_000
   let seen = -1
   while (seen !== fixture.requests.length && Date.now() < deadline) {

@@ -1,0 +1,4 @@
+/** Differential tests of the public post-login actions, slice 3 of 3 (engine with isolation: 'process' as the token server uses, against the reference harness). */
+import { actionsDifferentialSuite, slice } from './differential-support.js'
+
+actionsDifferentialSuite(slice(2, 3))
