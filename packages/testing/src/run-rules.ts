@@ -1,9 +1,12 @@
-import { createEngine, type Engine, type RunResult } from '@tokenrules/engine'
+import { dirname } from 'node:path'
+import { createEngine, type EngineOptions, type Engine, type RunResult } from '@tokenrules/engine'
+import { isActionSource, readActionSet, type ActionFile, type ActionSetSource } from './action-sources.js'
 import { makeContext, type ContextOverrides } from './fixtures/context.js'
+import { loginFromEvent, type EventOverrides } from './fixtures/event.js'
 import { makeUser, type UserOverrides } from './fixtures/user.js'
 import { track, untrack } from './lib/resources.js'
 import { engineOptionsFor, type TestEngineOptions } from './options.js'
-import { readRuleSet, type RuleSetSource } from './rule-sources.js'
+import { readRuleSet, type RuleFile, type RuleSetSource } from './rule-sources.js'
 
 /**
  * One login: overrides of {@link makeUser} and {@link makeContext}, for `runner.run` (and, with the
@@ -31,13 +34,19 @@ export interface LoginInput {
   user?: UserOverrides | undefined
   /** Merged onto {@link makeContext}'s context; `protocol` picks its shape (`undefined` removes a field). */
   context?: ContextOverrides | undefined
-  /** Also return `result.context`, the context as the last rule left it (before the claims policy). */
+  /**
+   * Post-login `event` fields, in the event's names (`request.geoip.countryCode`, `client.name`), written onto
+   * the user and context the engine builds the event from; they win over `user` and `context`.
+   */
+  event?: EventOverrides | undefined
+  /** Also return `result.context`, the context as the last rule (or action) left it (before the claims policy). */
   includeContext?: boolean | undefined
 }
 
 /**
- * Options of {@link runRules}: the rules (one of `rules`, `files`, `dir`), the login (`user`,
- * `context`), and the engine's options with test defaults.
+ * Options of {@link runRules}: the rules (one of `rules`, `files`, `dir`), the post-login actions
+ * that run after them (`actions`, `actionFiles`, `actionsDir`; with actions, the rules may be left
+ * out), the login (`user`, `context`, `event`), and the engine's options with test defaults.
  *
  * @example
  * ```ts
@@ -56,11 +65,12 @@ export interface LoginInput {
  * assert.deepEqual(result.accessToken.claims, { 'https://example.com/tier': 'free' })
  * ```
  */
-export interface RunRulesOptions extends RuleSetSource, TestEngineOptions, LoginInput {}
+export interface RunRulesOptions extends RuleSetSource, ActionSetSource, TestEngineOptions, LoginInput {}
 
 /**
- * Options of {@link createRuleRunner}: the rules (one of `rules`, `files`, `dir`) and the engine's
- * options with test defaults; the login comes with each `run`.
+ * Options of {@link createRuleRunner}: the rules (one of `rules`, `files`, `dir`), the actions
+ * after them (`actions`, `actionFiles`, `actionsDir`), and the engine's options with test
+ * defaults; the login comes with each `run`.
  *
  * @example
  * ```ts
@@ -81,7 +91,7 @@ export interface RunRulesOptions extends RuleSetSource, TestEngineOptions, Login
  * assert.deepEqual(second.idToken.claims, { 'https://example.com/login_number': 102 })
  * ```
  */
-export interface RuleRunnerOptions extends RuleSetSource, TestEngineOptions {}
+export interface RuleRunnerOptions extends RuleSetSource, ActionSetSource, TestEngineOptions {}
 
 /**
  * A compiled rule set to run many logins against; close it (or use `await using`).
@@ -135,7 +145,7 @@ export interface RuleRunner extends AsyncDisposable {
  */
 export async function runRules(options: RunRulesOptions): Promise<RunResult> {
   await using runner = await createRuleRunner(options)
-  return runner.run({ user: options.user, context: options.context, includeContext: options.includeContext })
+  return runner.run({ user: options.user, context: options.context, event: options.event, includeContext: options.includeContext })
 }
 
 /**
@@ -161,12 +171,12 @@ export async function runRules(options: RunRulesOptions): Promise<RunResult> {
  * ```
  */
 export async function createRuleRunner(options: RuleRunnerOptions): Promise<RuleRunner> {
-  const rules = await readRuleSet(options)
-  const engine = await createEngine(engineOptionsFor(rules, options))
+  const { rules, actions } = await readPipeline(options)
+  const engine = await createEngine(pipelineOptions(rules, actions, options))
   const runner: RuleRunner = {
     engine,
     run(input: LoginInput = {}) {
-      return engine.run({ user: makeUser(input.user), context: makeContext(input.context) }, { includeContext: input.includeContext === true })
+      return engine.run(loginOf(input), { includeContext: input.includeContext === true })
     },
     async close() {
       untrack(runner)
@@ -178,4 +188,39 @@ export async function createRuleRunner(options: RuleRunnerOptions): Promise<Rule
   }
   track(runner)
   return runner
+}
+
+/** The engine's `user` and `context` for one login: the fixtures with the test's overrides (and the event's, in its own names). */
+export function loginOf(input: LoginInput): { user: ReturnType<typeof makeUser>; context: ReturnType<typeof makeContext> } {
+  const overrides = input.event === undefined ? { user: input.user, context: input.context } : loginFromEvent(input.event, input)
+  return { user: makeUser(overrides.user), context: makeContext(overrides.context) }
+}
+
+/**
+ * The rules and actions of a test: the rule set (a file among them that sets
+ * `exports.onExecutePostLogin` is an action, run after the rules, in its place among the
+ * actions), then the actions given. Without actions, a rule source is required.
+ */
+export async function readPipeline(source: RuleSetSource & ActionSetSource): Promise<{ rules: RuleFile[]; actions: ActionFile[] }> {
+  const given = await readActionSet(source)
+  const hasRules = source.rules !== undefined || source.files !== undefined || source.dir !== undefined
+  const all = hasRules || given.length === 0 ? await readRuleSet(source) : []
+  const rules = all.filter((rule) => !isActionSource(rule.script))
+  const fromRules: ActionFile[] = all
+    .filter((rule) => isActionSource(rule.script))
+    .map((rule) => ({ name: rule.name, code: rule.script, file: rule.file, ...(rule.enabled === undefined ? {} : { enabled: rule.enabled }) }))
+  return { rules, actions: [...fromRules, ...given] }
+}
+
+/** `createEngine`'s options for rules and the actions after them, with the test defaults. */
+export function pipelineOptions(rules: readonly RuleFile[], actions: readonly ActionFile[], options: TestEngineOptions): EngineOptions {
+  const engineOptions = engineOptionsFor(rules, options)
+  if (actions.length === 0) return engineOptions
+  engineOptions.actions = actions.map(({ file: _file, ...action }) => action)
+  // Packages an action requires resolve beside its file when no rule file says where.
+  const actionFile = actions.find((action) => action.file !== undefined)?.file
+  if (actionFile !== undefined && engineOptions.modules?.resolveFrom === undefined) {
+    engineOptions.modules = { ...engineOptions.modules, resolveFrom: dirname(actionFile) }
+  }
+  return engineOptions
 }
