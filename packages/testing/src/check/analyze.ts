@@ -45,6 +45,8 @@ export type FindingCode =
   | 'callback-after-return'
   | 'module-not-allowed'
   | 'require-dynamic'
+  | 'action-no-handler'
+  | 'action-not-awaited'
 
 /**
  * One problem in one rule, with its place in the rule's file.
@@ -144,11 +146,11 @@ export interface AnalyzedRule {
   file?: string | undefined
 }
 
-type Reach = 'yes' | 'guarded' | 'no'
+export type Reach = 'yes' | 'guarded' | 'no'
 /** Three-valued truth of a condition under the password grant; `guard`: depends on the protocol in a way not evaluated. */
 type Truth = 'true' | 'false' | 'maybe' | 'guard'
 
-const NO_BROWSER = ['oauth2-password', 'oauth2-refresh-token']
+export const NO_BROWSER = ['oauth2-password', 'oauth2-refresh-token']
 
 /**
  * Statically check one rule: syntax (compiled by V8, as the engine does, without running it), that
@@ -403,7 +405,7 @@ function describeNode(node: AstNode): string {
 }
 
 /** `const NS = 'https://acme.example/'` and the like: names bound once to a constant string. */
-function collectConstants(fn: AstNode): Map<string, string> {
+export function collectConstants(fn: AstNode): Map<string, string> {
   const candidates = new Map<string, AstNode | null>()
   walk(fn, (node) => {
     if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier') {
@@ -425,7 +427,7 @@ function collectConstants(fn: AstNode): Map<string, string> {
 }
 
 /** The string an expression always evaluates to, when that can be known. */
-function constantString(node: AstNode, constants: Map<string, string>): string | undefined {
+export function constantString(node: AstNode, constants: Map<string, string>): string | undefined {
   switch (node.type) {
     case 'Literal':
       return typeof node.value === 'string' || typeof node.value === 'number' ? String(node.value) : undefined
@@ -464,7 +466,7 @@ function keyName(key: AstNode): string | undefined {
 }
 
 /** The property a member expression names, when it is constant. */
-function propertyName(member: AstNode, constants: Map<string, string>): string | undefined {
+export function propertyName(member: AstNode, constants: Map<string, string>): string | undefined {
   const property = member.property as AstNode
   if (!member.computed) return property.type === 'Identifier' ? (property.name as string) : undefined
   return constantString(property, constants)
@@ -485,7 +487,7 @@ function isObjectAssign(callee: AstNode): boolean {
 }
 
 /** `lodash@4.17.0` → `lodash`; `@scope/pkg@1` → `@scope/pkg`. */
-function moduleName(spec: string): string {
+export function moduleName(spec: string): string {
   const at = spec.lastIndexOf('@')
   return at > 0 ? spec.slice(0, at) : spec
 }
@@ -497,7 +499,7 @@ function moduleName(spec: string): string {
  * `yes`, `no` (a condition on `context.protocol` excludes it, or an earlier branch for that protocol
  * returned), or `guarded` (it depends on the protocol in a way this does not evaluate).
  */
-class ReachWalker {
+export class ReachWalker {
   constructor(
     readonly constants: Map<string, string>,
     readonly protocol: string,
@@ -663,7 +665,7 @@ function narrow(reach: Reach, truth: Truth, branch: boolean): Reach {
   return reach
 }
 
-function join(a: Reach, b: Reach): Reach {
+export function join(a: Reach, b: Reach): Reach {
   if (a === 'yes' || b === 'yes') return 'yes'
   if (a === 'guarded' || b === 'guarded') return 'guarded'
   return 'no'

@@ -1,5 +1,8 @@
+import { analyzeAction } from './analyze-action.js'
 import { analyzeRule, type AnalyzeOptions, type Finding } from './analyze.js'
-import { readRuleSet, type RuleFile, type RuleSetSource } from '../rule-sources.js'
+import type { ActionSetSource } from '../action-sources.js'
+import type { RuleSetSource } from '../rule-sources.js'
+import { readPipeline } from '../run-rules.js'
 
 /**
  * What `checkRules` found: the rules it checked and every finding, with counts by severity (a CI
@@ -28,6 +31,8 @@ import { readRuleSet, type RuleFile, type RuleSetSource } from '../rule-sources.
 export interface CheckReport {
   /** The rules checked, in pipeline order of their files. */
   rules: { name: string; file: string | undefined; enabled: boolean }[]
+  /** The post-login actions checked, in order: those given as actions, and rule files that set `exports.onExecutePostLogin`. */
+  actions: { name: string; file: string | undefined; enabled: boolean }[]
   /** Every finding, by rule then line. */
   findings: Finding[]
   /** How many findings are errors (the rule misbehaves at run time). */
@@ -39,7 +44,9 @@ export interface CheckReport {
 /**
  * Check a rule set statically (what `tokenrules check` does): syntax errors, claim names the
  * namespace policy drops, redirects the password grant refuses, paths that never reach
- * `callback`, and `require`s of modules not allowed. Nothing runs.
+ * `callback`, and `require`s of modules not allowed. Post-login actions (`actions`,
+ * `actionFiles`, `actionsDir`, or a rule file that sets `exports.onExecutePostLogin`) get
+ * `analyzeAction`'s checks. Nothing runs.
  *
  * @example
  * ```ts
@@ -52,11 +59,12 @@ export interface CheckReport {
  * assert.ok(report.findings[0]?.message.includes("(e.g. 'https://example.com/roles')"))
  * ```
  */
-export async function checkRules(source: RuleSetSource, options: AnalyzeOptions = {}): Promise<CheckReport> {
-  const rules: RuleFile[] = await readRuleSet(source)
-  const findings = rules.flatMap((rule) => analyzeRule(rule, options))
+export async function checkRules(source: RuleSetSource & ActionSetSource, options: AnalyzeOptions = {}): Promise<CheckReport> {
+  const { rules, actions } = await readPipeline(source)
+  const findings = [...rules.flatMap((rule) => analyzeRule(rule, options)), ...actions.flatMap((action) => analyzeAction(action, options))]
   return {
     rules: rules.map((rule) => ({ name: rule.name, file: rule.file, enabled: rule.enabled !== false })),
+    actions: actions.map((action) => ({ name: action.name, file: action.file, enabled: action.enabled !== false })),
     findings,
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
