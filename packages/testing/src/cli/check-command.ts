@@ -1,17 +1,19 @@
 import { parseArgs } from 'node:util'
+import { analyzeAction } from '../check/analyze-action.js'
 import { analyzeRule, type Finding } from '../check/analyze.js'
-import type { RuleFile } from '../rule-sources.js'
 import { displayPath } from './run-command.js'
-import { readRulePaths } from './rule-paths.js'
+import { readPipelinePaths } from './pipeline-paths.js'
 import { styleFor, type Style } from './style.js'
 import { EXIT, listOption, UsageError } from './usage.js'
 
-export const CHECK_HELP = `tokenrules check — check rules without running them
+export const CHECK_HELP = `tokenrules check — check rules and post-login actions without running them
 
 Usage:
   tokenrules check <dir...> [options]
 
-  <dir...>  folders of rules (every .js file) or rule files
+  <dir...>  folders of rules (every .js file) or rule files; a file that sets
+            exports.onExecutePostLogin is a post-login action, and a folder's actions/
+            subfolder holds actions
 
 Reports, with file, line and column:
   syntax-error               the rule does not compile (as the engine compiles it)
@@ -30,12 +32,18 @@ Reports, with file, line and column:
   callback-after-return      a return callback(...) that only leaves an inner function: the rule calls back again
   module-not-allowed         require() of a module not in --allow
   require-dynamic            require() with a computed name (cannot be checked)
+Actions get the syntax, claim (api.accessToken/idToken.setCustomClaim), redirect
+(api.redirect.sendUserTo) and require checks, and:
+  action-no-handler          the module never sets exports.onExecutePostLogin (the engine skips it)
+  action-not-awaited         a promise whose callbacks call api, neither awaited nor returned (or an
+                             async forEach callback): the action ends first, those calls come too late
 Claim names are checked when they are constant (a literal, or a const string such as a namespace).
 Callbacks are followed through helpers, loops, promise chains, await and callbacks handed to
 modules; where the flow cannot be decided (a callback stored or called indirectly, event handlers,
 flags), nothing is reported rather than a guess.
 
 Options:
+  --actions <path>            post-login action files or folders (repeatable)
   --allow <modules>           modules rules may require (comma-separated; repeatable)
   --namespace <policy>        required (default) or optional, as the engine's claims.namespace
   --forbid-namespace <hosts>  more forbidden claim namespaces (your issuer's host)
@@ -56,7 +64,11 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   if (values.namespace !== undefined && values.namespace !== 'required' && values.namespace !== 'optional') {
     throw new UsageError(`check: --namespace must be required or optional, not '${values.namespace}'`)
   }
-  const rules = await readRules(positionals)
+  const pipeline = await readPipelinePaths(positionals, values.actions ?? [], 'check')
+  const rules: Checked[] = [
+    ...pipeline.rules.map((rule) => ({ kind: 'rule' as const, name: rule.name, file: rule.file, script: rule.script })),
+    ...pipeline.actions.map((action) => ({ kind: 'action' as const, name: action.name, file: action.file, script: action.code })),
+  ]
   if (rules.length === 0) throw new UsageError(`check: no rules (.js files) found in ${positionals.join(', ')}`)
   const allow = listOption(values.allow)
   const options = {
@@ -65,13 +77,32 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
     forbiddenNamespaces: listOption(values['forbid-namespace']),
     passwordOnly: values['password-only'] === true,
   }
-  const findings = rules.flatMap((rule) => analyzeRule(rule, options))
+  const findings = rules.flatMap((entry) =>
+    entry.kind === 'rule' ? analyzeRule(entry, options) : analyzeAction({ name: entry.name, code: entry.script, file: entry.file }, options),
+  )
   const errors = findings.filter((f) => f.severity === 'error').length
   const warnings = findings.length - errors
   if (values.json === true) {
     const report = {
       ok: findings.length === 0,
-      rules: rules.map((rule) => ({ name: rule.name, file: displayPath(rule.file), findings: findings.filter((f) => f.rule === rule.name).length })),
+      rules: rules
+        .filter((rule) => rule.kind === 'rule')
+        .map((rule) => ({
+          name: rule.name,
+          file: displayPath(rule.file),
+          findings: findings.filter((f) => f.rule === rule.name && f.file === rule.file).length,
+        })),
+      ...(pipeline.actions.length === 0
+        ? {}
+        : {
+            actions: rules
+              .filter((rule) => rule.kind === 'action')
+              .map((rule) => ({
+                name: rule.name,
+                file: displayPath(rule.file),
+                findings: findings.filter((f) => f.rule === rule.name && f.file === rule.file).length,
+              })),
+          }),
       findings: findings.map((f) => ({ ...f, file: displayPath(f.file) })),
       errors,
       warnings,
@@ -91,6 +122,7 @@ function parse(argv: readonly string[]) {
       strict: true,
       options: {
         allow: { type: 'string', multiple: true },
+        actions: { type: 'string', multiple: true },
         namespace: { type: 'string' },
         'forbid-namespace': { type: 'string', multiple: true },
         'password-only': { type: 'boolean' },
@@ -103,11 +135,15 @@ function parse(argv: readonly string[]) {
   }
 }
 
-function readRules(paths: readonly string[]): Promise<RuleFile[]> {
-  return readRulePaths(paths, 'check')
+/** A rule or an action to check. */
+interface Checked {
+  kind: 'rule' | 'action'
+  name: string
+  file: string | undefined
+  script: string
 }
 
-function formatCheck(rules: readonly RuleFile[], findings: readonly Finding[], s: Style): string {
+function formatCheck(rules: readonly Checked[], findings: readonly Finding[], s: Style): string {
   const out: string[] = []
   for (const rule of rules) {
     const own = findings.filter((f) => f.rule === rule.name && f.file === rule.file)
@@ -126,15 +162,21 @@ function formatCheck(rules: readonly RuleFile[], findings: readonly Finding[], s
     }
   }
   out.push('')
+  const ruleCount = rules.filter((r) => r.kind === 'rule').length
+  const actionCount = rules.length - ruleCount
+  const counted =
+    actionCount === 0
+      ? `${ruleCount} rule${ruleCount === 1 ? '' : 's'}`
+      : `${ruleCount} rule${ruleCount === 1 ? '' : 's'} and ${actionCount} action${actionCount === 1 ? '' : 's'}`
   if (findings.length === 0) {
-    out.push(s.green(`✔ ${rules.length} rule${rules.length === 1 ? '' : 's'} checked, no problems found`))
+    out.push(s.green(`✔ ${counted} checked, no problems found`))
   } else {
     const errors = findings.filter((f) => f.severity === 'error').length
     const warnings = findings.length - errors
     const affected = new Set(findings.map((f) => `${f.file}\u0000${f.rule}`)).size
     out.push(
       s.red(
-        `✘ ${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${affected} of ${rules.length} rules`,
+        `✘ ${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${affected} of ${actionCount === 0 ? `${rules.length} rules` : counted}`,
       ),
     )
   }

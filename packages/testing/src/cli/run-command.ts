@@ -18,8 +18,9 @@ import { fakeHttp, type FakeHttp, type FakeRoute } from '../fake-http.js'
 import { makeContext } from '../fixtures/context.js'
 import { makeUser } from '../fixtures/user.js'
 import { isPlainObject } from '../lib/merge.js'
+import type { ActionFile } from '../action-sources.js'
 import { toPath, type RuleFile } from '../rule-sources.js'
-import { readRulePaths } from './rule-paths.js'
+import { readPipelinePaths } from './pipeline-paths.js'
 import { styleFor, type Style } from './style.js'
 import { EXIT, listOption, UsageError } from './usage.js'
 
@@ -29,9 +30,12 @@ Usage:
   tokenrules run <rules...> [options]
 
   <rules...>  rule files (.js, one rule each) and folders of them; folders run their files in
-              file-name order (01-a.js before 02-b.js), all in the order given
+              file-name order (01-a.js before 02-b.js), all in the order given. A file that sets
+              exports.onExecutePostLogin is a post-login action, and a folder's actions/
+              subfolder holds actions: they run after the rules, in the same order
 
 Options:
+  --actions <path>          post-login action files or folders (repeatable), run after the rules
   --user <file>             the user profile (JSON), merged onto a realistic default profile
   --context <file>          the context (JSON), merged onto a realistic default context
   --config <file>           the rules' configuration (JSON object of strings)
@@ -67,6 +71,8 @@ interface RunReport {
   exitCode: number
   protocol: string
   rules: { name: string; file: string | undefined }[]
+  /** The post-login actions, after the rules (absent when there are none). */
+  actions?: { name: string; file: string | undefined }[]
   /** Requests answered by --fake-http. */
   http?: { method: string; url: string; matched: boolean }[]
   result?: {
@@ -80,6 +86,8 @@ interface RunReport {
     warnings: Warning[]
     logs: LogEntry[]
     timings: { name: string; durationMs: number }[]
+    /** Each action that ran, with its duration (absent when there are no actions). */
+    actionTimings?: { name: string; durationMs: number }[]
   }
   error?: {
     code: string
@@ -98,10 +106,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(RUN_HELP)
     return EXIT.allowed
   }
-  if (positionals.length === 0) throw new UsageError('run: give at least one rule file or folder (see tokenrules run --help)')
+  const actionPaths = values.actions ?? []
+  if (positionals.length === 0 && actionPaths.length === 0) throw new UsageError('run: give at least one rule file or folder (see tokenrules run --help)')
 
-  const rules = await readRules(positionals)
-  if (rules.length === 0) throw new UsageError(`run: no rules (.js files) found in ${positionals.join(', ')}`)
+  const pipeline = await readPipelinePaths(positionals, actionPaths, 'run')
+  const rules = pipeline.rules.map((rule, index) => ({ ...rule, order: index + 1 }))
+  const actions = pipeline.actions
+  if (rules.length === 0 && actions.length === 0) throw new UsageError(`run: no rules (.js files) found in ${[...positionals, ...actionPaths].join(', ')}`)
   const userInput = values.user === undefined ? {} : await readJsonObject(values.user, '--user')
   const contextInput = values.context === undefined ? {} : await readJsonObject(values.context, '--context')
   if (values.protocol !== undefined) contextInput.protocol = values.protocol
@@ -110,7 +121,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const input: RunInput = raw ? rawInput(userInput, contextInput) : { user: makeUser(userInput), context: makeContext(contextInput) }
   const protocol = input.context.protocol
 
-  const options = engineOptions(rules, values, configuration)
+  const options = engineOptions(rules, actions, values, configuration)
   let http: FakeHttp | undefined
   if (values['fake-http'] !== undefined) {
     const routes = await readJsonObject(values['fake-http'], '--fake-http')
@@ -127,6 +138,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     protocol,
     rules: rules.map((r) => ({ name: r.name, file: r.file === undefined ? undefined : displayPath(r.file) })),
   }
+  if (actions.length > 0) report.actions = actions.map((a) => ({ name: a.name, file: a.file === undefined ? undefined : displayPath(a.file) }))
   try {
     await using engine = await createEngine(options)
     const result = await engine.run(input)
@@ -143,6 +155,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       warnings: result.warnings,
       logs: result.logs,
       timings: result.rules,
+      ...(result.actions === undefined ? {} : { actionTimings: result.actions }),
     }
   } catch (error) {
     if (!isTokenRulesError(error)) throw error
@@ -183,6 +196,7 @@ function parse(argv: readonly string[]) {
         'http-allow': { type: 'string', multiple: true },
         'http-allow-address': { type: 'string', multiple: true },
         'fake-http': { type: 'string' },
+        actions: { type: 'string', multiple: true },
         namespace: { type: 'string' },
         'forbid-namespace': { type: 'string', multiple: true },
         timeout: { type: 'string' },
@@ -199,14 +213,15 @@ function parse(argv: readonly string[]) {
 
 type RunValues = ReturnType<typeof parse>['values']
 
-function engineOptions(rules: RuleFile[], values: RunValues, configuration: Record<string, string> | undefined): EngineOptions {
+function engineOptions(rules: RuleFile[], actions: ActionFile[], values: RunValues, configuration: Record<string, string> | undefined): EngineOptions {
   const allow = listOption(values.allow)
   const httpAllow = listOption(values['http-allow'])
   const allowAddresses = listOption(values['http-allow-address'])
   const packages = allow.filter((name) => !['crypto', 'jsonwebtoken', 'request', 'axios', 'node-fetch'].includes(name))
-  const firstFile = rules.find((r) => r.file !== undefined)?.file
+  const firstFile = rules.find((r) => r.file !== undefined)?.file ?? actions.find((a) => a.file !== undefined)?.file
   const options: EngineOptions = {
     rules: rules.map(({ file: _file, ...rule }) => rule),
+    ...(actions.length === 0 ? {} : { actions: actions.map(({ file: _file, ...action }) => action) }),
     concurrency: 1,
     modules: {
       packages,
@@ -243,11 +258,6 @@ function engineOptions(rules: RuleFile[], values: RunValues, configuration: Reco
     options.random = seededRandom(seed)
   }
   return options
-}
-
-/** Files and folders, in the order given, numbered in that order. */
-async function readRules(paths: readonly string[]): Promise<RuleFile[]> {
-  return (await readRulePaths(paths, 'run')).map((rule, index) => ({ ...rule, order: index + 1 }))
 }
 
 async function readJson(file: string, option: string): Promise<unknown> {
@@ -307,7 +317,10 @@ function describeValidation(error: AnyTokenRulesError): string {
 
 function formatRun(report: RunReport, s: Style): string {
   const out: string[] = []
-  const count = `${report.rules.length} rule${report.rules.length === 1 ? '' : 's'}`
+  const actionCount = report.actions?.length ?? 0
+  const count =
+    `${report.rules.length} rule${report.rules.length === 1 ? '' : 's'}` +
+    (actionCount === 0 ? '' : ` and ${actionCount} action${actionCount === 1 ? '' : 's'}`)
   out.push(s.dim(`tokenrules run: ${count}, protocol ${report.protocol}`), '')
   if (report.result !== undefined) {
     const r = report.result
@@ -318,12 +331,20 @@ function formatRun(report: RunReport, s: Style): string {
           ? `, redirect to ${r.redirect.url}`
           : ': the token endpoint issues the tokens'
     out.push(`${s.green('✔ allowed')}${extra}`, '')
-    out.push(s.bold('Rules'))
-    const width = Math.max(...r.timings.map((t) => t.name.length), 4)
-    for (const timing of r.timings) out.push(`  ${timing.name.padEnd(width)}  ${s.dim(`${timing.durationMs} ms`)}`)
-    out.push('', s.bold('Access token'))
+    const width = Math.max(...r.timings.map((t) => t.name.length), ...(r.actionTimings ?? []).map((t) => t.name.length), 4)
+    if (report.rules.length > 0 || actionCount === 0) {
+      out.push(s.bold('Rules'))
+      for (const timing of r.timings) out.push(`  ${timing.name.padEnd(width)}  ${s.dim(`${timing.durationMs} ms`)}`)
+      out.push('')
+    }
+    if (r.actionTimings !== undefined) {
+      out.push(s.bold('Actions'))
+      for (const timing of r.actionTimings) out.push(`  ${timing.name.padEnd(width)}  ${s.dim(`${timing.durationMs} ms`)}`)
+      out.push('')
+    }
+    out.push(s.bold('Access token'))
     out.push(
-      `  ${s.cyan('scope')}  ${r.accessToken.scope === undefined ? s.dim('(as granted; no rule changed it)') : r.accessToken.scope.join(' ') || s.dim('(none)')}`,
+      `  ${s.cyan('scope')}  ${r.accessToken.scope === undefined ? s.dim(actionCount === 0 ? '(as granted; no rule changed it)' : '(as granted; no rule or action changed it)') : r.accessToken.scope.join(' ') || s.dim('(none)')}`,
     )
     out.push(...claimLines(r.accessToken.claims, s))
     out.push('', s.bold('ID token'))
@@ -337,7 +358,8 @@ function formatRun(report: RunReport, s: Style): string {
   } else if (report.error !== undefined) {
     const e = report.error
     const label = report.outcome === 'denied' ? s.red('✘ denied') : s.red('✘ failed')
-    const where = e.rule === undefined ? '' : ` in rule '${e.rule}'${e.line === undefined ? '' : ` (line ${e.line})`}`
+    const kind = report.actions?.some((a) => a.name === e.rule) === true ? 'action' : 'rule'
+    const where = e.rule === undefined ? '' : ` in ${kind} '${e.rule}'${e.line === undefined ? '' : ` (line ${e.line})`}`
     out.push(`${label}: ${s.bold(e.code)}${where}`)
     out.push(...e.message.split('\n').map((line) => `  ${line}`))
     out.push(`  ${s.dim('→')} HTTP ${e.oauth.status} ${JSON.stringify(e.oauth.body)}`)
