@@ -1,17 +1,16 @@
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { sandboxRuntime } from '@tokenrules/engine'
 import { createTokenServer, toNodeListener, type PasswordResetDelivery } from '@tokenrules/oauth'
-import { createSqliteStores } from '@tokenrules/oauth/sqlite'
-import { API, CLIENT, DIRECTORIES, USERS, demoServerOptions } from './config.js'
+import { API, CLIENT, DIRECTORIES, demoEncryptionKey, demoKeyReloadSeconds, demoServerOptions, seedUsers } from './config.js'
 import { devCertificate, listenSettings, SettingsError, type ListenSettings } from './listen.js'
 import { loginBackend } from './login-backend.js'
 import { messagesApi } from './messages-api.js'
 import { playground } from './playground.js'
+import { openStores } from './stores.js'
 
 // The rules playground runs code anyone who reaches it pastes: off unless asked for, never in
 // production. `--playground` (the demo's `start` script passes it) or TOKENRULES_PLAYGROUND=1 turn
@@ -47,14 +46,20 @@ const dataDir = resolve(process.env['DATA_DIR'] ?? 'data')
 
 mkdirSync(dataDir, { recursive: true })
 const certificate = listen.https ? await devCertificate(dataDir) : undefined
-const databasePath = join(dataDir, 'tokenrules.db')
-const firstStart = !existsSync(databasePath)
-const stores = createSqliteStores({ path: databasePath })
-
-// Seals TOTP secrets and signing keys in the database; made once, kept beside it (owner-only).
-const keyPath = join(dataDir, 'encryption.key')
-if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32).toString('base64url'), { mode: 0o600 })
-const encryptionKey = process.env['TOKENRULES_ENCRYPTION_KEY'] ?? readFileSync(keyPath, 'utf8').trim()
+// Seals TOTP secrets and signing keys in the database. One node: made once, kept beside the SQLite
+// file (owner-only). Several nodes on PostgreSQL: the same secret on each, TOKENRULES_ENCRYPTION_KEY.
+let encryptionKey: string
+let keyReloadSeconds: number | undefined
+try {
+  encryptionKey = demoEncryptionKey(process.env, dataDir)
+  keyReloadSeconds = demoKeyReloadSeconds(process.env)
+} catch (error) {
+  if (!(error instanceof SettingsError)) throw error
+  console.error(error.message)
+  process.exit(2)
+}
+const opened = await openStores(process.env, dataDir)
+const { stores } = opened
 
 // The demo's "mailer" for POST /dbconnections/change_password: each reset link is a file in
 // DATA_DIR/outbox (owner-only; the ticket is a secret). A real server sends it by email and
@@ -66,15 +71,15 @@ const deliverPasswordReset = (delivery: PasswordResetDelivery) => {
   writeFileSync(file, `${JSON.stringify({ ...delivery, expiresAt: new Date(delivery.expiresAt).toISOString() }, null, 2)}\n`, { mode: 0o600 })
   console.log(`password reset for ${delivery.email}: ${file}`)
 }
-const tokenServer = await createTokenServer({ ...(await demoServerOptions(issuer)), stores, encryptionKey, hooks: { deliverPasswordReset } })
-
-let seeded = 0
-for (const user of USERS) {
-  if ((await stores.users.findUser(user.directory, user.email ?? '')) === undefined) {
-    await tokenServer.users.create(user)
-    seeded++
-  }
-}
+const serverOptions = await demoServerOptions(issuer)
+const tokenServer = await createTokenServer({
+  ...serverOptions,
+  ...(keyReloadSeconds === undefined ? {} : { keys: { ...serverOptions.keys, reloadSeconds: keyReloadSeconds } }),
+  stores,
+  encryptionKey,
+  hooks: { deliverPasswordReset },
+})
+const seeded = await seedUsers(tokenServer, stores)
 
 // The API verifies tokens against the token server's JWKS, fetched in-process (no TLS trust to set up).
 const api = messagesApi({
@@ -120,7 +125,7 @@ if (certificate !== undefined) {
 }
 const runtime = sandboxRuntime()
 console.log(`  runtime: Node.js ${runtime.node}, isolated-vm ${runtime.isolatedVm}`)
-console.log(`  database: ${databasePath} (${firstStart ? 'created' : 'existing'}; ${seeded} user(s) seeded)`)
+console.log(`  database: ${opened.description} (${opened.existing ? 'existing' : 'created'}; ${seeded} user(s) seeded)`)
 console.log(`  realms: Employees (alice@example.com, carol@example.com with MFA), Customers (bob@example.com); client demo-app; API ${API.identifier}`)
 console.log(
   rulesPlayground === undefined
@@ -146,6 +151,6 @@ async function stop(): Promise<void> {
   http.closeAllConnections()
   rulesPlayground?.close()
   await tokenServer.close()
-  stores.close()
+  await opened.close()
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop())

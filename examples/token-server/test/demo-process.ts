@@ -12,6 +12,8 @@ export interface Demo {
   origin: string
   stdout: () => string
   stop: () => Promise<void>
+  /** Kills the process group at once (SIGKILL), as a node that dies: no shutdown, nothing flushed. */
+  kill: () => Promise<void>
 }
 
 /** The `start` script's command, run directly (no pnpm wrapper between the test and the server's process). */
@@ -45,12 +47,13 @@ export async function startDemo(port: number, dataDir: string, options: DemoOpti
   let err = ''
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()))
-  const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
     const exited = once(child, 'exit')
-    process.kill(-child.pid, 'SIGTERM')
+    process.kill(-child.pid, name)
     await exited
   }
+  const stop = () => signal('SIGTERM')
   const deadline = Date.now() + 45_000
   while (!out.includes('Press Ctrl+C to stop.')) {
     if (child.exitCode !== null) throw new Error(`the demo exited early:\n${out}\n${err}`)
@@ -60,5 +63,5 @@ export async function startDemo(port: number, dataDir: string, options: DemoOpti
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  return { origin: `http://localhost:${port}`, stdout: () => out, stop }
+  return { origin: `http://localhost:${port}`, stdout: () => out, stop, kill: () => signal('SIGKILL') }
 }
