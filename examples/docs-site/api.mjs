@@ -18,8 +18,8 @@ export const entryPoints = [
   'packages/testing/src/vitest/index.ts',
 ].map((path) => join(repo, path))
 
-/** Converts the public API with typedoc; resolves to `{ app, project }`. */
-export async function convertApi() {
+/** Converts the public API with typedoc (`options`: typedoc's options for the site's pages); resolves to `{ app, project }`. */
+export async function convertApi(options = {}) {
   const app = await Application.bootstrapWithPlugins({
     entryPoints,
     tsconfig: join(repo, 'tsconfig.json'),
@@ -29,6 +29,7 @@ export async function convertApi() {
     excludeInternal: true,
     skipErrorChecking: true,
     logLevel: 'Error',
+    ...options,
   })
   const project = await app.convert()
   if (project === undefined) throw new Error('typedoc could not convert the packages')

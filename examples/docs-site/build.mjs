@@ -1,28 +1,110 @@
-// Builds the docs site: every docs/*.md guide → HTML, plus the API reference (typedoc) of the
-// packages' public exports under api/. Output: docs/site/ (gitignored), or the directory given as
-// the first argument. Run from anywhere: `pnpm docs:build`.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+// Builds the docs site: every docs/*.md guide → HTML in the order of pages.mjs, the Markdown files
+// and repository files the guides link to (package READMEs, source files, folders), and the API
+// reference (typedoc) of the packages' public exports under api/. Output: docs/site/ (gitignored),
+// or the directory given as the first argument. Run from anywhere: `pnpm docs:build`.
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, extname, join, posix, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import hljs from 'highlight.js'
 import MarkdownIt from 'markdown-it'
 import { convertApi, repo } from './api.mjs'
+import { sidebar } from './pages.mjs'
 import { githubSlug } from './slug.mjs'
 
-const docs = join(repo, 'docs')
-const out = resolve(process.argv[2] ?? join(docs, 'site'))
+const out = resolve(process.argv[2] ?? join(repo, 'docs', 'site'))
+const here = dirname(fileURLToPath(import.meta.url))
 
-rmSync(out, { recursive: true, force: true })
-mkdirSync(out, { recursive: true })
-
-const md = new MarkdownIt({ html: false, linkify: false })
-// Links between guides point at the HTML pages; a `js rule` fence is shown as js.
-const defaultLink = md.renderer.rules.link_open ?? ((tokens, idx, options, env, self) => self.renderToken(tokens, idx, options))
-md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  const href = tokens[idx].attrGet('href') ?? ''
-  if (/^[\w-]+\.md(#.*)?$/.test(href)) tokens[idx].attrSet('href', href.replace(/^README\.md/, 'index.md').replace(/\.md/, '.html'))
-  // Links out of docs/ (package READMEs, examples) resolve in the checkout the site was built in.
-  else if (href.startsWith('../')) tokens[idx].attrSet('href', `../${href}`)
-  return defaultLink(tokens, idx, options, env, self)
+/** A page pages.mjs lists that does not exist. */
+export class SiteContentsError extends Error {
+  constructor(message) {
+    super(message)
+    this.name = 'SiteContentsError'
+  }
 }
+
+const guides = readdirSync(join(repo, 'docs'))
+  .filter((file) => file.endsWith('.md'))
+  .map((file) => `docs/${file}`)
+const listed = sidebar.flatMap((section) => section.pages.filter((entry) => entry.path !== undefined).map((entry) => entry.path))
+const unlisted = guides.filter((guide) => !listed.includes(guide))
+if (unlisted.length > 0) {
+  console.warn(
+    `docs site: ${unlisted.join(', ')} not in the sidebar's order: add each to a section of examples/docs-site/pages.mjs, where a reader would look for it`,
+  )
+  sidebar.push({ title: 'Not yet in order', pages: unlisted.map((path) => ({ path })) })
+}
+const missing = listed.filter((path) => !existsSync(join(repo, path)))
+if (missing.length > 0) throw new SiteContentsError(`pages.mjs lists ${missing.join(', ')}, which do not exist`)
+
+// Where each repository file is on the site (paths relative to the site's root, with '/').
+const toPosix = (path) => path.split(sep).join('/')
+/** The page of a Markdown file: docs/README.md is the home page, docs/x.md is x.html, a/README.md is a/index.html. */
+function markdownPage(path) {
+  if (path === 'docs/README.md') return 'index.html'
+  if (path.startsWith('docs/') && !path.slice(5).includes('/')) return path.slice(5).replace(/\.md$/, '.html')
+  if (path.endsWith('/README.md')) return path.replace(/README\.md$/, 'index.html')
+  return path.replace(/\.md$/, '.html')
+}
+const sourcePage = (path) => `source/${path}.html`
+const folderPage = (path) => `source/${path}/index.html`
+
+/** Pages to write: site path → what it shows. Filled as links are followed. */
+const pages = new Map()
+const queue = []
+function want(page, spec) {
+  if (!pages.has(page)) {
+    pages.set(page, spec)
+    queue.push(page)
+  }
+  return page
+}
+/** Links the build could not follow (a file that does not exist): reported, and left as written so the link check names them. */
+const unresolved = []
+
+/**
+ * Where a link written in the repository file `from` lands on the site, relative to the page
+ * `fromPage`: another page, a source view of a file, a folder's listing, or (an absolute URL or an
+ * in-page anchor) unchanged.
+ */
+function siteHref(href, from, fromPage) {
+  if (href.startsWith('#') || /^[a-z][a-z\d+.-]*:/i.test(href) || href.startsWith('//')) return href
+  const [path, hash = ''] = href.split(/(?=#)/)
+  const target = toPosix(relative(repo, resolve(repo, dirname(from), decodeURI(path))))
+  const stat = target.startsWith('..') ? undefined : statSync(join(repo, target), { throwIfNoEntry: false })
+  let page
+  if (stat === undefined) {
+    unresolved.push(`${from}: ${href}`)
+    return href
+  } else if (stat.isDirectory()) {
+    const readme = posix.join(target, 'README.md')
+    page = existsSync(join(repo, readme))
+      ? want(markdownPage(readme), { kind: 'markdown', path: readme })
+      : want(folderPage(target), { kind: 'folder', path: target })
+  } else if (target.endsWith('.md')) page = want(markdownPage(target), { kind: 'markdown', path: target })
+  else page = want(sourcePage(target), { kind: 'source', path: target })
+  const link = posix.relative(posix.dirname(fromPage), page)
+  return (link === '' ? posix.basename(page) : link) + hash
+}
+
+const escape = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/** Highlighted code as a block that scrolls sideways (and takes focus, so a keyboard can scroll it). */
+function codeBlock(code, language) {
+  const known = language !== '' && hljs.getLanguage(language) !== undefined
+  const html = known ? hljs.highlight(code, { language, ignoreIllegals: true }).value : escape(code)
+  return `<pre tabindex="0"><code class="hljs${language ? ` language-${escape(language)}` : ''}">${html}</code></pre>\n`
+}
+
+const md = new MarkdownIt({ html: false, linkify: false, highlight: (code, language) => codeBlock(code, language) })
+const renderToken = (tokens, idx, options, env, self) => self.renderToken(tokens, idx, options)
+md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+  tokens[idx].attrSet('href', siteHref(tokens[idx].attrGet('href') ?? '', env.path, env.page))
+  return renderToken(tokens, idx, options, env, self)
+}
+// Wide tables scroll inside their box on a phone; tabindex lets a keyboard scroll them.
+md.renderer.rules.table_open = () => '<table tabindex="0">\n'
 
 // Headings get GitHub's anchors (lower case, punctuation dropped, spaces → '-', repeats numbered),
 // so `behaviour.md#custom-claims` lands on the same section here as on GitHub.
@@ -42,45 +124,116 @@ md.core.ruler.push('heading_ids', (state) => {
   }
 })
 
-const escape = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
-const guides = readdirSync(docs)
-  .filter((file) => file.endsWith('.md'))
-  .sort()
-const titles = new Map(guides.map((file) => [file, /^# (.+)$/m.exec(readFileSync(join(docs, file), 'utf8'))?.[1] ?? file]))
-const page = (file) => (file === 'README.md' ? 'index.html' : file.replace(/\.md$/, '.html'))
-const nav = [
-  ...guides.map((file) => `<li><a href="${page(file)}">${escape(file === 'README.md' ? 'Overview' : titles.get(file))}</a></li>`),
-  '<li><a href="api/index.html">API reference</a></li>',
-].join('')
+const titleOf = (path) => /^# (.+)$/m.exec(readFileSync(join(repo, path), 'utf8'))?.[1].replace(/`/g, '') ?? path
+const navLabel = (entry) => entry.label ?? titleOf(entry.path)
+for (const section of sidebar)
+  for (const entry of section.pages) if (entry.path !== undefined) want(markdownPage(entry.path), { kind: 'markdown', path: entry.path })
 
-for (const file of guides) {
-  const body = md.render(readFileSync(join(docs, file), 'utf8'))
-  writeFileSync(
-    join(out, page(file)),
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(titles.get(file))} · tokenrules</title>
-<style>
-body { margin: 0; font: 16px/1.55 system-ui, sans-serif; color: #1d2330; display: grid; grid-template-columns: 230px minmax(0, 1fr); }
-nav { background: #f4f6fa; border-right: 1px solid #d9dee7; padding: 20px; min-height: 100vh; } nav ul { list-style: none; padding: 0; } nav li { margin: 6px 0; }
-main { max-width: 860px; padding: 20px 40px; } pre { background: #f7f8fb; border: 1px solid #d9dee7; padding: 12px; overflow: auto; border-radius: 6px; }
-code { font-size: 14px; } table { border-collapse: collapse; } td, th { border: 1px solid #d9dee7; padding: 4px 8px; vertical-align: top; }
-</style></head>
-<body><nav><strong>tokenrules</strong><ul>${nav}</ul></nav><main>${body}</main></body></html>
-`,
-  )
+/** The sidebar as seen from `page` (links relative to it, the current page marked). */
+function nav(page) {
+  const link = (target, label) =>
+    `<li><a href="${posix.relative(posix.dirname(page), target) || posix.basename(target)}"${target === page ? ' aria-current="page"' : ''}>${escape(label)}</a></li>`
+  return sidebar
+    .map(
+      (section) =>
+        `<h2>${escape(section.title)}</h2><ul>${section.pages.map((entry) => link(entry.href ?? markdownPage(entry.path), navLabel(entry))).join('')}</ul>`,
+    )
+    .join('')
 }
 
-const { app, project } = await convertApi()
+function layout(page, title, body) {
+  const asset = (name) => posix.relative(posix.dirname(page), `assets/${name}`)
+  const home = posix.relative(posix.dirname(page), 'index.html')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)} · tokenrules</title>
+<link rel="icon" href="${asset('favicon.svg')}" type="image/svg+xml">
+<link rel="stylesheet" href="${asset('highlight.css')}"><link rel="stylesheet" href="${asset('site.css')}">
+</head>
+<body><a class="skip" href="#content">Skip to the content</a>
+<header class="top"><a class="brand" href="${home}">tokenrules</a></header>
+<div class="layout"><nav aria-label="Documentation"><details id="contents" open><summary>Contents</summary>${nav(page)}</details></nav>
+<script>{const contents = document.getElementById('contents'), wide = matchMedia('(min-width: 900px)'), fit = () => { contents.open = wide.matches }; fit(); wide.addEventListener('change', fit)}</script>
+<main id="content">${body}</main></div></body></html>
+`
+}
+
+/** Files under a folder, as git tracks them (what a clone has), else as they are on disk. */
+function filesUnder(folder) {
+  try {
+    return execFileSync('git', ['ls-files', '-z', '--', folder], { cwd: repo, encoding: 'utf8' }).split('\0').filter(Boolean)
+  } catch {
+    return readdirSync(join(repo, folder), { recursive: true, encoding: 'utf8' })
+      .map((file) => posix.join(folder, toPosix(file)))
+      .filter((file) => !/(^|\/)(node_modules|\.[^/]+)(\/|$)/.test(file) && statSync(join(repo, file)).isFile())
+  }
+}
+
+const languageOfFile = {
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.json': 'json',
+  '.sh': 'bash',
+  '.yaml': 'yaml',
+  '.yml': 'yaml',
+}
+
+rmSync(out, { recursive: true, force: true })
+mkdirSync(join(out, 'assets'), { recursive: true })
+while (queue.length > 0) {
+  const page = queue.shift()
+  const spec = pages.get(page)
+  let title, body
+  if (spec.kind === 'markdown') {
+    title = titleOf(spec.path)
+    body = md.render(readFileSync(join(repo, spec.path), 'utf8'), { path: spec.path, page })
+  } else if (spec.kind === 'source') {
+    title = spec.path
+    const source = readFileSync(join(repo, spec.path), 'utf8')
+    const firstLine = source.slice(0, source.indexOf('\n'))
+    const language = languageOfFile[extname(spec.path)] ?? (/^#!.*\b(ba|z)?sh\b/.test(firstLine) ? 'bash' : '')
+    body = `<h1 id="${githubSlug(spec.path)}"><code>${escape(spec.path)}</code></h1>\n<p>A file of the repository, as it was when this site was built.</p>\n${codeBlock(source, language)}`
+  } else {
+    title = `${spec.path}/`
+    const items = filesUnder(spec.path).map(
+      (file) =>
+        `<li><a href="${posix.relative(posix.dirname(page), want(sourcePage(file), { kind: 'source', path: file }))}">${escape(posix.relative(spec.path, file))}</a></li>`,
+    )
+    body = `<h1 id="${githubSlug(spec.path)}"><code>${escape(spec.path)}/</code></h1>\n<p>The files of this folder of the repository.</p>\n<ul>${items.join('')}</ul>`
+  }
+  mkdirSync(dirname(join(out, page)), { recursive: true })
+  writeFileSync(join(out, page), layout(page, title, body))
+}
+const require = createRequire(import.meta.url)
+copyFileSync(require.resolve('highlight.js/styles/a11y-light.css'), join(out, 'assets', 'highlight.css'))
+for (const asset of ['site.css', 'favicon.svg']) copyFileSync(join(here, 'assets', asset), join(out, 'assets', asset))
+
+const GUIDES = 'tokenrules-site:index.html'
+const { app, project } = await convertApi({ navigationLinks: { Guides: GUIDES }, favicon: join(here, 'assets', 'favicon.svg'), hideGenerator: true })
 // TSDoc cites the guides by their path in the repository (`../../../docs/behaviour.md#custom-claims`,
 // which editors and GitHub follow); typedoc copies such files to api/media/ as raw Markdown. On the
-// site the citation points at the guide's page instead.
-const guidePages = new Set(guides.filter((file) => file !== 'README.md').map((file) => file.replace(/\.md$/, '')))
+// site the citation points at the guide's page instead. The header's and the sidebar's link back to
+// the guides is relative to the page.
+const guidePages = new Set(guides.filter((file) => file !== 'docs/README.md').map((file) => file.slice(5, -3)))
 app.renderer.on('endPage', (page) => {
-  page.contents = page.contents?.replace(/href="((?:\.\.\/)*)media\/([\w-]+)\.md(#[^"]*)?"/g, (link, up, name, hash = '') =>
-    guidePages.has(name) ? `href="${up}../${name}.html${hash}"` : link,
-  )
+  const up = '../'.repeat(page.url.split('/').length - 1)
+  page.contents = page.contents
+    ?.replace(/href="((?:\.\.\/)*)media\/([\w-]+)\.md(#[^"]*)?"/g, (link, up, name, hash = '') =>
+      guidePages.has(name) ? `href="${up}../${name}.html${hash}"` : link,
+    )
+    .replaceAll(`href="${GUIDES}"`, `href="${up}../index.html"`)
+    // typedoc puts a section's permalink inside the summary that folds it: a link inside a button,
+    // which a screen reader cannot reach (axe's nested-interactive). The heading keeps its id.
+    .replace(/<summary\b[^>]*>[\s\S]*?<\/summary>/g, (summary) =>
+      summary.replace(/<a href="#[^"]*" aria-label="Permalink" class="tsd-anchor-icon">[\s\S]*?<\/a>/g, ''),
+    )
 })
 await app.generateDocs(project, join(out, 'api'))
 for (const name of guidePages) rmSync(join(out, 'api', 'media', `${name}.md`), { force: true })
-console.log(`docs site: ${guides.length} guide(s) and the API reference in ${out}`)
+
+for (const link of unresolved) console.warn(`docs site: a link to nothing in ${link}`)
+const markdownCount = [...pages.values()].filter((spec) => spec.kind === 'markdown').length
+console.log(`docs site: ${guides.length} guide(s), ${pages.size} page(s) in all (${markdownCount} from Markdown), and the API reference in ${out}`)
