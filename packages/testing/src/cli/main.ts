@@ -1,4 +1,5 @@
 import { checkCommand, CHECK_HELP } from './check-command.js'
+import { convertCommand, CONVERT_HELP } from './convert-command.js'
 import { runCommand, RUN_HELP } from './run-command.js'
 import { EXIT, UsageError } from './usage.js'
 
@@ -7,11 +8,13 @@ const HELP = `tokenrules — run and check Auth0-style rules in the real tokenru
 Usage:
   tokenrules run <rules...> [--user u.json] [--context c.json] [--config cfg.json] [--json]
   tokenrules check <dir...> [--allow lodash,uuid] [--password-only] [--json]
+  tokenrules convert <rule.js> [--out action.js] [--json]
   tokenrules <command> --help
 
 Commands:
   run     run a rule set for one login and print the outcome (exit 0 allowed, 1 denied, 2 failed)
   check   check rules without running them (exit 0 clean, 1 problems found, 2 failed)
+  convert turn a rule into the equivalent post-login action (exit 0 complete, 1 not all translated, 2 failed)
 
 Options:
   -h, --help      show help (also after a command)
@@ -25,12 +28,14 @@ async function main(argv: readonly string[]): Promise<number> {
       return runCommand(rest)
     case 'check':
       return checkCommand(rest)
+    case 'convert':
+      return convertCommand(rest)
     case undefined:
     case 'help':
     case '-h':
     case '--help': {
       const topic = command === 'help' ? rest[0] : undefined
-      process.stdout.write(topic === 'run' ? RUN_HELP : topic === 'check' ? CHECK_HELP : HELP)
+      process.stdout.write(topic === 'run' ? RUN_HELP : topic === 'check' ? CHECK_HELP : topic === 'convert' ? CONVERT_HELP : HELP)
       return command === undefined ? EXIT.failed : EXIT.allowed
     }
     case '-v':
@@ -41,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT.allowed
     }
     default:
-      throw new UsageError(`unknown command '${command}' (expected run or check; see tokenrules --help)`)
+      throw new UsageError(`unknown command '${command}' (expected run, check or convert; see tokenrules --help)`)
   }
 }
 
