@@ -81,7 +81,31 @@ export function isActionSource(source: string): boolean {
   )
 }
 
-/** The action set of `source`: every action with its name, in pipeline order. TypeErrors name what is wrong. */
+/**
+ * The action set of `source` (reads files): every action with its name, in pipeline order.
+ * Throws a TypeError naming what is wrong (an unreadable file or folder, an entry that is neither
+ * a source nor `{ name, code }`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readActionSet } from '@tokenrules/testing'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'actions-'))
+ * try {
+ *   await writeFile(join(dir, '02-deny-blocked.js'), 'exports.onExecutePostLogin = async (event, api) => {};')
+ *   await writeFile(join(dir, '01-add-plan.js'), 'exports.onExecutePostLogin = async (event, api) => {};')
+ *   const actions = await readActionSet({ actions: [{ name: 'first', code: 'exports.onExecutePostLogin = async () => {};' }], actionsDir: dir })
+ *   assert.deepEqual(actions.map((a) => a.name), ['first', 'add-plan', 'deny-blocked'])
+ *   await assert.rejects(readActionSet({ actionsDir: join(dir, 'missing') }), TypeError)
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export async function readActionSet(source: ActionSetSource): Promise<ActionFile[]> {
   const out: ActionFile[] = []
   const given = source.actions ?? []

@@ -1,7 +1,8 @@
 /**
  * `@tokenrules/testing`: test Auth0-style rules in the real tokenrules sandbox. Fixtures
  * (`makeUser`, `makeContext`), `runRules` for a whole rule set with the real claims policy,
- * `loadRule` for classic one-rule suites, deterministic time and randomness, and `checkRules` (the
+ * `loadRule` for classic one-rule suites, `loadAction` / `runActions` for post-login Actions,
+ * deterministic time and randomness, and `checkRules` (the
  * `tokenrules check` analysis). Vitest matchers live in `@tokenrules/testing/vitest`.
  *
  * @packageDocumentation
@@ -15,6 +16,11 @@ export { runRules, createRuleRunner } from './run-rules.js'
 export type { RunRulesOptions, RuleRunnerOptions, RuleRunner, LoginInput } from './run-rules.js'
 export { loadRule, createRuleLoader } from './load-rule.js'
 export type { LoadRuleOptions, LoadedRule, LoadedRuleRun, RuleCallback } from './load-rule.js'
+export { loadAction, runActions } from './load-action.js'
+export type { LoadActionOptions, LoadedAction, RunActionsOptions } from './load-action.js'
+export { readActionSet, isActionSource } from './action-sources.js'
+export type { ActionSetSource, ActionFile } from './action-sources.js'
+export type { EventOverrides } from './fixtures/event.js'
 export { readRuleSet, ruleNameOf } from './rule-sources.js'
 export type { RuleSetSource, RuleFile } from './rule-sources.js'
 export { TEST_TIMEOUT_MS, TEST_AUTH0_DOMAIN } from './options.js'
@@ -28,6 +34,8 @@ export { checkRules } from './check/check-rules.js'
 export type { CheckReport } from './check/check-rules.js'
 export { analyzeRule } from './check/analyze.js'
 export type { Finding, FindingCode, AnalyzeOptions, AnalyzedRule } from './check/analyze.js'
+export { analyzeAction } from './check/analyze-action.js'
+export type { AnalyzedAction } from './check/analyze-action.js'
 export { fakeHttp } from './fake-http.js'
 export type { FakeHttp, FakeRoute, FakeResponse, RecordedRequest } from './fake-http.js'
 export { convertRule, RuleConversionError } from './convert/convert-rule.js'

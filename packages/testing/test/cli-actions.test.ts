@@ -19,6 +19,8 @@ function tokenrules(args: string[], cwd = packageDir): Promise<{ code: number | 
   })
 }
 
+// Each test starts the CLI (a new Node process and engine) once or more: on a loaded machine that takes seconds.
+
 /** A copy of the demo server's layout: rules in a folder, post-login actions in its actions/ subfolder. */
 function demoLayout(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tokenrules-actions-'))
@@ -45,7 +47,7 @@ describe('tokenrules run with actions', () => {
     expect(stdout).toMatch(/Access token\n {2}scope .*\n {2}https:\/\/example\.com\/roles {2}\["admin"\]\n {2}https:\/\/example\.com\/plan {2}"free"\n/)
     expect(stdout).toMatch(/ID token\n {2}https:\/\/example\.com\/source {2}"action"\n/)
     expect(stdout).toContain('Logs\n  [audit] log: login of ')
-  })
+  }, 120_000)
 
   it('finds the actions/ subfolder of a rules folder (the demo server’s layout), and reports as JSON', async () => {
     const dir = demoLayout()
@@ -60,7 +62,7 @@ describe('tokenrules run with actions', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 120_000)
 
   it('names the action that denied, and exits 1', async () => {
     const { code, stdout } = await tokenrules([
@@ -74,7 +76,7 @@ describe('tokenrules run with actions', () => {
     expect(stdout).toContain('tokenrules run: 0 rules and 1 action, protocol oauth2-password')
     expect(stdout).toContain("✘ denied: ERR_RULE_DENIED in action 'deny-blocked'")
     expect(stdout).toContain('→ HTTP 403 {"error":"access_denied","error_description":"Not available in your country."}')
-  })
+  }, 120_000)
 
   it('refuses --actions that do not exist, and two actions of one name', async () => {
     const missing = await tokenrules(['run', 'test/fixtures/mixed', '--actions', 'test/fixtures/nowhere'])
@@ -99,7 +101,7 @@ describe('tokenrules run with actions', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 120_000)
 })
 
 describe('tokenrules check with actions', () => {
@@ -140,11 +142,11 @@ describe('tokenrules check with actions', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 120_000)
 
   it('says when everything is clean', async () => {
     const { code, stdout } = await tokenrules(['check', 'test/fixtures/mixed', '--actions', 'test/fixtures/actions'])
     expect(code).toBe(0)
     expect(stdout).toContain('✔ 1 rule and 3 actions checked, no problems found')
-  })
+  }, 120_000)
 })

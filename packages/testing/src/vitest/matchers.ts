@@ -30,8 +30,13 @@ type MatcherState = ThisParameterType<Parameters<ExpectStatic['extend']>[0][stri
 export type TokenName = 'accessToken' | 'idToken'
 
 /**
- * The matchers `@tokenrules/testing/vitest` adds to `expect`. They read a `runRules` result, a raw
- * `context` (what `loadRule` calls back with), or an engine error, as fits each matcher.
+ * The matchers `@tokenrules/testing/vitest` adds to `expect`. They read a `runRules` result (with
+ * or without actions; a `runActions` or `loadAction` result is the same), a raw `context` (what
+ * `loadRule` calls back with, or a `loadAction` result's `context`), or an engine error, as fits
+ * each matcher. What an action does through `api` is read as what a rule does to `context`:
+ * `setCustomClaim` as a claim, `addScope` as scopes, `multifactor.enable` as MFA,
+ * `access.deny` as `ERR_RULE_DENIED`, `redirect.sendUserTo` under the password grant as a refused
+ * redirect.
  *
  * @example
  * ```ts
@@ -171,7 +176,8 @@ function outcomeSummary(value: unknown): string {
   if (!isResult(value)) return 'it resolved'
   const claims = Object.keys(value.accessToken.claims).length + Object.keys(value.idToken.claims).length
   const mfa = value.multifactor === undefined ? '' : `, MFA required (${value.multifactor.provider})`
-  return `the rules allowed the login (${claims} custom claim${claims === 1 ? '' : 's'}${mfa})`
+  const who = Array.isArray((value as { actions?: unknown }).actions) ? 'the rules and actions' : 'the rules'
+  return `${who} allowed the login (${claims} custom claim${claims === 1 ? '' : 's'}${mfa})`
 }
 
 function messageMatches(error: { message: string; toOAuthError?: () => { body: { error_description: string } } }, expected: string | RegExp): boolean {
@@ -262,7 +268,7 @@ export const tokenRulesMatchers: Record<keyof TokenRulesMatchers, Matcher> = {
       expected,
       message: () =>
         scopes === undefined
-          ? `expected the access token's scopes to be ${printExpected(expected)}, but no rule set context.accessToken.scope (the granted scopes stay as requested)`
+          ? `expected the access token's scopes to be ${printExpected(expected)}, but no rule set context.accessToken.scope and no action called api.accessToken.addScope / removeScope (the granted scopes stay as requested)`
           : `expected the access token's scopes ${pass ? 'not ' : ''}to be ${printExpected(expected)}, received ${printReceived(scopes)}`,
     }
   },
@@ -314,7 +320,7 @@ export const tokenRulesMatchers: Record<keyof TokenRulesMatchers, Matcher> = {
         pass
           ? `expected the rules not to require ${wanted}, but they did (${printReceived(multifactor)})`
           : multifactor === undefined || multifactor === null
-            ? `expected the rules to require ${wanted}, but no rule set context.multifactor`
+            ? `expected the rules to require ${wanted}, but no rule set context.multifactor and no action called api.multifactor.enable`
             : `expected the rules to require ${wanted}, but they asked for ${printReceived(actualProvider)}`,
     }
   },
