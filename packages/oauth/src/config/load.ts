@@ -32,7 +32,10 @@ export class ServerConfigError extends Error {
 
   /** Made by {@link loadServerConfig}. */
   constructor(file: string, issues: readonly ServerConfigIssue[]) {
-    const lines = issues.map((issue) => `  ${file}${issue.line === undefined ? '' : `:${issue.line}`}: ${formatIssuePath(issue.path)}: ${issue.message}`)
+    const lines = issues.map(
+      (issue) =>
+        `  ${file}${issue.line === undefined ? '' : `:${issue.line}`}: ${issue.path.length === 0 ? '' : `${formatIssuePath(issue.path)}: `}${issue.message}`,
+    )
     super(`Invalid config file ${file} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`)
     this.name = 'ServerConfigError'
     this.file = file
