@@ -260,7 +260,7 @@ describe('set-up, test and script commands', () => {
       .filter((dir) => existsSync(join(dir, 'package.json')))
       .map((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; scripts?: Record<string, string> })
     const rootScripts = (manifests[0] as { scripts: Record<string, string> }).scripts
-    const builtins = new Set(['add', 'install', 'i', 'exec', 'dlx', 'run', 'vitest'])
+    const builtins = new Set(['add', 'install', 'i', 'exec', 'dlx', 'run', 'vitest', 'approve-builds', 'rebuild'])
     const missing: string[] = []
     let seen = 0
     for (const path of [...guides, ...readmes]) {
