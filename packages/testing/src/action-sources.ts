@@ -69,12 +69,12 @@ export interface ActionSetSource {
  *
  * assert.equal(isActionSource('exports.onExecutePostLogin = async (event, api) => {};'), true)
  * assert.equal(isActionSource('module.exports = { onExecutePostLogin: async () => {} };'), true)
+ * assert.equal(isActionSource('async function onExecutePostLogin(event, api) {}\nexports.onExecutePostLogin = onExecutePostLogin;'), true)
  * assert.equal(isActionSource('function (user, context, callback) { callback(null, user, context); }'), false)
  * ```
  */
 export function isActionSource(source: string): boolean {
   const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '')
-  if (/^\s*(?:async\s+)?function\b[^(]*\(/.test(code)) return false
   return (
     /\b(?:module\.)?exports\s*(?:\.\s*onExecutePostLogin|\[\s*['"]onExecutePostLogin['"]\s*\])\s*=/.test(code) ||
     /\bmodule\.exports\s*=[\s\S]*\bonExecutePostLogin\b/.test(code)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { analyzeAction, checkRules, type Finding } from '@tokenrules/testing'
+import { analyzeAction, checkRules, isActionSource, type Finding } from '@tokenrules/testing'
 
 const codes = (findings: Finding[]) => findings.map((f) => [f.code, f.line])
 const check = (code: string, options = {}) => codes(analyzeAction({ name: 'action', code }, options))
@@ -92,6 +92,16 @@ exports.onExecutePostLogin = async (event, api) => {
       ['require-dynamic', 2],
     ])
     expect(check(code, { allow: ['lodash'] })).toEqual([['require-dynamic', 2]])
+  })
+})
+
+describe('isActionSource', () => {
+  it('tells an action module from a rule, however the module exports its handler', () => {
+    expect(isActionSource('/** Tags. */\nasync function onExecutePostLogin(event, api) {}\nexports.onExecutePostLogin = onExecutePostLogin;')).toBe(true)
+    expect(isActionSource("exports['onExecutePostLogin'] = async () => {};")).toBe(true)
+    expect(isActionSource('module.exports = { onExecutePostLogin };')).toBe(true)
+    expect(isActionSource('// exports.onExecutePostLogin = …\nfunction (user, context, callback) { callback(null, user, context); }')).toBe(false)
+    expect(isActionSource('async function (user, context, callback) { callback(null, user, context); }')).toBe(false)
   })
 })
 
