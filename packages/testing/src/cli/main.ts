@@ -1,6 +1,7 @@
 import { checkCommand, CHECK_HELP } from './check-command.js'
 import { convertCommand, CONVERT_HELP } from './convert-command.js'
 import { runCommand, RUN_HELP } from './run-command.js'
+import { SERVER_COMMAND_LINES, SERVER_COMMANDS, SERVER_USAGE, serverCommand, serverCommandHelp } from './server-commands.js'
 import { EXIT, UsageError } from './usage.js'
 
 const HELP = `tokenrules — run and check Auth0-style rules in the real tokenrules sandbox
@@ -9,12 +10,14 @@ Usage:
   tokenrules run <rules...> [--user u.json] [--context c.json] [--config cfg.json] [--json]
   tokenrules check <dir...> [--allow lodash,uuid] [--password-only] [--json]
   tokenrules convert <rule.js> [--out action.js] [--json]
+${SERVER_USAGE}
   tokenrules <command> --help
 
 Commands:
   run     run a rule set for one login and print the outcome (exit 0 allowed, 1 denied, 2 failed)
   check   check rules without running them (exit 0 clean, 1 problems found, 2 failed)
   convert turn a rule into the equivalent post-login action (exit 0 complete, 1 not all translated, 2 failed)
+${SERVER_COMMAND_LINES}
 
 Options:
   -h, --help      show help (also after a command)
@@ -30,11 +33,20 @@ async function main(argv: readonly string[]): Promise<number> {
       return checkCommand(rest)
     case 'convert':
       return convertCommand(rest)
+    case 'serve':
+    case 'users':
+    case 'hash-secret':
+      return serverCommand(command, rest)
     case undefined:
     case 'help':
     case '-h':
     case '--help': {
       const topic = command === 'help' ? rest[0] : undefined
+      const serverHelp = topic === undefined ? undefined : await serverCommandHelp(topic)
+      if (serverHelp !== undefined) {
+        process.stdout.write(serverHelp)
+        return EXIT.allowed
+      }
       process.stdout.write(topic === 'run' ? RUN_HELP : topic === 'check' ? CHECK_HELP : topic === 'convert' ? CONVERT_HELP : HELP)
       return command === undefined ? EXIT.failed : EXIT.allowed
     }
@@ -46,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT.allowed
     }
     default:
-      throw new UsageError(`unknown command '${command}' (expected run, check or convert; see tokenrules --help)`)
+      throw new UsageError(`unknown command '${command}' (expected run, check, convert, ${SERVER_COMMANDS.join(', ')}; see tokenrules --help)`)
   }
 }
 
