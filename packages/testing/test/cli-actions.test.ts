@@ -73,7 +73,7 @@ describe('tokenrules run with actions', () => {
       'test/fixtures/inputs/blocked-country.json',
     ])
     expect(code).toBe(1)
-    expect(stdout).toContain('tokenrules run: 0 rules and 1 action, protocol oauth2-password')
+    expect(stdout).toContain('tokenrules run: 1 action, protocol oauth2-password')
     expect(stdout).toContain("✘ denied: ERR_RULE_DENIED in action 'deny-blocked'")
     expect(stdout).toContain('→ HTTP 403 {"error":"access_denied","error_description":"Not available in your country."}')
   }, 120_000)
@@ -142,6 +142,12 @@ describe('tokenrules check with actions', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  }, 120_000)
+
+  it('checks actions alone', async () => {
+    const { code, stdout } = await tokenrules(['check', '--actions', 'test/fixtures/actions', '--json'])
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, rules: [], actions: [{ name: 'add-plan' }, { name: 'deny-blocked' }], findings: [] })
   }, 120_000)
 
   it('says when everything is clean', async () => {

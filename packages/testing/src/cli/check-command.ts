@@ -60,7 +60,7 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(CHECK_HELP)
     return EXIT.allowed
   }
-  if (positionals.length === 0) throw new UsageError('check: give a folder of rules (see tokenrules check --help)')
+  if (positionals.length === 0 && (values.actions ?? []).length === 0) throw new UsageError('check: give a folder of rules (see tokenrules check --help)')
   if (values.namespace !== undefined && values.namespace !== 'required' && values.namespace !== 'optional') {
     throw new UsageError(`check: --namespace must be required or optional, not '${values.namespace}'`)
   }
@@ -164,10 +164,9 @@ function formatCheck(rules: readonly Checked[], findings: readonly Finding[], s:
   out.push('')
   const ruleCount = rules.filter((r) => r.kind === 'rule').length
   const actionCount = rules.length - ruleCount
-  const counted =
-    actionCount === 0
-      ? `${ruleCount} rule${ruleCount === 1 ? '' : 's'}`
-      : `${ruleCount} rule${ruleCount === 1 ? '' : 's'} and ${actionCount} action${actionCount === 1 ? '' : 's'}`
+  const rulesText = `${ruleCount} rule${ruleCount === 1 ? '' : 's'}`
+  const actionsText = `${actionCount} action${actionCount === 1 ? '' : 's'}`
+  const counted = actionCount === 0 ? rulesText : ruleCount === 0 ? actionsText : `${rulesText} and ${actionsText}`
   if (findings.length === 0) {
     out.push(s.green(`✔ ${counted} checked, no problems found`))
   } else {

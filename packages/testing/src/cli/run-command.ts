@@ -318,9 +318,9 @@ function describeValidation(error: AnyTokenRulesError): string {
 function formatRun(report: RunReport, s: Style): string {
   const out: string[] = []
   const actionCount = report.actions?.length ?? 0
-  const count =
-    `${report.rules.length} rule${report.rules.length === 1 ? '' : 's'}` +
-    (actionCount === 0 ? '' : ` and ${actionCount} action${actionCount === 1 ? '' : 's'}`)
+  const rulesText = `${report.rules.length} rule${report.rules.length === 1 ? '' : 's'}`
+  const actionsText = `${actionCount} action${actionCount === 1 ? '' : 's'}`
+  const count = actionCount === 0 ? rulesText : report.rules.length === 0 ? actionsText : `${rulesText} and ${actionsText}`
   out.push(s.dim(`tokenrules run: ${count}, protocol ${report.protocol}`), '')
   if (report.result !== undefined) {
     const r = report.result
