@@ -10,6 +10,7 @@ export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** The packages' public entry points, as their package.json `exports` name them. */
 export const entryPoints = [
   'packages/engine/src/index.ts',
+  'packages/engine/src/node/index.ts',
   'packages/oauth/src/index.ts',
   'packages/oauth/src/sqlite.ts',
   'packages/oauth/src/redis.ts',

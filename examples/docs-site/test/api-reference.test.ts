@@ -84,6 +84,7 @@ describe('the API reference', () => {
   it('covers the public entry points', () => {
     expect(modules.map((mod) => mod.name).sort()).toEqual([
       '@tokenrules/engine',
+      '@tokenrules/engine/node',
       '@tokenrules/oauth',
       '@tokenrules/oauth/redis',
       '@tokenrules/oauth/sqlite',

@@ -9,6 +9,24 @@ import { replaceKeywords, type KeywordMappings } from './keywords.js'
 /**
  * A rule of a set, with where it came from: what the readers of `@tokenrules/engine/node` return
  * and what `createEngine({ rules })` and `engine.update` accept as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readRuleFolder, type RuleFile } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   await writeFile(join(dir, '01-pass.js'), 'function (user, context, callback) { callback(null, user, context); }')
+ *   const [rule]: RuleFile[] = await readRuleFolder(dir)
+ *   assert.deepEqual([rule?.name, rule?.order, rule?.file], ['pass', 1, join(dir, '01-pass.js')])
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
  */
 export interface RuleFile extends RuleDefinition {
   /** Absolute path of the rule's source file, when it came from one. */
@@ -19,7 +37,20 @@ export interface RuleFile extends RuleDefinition {
   stage?: string | undefined
 }
 
-/** A path given as a string (relative to the working directory) or a `file:` URL. */
+/**
+ * A path given as a string (relative to the working directory) or a `file:` URL, as an absolute path.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { resolve } from 'node:path'
+ * import { toPath } from '@tokenrules/engine/node'
+ *
+ * assert.equal(toPath('rules'), resolve('rules'))
+ * assert.equal(toPath(new URL('file:///srv/tenant/rules/')), '/srv/tenant/rules/')
+ * assert.equal(toPath('file:///srv/tenant/rules.json'), '/srv/tenant/rules.json')
+ * ```
+ */
 export function toPath(value: string | URL): string {
   if (value instanceof URL) return fileURLToPath(value)
   if (value.startsWith('file:')) return fileURLToPath(value)
@@ -71,7 +102,29 @@ export async function readRuleFolder(dir: string, options: { mappings?: KeywordM
   return rules
 }
 
-/** One rule file, with its Deploy CLI sidecar when there is one (another `stage` disables it). Throws {@link RuleSourceError}. */
+/**
+ * One rule file, with its Deploy CLI sidecar when there is one (another `stage` disables it).
+ * Throws {@link RuleSourceError}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readRuleFile } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   await writeFile(join(dir, 'audit.js'), 'function (user, context, callback) { callback(null, user, context); }')
+ *   await writeFile(join(dir, 'audit.json'), JSON.stringify({ name: 'Audit', stage: 'pre_user_registration' }))
+ *   const rule = await readRuleFile(join(dir, 'audit.js'))
+ *   assert.deepEqual([rule.name, rule.stage, rule.enabled], ['Audit', 'pre_user_registration', false])
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export async function readRuleFile(file: string, options: { mappings?: KeywordMappings | undefined } = {}): Promise<RuleFile> {
   let script: string
   try {
@@ -93,7 +146,28 @@ export async function readRuleFile(file: string, options: { mappings?: KeywordMa
   return rule
 }
 
-/** A rule file read at once (for callers that must answer synchronously); `file` may leave out `.js`. Throws {@link RuleSourceError}. */
+/**
+ * A rule file read at once (for callers that must answer synchronously); `file` may leave out
+ * `.js`. Throws {@link RuleSourceError}.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readRuleFileSync } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'rules-'))
+ * try {
+ *   await writeFile(join(dir, '02-add-roles.js'), 'function (user, context, callback) { callback(null, user, context); }')
+ *   const rule = readRuleFileSync(join(dir, '02-add-roles'))
+ *   assert.deepEqual([rule.name, rule.file], ['add-roles', join(dir, '02-add-roles.js')])
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export function readRuleFileSync(file: string): RuleFile {
   if (!existsSync(file) && existsSync(`${file}.js`)) file = `${file}.js`
   let script: string

@@ -2,6 +2,16 @@
  * Keyword replacement values, as the Deploy CLI's `AUTH0_KEYWORD_REPLACE_MAPPINGS`: `##KEY##` in a
  * file is replaced by the value as text, `@@KEY@@` (with or without the quotes around it) by the
  * value as JSON (so arrays and objects can be put in place).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { replaceKeywords, type KeywordMappings } from '@tokenrules/engine/node'
+ *
+ * // What the Deploy CLI reads from AUTH0_KEYWORD_REPLACE_MAPPINGS.
+ * const mappings: KeywordMappings = JSON.parse('{ "DOMAIN": "acme.example.com", "ADMINS": ["ada"] }')
+ * assert.equal(replaceKeywords('["##DOMAIN##", @@ADMINS@@]', mappings), '["acme.example.com", ["ada"]]')
+ * ```
  */
 export type KeywordMappings = Readonly<Record<string, unknown>>
 

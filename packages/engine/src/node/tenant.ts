@@ -17,10 +17,44 @@ import { actionEntry, parseShape, ruleEntry, rulesConfigEntry } from './shapes.j
  *   `rulesConfigs:` and `actions:`, scripts beside it);
  * - `management-api`: a Management API dump, the JSON of `GET /api/v2/rules` (an array), or an
  *   object `{ "rules": […], "rules_configs": [{ "key", "value" }], "actions": […] }`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { detectRuleSourceFormat, type RuleSourceFormat } from '@tokenrules/engine/node'
+ *
+ * // A .json file is a Management API dump, a .yaml file a Deploy CLI YAML export (read from the name alone).
+ * const formats: RuleSourceFormat[] = ['tenant/rules.json', 'tenant/tenant.yaml'].map((path) => detectRuleSourceFormat(path))
+ * assert.deepEqual(formats, ['management-api', 'deploy-cli-yaml'])
+ * ```
  */
 export type RuleSourceFormat = 'folder' | 'deploy-cli-directory' | 'deploy-cli-yaml' | 'management-api'
 
-/** What {@link readTenantRules} reads. */
+/**
+ * What {@link readTenantRules} reads: a path, its format when it should not be detected, and the
+ * Deploy CLI's keyword replacement.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readTenantRules, type TenantRuleSource } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'dump-'))
+ * try {
+ *   const script = "function (user, context, callback) { context.idToken['https://##DOMAIN##/x'] = 1; callback(null, user, context); }"
+ *   await writeFile(join(dir, 'export.txt'), JSON.stringify([{ id: 'rul_1', name: 'x', script, order: 1, enabled: true, stage: 'login_success' }]))
+ *   const source: TenantRuleSource = { path: join(dir, 'export.txt'), format: 'management-api', mappings: { DOMAIN: 'example.com' } }
+ *   const tenant = await readTenantRules(source)
+ *   assert.equal(tenant.rules[0]?.id, 'rul_1')
+ *   assert.match(tenant.rules[0]?.script ?? '', /##DOMAIN##/) // a dump is read as Auth0 returned it: mappings are for Deploy CLI exports
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export interface TenantRuleSource {
   /** A folder, a `tenant.yaml`, a folder holding one, or a `.json` dump. Relative paths resolve against `process.cwd()`. */
   path: string | URL
@@ -34,6 +68,27 @@ export interface TenantRuleSource {
  * An Auth0 Action as the export has it, read as data: secret values are usually not exported and
  * Auth0 binds actions to triggers elsewhere, so an engine's `ActionDefinition` is the caller's to make
  * from it (secrets filled in, post-login ones only).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readTenantRules, type TenantAction } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'dump-'))
+ * try {
+ *   const code = 'exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim("https://example.com/k", event.secrets.KEY); };'
+ *   const action = { name: 'add-key', code, secrets: [{ name: 'KEY' }], supported_triggers: [{ id: 'post-login', version: 'v3' }] }
+ *   await writeFile(join(dir, 'tenant.json'), JSON.stringify({ rules: [], actions: [action] }))
+ *   const [read] = (await readTenantRules(join(dir, 'tenant.json'))).actions
+ *   const postLogin: TenantAction[] = read !== undefined && read.supportedTriggers.some((trigger) => trigger.id === 'post-login') ? [read] : []
+ *   assert.deepEqual(postLogin.map((item) => [item.name, item.secrets]), [['add-key', [{ name: 'KEY' }]]])
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
  */
 export interface TenantAction {
   /** The action's name. */
@@ -58,7 +113,31 @@ export interface TenantAction {
   file?: string | undefined
 }
 
-/** A tenant's rule set as {@link readTenantRules} read it. */
+/**
+ * A tenant's rule set as {@link readTenantRules} read it: the rules in run order, their
+ * `configuration`, the Actions as data, and what to watch for a reload.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { readTenantRules, type TenantRules } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'dump-'))
+ * try {
+ *   const rule = (name: string, order: number) => ({ name, order, script: 'function (user, context, callback) { callback(null, user, context); }' })
+ *   const file = join(dir, 'tenant.json')
+ *   await writeFile(file, JSON.stringify({ rules: [rule('second', 2), rule('first', 1)], rules_configs: [{ key: 'PLAN', value: 'gold' }] }))
+ *   const tenant: TenantRules = await readTenantRules(file)
+ *   assert.deepEqual(tenant.rules.map((item) => item.name), ['first', 'second'])
+ *   assert.deepEqual([tenant.format, tenant.configuration, tenant.watch], ['management-api', { PLAN: 'gold' }, [file]])
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
 export interface TenantRules {
   /** The format that was read. */
   format: RuleSourceFormat
