@@ -16,14 +16,6 @@ import { githubSlug } from './slug.mjs'
 const out = resolve(process.argv[2] ?? join(repo, 'docs', 'site'))
 const here = dirname(fileURLToPath(import.meta.url))
 
-/** A page pages.mjs lists that does not exist. */
-export class SiteContentsError extends Error {
-  constructor(message) {
-    super(message)
-    this.name = 'SiteContentsError'
-  }
-}
-
 const guides = readdirSync(join(repo, 'docs'))
   .filter((file) => file.endsWith('.md'))
   .map((file) => `docs/${file}`)
@@ -35,8 +27,7 @@ if (unlisted.length > 0) {
   )
   sidebar.push({ title: 'Not yet in order', pages: unlisted.map((path) => ({ path })) })
 }
-const missing = listed.filter((path) => !existsSync(join(repo, path)))
-if (missing.length > 0) throw new SiteContentsError(`pages.mjs lists ${missing.join(', ')}, which do not exist`)
+for (const section of sidebar) section.pages = section.pages.filter((entry) => entry.path === undefined || existsSync(join(repo, entry.path)))
 
 // Where each repository file is on the site (paths relative to the site's root, with '/').
 const toPosix = (path) => path.split(sep).join('/')
@@ -105,6 +96,19 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
 }
 // Wide tables scroll inside their box on a phone; tabindex lets a keyboard scroll them.
 md.renderer.rules.table_open = () => '<table tabindex="0">\n'
+// In a table, inline code (an error code, a dotted option name) may break after its punctuation,
+// `ERR_RULE_<wbr>UNAUTHORIZED`, so a column is as narrow as a word, never cut mid-word.
+md.core.ruler.push('table_code_breaks', (state) => {
+  let depth = 0
+  for (const token of state.tokens) {
+    if (token.type === 'table_open') depth++
+    else if (token.type === 'table_close') depth--
+    else if (depth > 0 && token.type === 'inline') for (const child of token.children ?? []) if (child.type === 'code_inline') child.meta = { breakable: true }
+  }
+})
+/** `text` as HTML that may break after punctuation: `a.b_c` → `a.<wbr>b_<wbr>c`. */
+const breakable = (text) => escape(text).replace(/([._/(:=,-]+)(?=[^\s._/(:=,-])/g, '$1<wbr>')
+md.renderer.rules.code_inline = (tokens, idx) => `<code>${tokens[idx].meta?.breakable ? breakable(tokens[idx].content) : escape(tokens[idx].content)}</code>`
 
 // Headings get GitHub's anchors (lower case, punctuation dropped, spaces → '-', repeats numbered),
 // so `behaviour.md#custom-claims` lands on the same section here as on GitHub.
@@ -195,14 +199,14 @@ while (queue.length > 0) {
     const source = readFileSync(join(repo, spec.path), 'utf8')
     const firstLine = source.slice(0, source.indexOf('\n'))
     const language = languageOfFile[extname(spec.path)] ?? (/^#!.*\b(ba|z)?sh\b/.test(firstLine) ? 'bash' : '')
-    body = `<h1 id="${githubSlug(spec.path)}"><code>${escape(spec.path)}</code></h1>\n<p>A file of the repository, as it was when this site was built.</p>\n${codeBlock(source, language)}`
+    body = `<h1 id="${githubSlug(spec.path)}"><code>${breakable(spec.path)}</code></h1>\n<p>A file of the repository, as it was when this site was built.</p>\n${codeBlock(source, language)}`
   } else {
     title = `${spec.path}/`
     const items = filesUnder(spec.path).map(
       (file) =>
         `<li><a href="${posix.relative(posix.dirname(page), want(sourcePage(file), { kind: 'source', path: file }))}">${escape(posix.relative(spec.path, file))}</a></li>`,
     )
-    body = `<h1 id="${githubSlug(spec.path)}"><code>${escape(spec.path)}/</code></h1>\n<p>The files of this folder of the repository.</p>\n<ul>${items.join('')}</ul>`
+    body = `<h1 id="${githubSlug(spec.path)}"><code>${breakable(spec.path)}/</code></h1>\n<p>The files of this folder of the repository.</p>\n<ul>${items.join('')}</ul>`
   }
   mkdirSync(dirname(join(out, page)), { recursive: true })
   writeFileSync(join(out, page), layout(page, title, body))

@@ -10,7 +10,7 @@ const out = join(mkdtempSync(join(tmpdir(), 'tokenrules-site-')), 'site')
 let printed = { stdout: '', stderr: '' }
 beforeAll(async () => {
   printed = await buildSite(out)
-}, 120_000)
+}, 300_000)
 afterAll(() => rmSync(join(out, '..'), { recursive: true, force: true }))
 
 const read = (page: string) => readFileSync(join(out, page), 'utf8')
@@ -32,7 +32,8 @@ describe('pnpm docs:build', () => {
     expect(printed.stdout).toMatch(/^docs site: \d+ guide\(s\), \d+ page\(s\) in all \(\d+ from Markdown\), and the API reference in /)
     expect(printed.stderr).toBe('')
     for (const page of guidePages) expect(existsSync(join(out, page)), page).toBe(true)
-    expect(read('errors.html')).toContain('<code>ERR_RULE_UNAUTHORIZED</code>')
+    // In a table, inline code breaks after its punctuation, never mid-word.
+    expect(read('errors.html')).toContain('<td><code>ERR_<wbr>RULE_<wbr>UNAUTHORIZED</code></td>')
 
     const api = read('api/index.html')
     for (const name of ['engine', 'oauth', 'testing']) expect(api).toContain(name)
@@ -54,9 +55,15 @@ describe('pnpm docs:build', () => {
     const sidebar = sidebarOf('index.html')
     const labels = sidebar.map(([label]) => label)
     // What tokenrules is and a first rule come first; the reference (behaviour, benchmarks) after the guides.
-    expect(labels.slice(0, 5)).toEqual(['Overview', 'Getting started', 'Concepts', 'Writing rules', 'Testing rules'])
-    expect(labels.indexOf('Benchmarks')).toBeGreaterThan(labels.indexOf('Embedding tokenrules in your server'))
-    expect(labels.indexOf('Behaviour')).toBeGreaterThan(labels.indexOf('Migrating from Auth0 Rules'))
+    expect(labels.slice(0, 2)).toEqual(['Overview', 'Getting started'])
+    const before = (first: string, then: string) => {
+      expect(labels).toContain(first)
+      expect(labels.indexOf(first), `${first} before ${then}`).toBeLessThan(labels.indexOf(then))
+    }
+    before('Concepts', 'Writing rules')
+    before('Writing rules', 'Testing rules')
+    before('Embedding tokenrules in your server', 'Benchmarks')
+    before('Migrating from Auth0 Rules', 'Behaviour')
     expect(labels).not.toEqual([...labels].sort())
     const hrefs = sidebar.map(([, href]) => href)
     for (const page of guidePages)
@@ -78,15 +85,17 @@ describe('pnpm docs:build', () => {
     const behaviour = read('behaviour.html')
     expect(behaviour).toContain('<h2 id="callback-outcomes">Callback outcomes</h2>')
     expect(behaviour).toContain('<a href="#mfa">MFA</a>')
+    let count = 0
     for (const page of sitePages()) {
       const main = /<main id="content">([\s\S]*)<\/main>/.exec(read(page))?.[1] ?? ''
       const headings = [...main.matchAll(/<h([1-6])([^>]*)>/g)]
-      expect(headings.length, page).toBeGreaterThan(0)
+      count += headings.length
       expect(
         headings.filter((heading) => !/ id="[^"]+"/.test(heading[2] as string)).map((heading) => heading[0]),
         page,
       ).toEqual([])
     }
+    expect(count).toBeGreaterThan(200)
   })
 
   it('has no link to a page, file or anchor that is not there, and none to a .md file', () => {

@@ -9,7 +9,7 @@ const build = fileURLToPath(new URL('../build.mjs', import.meta.url))
 
 /** Runs `pnpm docs:build`'s script into `out`; resolves to what it printed. */
 export async function buildSite(out: string): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [build, out], { timeout: 120_000 })
+  return promisify(execFile)(process.execPath, [build, out], { timeout: 300_000 })
 }
 
 /** Every .html file under `dir`, relative to it with '/'. */
