@@ -1,12 +1,13 @@
-import { dirname } from 'node:path'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { dirname, extname, join } from 'node:path'
 import { createEngine, type EngineOptions, type Engine, type RunResult } from '@tokenrules/engine'
-import { isActionSource, readActionSet, type ActionFile, type ActionSetSource } from './action-sources.js'
+import { isActionSource, readActionDir, readActionSet, type ActionFile, type ActionSetSource } from './action-sources.js'
 import { makeContext, type ContextOverrides } from './fixtures/context.js'
 import { loginFromEvent, type EventOverrides } from './fixtures/event.js'
 import { makeUser, type UserOverrides } from './fixtures/user.js'
 import { track, untrack } from './lib/resources.js'
 import { engineOptionsFor, type TestEngineOptions } from './options.js'
-import { readRuleSet, type RuleFile, type RuleSetSource } from './rule-sources.js'
+import { readRuleDir, readRuleSet, toPath, type RuleFile, type RuleSetSource } from './rule-sources.js'
 
 /**
  * One login: overrides of {@link makeUser} and {@link makeContext}, for `runner.run` (and, with the
@@ -204,12 +205,33 @@ export function loginOf(input: LoginInput): { user: ReturnType<typeof makeUser>;
 export async function readPipeline(source: RuleSetSource & ActionSetSource): Promise<{ rules: RuleFile[]; actions: ActionFile[] }> {
   const given = await readActionSet(source)
   const hasRules = source.rules !== undefined || source.files !== undefined || source.dir !== undefined
-  const all = hasRules || given.length === 0 ? await readRuleSet(source) : []
+  let all: RuleFile[] = []
+  let folderActions: ActionFile[] = []
+  const actionsFolder = source.rules === undefined && source.files === undefined && source.dir !== undefined ? actionsSubfolder(toPath(source.dir)) : undefined
+  if (actionsFolder !== undefined) {
+    // The demo server's layout, rules/NN-name.js beside rules/actions/NN-name.js: a folder of rules, not a Deploy CLI export.
+    all = await readRuleDir(toPath(source.dir as string | URL))
+    folderActions = await readActionDir(actionsFolder)
+  } else if (hasRules || given.length === 0) all = await readRuleSet(source)
   const rules = all.filter((rule) => !isActionSource(rule.script))
   const fromRules: ActionFile[] = all
     .filter((rule) => isActionSource(rule.script))
     .map((rule) => ({ name: rule.name, code: rule.script, file: rule.file, ...(rule.enabled === undefined ? {} : { enabled: rule.enabled }) }))
-  return { rules, actions: [...fromRules, ...given] }
+  return { rules, actions: [...fromRules, ...folderActions, ...given] }
+}
+
+/**
+ * `dir/actions` when it holds action files itself (`01-name.js`) and `dir` has no `rules/` folder:
+ * the demo server's layout. A Deploy CLI export's `actions/` holds `<name>.json` and `<name>/code.js`.
+ */
+function actionsSubfolder(dir: string): string | undefined {
+  const sub = join(dir, 'actions')
+  try {
+    if (existsSync(join(dir, 'rules')) || !statSync(sub).isDirectory()) return undefined
+    return readdirSync(sub).some((name) => extname(name) === '.js') ? sub : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `createEngine`'s options for rules and the actions after them, with the test defaults. */

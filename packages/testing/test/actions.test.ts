@@ -1,3 +1,6 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, vi } from 'vitest'
 import { createRuleRunner, isTokenRulesError, loadAction, readActionSet, runActions, runRules } from '@tokenrules/testing/vitest'
@@ -31,6 +34,21 @@ describe('runActions and runRules with actions, in the real sandbox', () => {
     expect(result.accessToken.claims).toEqual({ 'https://example.com/roles': [], 'https://example.com/plan': 'free' })
     expect(result.idToken.claims).toEqual({ 'https://example.com/source': 'action' })
     expect(result).toHaveLogged('login of auth0|65a1f0c2e4b0a1b2c3d4e5f6 to Acme Web App')
+  })
+
+  it('reads a rules folder with its actions/ subfolder (the demo server’s layout) as rules and actions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenrules-demo-layout-'))
+    try {
+      cpSync(path('mixed/01-roles.js'), join(dir, '01-roles.js'))
+      mkdirSync(join(dir, 'actions'))
+      cpSync(path('mixed-actions/01-plan.js'), join(dir, 'actions/01-plan.js'))
+      const result = await runRules({ dir, user: { app_metadata: { roles: ['admin'], plan: 'gold' } } })
+      expect(result.rules.map((r) => r.name)).toEqual(['roles'])
+      expect(result.actions?.map((a) => a.name)).toEqual(['plan'])
+      expect(result.accessToken.claims).toEqual({ 'https://example.com/roles': ['admin'], 'https://example.com/plan': 'gold' })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('a rule that denies ends the login: no action runs', async () => {
