@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util'
+import { isTokenRulesError } from '@tokenrules/engine'
+import { RuleSourceError } from '@tokenrules/engine/node'
 import { ServerConfigError } from '../config/load.js'
 import { serve } from '../config/serve.js'
 import { DEFAULT_SCRYPT_COST } from '../passwords/hash.js'
 import { hashSecret } from '../passwords/hash-secret.js'
+import { StoreUnavailableError } from '../stores/unavailable.js'
 import { CliUsageError, EXIT, processIo, type CliIo } from './io.js'
 import { usersCommand, USERS_HELP } from './users.js'
 
@@ -62,12 +65,23 @@ export async function runServerCommand(command: string, argv: readonly string[],
         throw new CliUsageError(`unknown command '${command}' (expected ${Object.keys(SERVER_COMMANDS).join(', ')})`)
     }
   } catch (error) {
-    if (error instanceof CliUsageError || error instanceof ServerConfigError) {
-      io.stderr(`tokenrules ${command}: ${error.message}\n`)
+    if (error instanceof CliUsageError || error instanceof ServerConfigError || isExpectedFailure(error)) {
+      io.stderr(`tokenrules ${command}: ${(error as Error).message}\n`)
       return EXIT.failed
     }
     throw error
   }
+}
+
+/**
+ * A failure the operator fixes, told by its message alone (no stack): the rules did not load (a
+ * rule source that cannot be read, a rule that does not compile), a store that cannot be opened, an
+ * address already in use.
+ */
+function isExpectedFailure(error: unknown): boolean {
+  if (error instanceof RuleSourceError || isTokenRulesError(error) || StoreUnavailableError.is(error)) return true
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return error instanceof Error && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
 }
 
 async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -166,4 +166,15 @@ describe('tokenrules serve', () => {
       writeFileSync(rule, original)
     }
   }, 120_000)
+
+  it('tokenrules serve with rules that do not load exits 2 with why, no stack', async () => {
+    const broken = join(dir, 'broken')
+    cpSync(join(dir, 'tenant'), broken, { recursive: true })
+    writeFileSync(join(broken, 'rules', 'Add roles.js'), 'function addRoles(user, context, callback) {')
+    const file = join(dir, 'broken.yaml')
+    writeFileSync(file, readFileSync(config, 'utf8').replace('path: tenant', 'path: broken'))
+    const io = memoryIo({ env })
+    expect(await runServerCommand('serve', ['--config', file, '--port', '0'], io)).toBe(2)
+    expect(io.err).toMatch(/^tokenrules serve: Rule 'Add roles' does not compile: [^\n]+\n$/)
+  })
 })
