@@ -1,5 +1,5 @@
 // Node-compatible globals rules expect, built inside the sandbox on top of the host bridge: `Buffer`
-// (lazily), `TextEncoder`/`TextDecoder`, `atob`/`btoa`, `URL`/`URLSearchParams` and the web `crypto` subset.
+// (lazily), `TextEncoder`/`TextDecoder`, `atob`/`btoa`, `URL`/`URLSearchParams`, `FormData` and the web `crypto` subset.
 // Whatever needs the host (randomness, URL parsing) goes through `callHost` to a capability.
 
 // ---- Buffer, lazily: the buffer package's bundle, evaluated on first use ---------------------------------
@@ -468,6 +468,89 @@ function randomUUID() {
   return callHost('$crypto.randomUUID', [])
 }
 
+// ---- FormData: the web standard's, text fields only (the sandbox has no Blob or File) -----------------
+// Node's global since 18, which Auth0's Actions runtime has. `fetch` sends it as multipart/form-data
+// (http.js, fetchBody), with a boundary in undici's form.
+/** @constructor */
+function FormData(form) {
+  if (new.target === undefined) throw new TypeErrorCtor("Class constructor FormData cannot be invoked without 'new'")
+  if (form !== undefined) throw new TypeErrorCtor("Failed to construct 'FormData': parameter 1 is not of type 'HTMLFormElement'.")
+  define(this, '_list', [])
+}
+// A field's value: a string (a Blob, which Node would keep as a file, cannot be made here).
+function formDataEntry(method, args, name, value, filename) {
+  if (args.length < 2) throw new TypeErrorCtor("Failed to execute '" + method + "' on 'FormData': 2 arguments required, but only " + args.length + ' present.')
+  if (filename !== undefined) {
+    throw new TypeErrorCtor(
+      "Failed to execute '" + method + "' on 'FormData': parameter 2 is not of type 'Blob' (a file name needs a Blob, which the sandbox does not have).",
+    )
+  }
+  return [StringCtor(name), StringCtor(value)]
+}
+const FDP = FormData.prototype
+FDP.append = function (name, value, filename) {
+  push(this._list, formDataEntry('append', arguments, name, value, filename))
+}
+FDP.set = function (name, value, filename) {
+  const entry = formDataEntry('set', arguments, name, value, filename)
+  let found = false
+  define(
+    this,
+    '_list',
+    ArrayPrototypeFilter(this._list, function (p) {
+      if (p[0] !== entry[0]) return true
+      if (found) return false
+      found = true
+      p[1] = entry[1]
+      return true
+    }),
+  )
+  if (!found) push(this._list, entry)
+}
+FDP.delete = function (name) {
+  const key = StringCtor(name)
+  define(
+    this,
+    '_list',
+    ArrayPrototypeFilter(this._list, function (p) {
+      return p[0] !== key
+    }),
+  )
+}
+FDP.get = USP.get
+FDP.getAll = USP.getAll
+FDP.has = function (name) {
+  return this.get(name) !== null // live: the form's own get
+}
+FDP.forEach = USP.forEach
+FDP.keys = USP.keys
+FDP.values = USP.values
+FDP.entries = USP.entries
+FDP[SymbolIterator] = USP.entries
+ObjectDefineProperty(
+  FDP,
+  SymbolToStringTag,
+  /** @type {PropertyDescriptor} */ ({ __proto__: null, value: 'FormData', writable: false, enumerable: false, configurable: true }),
+)
+/**
+ * The multipart/form-data body of `form` as the Fetch standard (and undici) write it: names with
+ * CR, LF and `"` escaped, values with every line break as CRLF.
+ * @param {any} form
+ */
+function formDataMultipart(form) {
+  let digits = StringCtor(MathFloor(MathRandom() * 1e11))
+  while (digits.length < 11) digits = '0' + digits
+  const boundary = '----formdata-undici-0' + digits
+  let body = ''
+  const list = form._list
+  for (let i = 0; i < list.length; i++) {
+    const name = StringPrototypeReplace(StringPrototypeReplace(StringPrototypeReplace(list[i][0], /\n/g, '%0A'), /\r/g, '%0D'), /"/g, '%22')
+    const value = StringPrototypeReplace(list[i][1], /\r\n|\r|\n/g, '\r\n')
+    body += '--' + boundary + '\r\nContent-Disposition: form-data; name="' + name + '"\r\n\r\n' + value + '\r\n'
+  }
+  return { bytes: body + '--' + boundary + '--\r\n', type: 'multipart/form-data; boundary=' + boundary }
+}
+
 const globalShims = {
   TextEncoder: TextEncoder,
   TextDecoder: TextDecoder,
@@ -475,6 +558,7 @@ const globalShims = {
   btoa: btoa,
   URL: URL,
   URLSearchParams: URLSearchParams,
+  FormData: FormData,
   crypto: { getRandomValues: getRandomValues, randomUUID: randomUUID },
 }
 const globalShimNames = ObjectKeys(globalShims)

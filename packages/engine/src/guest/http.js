@@ -397,6 +397,7 @@ function fetchBody(body) {
   if (body === undefined || body === null) return { bytes: undefined, type: null }
   if (typeof body === 'string') return { bytes: body, type: 'text/plain;charset=UTF-8' }
   if (body instanceof URLSearchParams) return { bytes: body.toString(), type: 'application/x-www-form-urlencoded;charset=UTF-8' }
+  if (body instanceof FormData) return formDataMultipart(body)
   const bytes = bytesOf(body)
   if (bytes !== undefined) return { bytes: toBuffer(bytes), type: null }
   if (body instanceof ArrayBufferCtor) return { bytes: toBuffer(new Uint8ArrayCtor(body)), type: null }
@@ -577,7 +578,8 @@ function Request(input, init) {
   define(this, 'timeout', o.timeout !== undefined ? o.timeout : from !== undefined ? from.timeout : 0)
   define(this, 'size', o.size !== undefined ? o.size : from !== undefined ? from.size : 0)
   define(this, 'follow', o.follow !== undefined ? o.follow : from !== undefined ? from.follow : 20)
-  hide(this, '_bodyInit', body)
+  // A form is encoded once, here: its boundary, in the content type, must be the body's.
+  hide(this, '_bodyInit', body instanceof FormData ? b.bytes : body)
 }
 const RequestProto = /** @type {any} */ (Request.prototype)
 RequestProto.clone = function () {

@@ -87,9 +87,13 @@ function sortedQuery(params: URLSearchParams): Record<string, string | string[]>
   return out
 }
 
-/** The body as compared: JSON parsed, forms as fields, text as it is. */
-export function normaliseBody(contentType: string | null, text: string): unknown {
+/**
+ * The body as compared: JSON parsed, forms as fields, multipart forms as their parts in order (the
+ * boundary, random on every side, set aside), text as it is.
+ */
+export function normaliseBody(contentType: string | null, text: string, boundary?: string): unknown {
   if (text === '') return null
+  if (contentType === 'multipart/form-data' && boundary !== undefined) return multipartParts(text, boundary)
   if (contentType !== null && /json/.test(contentType)) {
     try {
       return JSON.parse(text)
@@ -99,6 +103,24 @@ export function normaliseBody(contentType: string | null, text: string): unknown
   }
   if (contentType === 'application/x-www-form-urlencoded') return sortedQuery(new URLSearchParams(text))
   return text
+}
+
+/** A multipart body's parts: each part's headers (names lower case) and its text, or the whole text when it is not well formed. */
+function multipartParts(text: string, boundary: string): unknown {
+  const delimiter = `--${boundary}`
+  const chunks = text.split(delimiter)
+  if (chunks.length < 2 || chunks[0] !== '' || chunks.at(-1) !== '--\r\n') return text
+  return chunks.slice(1, -1).map((chunk) => {
+    const end = chunk.indexOf('\r\n\r\n')
+    if (!chunk.startsWith('\r\n') || end === -1 || !chunk.endsWith('\r\n')) return { malformed: chunk }
+    const headers = Object.fromEntries(
+      chunk
+        .slice(2, end)
+        .split('\r\n')
+        .map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    )
+    return { headers, value: chunk.slice(end + 4, -2) }
+  })
 }
 
 function receive(req: IncomingMessage, body: string): ReceivedRequest {
@@ -111,7 +133,7 @@ function receive(req: IncomingMessage, body: string): ReceivedRequest {
     query: sortedQuery(url.searchParams),
     contentType: body === '' && contentType === null ? null : contentType,
     authorization: req.headers.authorization ?? null,
-    body: normaliseBody(contentType, body),
+    body: normaliseBody(contentType, body, /;\s*boundary=("?)([^";]+)\1/i.exec(rawType ?? '')?.[2]),
   }
 }
 

@@ -32,7 +32,7 @@ const DOCUMENTED_GLOBALS = [
 ]
 /** Node-compatible APIs the engine implements inside the sandbox (guest-side shims, no host objects). */
 // `process` is the sandbox's own (guest/node.js, docs/security.md): no host powers, test/hostile/node-builtins.test.ts.
-const DOCUMENTED_SHIMS = ['process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'crypto', 'fetch', 'Headers']
+const DOCUMENTED_SHIMS = ['process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'FormData', 'crypto', 'fetch', 'Headers']
 
 /** Names the guest runtime uses internally, and the usual suspects of other sandboxes. */
 const INTERNAL_NAMES = [

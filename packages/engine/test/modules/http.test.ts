@@ -159,6 +159,28 @@ describe('node-fetch and the global fetch', () => {
     expect(result).toEqual({ text: JSON.stringify({ method: 'POST', url: '/echo', body: 'a=1&b=x+y' }), ok: false, status: 404 })
     expect(allowed.requests[0]?.headers).toMatchObject({ 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', 'x-h': 'v' })
   })
+
+  it("global fetch: a FormData body is sent as multipart/form-data byte for byte as Node's fetch sends it (boundary aside)", async () => {
+    const fields = `var f = new FormData(); f.append('grant_type', 'client_credentials'); f.append('na"me\\r\\n', 'line one\\nline two\\r'); f.set('client_id', 'c-1');`
+    const result = await evaluate(
+      `(async function () { ${fields}
+         var res = await fetch('${allowed.origin}/echo', { method: 'POST', body: f });
+         done(res.status);
+       })().catch(function (e) { done(describeError(e)); });`,
+      http(),
+    )
+    expect(result).toBe(200)
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const f = new Function(`${fields} return f`)() as FormData
+    await fetch(`${allowed.origin}/echo`, { method: 'POST', body: f })
+    const [ours, theirs] = allowed.requests.map((request) => {
+      const boundary = /boundary=(.+)$/.exec(String(request.headers['content-type']))?.[1] ?? ''
+      expect(boundary).toMatch(/^----formdata-undici-0\d{11}$/)
+      return { type: String(request.headers['content-type']).replace(boundary, 'B'), body: String(request.body).replaceAll(boundary, 'B') }
+    })
+    expect(ours).toEqual(theirs)
+    expect(ours?.type).toBe('multipart/form-data; boundary=B')
+  })
 })
 
 describe('compatibility of the client shims', () => {

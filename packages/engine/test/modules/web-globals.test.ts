@@ -1,6 +1,6 @@
 /**
  * The Node-compatible globals every rule has (no option needed): Buffer, TextEncoder, TextDecoder,
- * atob, btoa, URL, URLSearchParams, crypto.getRandomValues / randomUUID. Each case is one
+ * atob, btoa, URL, URLSearchParams, FormData, crypto.getRandomValues / randomUUID. Each case is one
  * expression, evaluated in the sandbox and by Node itself here; the results must be equal.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -52,6 +52,10 @@ const SAME: Record<string, string> = {
   'URLSearchParams encoding of specials': `new URLSearchParams({ s: "!'()*~-._ /?#&=+%é" }).toString()`,
   'URLSearchParams decoding of bad escapes': `(function () { var p = new URLSearchParams('q=a+b%zz&r=%E2%82%AC+%&s=100%'); return [p.get('q'), p.get('r'), p.get('s')]; })()`,
   'URLSearchParams sort/delete/iterate/size': `(function () { var p = new URLSearchParams('b=2&a=1&c=3&a=0'); p.sort(); p.delete('c'); var seen = []; p.forEach(function (v, k) { seen.push(k + '=' + v); }); return [p.toString(), Array.from(p.keys()), Array.from(p.values()), Array.from(p.entries()), seen, p.size]; })()`,
+  // FormData (text fields)
+  'FormData append/set/get/getAll/has/delete': `(function () { var f = new FormData(); f.append('a', 1); f.append('b', 'x'); f.append('a', 'two'); f.set('b', 'y'); var before = [f.get('a'), f.getAll('a'), f.get('b'), f.has('c'), f.get('c')]; f.delete('a'); return [before, f.has('a'), f.getAll('a')]; })()`,
+  'FormData set keeps the first position, drops the rest': `(function () { var f = new FormData(); f.append('k', '1'); f.append('x', '2'); f.append('k', '3'); f.set('k', 'z'); return Array.from(f.entries()); })()`,
+  'FormData iterates and names itself': `(function () { var f = new FormData(); f.append('p', 'q'); f.append('r', 's'); var seen = []; f.forEach(function (v, k) { seen.push(k + '=' + v); }); return [Array.from(f), Array.from(f.keys()), Array.from(f.values()), seen, Object.prototype.toString.call(f), String(f)]; })()`,
   // crypto (web)
   'crypto.getRandomValues fills in place': `(function () { var a = new Uint8Array(32); var same = crypto.getRandomValues(a) === a; return [same, a.length, Array.from(a).some(function (x) { return x !== 0; })]; })()`,
   'crypto.randomUUID shape': `/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID())`,
@@ -70,6 +74,8 @@ const THROWS: Record<string, [string, boolean]> = {
   'btoa of a character above 255': [`btoa('€')`, false],
   'atob of invalid base64': [`atob('@@@@')`, false],
   'atob of a wrong length': [`atob('abcde')`, false],
+  'FormData() without new': [`FormData()`, true],
+  'FormData.append with one argument': [`new FormData().append('a')`, true],
 }
 
 function nodeValue(expr: string): unknown {
@@ -125,11 +131,12 @@ describe('globals throw where Node throws', () => {
 describe('globals are there without any option', () => {
   it('every one of them is defined, and fetch/Headers are not (no modules.http)', async () => {
     const result = await evaluate(
-      `done([typeof Buffer, typeof TextEncoder, typeof TextDecoder, typeof atob, typeof btoa, typeof URL, typeof URLSearchParams,
+      `done([typeof Buffer, typeof TextEncoder, typeof TextDecoder, typeof atob, typeof btoa, typeof URL, typeof URLSearchParams, typeof FormData,
              typeof crypto.getRandomValues, typeof crypto.randomUUID, typeof fetch, typeof Headers, typeof process, typeof require('buffer')]);`,
       { modules: { packages: ['buffer'] } },
     )
     expect(result).toEqual([
+      'function',
       'function',
       'function',
       'function',
