@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -158,8 +158,9 @@ const EXPORT_FOLDERS = ['rules', 'rules-configs', 'actions']
 
 /**
  * The format of the source at `path`: a `.json` file is a Management API dump, a `.yaml`/`.yml`
- * file (or a folder holding `tenant.yaml`) a Deploy CLI YAML export, a folder with `rules/`,
- * `rules-configs/` or `actions/` a Deploy CLI directory export, any other folder a folder of rules.
+ * file (or a folder holding `tenant.yaml`) a Deploy CLI YAML export, a folder with no `.js` file of
+ * its own and a `rules/`, `rules-configs/` or `actions/` folder a Deploy CLI directory export, any
+ * other folder a folder of rules.
  * Throws {@link RuleSourceError} when nothing is at `path`.
  *
  * @example
@@ -195,6 +196,9 @@ export function detectRuleSourceFormat(path: string | URL): RuleSourceFormat {
   }
   if (!isDir) throw new RuleSourceError(`The rule source ${at} is neither a folder nor a .json, .yaml or .yml file`, at)
   if (TENANT_YAML.some((name) => existsSync(join(at, name)))) return 'deploy-cli-yaml'
+  // Rule files of its own make a folder of rules, whatever its subfolders (the demo keeps its
+  // actions in `actions/` beside its rules); an export's root holds folders only.
+  if (readdirSync(at).some((name) => extname(name).toLowerCase() === '.js')) return 'folder'
   if (EXPORT_FOLDERS.some((name) => isFolder(join(at, name)))) return 'deploy-cli-directory'
   return 'folder'
 }

@@ -83,6 +83,13 @@ describe('readTenantRules', () => {
     expect(() => detectRuleSourceFormat(join(fixtures, 'nowhere'))).toThrow(RuleSourceError)
   })
 
+  it("a folder of rules with an actions/ folder beside them (the demo's layout) is a folder of rules, not an export", async () => {
+    const demo = fileURLToPath(new URL('../../../../examples/token-server/rules', import.meta.url))
+    expect(detectRuleSourceFormat(demo)).toBe('folder')
+    const read = await readTenantRules(demo)
+    expect(read.rules.map((rule) => rule.name)).toEqual(['require-verified-email', 'add-roles', 'restrict-customers', 'mfa-for-flagged-users'])
+  })
+
   it('keywords: ##KEY## as text, @@KEY@@ and "@@KEY@@" as JSON', () => {
     expect(replaceKeywords('a ##N## b "@@L@@" c @@L@@', { N: 3, L: [1, 'x'] })).toBe('a 3 b [1,"x"] c [1,"x"]')
   })
