@@ -76,7 +76,7 @@ beforeAll(async () => {
     pages.set(viewport.name, page)
     problems.set(viewport.name, seen)
   }
-}, 240_000)
+}, 420_000)
 
 afterAll(async () => {
   await browser?.close()
