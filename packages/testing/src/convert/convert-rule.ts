@@ -24,9 +24,11 @@ import { children, FUNCTION_TYPES, lineOf, walk, type AstNode } from '../check/a
  * ```
  */
 export interface ConversionNote {
+  /** `untranslated`: the action does not do this part of the rule; `changed`: it does, differently (the message says how). */
   kind: 'untranslated' | 'changed'
-  /** 1-based line and column in the rule's source. */
+  /** 1-based line in the rule's source. */
   line: number
+  /** 1-based column in the rule's source. */
   column: number
   /** The rule's text it is about (shortened). */
   code: string
@@ -59,6 +61,7 @@ export interface ConvertedRule {
   code: string
   /** `true` when no note is `untranslated`: the action does what the rule did. */
   complete: boolean
+  /** Every part of the rule the action does not do, or does differently, in source order. */
   notes: ConversionNote[]
   /** The `configuration` keys the rule reads, which the action reads as `event.secrets` (declare them as its secrets). */
   secrets: string[]
@@ -100,8 +103,11 @@ export interface ConvertRuleOptions {
  * ```
  */
 export class RuleConversionError extends Error {
+  /** Always `'RuleConversionError'`. */
   override readonly name = 'RuleConversionError'
+  /** The 1-based line of the rule's source the error is about, when it is about one. */
   readonly line: number | undefined
+  /** A conversion error with its message and, when known, the rule's line. */
   constructor(message: string, line?: number) {
     super(message)
     this.line = line
