@@ -54,6 +54,10 @@ function want(page, spec) {
 /** Links the build could not follow (a file that does not exist): reported, and left as written so the link check names them. */
 const unresolved = []
 
+/** The page of a repository file: its text, highlighted; a file that is not text (an image, an archive) is copied as it is. */
+const filePage = (path) =>
+  readFileSync(join(repo, path)).includes(0) ? want(`source/${path}`, { kind: 'file', path }) : want(sourcePage(path), { kind: 'source', path })
+
 /**
  * Where a link written in the repository file `from` lands on the site, relative to the page
  * `fromPage`: another page, a source view of a file, a folder's listing, or (an absolute URL or an
@@ -61,7 +65,8 @@ const unresolved = []
  */
 function siteHref(href, from, fromPage) {
   if (href.startsWith('#') || /^[a-z][a-z\d+.-]*:/i.test(href) || href.startsWith('//')) return href
-  const [path, hash = ''] = href.split(/(?=#)/)
+  const cut = href.indexOf('#')
+  const [path, hash] = cut === -1 ? [href, ''] : [href.slice(0, cut), href.slice(cut)]
   const target = toPosix(relative(repo, resolve(repo, dirname(from), decodeURI(path))))
   const stat = target.startsWith('..') ? undefined : statSync(join(repo, target), { throwIfNoEntry: false })
   let page
@@ -74,7 +79,7 @@ function siteHref(href, from, fromPage) {
       ? want(markdownPage(readme), { kind: 'markdown', path: readme })
       : want(folderPage(target), { kind: 'folder', path: target })
   } else if (target.endsWith('.md')) page = want(markdownPage(target), { kind: 'markdown', path: target })
-  else page = want(sourcePage(target), { kind: 'source', path: target })
+  else page = filePage(target)
   const link = posix.relative(posix.dirname(fromPage), page)
   return (link === '' ? posix.basename(page) : link) + hash
 }
@@ -162,15 +167,21 @@ function layout(page, title, body) {
 `
 }
 
-/** Files under a folder, as git tracks them (what a clone has), else as they are on disk. */
+/** Files under a folder, as git tracks them (what a clone has); on disk for a folder git does not track yet. */
 function filesUnder(folder) {
+  let tracked = []
   try {
-    return execFileSync('git', ['ls-files', '-z', '--', folder], { cwd: repo, encoding: 'utf8' }).split('\0').filter(Boolean)
+    tracked = execFileSync('git', ['ls-files', '-z', '--', folder], { cwd: repo, encoding: 'utf8' })
+      .split('\0')
+      .filter((file) => file !== '' && existsSync(join(repo, file)))
   } catch {
-    return readdirSync(join(repo, folder), { recursive: true, encoding: 'utf8' })
-      .map((file) => posix.join(folder, toPosix(file)))
-      .filter((file) => !/(^|\/)(node_modules|\.[^/]+)(\/|$)/.test(file) && statSync(join(repo, file)).isFile())
+    // Not a git checkout (an unpacked archive): what is on disk.
   }
+  if (tracked.length > 0) return tracked
+  return readdirSync(join(repo, folder), { recursive: true, encoding: 'utf8' })
+    .map((file) => posix.join(folder, toPosix(file)))
+    .filter((file) => !/(^|\/)(node_modules|dist|coverage|test-artifacts|\.[^/]+)(\/|$)/.test(file) && statSync(join(repo, file)).isFile())
+    .sort()
 }
 
 const languageOfFile = {
@@ -191,6 +202,11 @@ while (queue.length > 0) {
   const page = queue.shift()
   const spec = pages.get(page)
   let title, body
+  if (spec.kind === 'file') {
+    mkdirSync(dirname(join(out, page)), { recursive: true })
+    copyFileSync(join(repo, spec.path), join(out, page))
+    continue
+  }
   if (spec.kind === 'markdown') {
     title = titleOf(spec.path)
     body = md.render(readFileSync(join(repo, spec.path), 'utf8'), { path: spec.path, page })
@@ -203,8 +219,7 @@ while (queue.length > 0) {
   } else {
     title = `${spec.path}/`
     const items = filesUnder(spec.path).map(
-      (file) =>
-        `<li><a href="${posix.relative(posix.dirname(page), want(sourcePage(file), { kind: 'source', path: file }))}">${escape(posix.relative(spec.path, file))}</a></li>`,
+      (file) => `<li><a href="${posix.relative(posix.dirname(page), filePage(file))}">${escape(posix.relative(spec.path, file))}</a></li>`,
     )
     body = `<h1 id="${githubSlug(spec.path)}"><code>${breakable(spec.path)}/</code></h1>\n<p>The files of this folder of the repository.</p>\n<ul>${items.join('')}</ul>`
   }
