@@ -591,6 +591,20 @@ function keyStoreContract(make: Make<KeyStore>): void {
       expect((await store.list()).map((k) => k.kid)).toEqual(['c', 'a'])
     })
   })
+
+  it('keys: addFirst stores a key only on an empty store, and exactly one of concurrent calls wins', async () => {
+    await withStore(make, async (store) => {
+      if (store.addFirst === undefined) return
+      const key = (kid: string) => ({ kid, alg: 'ES256' as const, sealedPrivateJwk: `v1.${kid}`, publicJwk: { kty: 'EC', kid }, createdAt: T })
+      const won = await Promise.all(['n1', 'n2', 'n3', 'n4', 'n5'].map((kid) => (store.addFirst as NonNullable<KeyStore['addFirst']>)(key(kid))))
+      expect(won.filter(Boolean)).toHaveLength(1)
+      const stored = await store.list()
+      expect(stored).toHaveLength(1)
+      expect(stored[0]?.kid).toBe(['n1', 'n2', 'n3', 'n4', 'n5'][won.indexOf(true)])
+      expect(await store.addFirst(key('later'))).toBe(false)
+      expect((await store.list()).map((k) => k.kid)).toEqual([stored[0]?.kid])
+    })
+  })
 }
 
 function userinfoStoreContract(make: Make<UserinfoStore>): void {

@@ -375,6 +375,11 @@ export class MemoryKeyStore implements KeyStore {
     if (this.#keys.some((stored) => stored.kid === key.kid)) throw new StoreConflictError('duplicate_signing_key', `A signing key '${key.kid}' is stored.`)
     this.#keys.push(copy(key))
   }
+  async addFirst(key: SigningKeyRecord) {
+    if (this.#keys.length > 0) return false
+    this.#keys.push(copy(key))
+    return true
+  }
   async remove(kid: string) {
     this.#keys = this.#keys.filter((key) => key.kid !== kid)
   }

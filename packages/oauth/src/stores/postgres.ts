@@ -947,6 +947,18 @@ class PostgresKeyStore implements KeyStore {
       () => 'duplicate_signing_key',
     )
   }
+  async addFirst(key: SigningKeyRecord) {
+    const table = this.db.t('signing_keys')
+    return this.db.tx(async (client) => {
+      // Servers starting at once take turns here; the first one in stores its key, the others see it.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tokenrules.first-signing-key:${table}`])
+      const { rowCount } = await client.query(
+        `INSERT INTO ${table} (kid, alg, sealed_private_jwk, public_jwk, created_at) SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM ${table})`,
+        [key.kid, key.alg, key.sealedPrivateJwk, JSON.stringify(key.publicJwk), key.createdAt],
+      )
+      return rowCount === 1
+    })
+  }
   async remove(kid: string) {
     await this.db.query(`DELETE FROM ${this.db.t('signing_keys')} WHERE kid = $1`, [kid])
   }

@@ -692,6 +692,15 @@ class SqliteKeyStore implements KeyStore {
       () => 'duplicate_signing_key',
     )
   }
+  async addFirst(key: SigningKeyRecord) {
+    // One statement, so one write transaction: another process on the same file waits for it.
+    const { changes } = this.db
+      .prepare(
+        'INSERT INTO signing_keys (kid, alg, sealed_private_jwk, public_jwk, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)',
+      )
+      .run(key.kid, key.alg, key.sealedPrivateJwk, JSON.stringify(key.publicJwk), key.createdAt)
+    return changes === 1
+  }
   async remove(kid: string) {
     this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid)
   }

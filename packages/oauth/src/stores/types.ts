@@ -940,6 +940,14 @@ export interface KeyStore {
   list(): Promise<SigningKeyRecord[]>
   /** Stores a new key; a `kid` stored before rejects with {@link StoreConflictError} `duplicate_signing_key`. */
   add(key: SigningKeyRecord): Promise<void>
+  /**
+   * Stores `key` only when no key is stored, in one atomic step, and answers whether it did: servers
+   * starting at once on an empty shared store make one first key between them (each would otherwise
+   * make its own and delete the others' beyond `published` while they still sign with them). A store
+   * shared by several servers implements it; without it a server starting on an empty store adds
+   * its key as {@link KeyStore.add} does (right for a store of one server).
+   */
+  addFirst?(key: SigningKeyRecord): Promise<boolean>
   /** Deletes the key with this `kid`. */
   remove(kid: string): Promise<void>
 }

@@ -64,9 +64,17 @@ export class SigningKeys {
     readonly now: () => number,
   ) {}
 
-  /** Load the stored keys; make one of `algorithm` when there is none (or the newest is of another algorithm). */
+  /**
+   * Load the stored keys; make one of `algorithm` when there is none (or the newest is of another
+   * algorithm). On an empty store the first key goes in through `addFirst` when the store has it,
+   * so servers starting at once on one shared store all sign with the one key that won.
+   */
   async init(algorithm: SigningAlgorithm): Promise<void> {
     await this.reload()
+    if (this.#records.length === 0 && this.store.addFirst !== undefined) {
+      await this.store.addFirst(await this.#newKey(algorithm))
+      await this.reload()
+    }
     if (this.#records[0]?.alg !== algorithm) await this.rotate(algorithm)
   }
 
@@ -99,21 +107,27 @@ export class SigningKeys {
    * older ones are deleted. Returns the new `kid`.
    */
   async rotate(algorithm: SigningAlgorithm = this.#current?.alg ?? 'RS256'): Promise<string> {
+    const record = await this.#newKey(algorithm)
+    const { kid } = record
+    await this.store.add(record)
+    const all = await this.store.list()
+    for (const old of all.slice(this.published)) await this.store.remove(old.kid)
+    await this.reload()
+    return kid
+  }
+
+  /** A new key of `algorithm`, sealed for the store. */
+  async #newKey(algorithm: SigningAlgorithm): Promise<SigningKeyRecord> {
     const { privateKey, publicKey } = await generateKeyPair(algorithm, algorithm === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true })
     const publicJwk = await exportJWK(publicKey)
     const kid = await calculateJwkThumbprint(publicJwk)
-    const record: SigningKeyRecord = {
+    return {
       kid,
       alg: algorithm,
       sealedPrivateJwk: this.box.seal(JSON.stringify(await exportJWK(privateKey)), PURPOSE),
       publicJwk: { ...(publicJwk as PublicJwk), kid, alg: algorithm, use: 'sig' },
       createdAt: this.now(),
     }
-    await this.store.add(record)
-    const all = await this.store.list()
-    for (const old of all.slice(this.published)) await this.store.remove(old.kid)
-    await this.reload()
-    return kid
   }
 
   /** The JWKS document. */

@@ -48,6 +48,22 @@ async function pair(shared: TokenServerStores, reloadSeconds: number | undefined
 }
 
 describe('signing keys re-read from a shared store (keys.reloadSeconds)', () => {
+  it('three servers starting at once on one empty store make one key between them, and all sign with it', async () => {
+    const shared = createMemoryStores()
+    const encryptionKey = new Uint8Array(32).fill(7)
+    const servers = await Promise.all([1, 2, 3].map(() => startServer({ stores: shared, encryptionKey, keys: { algorithm: 'ES256', reloadSeconds: 30 } })))
+    try {
+      const stored = (await shared.keys.list()).map((key) => key.kid)
+      expect(stored).toHaveLength(1)
+      for (const t of servers) expect(kids(t)).toEqual(stored)
+      const first = servers[0] as TestServer
+      first.aliceId = (await first.server.users.create({ directory: 'Employees', ...ALICE })).user_id
+      for (const t of servers) expect(await signingKid(t)).toBe(stored[0])
+    } finally {
+      await Promise.all(servers.map((t) => t.server.close()))
+    }
+  })
+
   it('a rotation by server A is published and used by server B once B reloads, not before', async () => {
     const shared = createMemoryStores()
     await using servers = await pair(shared, 30)
