@@ -1,7 +1,16 @@
 import { MAX_CUSTOM_CLAIMS_BYTES } from './claims.js'
-import { EngineClosedError } from './errors.js'
+import { ConfigInvalidError, EngineClosedError } from './errors.js'
 import { encodeRunInput, type RunInput } from './input.js'
-import { pipelineOrder, resolveOptions, resolveRules, type EngineOptions, type ResolvedOptions, type RuleDefinition } from './options.js'
+import {
+  pipelineOrder,
+  resolveActions,
+  resolveOptions,
+  resolveRules,
+  type ActionDefinition,
+  type EngineOptions,
+  type ResolvedOptions,
+  type RuleDefinition,
+} from './options.js'
 import { NO_BROWSER_PROTOCOLS } from './protocols.js'
 import type { RunResult } from './result.js'
 import type { PoolCounters } from './stats.js'
@@ -169,15 +178,28 @@ export class Engine implements AsyncDisposable {
   }
 
   /**
-   * Replace the rule set. The new set is validated and compiled first (a bad rule rejects with
-   * `ERR_RULE_COMPILE` or `ERR_CONFIG_INVALID` and the old set stays); then runs switch to it at
-   * once, and runs in flight finish on the old set. `global` starts empty on the new set.
+   * Replace the rule set: `update(rules)` replaces the rules and keeps the actions;
+   * `update({ rules, actions })` replaces both (`actions` left out: none). The new set is validated
+   * and compiled first (a bad rule or action rejects with `ERR_RULE_COMPILE` or `ERR_CONFIG_INVALID`
+   * and the old set stays); then runs switch to it at once, and runs in flight finish on the old
+   * set. `global` starts empty on the new set.
    */
-  async update(rules: readonly RuleDefinition[]): Promise<void> {
+  async update(set: readonly RuleDefinition[] | { rules: readonly RuleDefinition[]; actions?: readonly ActionDefinition[] | undefined }): Promise<void> {
     const next = this.#updating.then(async () => {
       if (this.#closed) throw new EngineClosedError()
-      const resolved = resolveRules(rules)
-      const pool = await createPool({ ...this.#options, rules: resolved })
+      const both = !Array.isArray(set)
+      const unknown = both && set !== null && typeof set === 'object' ? Object.keys(set).filter((key) => key !== 'rules' && key !== 'actions') : []
+      if (unknown.length > 0) {
+        const issues = unknown.map((key) => ({
+          path: [key],
+          code: 'unrecognized_keys',
+          message: `unknown key '${key}' (engine.update takes rules and actions)`,
+        }))
+        throw new ConfigInvalidError(`Invalid rule set: ${issues.map((issue) => issue.message).join('; ')}`, issues)
+      }
+      const resolved = resolveRules(both ? (set as { rules: unknown }).rules : set)
+      const actions = resolveActions(both ? ((set as { actions?: unknown }).actions ?? []) : this.#options.actions, resolved)
+      const pool = await createPool({ ...this.#options, rules: resolved, actions })
       if (this.#closed) {
         await pool.close()
         throw new EngineClosedError()
@@ -185,6 +207,7 @@ export class Engine implements AsyncDisposable {
       const old = this.#pool
       this.#pool = pool
       this.#options.rules = resolved
+      this.#options.actions = actions
       void old.close()
     })
     this.#updating = next.catch(() => undefined)

@@ -783,17 +783,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   // The in-process Management API is reached through the HTTP bridge: given it, rules have the
   // HTTP clients, allowed nowhere else unless `modules.http` says so.
   const http = o.modules?.http ?? (o.auth0?.managementApi !== undefined ? { allow: [] } : undefined)
-  const actions = (o.actions ?? []).filter((action) => action.enabled !== false)
-  const ruleNames = new Set(o.rules.map((rule) => rule.name))
-  const clash = (o.actions ?? []).map((action, index) => ({ action, index })).filter(({ action }) => ruleNames.has(action.name))
-  if (clash.length > 0) {
-    const issues = clash.map(({ action, index }) => ({
-      path: ['actions', index, 'name'],
-      code: 'custom',
-      message: `'${action.name}' is also the name of a rule: logs and errors name one or the other`,
-    }))
-    throw new ConfigInvalidError(`Invalid engine options: ${describeIssues(issues)}`, issues)
-  }
+  const actions = enabledActions(o.rules, (o.actions ?? []) as ActionDefinition[], 'Invalid engine options')
   return {
     rules: o.rules,
     actions,
@@ -849,6 +839,21 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
 }
 
+/** The enabled actions; an action named as a rule is a {@link ConfigInvalidError} (logs and errors would name one or the other). */
+function enabledActions(rules: readonly RuleDefinition[], actions: readonly ActionDefinition[], what: string): ActionDefinition[] {
+  const ruleNames = new Set(rules.map((rule) => rule.name))
+  const clash = actions.map((action, index) => ({ action, index })).filter(({ action }) => ruleNames.has(action.name))
+  if (clash.length > 0) {
+    const issues = clash.map(({ action, index }) => ({
+      path: ['actions', index, 'name'],
+      code: 'custom',
+      message: `'${action.name}' is also the name of a rule: logs and errors name one or the other`,
+    }))
+    throw new ConfigInvalidError(`${what}: ${describeIssues(issues)}`, issues)
+  }
+  return actions.filter((action) => action.enabled !== false)
+}
+
 /** Validate a rule set on its own (for `engine.update`). */
 export function resolveRules(input: unknown): RuleDefinition[] {
   const parsed = ruleSetSchema.safeParse(input)
@@ -857,6 +862,16 @@ export function resolveRules(input: unknown): RuleDefinition[] {
     throw new ConfigInvalidError(`Invalid rule set: ${describeIssues(issues)}`, issues, parsed.error)
   }
   return parsed.data
+}
+
+/** Validate the actions that go with `rules` (for `engine.update`): the enabled ones, in order. */
+export function resolveActions(input: unknown, rules: readonly RuleDefinition[]): ActionDefinition[] {
+  const parsed = actionSetSchema.safeParse(input)
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error, ['actions'])
+    throw new ConfigInvalidError(`Invalid action set: ${describeIssues(issues)}`, issues, parsed.error)
+  }
+  return enabledActions(rules, parsed.data as ActionDefinition[], 'Invalid action set')
 }
 
 /**

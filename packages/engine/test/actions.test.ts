@@ -351,6 +351,31 @@ describe('the api', () => {
 })
 
 describe('the pipeline', () => {
+  it('engine.update(rules) keeps the actions; update({ rules, actions }) replaces both; a bad action keeps the old set', async () => {
+    const claim = (value: string) => action('tag', `api.idToken.setCustomClaim('https://x/action', '${value}');`)
+    const ruleTag = (value: string) => rule('r', `context.idToken['https://x/rule'] = '${value}'; callback(null, user, context);`)
+    await using engine = await createEngine({ concurrency: 1, rules: [ruleTag('r1')], actions: [claim('a1')] })
+    await engine.update([ruleTag('r2')])
+    expect((await engine.run(passwordInput())).idToken.claims).toEqual({ 'https://x/rule': 'r2', 'https://x/action': 'a1' })
+    await engine.update({ rules: [ruleTag('r3')], actions: [claim('a2'), action('off', `api.access.deny('never');`, { enabled: false })] })
+    const both = await engine.run(passwordInput())
+    expect([both.idToken.claims, both.actions?.map((a) => a.name)]).toEqual([{ 'https://x/rule': 'r3', 'https://x/action': 'a2' }, ['tag']])
+    await expect(engine.update({ rules: [ruleTag('r4')], actions: [action('broken', 'api.idToken.setCustomClaim(')] })).rejects.toMatchObject({
+      code: 'ERR_RULE_COMPILE',
+    })
+    await expect(engine.update({ rules: [ruleTag('r4')], actions: [action('r', '')] })).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      issues: [expect.objectContaining({ path: ['actions', 0, 'name'] })],
+    })
+    await expect(engine.update({ rules: [], action: [] } as never)).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      issues: [expect.objectContaining({ path: ['action'] })],
+    })
+    expect((await engine.run(passwordInput())).idToken.claims).toEqual({ 'https://x/rule': 'r3', 'https://x/action': 'a2' })
+    await engine.update({ rules: [ruleTag('r5')] })
+    expect((await engine.run(passwordInput())).actions).toBeUndefined()
+  })
+
   it('runs the rules first, then the actions in order; claims of both reach the tokens, the later write wins', async () => {
     await using engine = await createEngine({
       concurrency: 1,
