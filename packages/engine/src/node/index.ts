@@ -6,7 +6,7 @@
  * @packageDocumentation
  * @module @tokenrules/engine/node
  */
-export { readTenantRules, detectRuleSourceFormat } from './tenant.js'
+export { readTenantRules, detectRuleSourceFormat, postLoginActions } from './tenant.js'
 export type { RuleSourceFormat, TenantRuleSource, TenantRules, TenantAction } from './tenant.js'
 export { readRuleFolder, readRuleFile, readRuleFileSync, ruleNameOf, toPath } from './folder.js'
 export type { RuleFile } from './folder.js'

@@ -4,7 +4,8 @@ import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { reason, RuleSourceError } from './errors.js'
-import { byFileName, readRuleFolder, toPath, type RuleFile } from './folder.js'
+import type { ActionDefinition as EngineActionDefinition } from '../options.js'
+import { byFileName, readRuleFolder, ruleNameOf, toPath, type RuleFile } from './folder.js'
 import { replaceKeywords, type KeywordMappings } from './keywords.js'
 import { actionEntry, parseShape, ruleEntry, rulesConfigEntry } from './shapes.js'
 
@@ -149,6 +150,13 @@ export interface TenantRules {
   configuration: Record<string, string>
   /** The tenant's Actions, as data. */
   actions: TenantAction[]
+  /**
+   * The names of the actions bound to the post-login trigger, in the order they run, when the
+   * source has the bindings (the Deploy CLI's `triggers/triggers.json` or `triggers:`, a dump's
+   * `triggers`; a folder of rules: its `actions/*.js` in file-name order). `undefined` when it has
+   * none; {@link postLoginActions} then takes every action that supports post-login.
+   */
+  postLogin?: string[] | undefined
   /** Folders and files whose change changes this rule set (what a server watches to reload). */
   watch: string[]
 }
@@ -246,16 +254,111 @@ export async function readTenantRules(source: TenantRuleSource | string | URL): 
   const read = await readers[format](path, options.mappings)
   checkNames(read.rules)
   checkNames(read.actions, 'action')
+  const missing = (read.postLogin ?? []).filter((name) => !read.actions.some((action) => action.name === name))
+  if (missing.length > 0) {
+    throw new RuleSourceError(`${path}: the post-login trigger binds ${missing.map((name) => `'${name}'`).join(', ')}, which the export has no action of`, path)
+  }
   return { format, path, ...read, rules: runOrder(read.rules) }
+}
+
+/**
+ * The tenant's post-login actions as the engine takes them (`createEngine({ rules, actions })`):
+ * the bound ones in binding order, or, when the source has no bindings, every action that
+ * supports post-login, as listed. A secret the export has no value for (the Deploy CLI does not
+ * export them) takes the value of `secrets[name]`; one with neither, or a dependency without a
+ * version, is a {@link RuleSourceError} naming the action.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { createEngine } from '@tokenrules/engine'
+ * import { postLoginActions, readTenantRules } from '@tokenrules/engine/node'
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'tenant-'))
+ * try {
+ *   await mkdir(join(dir, 'actions', 'Add plan'), { recursive: true })
+ *   await mkdir(join(dir, 'triggers'))
+ *   await writeFile(join(dir, 'actions', 'Add plan', 'code.js'), "exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/plan', event.secrets.PLAN) }")
+ *   await writeFile(join(dir, 'actions', 'Add plan.json'), JSON.stringify({ name: 'Add plan', code: './actions/Add plan/code.js', secrets: [{ name: 'PLAN' }], supported_triggers: [{ id: 'post-login', version: 'v3' }] }))
+ *   await writeFile(join(dir, 'triggers', 'triggers.json'), JSON.stringify({ 'post-login': [{ action_name: 'Add plan', display_name: 'Add plan' }] }))
+ *   const tenant = await readTenantRules(dir)
+ *   await using engine = await createEngine({ rules: tenant.rules, actions: postLoginActions(tenant, { secrets: { PLAN: 'gold' } }) })
+ *   const result = await engine.run({ user: { user_id: 'auth0|1' }, context: { clientID: 'app', protocol: 'oauth2-password' } })
+ *   assert.deepEqual(result.idToken.claims, { 'https://example.com/plan': 'gold' })
+ * } finally {
+ *   await rm(dir, { recursive: true, force: true })
+ * }
+ * ```
+ */
+export function postLoginActions(tenant: TenantRules, options: { secrets?: Readonly<Record<string, string>> | undefined } = {}): EngineActionDefinition[] {
+  const chosen =
+    tenant.postLogin === undefined
+      ? tenant.actions.filter((action) => action.supportedTriggers.some((trigger) => trigger.id === 'post-login'))
+      : tenant.postLogin.map((name) => tenant.actions.find((action) => action.name === name) as TenantAction)
+  return chosen.map((action) => {
+    const where = action.file ?? tenant.path
+    const secrets = action.secrets.map(({ name, value }) => {
+      const given = value ?? options.secrets?.[name]
+      if (given === undefined) {
+        throw new RuleSourceError(
+          `${where}: action '${action.name}' reads the secret ${name}, which has no value: the export has none, and none was given for it`,
+          where,
+        )
+      }
+      return { name, value: given }
+    })
+    const dependencies = action.dependencies.map(({ name, version }) => {
+      if (version === undefined)
+        throw new RuleSourceError(`${where}: action '${action.name}' depends on ${name} without a version (the engine runs exact versions)`, where)
+      return { name, version }
+    })
+    return { name: action.name, code: action.code, secrets, dependencies }
+  })
 }
 
 type Read = Omit<TenantRules, 'format' | 'path'>
 
 const readers: Record<RuleSourceFormat, (path: string, mappings: KeywordMappings | undefined) => Promise<Read>> = {
-  folder: async (path, mappings) => ({ rules: await readRuleFolder(path, { mappings }), configuration: {}, actions: [], watch: [path] }),
+  folder: readFolder,
   'deploy-cli-directory': readDirectoryExport,
   'deploy-cli-yaml': readYamlExport,
   'management-api': readManagementDump,
+}
+
+/** A folder of rules; its `actions/*.js` (the demo server's layout) are post-login actions, in file-name order. */
+async function readFolder(path: string, mappings: KeywordMappings | undefined): Promise<Read> {
+  const rules = await readRuleFolder(path, { mappings })
+  const actionsDir = join(path, 'actions')
+  if (!isFolder(actionsDir)) return { rules, configuration: {}, actions: [], watch: [path] }
+  const actions: TenantAction[] = []
+  for (const name of (await readdir(actionsDir)).filter((entry) => extname(entry).toLowerCase() === '.js').sort(byFileName)) {
+    const file = join(actionsDir, name)
+    actions.push({
+      name: ruleNameOf(file),
+      code: await readText(file, mappings),
+      dependencies: [],
+      secrets: [],
+      supportedTriggers: [{ id: 'post-login' }],
+      file,
+    })
+  }
+  return { rules, configuration: {}, actions, postLogin: actions.map((action) => action.name), watch: [path, actionsDir] }
+}
+
+/** A trigger's bindings as the Deploy CLI writes them: `{ "post-login": [{ "action_name", "display_name" }] }`. */
+const triggerBindings = z.record(z.string(), z.array(z.looseObject({ action_name: z.string().min(1), display_name: z.string().optional() })).nullish())
+
+/** The post-login bindings' action names, or `undefined` without bindings. */
+function postLoginOf(triggers: z.infer<typeof triggerBindings> | null | undefined): string[] | undefined {
+  const bindings = triggers?.['post-login']
+  return bindings === undefined || bindings === null
+    ? triggers === undefined || triggers === null
+      ? undefined
+      : []
+    : bindings.map((binding) => binding.action_name)
 }
 
 /** The Deploy CLI's directory format: `rules/*.json` name the rules and their `script`; `rules-configs/*.json` and `actions/*.json` beside. */
@@ -286,13 +389,17 @@ async function readDirectoryExport(base: string, mappings: KeywordMappings | und
     actions.push(toAction(entry, await readText(codeFile, mappings), codeFile))
   }
   if (isFolder(actionsDir)) watch.push(actionsDir, ...(await subfolders(actionsDir)))
-  return { rules, configuration, actions, watch }
+  const triggersFile = join(base, 'triggers', 'triggers.json')
+  const postLogin = existsSync(triggersFile) ? postLoginOf(parseShape(triggerBindings, await readJson(triggersFile, mappings), triggersFile)) : undefined
+  if (isFolder(join(base, 'triggers'))) watch.push(join(base, 'triggers'))
+  return { rules, configuration, actions, postLogin, watch }
 }
 
 const yamlExport = z.looseObject({
   rules: z.array(ruleEntry).nullish(),
   rulesConfigs: z.array(rulesConfigEntry).nullish(),
   actions: z.array(actionEntry).nullish(),
+  triggers: triggerBindings.nullish(),
 })
 
 /** The Deploy CLI's YAML format: `tenant.yaml` lists the rules, their `script` a path relative to the file. */
@@ -320,7 +427,7 @@ async function readYamlExport(path: string, mappings: KeywordMappings | undefine
     actions.push(toAction(entry, await readText(codeFile, mappings), codeFile))
   }
   const watch = [file, ...new Set([...rules, ...actions].map((item) => dirname(item.file ?? file)))]
-  return { rules, configuration, actions, watch }
+  return { rules, configuration, actions, postLogin: postLoginOf(tenant.triggers), watch }
 }
 
 const managementDump = z.looseObject({
@@ -328,6 +435,7 @@ const managementDump = z.looseObject({
   rules_configs: z.array(rulesConfigEntry).optional(),
   rulesConfigs: z.array(rulesConfigEntry).optional(),
   actions: z.array(actionEntry).optional(),
+  triggers: triggerBindings.optional(),
 })
 
 /** `GET /api/v2/rules` as JSON (scripts inline), or an object with `rules`, `rules_configs` and `actions`. */
@@ -335,12 +443,14 @@ async function readManagementDump(file: string): Promise<Read> {
   const value = await readJson(file, undefined)
   const dump = Array.isArray(value) ? { rules: parseShape(z.array(ruleEntry), value, file, ['rules']) } : parseShape(managementDump, value, file)
   const { rules = [], rules_configs = [], rulesConfigs = [], actions = [] } = dump
+  const triggers = 'triggers' in dump ? (dump.triggers as z.infer<typeof triggerBindings> | undefined) : undefined
   const configuration: Record<string, string> = {}
   for (const entry of [...rulesConfigs, ...rules_configs]) configuration[entry.key] = entry.value
   return {
     rules: rules.map((entry) => toRule(entry, entry.script, undefined)),
     configuration,
     actions: actions.map((entry) => toAction(entry, entry.code, undefined)),
+    postLogin: postLoginOf(triggers),
     watch: [file],
   }
 }

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createEngine, type RunInput } from '@tokenrules/engine'
-import { detectRuleSourceFormat, readRuleFolder, readTenantRules, replaceKeywords, RuleSourceError, type TenantRules } from '@tokenrules/engine/node'
+import {
+  detectRuleSourceFormat,
+  postLoginActions,
+  readRuleFolder,
+  readTenantRules,
+  replaceKeywords,
+  RuleSourceError,
+  type TenantRules,
+} from '@tokenrules/engine/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
@@ -206,5 +214,106 @@ describe('bad sources are RuleSourceErrors naming the file', () => {
       { name: 'Old audit', order: 3, enabled: false },
     ])
     expect((await readTenantRules({ path: base, mappings })).rules.map((rule) => rule.name)).toEqual(['Deny blocked countries', 'Add roles', 'Old audit'])
+  })
+})
+
+describe('postLoginActions', () => {
+  let root: string
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'tenant-actions-'))
+  })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+  const code = (claim: string, value: string) =>
+    `exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/${claim}', ${value}); };`
+
+  /** A Deploy CLI directory export of two actions, `Second` bound before `First`, and the bindings given. */
+  async function exportWith(name: string, triggers: unknown): Promise<string> {
+    const dir = join(root, name)
+    for (const [action, body] of [
+      ['First', code('order', "(event.user.app_metadata.seen || []).concat('first')")],
+      ['Second', code('key', 'event.secrets.KEY')],
+    ] as const) {
+      await mkdir(join(dir, 'actions', action), { recursive: true })
+      await writeFile(join(dir, 'actions', action, 'code.js'), body)
+      const secrets = action === 'Second' ? [{ name: 'KEY' }] : []
+      await writeFile(
+        join(dir, 'actions', `${action}.json`),
+        JSON.stringify({
+          name: action,
+          code: `./actions/${action}/code.js`,
+          secrets,
+          dependencies: [],
+          supported_triggers: [{ id: 'post-login', version: 'v3' }],
+        }),
+      )
+    }
+    if (triggers !== undefined) {
+      await mkdir(join(dir, 'triggers'))
+      await writeFile(join(dir, 'triggers', 'triggers.json'), JSON.stringify(triggers))
+    }
+    return dir
+  }
+
+  it('takes the actions bound to post-login, in binding order, with the secrets the export has no value for', async () => {
+    const tenant = await readTenantRules(
+      await exportWith('bound', { 'post-login': [{ action_name: 'Second', display_name: 'Second' }], 'credentials-exchange': [] }),
+    )
+    expect(tenant.postLogin).toEqual(['Second'])
+    expect(tenant.watch).toContain(join(root, 'bound', 'triggers'))
+    const actions = postLoginActions(tenant, { secrets: { KEY: 'k-1' } })
+    expect(actions.map(({ name, secrets }) => ({ name, secrets }))).toEqual([{ name: 'Second', secrets: [{ name: 'KEY', value: 'k-1' }] }])
+    await using engine = await createEngine({ rules: [], actions })
+    expect((await engine.run(login('DE'))).idToken.claims).toEqual({ 'https://example.com/key': 'k-1' })
+  })
+
+  it('without bindings, every action that supports post-login, as listed; a secret with no value or an unknown binding is a RuleSourceError', async () => {
+    const tenant = await readTenantRules(await exportWith('unbound', undefined))
+    expect(tenant.postLogin).toBeUndefined()
+    expect(() => postLoginActions(tenant)).toThrow(RuleSourceError)
+    expect(() => postLoginActions(tenant)).toThrow(
+      `${join(root, 'unbound', 'actions', 'Second', 'code.js')}: action 'Second' reads the secret KEY, which has no value: the export has none, and none was given for it`,
+    )
+    expect(postLoginActions(tenant, { secrets: { KEY: 'k' } }).map((action) => action.name)).toEqual(['First', 'Second'])
+    await expect(readTenantRules(await exportWith('dangling', { 'post-login': [{ action_name: 'Gone' }] }))).rejects.toThrow(
+      "the post-login trigger binds 'Gone', which the export has no action of",
+    )
+  })
+
+  it('reads triggers: from a YAML export, and a dependency without a version is refused', async () => {
+    const dir = join(root, 'yaml')
+    await mkdir(join(dir, 'actions', 'Pinned'), { recursive: true })
+    await writeFile(join(dir, 'actions', 'Pinned', 'code.js'), code('pinned', 'true'))
+    await writeFile(
+      join(dir, 'tenant.yaml'),
+      [
+        'actions:',
+        '  - name: Pinned',
+        '    code: ./actions/Pinned/code.js',
+        '    dependencies:',
+        '      - name: lodash',
+        'triggers:',
+        '  post-login:',
+        '    - action_name: Pinned',
+        '',
+      ].join('\n'),
+    )
+    const tenant = await readTenantRules(dir)
+    expect(tenant.postLogin).toEqual(['Pinned'])
+    expect(() => postLoginActions(tenant)).toThrow("action 'Pinned' depends on lodash without a version (the engine runs exact versions)")
+  })
+
+  it("a folder of rules: its actions/*.js run after the rules, in file-name order (the demo's rules folder)", async () => {
+    const demo = fileURLToPath(new URL('../../../../examples/token-server/rules', import.meta.url))
+    const tenant = await readTenantRules(demo)
+    expect(tenant.postLogin).toEqual(['login-context'])
+    await using engine = await createEngine({ rules: tenant.rules, actions: postLoginActions(tenant) })
+    const result = await engine.run({
+      user: { user_id: 'auth0|alice', email: 'alice@example.com', email_verified: true, app_metadata: { roles: ['admin'] } },
+      context: { clientID: 'demo-app', protocol: 'oauth2-password', connection: 'Employees', stats: { loginsCount: 4 } },
+    })
+    expect(result.actions?.map((action) => action.name)).toEqual(['login-context'])
+    expect(result.idToken.claims).toMatchObject({ 'https://example.com/connection': 'Employees' })
   })
 })

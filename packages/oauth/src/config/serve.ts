@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import type { EngineOptions } from '@tokenrules/engine'
-import { readTenantRules } from '@tokenrules/engine/node'
+import { postLoginActions, readTenantRules } from '@tokenrules/engine/node'
 import { toNodeListener } from '../node.js'
 import { createTokenServer, type TokenServer } from '../server.js'
 import { describeServerConfig, loadServerConfig, type LoadServerConfigOptions, type ServerConfig } from './load.js'
@@ -46,7 +46,14 @@ export interface RunningServer extends AsyncDisposable {
 interface Built {
   server: TokenServer
   rules: number
+  actions: number
   watch: string[]
+}
+
+/** `2 rules`, `2 rules, 1 action`. */
+function counted(built: Built): string {
+  const rules = `${built.rules} rule${built.rules === 1 ? '' : 's'}`
+  return built.actions === 0 ? rules : `${rules}, ${built.actions} action${built.actions === 1 ? '' : 's'}`
 }
 
 /**
@@ -114,7 +121,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
   for (const line of describeServerConfig(config)) log(`tokenrules serve: ${line}`)
-  log(`tokenrules serve: ${current.rules} rule${current.rules === 1 ? '' : 's'}; listening on ${url}`)
+  log(`tokenrules serve: ${counted(current)}; listening on ${url}`)
 
   let closed = false
   let reloading: Promise<unknown> = Promise.resolve()
@@ -143,7 +150,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       config = { ...nextConfig, stores: config.stores, listen: config.listen }
       await old.server.close()
       await watching.update(built.watch)
-      log(`tokenrules serve: reloaded, ${built.rules} rule${built.rules === 1 ? '' : 's'}`)
+      log(`tokenrules serve: reloaded, ${counted(built)}`)
       return { reloaded: true, rules: built.rules }
     })
     reloading = next.catch(() => undefined)
@@ -181,13 +188,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 async function build(config: ServerConfig, opened: OpenStores, log: (line: string) => void): Promise<Built> {
   const tenant =
     config.rules === undefined ? undefined : await readTenantRules({ path: config.rules.path, format: config.rules.format, mappings: config.rules.mappings })
-  if (tenant !== undefined && tenant.actions.length > 0) {
-    log(`tokenrules serve: ${tenant.actions.length} Action${tenant.actions.length === 1 ? '' : 's'} in ${tenant.path} not run: serve runs the tenant's rules`)
-  }
+  const configuration = { ...tenant?.configuration, ...config.configuration }
+  // The post-login actions run after the rules; a secret the export has no value for is the
+  // configuration value of that name (from the file or the environment).
+  const actions = tenant === undefined ? [] : postLoginActions(tenant, { secrets: configuration })
   const engine: EngineOptions = {
     ...config.engine,
     rules: tenant?.rules ?? [],
-    configuration: { ...tenant?.configuration, ...config.configuration },
+    actions,
+    configuration,
   }
   const server = await createTokenServer({
     ...config.server,
@@ -198,7 +207,7 @@ async function build(config: ServerConfig, opened: OpenStores, log: (line: strin
     },
   })
   const enabled = engine.rules.filter((rule) => rule.enabled !== false).length
-  return { server, rules: enabled, watch: [config.file, ...(tenant?.watch ?? [])] }
+  return { server, rules: enabled, actions: actions.length, watch: [config.file, ...(tenant?.watch ?? [])] }
 }
 
 /** Watches the config file and the rule set's files; `changed` is called once per burst of changes. */

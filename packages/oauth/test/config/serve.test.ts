@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runServerCommand, serve, type RunningServer } from '@tokenrules/oauth/cli'
@@ -128,6 +128,38 @@ describe('tokenrules serve', () => {
       writeFileSync(rule, original)
     }
     await server.reload()
+  })
+
+  it("the export's post-login actions run after the rules, bound by triggers/triggers.json, a secret from the configuration", async () => {
+    const tenant = join(dir, 'tenant')
+    const ada = { username: 'ada@acme.test', password: passwords['ada@acme.test'] as string }
+    mkdirSync(join(tenant, 'actions', 'Add tier'), { recursive: true })
+    mkdirSync(join(tenant, 'triggers'))
+    try {
+      writeFileSync(
+        join(tenant, 'actions', 'Add tier', 'code.js'),
+        "exports.onExecutePostLogin = async (event, api) => { api.accessToken.setCustomClaim('https://example.com/tier', event.secrets.DEFAULT_PLAN + '-tier'); };",
+      )
+      writeFileSync(
+        join(tenant, 'actions', 'Add tier.json'),
+        JSON.stringify({
+          name: 'Add tier',
+          code: './actions/Add tier/code.js',
+          secrets: [{ name: 'DEFAULT_PLAN' }],
+          supported_triggers: [{ id: 'post-login', version: 'v3' }],
+        }),
+      )
+      writeFileSync(join(tenant, 'triggers', 'triggers.json'), JSON.stringify({ 'post-login': [{ action_name: 'Add tier', display_name: 'Add tier' }] }))
+      expect(await server.reload()).toEqual({ reloaded: true, rules: 2 })
+      expect(logs.at(-1)).toBe('tokenrules serve: reloaded, 2 rules, 1 action')
+      const claims = decodeJwt((await login(ada)).body['access_token'] as string)
+      expect([claims['https://example.com/plan'], claims['https://example.com/tier']]).toEqual(['enterprise', 'free-tier'])
+    } finally {
+      rmSync(join(tenant, 'actions'), { recursive: true, force: true })
+      rmSync(join(tenant, 'triggers'), { recursive: true, force: true })
+    }
+    await server.reload()
+    expect(decodeJwt((await login(ada)).body['access_token'] as string)['https://example.com/tier']).toBeUndefined()
   })
 
   it('a change of the config file or of a rule is picked up by the watcher', async () => {
