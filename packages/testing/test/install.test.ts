@@ -7,6 +7,7 @@
  * build, a registry, two installs): every step has its own time limit.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises'
 import { accessSync, constants, realpathSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -248,19 +249,27 @@ describe('installed from a registry, outside the workspace', () => {
   )
 
   it(
-    "pnpm 10: an embedder's project builds isolated-vm (onlyBuiltDependencies), reads a Deploy CLI export, runs it in an engine and behind createTokenServer, and tests it with vitest 4",
+    "pnpm 10: an embedder's project builds isolated-vm and better-sqlite3 (onlyBuiltDependencies), reads a Deploy CLI export, runs it in an engine and behind createTokenServer, tests it with vitest 4, imports Auth0's users and serves the export with `tokenrules serve`",
     async () => {
       const dir = await project('embedder', {
         dependencies: {
           '@tokenrules/engine': version.engine,
           '@tokenrules/oauth': version.oauth,
+          'better-sqlite3': '^12.11.1',
           'isolated-vm': '^7.0.1',
         },
         devDependencies: { '@tokenrules/testing': version.testing, vitest: '4.1.12' },
       })
-      const install = await succeed(pnpmNode, [pnpmCli, 'install'], dir, 10 * MINUTE)
-      // pnpm 10 lists the dependencies whose build scripts it skipped; isolated-vm must not be one.
-      expect(`${install.stdout}${install.stderr}`).not.toMatch(/Ignored build scripts:[^\n]*isolated-vm/)
+      // better-sqlite3 compiles against this Node's own headers: nothing to download (a prebuilt binary or headers from nodejs.org may be out of reach).
+      const install = await succeed(
+        pnpmNode,
+        [pnpmCli, 'install'],
+        dir,
+        10 * MINUTE,
+        commandEnv({ npm_config_nodedir: dirname(dirname(realpathSync(process.execPath))) }),
+      )
+      // pnpm 10 lists the dependencies whose build scripts it skipped; isolated-vm and better-sqlite3 must not be among them.
+      expect(`${install.stdout}${install.stderr}`).not.toMatch(/Ignored build scripts:[^\n]*(?:isolated-vm|better-sqlite3)/)
       for (const name of packages) await expectInstalledFromTheRegistry(dir, name)
 
       const server = await succeed(process.execPath, ['--no-node-snapshot', 'server.mjs'], dir, 2 * MINUTE)
@@ -286,7 +295,81 @@ describe('installed from a registry, outside the workspace', () => {
       const vitest = await succeed(join(dir, 'node_modules', '.bin', 'vitest'), ['run'], dir, 3 * MINUTE)
       expect(vitest.stdout).toMatch(/Tests\s+1 passed \(1\)/)
       expect(vitest.stdout).toContain('v4.1.12')
+
+      // docs/migrating-from-auth0.md's path with the installed packages: the guide's tokenrules.yaml,
+      // a Deploy CLI export and Auth0's user exports, `tokenrules users import`, `tokenrules serve`,
+      // and a migrated user logging in with the password they had at Auth0.
+      const guide = await readFile(join(repo, 'docs', 'migrating-from-auth0.md'), 'utf8')
+      const config = /```yaml tokenrules\.yaml\n([\s\S]*?)```/.exec(guide)?.[1]
+      expect(config, 'the guide shows a tokenrules.yaml').toEqual(expect.stringContaining('path: tenant\n'))
+      await writeFile(join(dir, 'tokenrules.yaml'), (config as string).replace('path: tenant\n', 'path: auth0-export\n'))
+      const oauthFixtures = join(repo, 'packages', 'oauth', 'test', 'fixtures')
+      await cp(join(oauthFixtures, 'deploy-cli-export'), join(dir, 'auth0-export'), { recursive: true })
+      await cp(join(oauthFixtures, 'auth0-users', 'users-export.ndjson'), join(dir, 'users.ndjson'))
+      await cp(join(oauthFixtures, 'auth0-users', 'password-hashes.ndjson'), join(dir, 'password-hashes.ndjson'))
+      const serverEnv = commandEnv({ TOKENRULES_ENCRYPTION_KEY: randomBytes(32).toString('base64url'), WEB_CLIENT_SECRET: 'web-client-secret' })
+      const tokenrules = join(dir, 'node_modules', '.bin', 'tokenrules')
+      const imported = await succeed(
+        tokenrules,
+        ['users', 'import', 'users.ndjson', 'password-hashes.ndjson', '--directory', 'Employees'],
+        dir,
+        2 * MINUTE,
+        serverEnv,
+      )
+      expect(imported.stdout).toContain('imported 4 users into Employees')
+
+      const serving = spawn(tokenrules, ['serve', '--config', 'tokenrules.yaml', '--port', '0'], {
+        cwd: dir,
+        env: serverEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let log = ''
+      const collect = (chunk: Buffer) => void (log += chunk.toString('utf8'))
+      serving.stdout.on('data', collect)
+      serving.stderr.on('data', collect)
+      const exited = new Promise<void>((done) => serving.once('exit', () => done()))
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`tokenrules serve did not listen within 2 minutes:\n${log}`)), 2 * MINUTE)
+          const look = () => {
+            const found = /listening on (http:\/\/\S+)/.exec(log)
+            if (found !== null) {
+              clearTimeout(timer)
+              resolve(found[1] as string)
+            }
+          }
+          serving.stdout.on('data', look)
+          serving.stderr.on('data', look)
+          void exited.then(() => {
+            clearTimeout(timer)
+            reject(new Error(`tokenrules serve exited:\n${log}`))
+          })
+        })
+        const answer = await fetch(`${url}/oauth/token`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'password',
+            client_id: 'web',
+            client_secret: 'web-client-secret',
+            username: 'ada@acme.test',
+            password: 'Analytical-Engine-1843',
+          }),
+        })
+        const body = (await answer.json()) as { access_token?: string }
+        expect(answer.status, JSON.stringify(body)).toBe(200)
+        const claims = JSON.parse(Buffer.from((body.access_token as string).split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>
+        expect(claims).toMatchObject({
+          sub: 'auth0|5f1a2b3c4d5e6f7a8b9c0d1e',
+          aud: 'https://api.example.com',
+          'https://example.com/roles': ['admin'],
+          'https://example.com/plan': 'enterprise',
+        })
+      } finally {
+        serving.kill('SIGTERM')
+        await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))])
+        if (serving.exitCode === null) serving.kill('SIGKILL')
+      }
     },
-    20 * MINUTE,
+    25 * MINUTE,
   )
 })
