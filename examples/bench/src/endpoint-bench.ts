@@ -1,6 +1,7 @@
 /**
  * The token endpoint (`@tokenrules/oauth`, password grant) over loopback under autocannon, in
- * three set-ups that differ only in the rules, plus password hashing on its own.
+ * set-ups that differ only in the rules, then with the rules on a SQLite file, on PostgreSQL and on
+ * three nodes sharing one PostgreSQL, plus password hashing on its own.
  *
  * The endpoint comparison uses a cheap scrypt cost (N = 2^4, the lowest `hashPassword` accepts,
  * through the server's own `passwords.scryptCost` option and `hashSecret(…, { cost })`), so that
@@ -8,11 +9,27 @@
  * one short run shows the endpoint with it.
  */
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Agent, createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import autocannon from 'autocannon'
 import { createEngine, type Engine, type RunInput, type RunResult } from '@tokenrules/engine'
-import { DEFAULT_SCRYPT_COST, GRANT_TYPES, createTokenServer, hashPassword, hashSecret, toNodeListener, verifyPassword } from '@tokenrules/oauth'
+import {
+  DEFAULT_SCRYPT_COST,
+  GRANT_TYPES,
+  createTokenServer,
+  hashPassword,
+  hashSecret,
+  toNodeListener,
+  verifyPassword,
+  type TokenServerStores,
+} from '@tokenrules/oauth'
+import { createPostgresStores } from '@tokenrules/oauth/postgres'
+import { createSqliteStores } from '@tokenrules/oauth/sqlite'
+// The PostgreSQL cluster the oauth tests start (Debian's postgresql, its own data directory, loopback only).
+import { postgresBinDir, startPostgresServer } from '../../../packages/oauth/test/setup/postgres-server.js'
 import { median, sleep, summarize } from './stats.js'
 import { configuration, rules } from './workload.js'
 
@@ -58,6 +75,8 @@ const CHEAP_COST = 2 ** 4
 const SECRET = 'bench-client-secret-0123456789abcdef'
 const PASSWORD = 'correct horse battery staple'
 const AUDIENCE = 'https://api.bench.example.com'
+/** Seals the signing keys in a SQLite file or PostgreSQL (the bench's own, thrown away after). */
+const ENCRYPTION_KEY = new Uint8Array(32).fill(42)
 
 /**
  * An `Engine` that runs nothing: the endpoint without a rules engine at all (the floor).
@@ -118,7 +137,11 @@ async function measureHashing(parallelism: number): Promise<EndpointReport['hash
   }
 }
 
-async function startServer(kind: 'none' | 'empty' | 'rules' | 'rules-thread', scryptCost: number) {
+async function startServer(
+  kind: 'none' | 'empty' | 'rules' | 'rules-thread',
+  scryptCost: number,
+  options: { stores?: TokenServerStores; createUser?: boolean } = {},
+) {
   const own = kind === 'none' ? await noRulesEngine() : undefined
   // The token server's own engine runs its isolates in a child process (isolation: 'process');
   // 'rules-thread' is the same rule set with the isolates on this process's threads.
@@ -137,16 +160,18 @@ async function startServer(kind: 'none' | 'empty' | 'rules' | 'rules-thread', sc
     apis: [{ identifier: AUDIENCE, scopes: ['read:reports', 'write:reports', 'admin'] }],
     directories: [{ name: 'Employees' }],
     passwords: { scryptCost },
+    ...(options.stores === undefined ? {} : { stores: options.stores, encryptionKey: ENCRYPTION_KEY }),
   })
-  await server.users.create({
-    directory: 'Employees',
-    email: 'ada.lovelace@example.com',
-    password: PASSWORD,
-    email_verified: true,
-    name: 'Ada Lovelace',
-    app_metadata: { roles: ['admin', 'reports:reader'], plan: 'enterprise', org_id: 'org_7Hq2', suspended: false },
-    user_metadata: { locale: 'en-GB', theme: 'dark' },
-  })
+  if (options.createUser !== false)
+    await server.users.create({
+      directory: 'Employees',
+      email: 'ada.lovelace@example.com',
+      password: PASSWORD,
+      email_verified: true,
+      name: 'Ada Lovelace',
+      app_metadata: { roles: ['admin', 'reports:reader'], plan: 'enterprise', org_id: 'org_7Hq2', suspended: false },
+      user_metadata: { locale: 'en-GB', theme: 'dark' },
+    })
   const http: Server = createServer(toNodeListener(server.handler))
   http.listen(0, '127.0.0.1')
   await once(http, 'listening')
@@ -229,8 +254,9 @@ async function variant(
   scryptCost: number,
   seconds: { latency: number; throughput: number },
   connections: number,
+  stores?: TokenServerStores,
 ) {
-  const server = await startServer(kind, scryptCost)
+  const server = await startServer(kind, scryptCost, stores === undefined ? {} : { stores })
   try {
     // One checked login: the rules' claims must be in the access token (or absent without rules).
     const check = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
@@ -258,6 +284,85 @@ async function variant(
   }
 }
 
+/** `load` against several nodes at once (the connections shared out), summed: requests/s added up, the worst node's latencies. */
+async function loadNodes(urls: readonly string[], connections: number, durationSeconds: number): Promise<LoadFigures> {
+  const each = Math.max(1, Math.round(connections / urls.length))
+  const runs = await Promise.all(urls.map((url) => load(url, each, durationSeconds)))
+  const worst = (pick: (run: LoadFigures) => number) => Math.max(...runs.map(pick))
+  return {
+    connections: each * urls.length,
+    durationSeconds,
+    requestsPerSecond: runs.reduce((sum, run) => sum + run.requestsPerSecond, 0),
+    latencyMs: {
+      p50: worst((run) => run.latencyMs.p50),
+      p90: worst((run) => run.latencyMs.p90),
+      p99: worst((run) => run.latencyMs.p99),
+      mean: runs.reduce((sum, run) => sum + run.latencyMs.mean, 0) / runs.length,
+      max: worst((run) => run.latencyMs.max),
+    },
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  }
+}
+
+/**
+ * The 5-rule endpoint on stores that persist: a SQLite file, PostgreSQL (a cluster of its own on
+ * loopback), and three token servers on that one PostgreSQL, each with its own pool and engine,
+ * the load spread over them. Without PostgreSQL installed, its two set-ups are left out.
+ */
+async function storeVariants(seconds: { latency: number; throughput: number }, connections: number): Promise<EndpointVariant[]> {
+  const out: EndpointVariant[] = []
+  const dir = mkdtempSync(join(tmpdir(), 'tokenrules-bench-'))
+  try {
+    const sqlite = createSqliteStores({ path: join(dir, 'tokenrules.db') })
+    try {
+      out.push(await variant('engine, 5 rules, SQLite file, N=2^4', 'rules', CHEAP_COST, seconds, connections, sqlite))
+    } finally {
+      sqlite.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  if (postgresBinDir() === undefined) {
+    console.log('  (PostgreSQL is not installed: its set-ups are left out; `pnpm setup:system` in packages/oauth installs it)')
+    return out
+  }
+  const cluster = await startPostgresServer()
+  try {
+    const one = await createPostgresStores({ connectionString: await cluster.createDatabase('bench_one') })
+    try {
+      await sleep(200)
+      out.push(await variant('engine, 5 rules, PostgreSQL, N=2^4', 'rules', CHEAP_COST, seconds, connections, one))
+    } finally {
+      await one.close()
+    }
+    const url = await cluster.createDatabase('bench_three')
+    const pools = await Promise.all([1, 2, 3].map(() => createPostgresStores({ connectionString: url })))
+    const nodes: Awaited<ReturnType<typeof startServer>>[] = []
+    try {
+      for (const [index, stores] of pools.entries()) nodes.push(await startServer('rules', CHEAP_COST, { stores, createUser: index === 0 }))
+      await sleep(200)
+      const throughputRun = await loadNodes(
+        nodes.map((node) => node.url),
+        connections,
+        seconds.throughput,
+      )
+      console.log(
+        `  ${'engine, 5 rules, 3 nodes on one PostgreSQL, N=2^4'.padEnd(44)} c=1: — | ` +
+          `c=${throughputRun.connections}: ${throughputRun.requestsPerSecond.toFixed(0)} req/s, p50 ${throughputRun.latencyMs.p50} ms, p99 ${throughputRun.latencyMs.p99} ms (worst node)` +
+          (throughputRun.non2xx + throughputRun.errors > 0 ? ` (non-2xx ${throughputRun.non2xx}, errors ${throughputRun.errors})` : ''),
+      )
+      out.push({ name: 'engine, 5 rules, 3 nodes on one PostgreSQL, N=2^4', scryptCost: CHEAP_COST, latencyRun: undefined, throughputRun })
+    } finally {
+      for (const node of nodes) await node.close()
+      for (const stores of pools) await stores.close()
+    }
+  } finally {
+    await cluster.stop()
+  }
+  return out
+}
+
 export async function benchEndpoint(options: { durationSeconds: number; connections: number }): Promise<EndpointReport> {
   const hashing = await measureHashing(options.connections)
   console.log(
@@ -280,10 +385,18 @@ export async function benchEndpoint(options: { durationSeconds: number; connecti
     { latency: 0, throughput: options.durationSeconds },
     options.connections,
   )
+  await sleep(200)
+  const stored = await storeVariants(seconds, options.connections)
+  const rps = (name: string) => [withRules, ...stored].find((v) => v.name.includes(name))?.throughputRun.requestsPerSecond
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`)
+  console.log(
+    `  req/s ratios: SQLite ÷ memory ${ratio(rps('SQLite'), withRules.throughputRun.requestsPerSecond)}, ` +
+      `PostgreSQL ÷ SQLite ${ratio(rps(', PostgreSQL,'), rps('SQLite'))}, 3 nodes ÷ 1 node on PostgreSQL ${ratio(rps('3 nodes'), rps(', PostgreSQL,'))}`,
+  )
   const p50 = (v: EndpointVariant) => v.latencyRun?.latencyMs.p50 ?? Number.NaN
   return {
     hashing,
-    variants: [none, empty, withRules, inThreads, production],
+    variants: [none, empty, withRules, inThreads, production, ...stored],
     rulesShare: {
       latencyP50AddedMs: p50(withRules) - p50(none),
       latencyP50AddedPercent: ((p50(withRules) - p50(none)) / p50(none)) * 100,
