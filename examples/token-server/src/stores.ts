@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StoreUnavailableError, type TokenServerStores } from '@tokenrules/oauth'
+import { redactedUrl } from '@tokenrules/oauth/cli'
 import { SettingsError } from './listen.js'
 
 /**
@@ -22,19 +23,6 @@ export interface DemoStores {
   close(): Promise<void>
 }
 
-/** A URL for the log: scheme, host, port and path; never the user name, password or query (where libpq's `password=` may be). */
-export function redacted(url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.password = ''
-    parsed.username = ''
-    parsed.search = ''
-    return parsed.href
-  } catch {
-    return '(unparsable URL)'
-  }
-}
-
 /** The URL of `name` when set (and not empty), refused with a {@link SettingsError} unless it is one of `schemes`. */
 function urlSetting(env: NodeJS.ProcessEnv, name: string, schemes: string[], example: string): string | undefined {
   const value = env[name]
@@ -47,7 +35,7 @@ function urlSetting(env: NodeJS.ProcessEnv, name: string, schemes: string[], exa
     throw new SettingsError(`${name} does not parse as a URL; it must look like ${example}.`)
   }
   if (!schemes.includes(scheme))
-    throw new SettingsError(`${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL such as ${example}, not '${redacted(value)}'.`)
+    throw new SettingsError(`${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL such as ${example}, not '${redactedUrl(value)}'.`)
   return value
 }
 
@@ -74,7 +62,7 @@ export async function demoStores(env: NodeJS.ProcessEnv, dataDir: string, option
       closers.push(() => postgres.close())
       base = postgres
       existing = migration === undefined || migration.from === POSTGRES_SCHEMA_VERSION
-      description = `PostgreSQL ${redacted(databaseUrl)} schema version ${POSTGRES_SCHEMA_VERSION}`
+      description = `PostgreSQL ${redactedUrl(databaseUrl)} schema version ${POSTGRES_SCHEMA_VERSION}`
     } else {
       const { createSqliteStores } = await import('@tokenrules/oauth/sqlite')
       const path = join(dataDir, 'tokenrules.db')
@@ -90,7 +78,7 @@ export async function demoStores(env: NodeJS.ProcessEnv, dataDir: string, option
     closers.push(() => redis.close())
     return {
       stores: { ...base, attempts: redis.attempts, refreshTokens: redis.refreshTokens, userinfo: redis.userinfo },
-      description: `${description}; attempt counters, refresh tokens and userinfo in Redis ${redacted(redisUrl)}`,
+      description: `${description}; attempt counters, refresh tokens and userinfo in Redis ${redactedUrl(redisUrl)}`,
       existing,
       shared: databaseUrl !== undefined,
       close,

@@ -14,7 +14,8 @@ import { startPostgresServer, type RunningPostgres } from '../../../packages/oau
 import { startRedisServer, type RunningRedis } from '../../../packages/oauth/test/setup/redis-server.js'
 import { USERS, demoEncryptionKey, demoKeyReloadSeconds, demoServerOptions, seedUsers } from '../src/config.js'
 import { SettingsError } from '../src/listen.js'
-import { demoStores, redacted } from '../src/stores.js'
+import { redactedUrl } from '@tokenrules/oauth/cli'
+import { demoStores } from '../src/stores.js'
 import { demoArgs, demoCommand, demoRoot } from './demo-process.js'
 
 const KEY = Buffer.alloc(32, 5).toString('base64url')
@@ -159,7 +160,7 @@ describe('demoStores', () => {
     const withoutRedis = await demoStores({ DATABASE_URL }, dataDir())
     const otherNode = await demoStores({ DATABASE_URL, REDIS_URL: redis.url }, dataDir())
     try {
-      expect(withRedis.description).toBe(`${withoutRedis.description}; attempt counters, refresh tokens and userinfo in Redis ${redacted(redis.url)}`)
+      expect(withRedis.description).toBe(`${withoutRedis.description}; attempt counters, refresh tokens and userinfo in Redis ${redactedUrl(redis.url)}`)
       await withRedis.stores.refreshTokens.save(record('t1'))
       expect((await otherNode.stores.refreshTokens.use('t1', Date.now()))?.outcome).toBe('rotated')
       expect(await withoutRedis.stores.refreshTokens.use('t1', Date.now())).toBeUndefined()
