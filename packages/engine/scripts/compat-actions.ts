@@ -6,46 +6,25 @@
  *
  *   pnpm exec node --no-node-snapshot --conditions=@tokenrules/source --import tsx packages/engine/scripts/compat-actions.ts
  */
-import { ActionCaseRunner, actionSlugs, describeDiff, hasActionCase, loadAction, startFixtureServer } from '../test/actions-corpus/harness.js'
-import { guardMeasurement, percent, type RuleVerdict } from './compat-run.js'
+import { ActionCaseRunner, actionSlugs, hasActionCase, loadAction } from '../test/actions-corpus/harness.js'
+import { guardMeasurement, measureWith, percent } from './compat-run.js'
 
 const args = process.argv.slice(2)
 const run = guardMeasurement()
 const isolation = args.includes('--thread') ? 'thread' : 'process'
 const actions = actionSlugs().filter(hasActionCase).map(loadAction)
-const fixture = await startFixtureServer()
-const verdicts: RuleVerdict[] = []
-try {
-  for (const action of actions) {
-    const runner = new ActionCaseRunner(action, fixture, { isolation })
-    const verdict: RuleVerdict = {
-      slug: action.slug,
-      identical: true,
-      differences: [],
-      known: action.testCase.differs ?? action.testCase.scenarios.find((s) => s.differs !== undefined)?.differs,
-    }
-    try {
-      for (const scenario of action.testCase.scenarios) {
-        const { diff, engine, reference } = await runner.run(scenario)
-        if (diff.length > 0) {
-          verdict.identical = false
-          verdict.differences.push({ scenario: scenario.name, diff: describeDiff(diff), engineNotes: engine.notes, referenceNotes: reference.notes })
-        }
-      }
-    } finally {
-      await runner.close()
-    }
-    verdicts.push(verdict)
-    if (args.includes('--json')) continue
+const verdicts = await measureWith(
+  actions,
+  (action, fixture) => new ActionCaseRunner(action, fixture, { isolation }),
+  (verdict) => {
+    if (args.includes('--json')) return
     if (verdict.identical) process.stdout.write(`identical  ${verdict.slug}\n`)
     else {
       process.stdout.write(`DIFFERS    ${verdict.slug}${verdict.known === undefined ? '' : ` (known: ${verdict.known})`}\n`)
       for (const d of verdict.differences) process.stdout.write(`    ${d.scenario}:\n      ${d.diff.split('\n').join('\n      ')}\n`)
     }
-  }
-} finally {
-  await fixture.close()
-}
+  },
+)
 const identical = verdicts.filter((v) => v.identical).length
 if (args.includes('--json')) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`)
 process.stdout.write(`\nactions corpus (isolation '${isolation}'): ${identical} / ${verdicts.length} identical (${percent(identical, verdicts.length)})\n`)

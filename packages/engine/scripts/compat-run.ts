@@ -2,7 +2,7 @@
  * Shared by the compat scripts: run rules through the differential harness (engine and reference)
  * and sum them up. A rule is identical when every scenario of its case is.
  */
-import { CaseRunner, describeDiff, startFixtureServer, type LoadedRule } from '../test/deployed/harness.js'
+import { CaseRunner, describeDiff, startFixtureServer, type DifferentialResult, type FixtureServer, type LoadedRule } from '../test/deployed/harness.js'
 
 export interface RuleVerdict {
   slug: string
@@ -13,23 +13,37 @@ export interface RuleVerdict {
   known: string | undefined
 }
 
-export async function measure(
-  rules: readonly LoadedRule[],
-  options: { isolation?: 'process' | 'thread'; onRule?: (verdict: RuleVerdict) => void } = {},
+/** What {@link measureWith} measures: a corpus entry whose case lists its scenarios. */
+export interface Measurable<S extends { name: string; differs?: string | undefined }> {
+  slug: string
+  testCase: { differs?: string | undefined; scenarios: readonly S[] }
+}
+
+/** A differential runner of one entry's scenarios (`CaseRunner`, `ActionCaseRunner`). */
+export interface ScenarioRunner<S> {
+  run(scenario: S): Promise<DifferentialResult>
+  close(): Promise<void>
+}
+
+/** Runs every scenario of every entry through the runner `open` makes for it, on one fixture server, and sums them up. */
+export async function measureWith<S extends { name: string; differs?: string | undefined }, T extends Measurable<S>>(
+  entries: readonly T[],
+  open: (entry: T, fixture: FixtureServer) => ScenarioRunner<S>,
+  onEntry?: (verdict: RuleVerdict) => void,
 ): Promise<RuleVerdict[]> {
   const fixture = await startFixtureServer()
   const verdicts: RuleVerdict[] = []
   try {
-    for (const rule of rules) {
-      const runner = new CaseRunner(rule, fixture, { isolation: options.isolation ?? 'process' })
+    for (const entry of entries) {
+      const runner = open(entry, fixture)
       const verdict: RuleVerdict = {
-        slug: rule.slug,
+        slug: entry.slug,
         identical: true,
         differences: [],
-        known: rule.testCase.differs ?? rule.testCase.scenarios.find((s) => s.differs !== undefined)?.differs,
+        known: entry.testCase.differs ?? entry.testCase.scenarios.find((s) => s.differs !== undefined)?.differs,
       }
       try {
-        for (const scenario of rule.testCase.scenarios) {
+        for (const scenario of entry.testCase.scenarios) {
           const { diff, engine, reference } = await runner.run(scenario)
           if (diff.length > 0) {
             verdict.identical = false
@@ -40,12 +54,20 @@ export async function measure(
         await runner.close()
       }
       verdicts.push(verdict)
-      options.onRule?.(verdict)
+      onEntry?.(verdict)
     }
   } finally {
     await fixture.close()
   }
   return verdicts
+}
+
+/** The rules of the deployed corpus (or the templates) through `CaseRunner`. */
+export async function measure(
+  rules: readonly LoadedRule[],
+  options: { isolation?: 'process' | 'thread'; onRule?: (verdict: RuleVerdict) => void } = {},
+): Promise<RuleVerdict[]> {
+  return measureWith(rules, (rule, fixture) => new CaseRunner(rule, fixture, { isolation: options.isolation ?? 'process' }), options.onRule)
 }
 
 export function percent(part: number, total: number): string {
