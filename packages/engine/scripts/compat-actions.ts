@@ -4,7 +4,7 @@
  * that differs and the figure, identical / total. An action is identical when every scenario of
  * its case is. `--thread` measures isolation 'thread' instead; `--json` prints the verdicts as JSON.
  *
- *   pnpm exec node --no-node-snapshot --conditions=@tokenrules/source --import tsx packages/engine/scripts/compat-actions.ts
+ *   pnpm compat:actions [-- --thread | --json]
  */
 import { ActionCaseRunner, actionSlugs, hasActionCase, loadAction } from '../test/actions-corpus/harness.js'
 import { guardMeasurement, measureWith, percent } from './compat-run.js'
