@@ -443,49 +443,46 @@ describe('the 100 KB limit of custom claims per token', () => {
   })
 
   for (const token of ['accessToken', 'idToken'] as const) {
-    it(`fails fast with ERR_CLAIMS_TOO_LARGE for a 10 MB claim in the ${token}`, async () => {
+    it(`fails with ERR_CLAIMS_TOO_LARGE for a 10 MB claim in the ${token}`, async () => {
       await using engine = await engineWith(
         [rule('huge', `context.${token}['https://example.com/huge'] = 'x'.repeat(10 * 1024 * 1024); callback(null, user, context);`)],
         {
           limits: { timeoutMs: 10_000, memoryLimitMb: 128 },
         },
       )
-      const started = performance.now()
       const err = await rejection(engine.run(passwordInput()))
-      const elapsed = performance.now() - started
       expect(err.code).toBe('ERR_CLAIMS_TOO_LARGE')
       expect(err.token).toBe(token)
-      expect(elapsed).toBeLessThan(1_000)
     })
   }
 
-  /** Run `body` with a budget far above "fast", so that a slow failure shows as slow, not as a timeout. */
-  async function timedFailure(body: string): Promise<{ err: any; elapsed: number }> {
+  /**
+   * Run `body` with a budget far above what the size check needs, so that a check that walked the
+   * whole value (or copied it) would show as a timeout or a memory kill, not as this error. How fast
+   * it fails is a figure for `pnpm bench`, not an assertion here.
+   */
+  async function sizeFailure(body: string): Promise<any> {
     await using engine = await engineWith([rule('huge', `${body} callback(null, user, context);`)], {
       limits: { timeoutMs: 10_000, memoryLimitMb: 64 },
     })
-    const started = performance.now()
-    const err = await rejection(engine.run(passwordInput()))
-    return { err, elapsed: performance.now() - started }
+    return rejection(engine.run(passwordInput()))
   }
 
-  it('fails fast with ERR_CLAIMS_TOO_LARGE for a 10 MB claim made of many small values', async () => {
+  it('fails with ERR_CLAIMS_TOO_LARGE (not a timeout or a memory kill) for a 10 MB claim made of many small values', async () => {
     // 5 Mi numbers: about 10 MB of JSON.
-    const { err, elapsed } = await timedFailure(`context.accessToken['https://example.com/huge'] = new Array(5 * 1024 * 1024).fill(0);`)
+    const err = await sizeFailure(`context.accessToken['https://example.com/huge'] = new Array(5 * 1024 * 1024).fill(0);`)
     expect(err.code).toBe('ERR_CLAIMS_TOO_LARGE')
     expect(err.token).toBe('accessToken')
-    expect(elapsed).toBeLessThan(1_000)
   })
 
-  it('fails fast with ERR_CLAIMS_TOO_LARGE for 10 MB of custom claims spread over many claims of one token', async () => {
+  it('fails with ERR_CLAIMS_TOO_LARGE for 10 MB of custom claims spread over many claims of one token', async () => {
     // 100 claims of about 100 KB of JSON each (one shared array): each alone is under the limit.
-    const { err, elapsed } = await timedFailure(
+    const err = await sizeFailure(
       `var block = new Array(50000).fill(0);
        for (var i = 0; i < 100; i++) context.idToken['https://example.com/part' + i] = block;`,
     )
     expect(err.code).toBe('ERR_CLAIMS_TOO_LARGE')
     expect(err.token).toBe('idToken')
-    expect(elapsed).toBeLessThan(1_000)
   })
 })
 
