@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { basename, extname } from 'node:path'
 import { parseArgs } from 'node:util'
+import { ruleNameOf } from '@tokenrules/engine/node'
 import { convertRule, RuleConversionError, type ConvertedRule } from '../convert/convert-rule.js'
 import { displayPath } from './run-command.js'
 import { styleFor } from './style.js'
@@ -51,7 +51,7 @@ export async function convertCommand(argv: readonly string[]): Promise<number> {
   }
   let converted: ConvertedRule
   try {
-    converted = convertRule(source, { name: ruleName(file) })
+    converted = convertRule(source, { name: ruleNameOf(file) })
   } catch (error) {
     if (error instanceof RuleConversionError)
       throw new UsageError(`convert: ${displayPath(file)}${error.line === undefined ? '' : `:${error.line}`}: ${error.message}`)
@@ -88,13 +88,6 @@ export async function convertCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${out.join('\n')}\n`)
   }
   return converted.complete ? EXIT.allowed : EXIT.denied
-}
-
-/** The rule's name from its file, as a rules folder names it: `01-add-roles.js` is `add-roles`. */
-function ruleName(file: string): string {
-  const base = basename(file, extname(file))
-  const stripped = base.replace(/^\d+[-_.\s]+/, '')
-  return stripped === '' ? base : stripped
 }
 
 function parse(argv: readonly string[]) {
