@@ -353,12 +353,8 @@ const triggerBindings = z.record(z.string(), z.array(z.looseObject({ action_name
 
 /** The post-login bindings' action names, or `undefined` without bindings. */
 function postLoginOf(triggers: z.infer<typeof triggerBindings> | null | undefined): string[] | undefined {
-  const bindings = triggers?.['post-login']
-  return bindings === undefined || bindings === null
-    ? triggers === undefined || triggers === null
-      ? undefined
-      : []
-    : bindings.map((binding) => binding.action_name)
+  if (triggers === undefined || triggers === null) return undefined
+  return (triggers['post-login'] ?? []).map((binding) => binding.action_name)
 }
 
 /** The Deploy CLI's directory format: `rules/*.json` name the rules and their `script`; `rules-configs/*.json` and `actions/*.json` beside. */
