@@ -19,6 +19,7 @@ import {
 import type { ResolvedOptions } from '../options.js'
 import type { BackgroundReport, JsonValue, LogEntry, RunResult, Warning } from '../result.js'
 import { isNoBrowserProtocol } from './protocols.js'
+import { metadataUpdates, parseGuestResult, trailer } from './guest-result.js'
 import type { BackgroundEnd, SandboxOutcome } from './sandbox.js'
 
 /*
@@ -26,61 +27,6 @@ import type { BackgroundEnd, SandboxOutcome } from './sandbox.js'
  * wrote is read like any input (validated), the claims policy applied, failures classified.
  */
 
-const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]))
-const logEntry = z.object({
-  level: z.enum(['log', 'info', 'warn', 'error', 'debug']),
-  rule: z.string(),
-  message: z.string(),
-  atMs: z.number(),
-})
-const warning = z.union([
-  z.object({ code: z.literal('CALLBACK_CALLED_TWICE'), rule: z.string(), message: z.string() }),
-  z.object({ code: z.literal('RULE_THREW_AFTER_CALLBACK'), rule: z.string(), message: z.string() }),
-  z.object({ code: z.literal('LOGS_TRUNCATED'), message: z.string() }),
-  z.object({ code: z.literal('WARNINGS_TRUNCATED'), message: z.string() }),
-  z.object({ code: z.literal('MODULE_VERSION_MISMATCH'), rule: z.string(), message: z.string() }),
-])
-const metadataUpdates = z.array(
-  z.object({
-    userId: z.string(),
-    kind: z.enum(['app_metadata', 'user_metadata']),
-    metadata: z.record(z.string(), json),
-  }),
-)
-const trailer = {
-  logs: z.array(logEntry),
-  warnings: z.array(warning),
-  rules: z.array(z.object({ name: z.string(), durationMs: z.number() })),
-  actions: z.array(z.object({ name: z.string(), durationMs: z.number() })).optional(),
-}
-/** What the guest runtime sends back (read out of the sandbox, so validated like any input). */
-const guestResult = z.discriminatedUnion('ok', [
-  z.object({
-    ok: z.literal(true),
-    user: z.record(z.string(), z.unknown()),
-    context: z.record(z.string(), z.unknown()).optional(),
-    accessToken: z.record(z.string(), json),
-    scope: z.union([z.string(), z.array(z.string())]).optional(),
-    idToken: z.record(z.string(), json),
-    multifactor: z.object({ provider: z.string(), allowRememberBrowser: z.boolean() }).optional(),
-    redirect: z.object({ url: z.string() }).optional(),
-    primaryUser: z.string().optional(),
-    ...trailer,
-  }),
-  z.object({
-    ok: z.literal(false),
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      rule: z.string().nullable().optional(),
-      path: z.string().optional(),
-      keys: z.array(z.union([z.string(), z.number()])).optional(),
-      stack: z.string().optional(),
-      module: z.string().optional(),
-    }),
-    ...trailer,
-  }),
-])
 const collected = z.object({ logs: trailer.logs, warnings: trailer.warnings }).partial()
 /** The guest's report of a run's background (guest/runtime.js, endBackground). */
 const backgroundText = z.object({
@@ -146,7 +92,7 @@ export function decodeOutcome(outcome: SandboxOutcome, protocol: string, options
   // Reported whatever the outcome: a rule may deny and still leave work running.
   const background = outcome.background === undefined ? undefined : backgroundReport(outcome.background, options)
   const raw = JSON.parse(outcome.payload) as { accessToken: Record<string, JsonValue>; idToken: Record<string, JsonValue> }
-  const parsed = guestResult.safeParse(raw)
+  const parsed = parseGuestResult(raw)
   if (!parsed.success) {
     throw new EngineInternalError('The sandbox returned a result the engine cannot read.', { cause: parsed.error })
   }
