@@ -321,7 +321,7 @@ export class Sandbox {
       try {
         const value = await this.#call(args, remaining)
         // A run that ended inside 'start' answers with its result as the return value.
-        if (args[0] === 'start' && typeof value === 'string') this.#done(run, value)
+        if (args[0] === 'start' && typeof value === 'string') this.#done(run, value, true)
       } catch (error) {
         let failure = this.#killed ? 'timeout' : classifyIsolateFailure(error, this.#isolate.isDisposed)
         // isolated-vm may dispose an isolate over its memory limit between two calls (a collection
@@ -353,14 +353,17 @@ export class Sandbox {
   async #call(args: (string | number)[], timeoutMs: number): Promise<unknown> {
     if (this.#parked) throw new Error('The isolate thread is parked.')
     const call = this.#dispatch.apply(undefined, args, { timeout: timeoutMs })
-    const abandoned = new Promise<never>((_, reject) => (this.#abandon = reject))
     this.#inFlight = call
     const killer = setTimeout(() => {
       this.#killed = true
       this.#kill()
     }, timeoutMs + KILL_GRACE_MS)
     try {
-      return await Promise.race([call, abandoned])
+      // The call's own settling, or an abandonment (its thread parked), whichever comes first.
+      return await new Promise<unknown>((resolve, reject) => {
+        this.#abandon = reject
+        call.then(resolve, reject)
+      })
     } finally {
       clearTimeout(killer)
       this.#inFlight = undefined
@@ -461,14 +464,19 @@ export class Sandbox {
     )
   }
 
-  /** The guest finished the run; answer once the current call into the guest has returned. */
-  #done(run: ActiveRun, payload: string): void {
+  /**
+   * The guest finished the run; answer once the current call into the guest has returned. `returned`:
+   * the answer is that call's return value, so it has returned, and the run is answered now.
+   */
+  #done(run: ActiveRun, payload: string, returned = false): void {
     if (run.settled || run.background !== undefined) return
     if (payload.endsWith(BACKGROUND_MARK)) return this.#startBackground(run, payload)
     run.settled = true
     this.#stopTimers(run)
     const outcome = (): SandboxOutcome => ({ kind: 'done', payload, metadataUpdates: run.metadataUpdates })
-    this.#answer(run, outcome, outcome)
+    if (!returned) return this.#answer(run, outcome, outcome)
+    if (this.#active === run) this.#active = undefined
+    run.resolve(outcome())
   }
 
   /**
