@@ -1,0 +1,82 @@
+/**
+ * The warm path does the least it can (issue 19): once an engine has served a login, further runs
+ * create no isolate and compile nothing (no script, no module, no eval), in the isolates of
+ * `isolation: 'thread'`. Counts, not times: the bench measures the speed.
+ */
+import type IvmModule from 'isolated-vm'
+import { describe, expect, it, vi } from 'vitest'
+import { passwordInput, rule, engineWith } from './helpers.js'
+
+/** Calls to isolated-vm's compilers and context factories, by name, made by any isolate of the engine. */
+const calls = vi.hoisted(() => new Map<string, number>())
+
+// isolated-vm's methods cannot be spied on (they are not configurable), so the engine gets an
+// Isolate class that counts what it is asked to create and compile.
+vi.mock('isolated-vm', async (importOriginal) => {
+  const actual = ((await importOriginal()) as { default: typeof IvmModule }).default
+  const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1)
+  class CountingIsolate extends actual.Isolate {
+    constructor(...args: ConstructorParameters<typeof actual.Isolate>) {
+      super(...args)
+      count('new Isolate')
+    }
+    override compileScript(...args: Parameters<IvmModule.Isolate['compileScript']>) {
+      count('compileScript')
+      return super.compileScript(...args)
+    }
+    override compileScriptSync(...args: Parameters<IvmModule.Isolate['compileScriptSync']>) {
+      count('compileScriptSync')
+      return super.compileScriptSync(...args)
+    }
+    override compileModule(...args: Parameters<IvmModule.Isolate['compileModule']>) {
+      count('compileModule')
+      return super.compileModule(...args)
+    }
+    override compileModuleSync(...args: Parameters<IvmModule.Isolate['compileModuleSync']>) {
+      count('compileModuleSync')
+      return super.compileModuleSync(...args)
+    }
+    override createContext(...args: Parameters<IvmModule.Isolate['createContext']>) {
+      count('createContext')
+      return super.createContext(...args)
+    }
+    override createContextSync(...args: Parameters<IvmModule.Isolate['createContextSync']>) {
+      count('createContextSync')
+      return super.createContextSync(...args)
+    }
+  }
+  // isolated-vm's own exports are not enumerable: read through to them.
+  const mocked = new Proxy(actual, { get: (target, key) => (key === 'Isolate' ? CountingIsolate : Reflect.get(target, key)) })
+  return { ...mocked, default: mocked }
+})
+
+describe('the warm path', () => {
+  it('creates no isolate and compiles nothing once the engine has served a run', async () => {
+    await using engine = await engineWith(
+      [
+        rule('roles', `context.accessToken['https://example.com/roles'] = user.app_metadata.roles; callback(null, user, context);`),
+        rule('email', `context.idToken['https://example.com/email'] = user.email; callback(null, user, context);`),
+        rule('deny-blocked', `if (user.blocked) return callback(new UnauthorizedError('blocked')); callback(null, user, context);`),
+      ],
+      { concurrency: 2 },
+    )
+    // Both isolates serve a run first, so each has done whatever it does once.
+    await Promise.all([engine.run(passwordInput()), engine.run(passwordInput())])
+    // The engine compiled its rules in isolates of the counting class.
+    expect(calls.get('new Isolate')).toBe(2)
+    expect(calls.get('compileScript')).toBeGreaterThanOrEqual(6)
+    const isolatesBefore = engine.stats.isolatesCreated
+    const before = new Map(calls)
+
+    for (let i = 0; i < 20; i++) {
+      const [one, two] = await Promise.all([engine.run(passwordInput()), engine.run(passwordInput({ user: { blocked: false } }))])
+      expect(one.accessToken.claims).toEqual({ 'https://example.com/roles': ['admin'] })
+      expect(two.idToken.claims).toEqual({ 'https://example.com/email': 'ada@example.com' })
+    }
+    await expect(engine.run(passwordInput({ user: { blocked: true } }))).rejects.toMatchObject({ code: 'ERR_RULE_UNAUTHORIZED' })
+
+    expect(engine.stats.isolatesCreated).toBe(isolatesBefore)
+    expect(engine.stats.runs).toBeGreaterThanOrEqual(43)
+    expect(Object.fromEntries(calls)).toEqual(Object.fromEntries(before))
+  })
+})
