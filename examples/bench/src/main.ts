@@ -16,6 +16,7 @@ import type { FullReport, WorkerTask } from './contender-worker.js'
 import { benchEngine, benchIsolation, concurrentThroughput, type EngineReport } from './engine-bench.js'
 import { benchEndpoint, type EndpointReport } from './endpoint-bench.js'
 import { benchRawIsolate } from './raw-isolate-bench.js'
+import { endpointTargets, sandboxTargets, targetTable, type Target } from './targets.js'
 import { configuration, input, rules, type Outcome } from './workload.js'
 
 const args = new Set(process.argv.slice(2))
@@ -115,6 +116,7 @@ console.log(
 )
 
 const rows: Row[] = []
+const targets: Target[] = []
 let engineReport: EngineReport | undefined
 if (!args.has('--no-contenders')) {
   console.log('… tokenrules engine')
@@ -176,6 +178,11 @@ if (!args.has('--no-contenders')) {
     ),
   )
   console.log(
+    `the boundary alone (an async apply of a function that returns the same JSON text, nothing else): p50 ${f(raw.hop.p50Us, 1)} µs, ` +
+      `${f(raw.hop.throughputCores)} runs/s with ${cores} in flight`,
+  )
+  targets.push(...sandboxTargets(Object.fromEntries(rows.map((r) => [r.contender, r])), cores))
+  console.log(
     `engine: cold createEngine (10 rules) median ${f(engineReport.coldMs.median, 1)} ms at concurrency 1, ${f(engineReport.coldDefaultMs.median, 1)} ms at concurrency ${cores} (default); ` +
       `first result ${f(engineReport.firstResultMs, 1)} ms; idle engine at default concurrency ${f(engineReport.memoryDefault.perEngineMb, 1)} MB (${engineReport.memoryDefault.isolatesPerEngine} isolates)`,
   )
@@ -212,6 +219,12 @@ let endpoint: EndpointReport | undefined
 if (!args.has('--no-endpoint')) {
   console.log('\n… token endpoint (autocannon over loopback)')
   endpoint = await benchEndpoint({ durationSeconds: quick ? 2 : 5, connections: cores * 4 })
+  targets.push(...endpointTargets(endpoint))
+}
+
+if (targets.length > 0) {
+  console.log(`\nTargets (issue 19), as ratios in this run: ${targets.filter((t) => t.met).length} of ${targets.length} met`)
+  console.table(targetTable(targets))
 }
 
 const out = {
@@ -227,6 +240,7 @@ const out = {
   },
   settings: { quick, durationMs, latencySamples, tenants },
   isolation,
+  targets,
   contenders: rows,
   engine: engineReport,
   endpoint,

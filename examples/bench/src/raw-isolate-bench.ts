@@ -51,7 +51,7 @@ export async function benchRawIsolate(options: {
   durationMs: number
   latencySamples: number
   tenants: number
-}): Promise<FullReport & { throughputCores: number }> {
+}): Promise<FullReport & { throughputCores: number; hop: HopFigures }> {
   const cold: number[] = []
   for (let i = 0; i < 10; i++) {
     const t = performance.now()
@@ -82,6 +82,8 @@ export async function benchRawIsolate(options: {
   const throughputCores = await rate(lanes, options.durationMs)
   for (const lane of lanes) lane.dispose()
 
+  const hop = await boundaryAlone(options)
+
   const before = await settledRss()
   const tenants: RawIsolate[] = []
   for (let i = 0; i < options.tenants; i++) {
@@ -100,5 +102,52 @@ export async function benchRawIsolate(options: {
     coldMs: { first: cold[0] as number, median: median(cold) },
     firstResultMs,
     memory: { perEngineMb: (after - before) / MB / options.tenants, hundredMb: ((after - before) / MB) * (100 / options.tenants), tenants: options.tenants },
+    hop,
+  }
+}
+
+/** The boundary alone: one async `apply` per run of a function that hands the JSON text back, nothing else. */
+export interface HopFigures {
+  p50Us: number
+  throughputCores: number
+}
+
+async function boundaryAlone(options: { durationMs: number; latencySamples: number }): Promise<HopFigures> {
+  const text = JSON.stringify(input)
+  const lanes = await Promise.all(
+    Array.from({ length: availableParallelism() }, async () => {
+      const isolate = new ivm.Isolate({ memoryLimit: 128 })
+      const context = await isolate.createContext()
+      const fn = (await context.eval('(function (json) { return json })', { reference: true })) as ivm.Reference<(json: string) => string>
+      return { isolate, context, fn }
+    }),
+  )
+  try {
+    const first = lanes[0] as (typeof lanes)[number]
+    for (let i = 0; i < 1000; i++) await first.fn.apply(undefined, [text], { timeout: 1000 })
+    const samples: number[] = []
+    for (let i = 0; i < options.latencySamples; i++) {
+      const t = performance.now()
+      await first.fn.apply(undefined, [text], { timeout: 1000 })
+      samples.push((performance.now() - t) * 1000)
+    }
+    let runs = 0
+    const start = performance.now()
+    const end = start + options.durationMs
+    await Promise.all(
+      lanes.map(async (lane) => {
+        while (performance.now() < end) {
+          await lane.fn.apply(undefined, [text], { timeout: 1000 })
+          runs++
+        }
+      }),
+    )
+    return { p50Us: summarize(samples).p50, throughputCores: runs / ((performance.now() - start) / 1000) }
+  } finally {
+    for (const lane of lanes) {
+      lane.fn.release()
+      lane.context.release()
+      lane.isolate.dispose()
+    }
   }
 }
