@@ -20,30 +20,15 @@ vi.mock('isolated-vm', async (importOriginal) => {
       super(...args)
       count('new Isolate')
     }
-    override compileScript(...args: Parameters<IvmModule.Isolate['compileScript']>) {
-      count('compileScript')
-      return super.compileScript(...args)
-    }
-    override compileScriptSync(...args: Parameters<IvmModule.Isolate['compileScriptSync']>) {
-      count('compileScriptSync')
-      return super.compileScriptSync(...args)
-    }
-    override compileModule(...args: Parameters<IvmModule.Isolate['compileModule']>) {
-      count('compileModule')
-      return super.compileModule(...args)
-    }
-    override compileModuleSync(...args: Parameters<IvmModule.Isolate['compileModuleSync']>) {
-      count('compileModuleSync')
-      return super.compileModuleSync(...args)
-    }
-    override createContext(...args: Parameters<IvmModule.Isolate['createContext']>) {
-      count('createContext')
-      return super.createContext(...args)
-    }
-    override createContextSync(...args: Parameters<IvmModule.Isolate['createContextSync']>) {
-      count('createContextSync')
-      return super.createContextSync(...args)
-    }
+  }
+  for (const name of ['compileScript', 'compileScriptSync', 'compileModule', 'compileModuleSync', 'createContext', 'createContextSync'] as const) {
+    const original = actual.Isolate.prototype[name] as (...args: unknown[]) => unknown
+    Object.defineProperty(CountingIsolate.prototype, name, {
+      value(this: IvmModule.Isolate, ...args: unknown[]) {
+        count(name)
+        return Reflect.apply(original, this, args)
+      },
+    })
   }
   // isolated-vm's own exports are not enumerable: read through to them.
   const mocked = new Proxy(actual, { get: (target, key) => (key === 'Isolate' ? CountingIsolate : Reflect.get(target, key)) })

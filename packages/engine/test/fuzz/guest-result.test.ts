@@ -8,7 +8,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { guestResult, parseGuestResult, readGuestResult } from '../../src/lib/guest-result.js'
-import { params, trickyJson } from './support.js'
+import { mutate, params, trickyJson } from './support.js'
 
 const name = fc.string({ maxLength: 10 })
 const jsonRecord = fc.dictionary(name, trickyJson, { maxKeys: 4 })
@@ -65,19 +65,6 @@ const failure = fc.record(
   { requiredKeys: ['ok', 'error', 'logs', 'warnings', 'rules'] },
 )
 const wellFormed = fc.oneof(success, failure)
-
-/** Replace the value at one path of `value` (objects and arrays), or add a key there. */
-function mutate(value: unknown, path: readonly number[], replacement: unknown, addKey: string | undefined): unknown {
-  if (value === null || typeof value !== 'object') return replacement
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value)
-  if (entries.length === 0 || path.length === 0) {
-    if (addKey === undefined || Array.isArray(value)) return replacement
-    return Object.fromEntries([...entries, [addKey, replacement]])
-  }
-  const index = (path[0] as number) % entries.length
-  const next = entries.map(([k, v], i): [string, unknown] => [k, i === index ? mutate(v, path.slice(1), replacement, addKey) : v])
-  return Array.isArray(value) ? next.map(([, v]) => v) : Object.fromEntries(next)
-}
 
 const mutated = fc
   .tuple(

@@ -9,7 +9,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { readRunInput, runInputSchema } from '../../src/input.js'
-import { params, trickyJson, trickyKey } from './support.js'
+import { mutate, params, trickyJson, trickyKey } from './support.js'
 
 const name = fc.string({ maxLength: 8 })
 const filled = fc.string({ minLength: 1, maxLength: 8 })
@@ -93,19 +93,6 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
     arbitrary: fc.constantFrom<unknown>(...mistakes),
   },
 )
-
-/** Replace the value at one path of `value` (objects and arrays), or add a key there. */
-function mutate(value: unknown, path: readonly number[], replacement: unknown, addKey: string | undefined): unknown {
-  if (value === null || typeof value !== 'object') return replacement
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value)
-  if (entries.length === 0 || path.length === 0) {
-    if (addKey === undefined || Array.isArray(value)) return replacement
-    return Object.fromEntries([...entries, [addKey, replacement]])
-  }
-  const index = (path[0] as number) % entries.length
-  const next = entries.map(([k, v], i): [string, unknown] => [k, i === index ? mutate(v, path.slice(1), replacement, addKey) : v])
-  return Array.isArray(value) ? next.map(([, v]) => v) : Object.fromEntries(next)
-}
 
 /** The same input with every plain object given a null prototype. */
 function nullProto(value: unknown): unknown {

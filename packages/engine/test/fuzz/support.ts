@@ -52,3 +52,16 @@ export function hostPrototypes(): string {
   const names = (o: object) => Reflect.ownKeys(o).map(String).sort().join(',')
   return [Object.prototype, Array.prototype, Function.prototype, String.prototype, Promise.prototype, Error.prototype].map(names).join('|')
 }
+
+/** Replace the value at one path of `value` (objects and arrays), or add a key there. */
+export function mutate(value: unknown, path: readonly number[], replacement: unknown, addKey: string | undefined): unknown {
+  if (value === null || typeof value !== 'object') return replacement
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value)
+  if (entries.length === 0 || path.length === 0) {
+    if (addKey === undefined || Array.isArray(value)) return replacement
+    return Object.fromEntries([...entries, [addKey, replacement]])
+  }
+  const index = (path[0] as number) % entries.length
+  const next = entries.map(([k, v], i): [string, unknown] => [k, i === index ? mutate(v, path.slice(1), replacement, addKey) : v])
+  return Array.isArray(value) ? next.map(([, v]) => v) : Object.fromEntries(next)
+}
