@@ -32,7 +32,24 @@ async function create(ruleSet: readonly BenchRule[]): Promise<RawIsolate> {
   }
 }
 
-async function rate(lanes: RawIsolate[], durationMs: number): Promise<number> {
+/** Something that serves one run per call: an isolate with the harness, or the boundary alone. */
+interface Lane {
+  run(input: object): Promise<unknown>
+}
+
+/** After 1,000 warm-up runs, the wall time of each of `count` sequential runs, in µs. */
+async function latencies(lane: Lane, count: number): Promise<number[]> {
+  for (let i = 0; i < 1000; i++) await lane.run(input)
+  const samples: number[] = []
+  for (let i = 0; i < count; i++) {
+    const t = performance.now()
+    await lane.run(input)
+    samples.push((performance.now() - t) * 1000)
+  }
+  return samples
+}
+
+async function rate(lanes: readonly Lane[], durationMs: number): Promise<number> {
   let runs = 0
   const start = performance.now()
   const end = start + durationMs
@@ -68,13 +85,7 @@ export async function benchRawIsolate(options: {
   const instance = await create(rules)
   const outcome = await instance.run(input)
   const deniedOutcome = await instance.run(deniedInput)
-  for (let i = 0; i < 1000; i++) await instance.run(input)
-  const samples: number[] = []
-  for (let i = 0; i < options.latencySamples; i++) {
-    const t = performance.now()
-    await instance.run(input)
-    samples.push((performance.now() - t) * 1000)
-  }
+  const samples = await latencies(instance, options.latencySamples)
   const throughputC1 = await rate([instance], options.durationMs)
   const lanes = [instance]
   for (let i = 1; i < availableParallelism(); i++) lanes.push(await create(rules))
@@ -123,26 +134,9 @@ async function boundaryAlone(options: { durationMs: number; latencySamples: numb
     }),
   )
   try {
-    const first = lanes[0] as (typeof lanes)[number]
-    for (let i = 0; i < 1000; i++) await first.fn.apply(undefined, [text], { timeout: 1000 })
-    const samples: number[] = []
-    for (let i = 0; i < options.latencySamples; i++) {
-      const t = performance.now()
-      await first.fn.apply(undefined, [text], { timeout: 1000 })
-      samples.push((performance.now() - t) * 1000)
-    }
-    let runs = 0
-    const start = performance.now()
-    const end = start + options.durationMs
-    await Promise.all(
-      lanes.map(async (lane) => {
-        while (performance.now() < end) {
-          await lane.fn.apply(undefined, [text], { timeout: 1000 })
-          runs++
-        }
-      }),
-    )
-    return { p50Us: summarize(samples).p50, throughputCores: runs / ((performance.now() - start) / 1000) }
+    const hops: Lane[] = lanes.map(({ fn }) => ({ run: () => fn.apply(undefined, [text], { timeout: 1000 }) }))
+    const samples = await latencies(hops[0] as Lane, options.latencySamples)
+    return { p50Us: summarize(samples).p50, throughputCores: await rate(hops, options.durationMs) }
   } finally {
     for (const lane of lanes) {
       lane.fn.release()
